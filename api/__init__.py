@@ -1,0 +1,1 @@
+"""The Sluice control plane: FastAPI app, metadata DB models, services and migrations."""

@@ -1,0 +1,51 @@
+"""The FastAPI application factory for the control plane."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+
+import ui
+from api.db import make_engine
+from api.errors import install_error_handlers
+from api.routes import console, health, tasks
+from sluice.settings import Settings
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the app on `settings`; the schema must already be migrated (the CLI does that)."""
+    engine = make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(title="Sluice", version=_version(), lifespan=lifespan)
+    app.state.settings = settings
+    app.state.engine = engine
+    if settings.api.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.api.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+        )
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(tasks.router, prefix=API_PREFIX)
+    app.include_router(console.router)
+    app.mount("/static", StaticFiles(directory=ui.STATIC_DIR), name="static")
+    return app
+
+
+def _version() -> str:
+    try:
+        return version("sluice")
+    except PackageNotFoundError:
+        return "0.0.0"

@@ -1,0 +1,75 @@
+"""Engines for the metadata DB (SQLite with WAL, or PostgreSQL via psycopg 3) and migrations."""
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import URL, Engine, create_engine, event, make_url
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, SQLModel
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def database_url(url: str) -> URL:
+    """Parse a settings URL; plain postgresql:// means the psycopg 3 driver, not psycopg2."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; SQLite files get their directory created and WAL pragmas set."""
+    parsed = database_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        # Fail fast (readiness, start-up) rather than hang when the server is unreachable.
+        connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": 10}
+        return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    event.listen(engine, "connect", _set_sqlite_pragmas)
+    return engine
+
+
+def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    finally:
+        cursor.close()
+
+
+def alembic_config() -> Config:
+    """Alembic settings built in code, so migrations run from any working directory."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def migrate(url: str) -> None:
+    """Bring the database at `url` up to the newest schema (alembic upgrade head)."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    finally:
+        engine.dispose()
+
+
+def insert_if_absent(session: Session, row: SQLModel) -> None:
+    """INSERT `row` unless it collides with a unique key; safe under concurrent writers."""
+    table = type(row).__table__  # type: ignore[attr-defined]
+    values = row.model_dump(exclude={"id"} if getattr(row, "id", 0) is None else set())
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    session.exec(insert(table).values(values).on_conflict_do_nothing())

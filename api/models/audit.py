@@ -1,0 +1,34 @@
+"""Who changed what (audit log) and the hashed bearer tokens that let them."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Field, SQLModel
+
+from api.models.common import created_at_field, json_field, optional_time_field, status_field
+from api.models.status import Role
+
+
+class AuditLog(SQLModel, table=True):
+    __tablename__ = "audit_logs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor: str
+    action: str
+    resource_type: str = Field(index=True)
+    resource_id: str
+    diff: dict[str, Any] = json_field()
+    request_id: str = ""
+    at: datetime = created_at_field(index=True)
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    role: Role = status_field(Role.viewer)
+    token_hash: str = Field(unique=True)
+    created_at: datetime = created_at_field()
+    last_used_at: datetime | None = optional_time_field()
+    revoked_at: datetime | None = optional_time_field()

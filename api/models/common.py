@@ -1,0 +1,43 @@
+"""Column helpers shared by every table: aware UTC timestamps, JSON, status strings."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, String
+from sqlmodel import Field, SQLModel, UTCDateTime
+
+# Deterministic constraint names, so migrations can alter them on SQLite and PostgreSQL alike.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def created_at_field(*, index: bool = False) -> Any:
+    """A required timestamp defaulting to now; UTCDateTime reads back aware UTC on SQLite too."""
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, index=index)
+
+
+def optional_time_field() -> Any:
+    return Field(default=None, sa_type=UTCDateTime)
+
+
+def json_field(default_factory: Callable[[], Any] = dict) -> Any:
+    return Field(default_factory=default_factory, sa_type=JSON)
+
+
+def status_field(default: str, *, index: bool = False) -> Any:
+    # Plain strings, not native enums: adding a status must not need an ALTER TYPE.
+    return Field(default=default, sa_type=String(32), index=index)
+
+
+def bigint_field(*, nullable: bool = False) -> Any:
+    return Field(default=None if nullable else 0, sa_type=BigInteger)

@@ -1,0 +1,51 @@
+"""Status vocabularies stored as plain strings in the metadata DB."""
+
+from enum import StrEnum
+
+
+class TaskStatus(StrEnum):
+    pending = "pending"
+    running = "running"
+    retrying = "retrying"
+    waiting_approval = "waiting_approval"
+    succeeded = "succeeded"
+    failed = "failed"
+    cancelled = "cancelled"
+
+    @property
+    def is_finished(self) -> bool:
+        return self in _FINISHED_TASK
+
+
+class StepStatus(StrEnum):
+    pending = "pending"
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+    skipped = "skipped"
+    compensated = "compensated"
+
+    @property
+    def is_finished(self) -> bool:
+        return self not in (StepStatus.pending, StepStatus.running)
+
+
+class AgentStatus(StrEnum):
+    online = "online"
+    offline = "offline"
+
+
+class NotificationStatus(StrEnum):
+    pending = "pending"
+    sent = "sent"
+    failed = "failed"
+
+
+class Role(StrEnum):
+    admin = "admin"
+    operator = "operator"
+    viewer = "viewer"
+    agent = "agent"
+
+
+_FINISHED_TASK = frozenset({TaskStatus.succeeded, TaskStatus.failed, TaskStatus.cancelled})

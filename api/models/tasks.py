@@ -1,0 +1,154 @@
+"""Files, the tasks they started, and each task's steps and step attempts."""
+
+from datetime import datetime
+from typing import Any, Optional
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, Relationship, SQLModel
+
+from api.models.common import (
+    bigint_field,
+    created_at_field,
+    json_field,
+    optional_time_field,
+    status_field,
+)
+from api.models.status import StepStatus, TaskStatus
+
+
+class FileEventBase(SQLModel):
+    agent_id: str = Field(index=True)
+    host: str
+    root: str
+    rel_path: str
+    name: str
+    size: int = bigint_field()
+    mtime_ns: int = bigint_field()
+    sha256: str | None = None
+    detected_at: datetime = created_at_field()
+
+
+class FileEvent(FileEventBase, table=True):
+    __tablename__ = "file_events"
+
+    id: str = Field(primary_key=True)
+    dedup_key: str = Field(unique=True)
+
+
+class FileEventPublic(FileEventBase):
+    id: str
+
+
+class TaskBase(SQLModel):
+    workflow_id: str
+    run_id: str = ""
+    agent_id: str | None = None
+    rule_id: int | None = None
+    rule_version: int | None = None
+    status: TaskStatus = status_field(TaskStatus.pending)
+    bucket: str = ""
+    object_key: str = ""
+    sha256: str = ""
+    size: int | None = bigint_field(nullable=True)
+    error: str = ""
+    error_class: str = ""
+    created_at: datetime = created_at_field()
+    started_at: datetime | None = optional_time_field()
+    finished_at: datetime | None = optional_time_field()
+    updated_at: datetime = created_at_field()
+    retry_of: str | None = Field(default=None, foreign_key="tasks.id")
+
+
+class Task(TaskBase, table=True):
+    __tablename__ = "tasks"
+    __table_args__: Any = (
+        Index("ix_tasks_created_at_id", "created_at", "id"),
+        Index("ix_tasks_status_created_at_id", "status", "created_at", "id"),
+        Index("ix_tasks_agent_id_created_at_id", "agent_id", "created_at", "id"),
+    )
+
+    id: str = Field(primary_key=True)
+    file_event_id: str | None = Field(default=None, foreign_key="file_events.id", index=True)
+
+    file_event: Optional["FileEvent"] = Relationship()
+    steps: list["TaskStep"] = Relationship(
+        back_populates="task", sa_relationship_kwargs={"order_by": "TaskStep.id"}
+    )
+
+
+class TaskPublic(TaskBase):
+    """A task as listed: the row plus where its object is and where its history is."""
+
+    id: str
+    file_event_id: str | None
+    host: str | None = None
+    rel_path: str | None = None
+    object_url: str | None = None
+    temporal_url: str
+
+
+class TaskStepBase(SQLModel):
+    name: str
+    step_type: str
+    status: StepStatus = status_field(StepStatus.pending)
+    attempts: int = 0
+    error: str = ""
+    error_class: str = ""
+    started_at: datetime | None = optional_time_field()
+    finished_at: datetime | None = optional_time_field()
+    duration_ms: int = 0
+    summary: dict[str, str] = json_field()
+
+
+class TaskStep(TaskStepBase, table=True):
+    __tablename__ = "task_steps"
+    __table_args__: Any = (UniqueConstraint("task_id", "name", name="uq_task_steps_task_id_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: str = Field(foreign_key="tasks.id", ondelete="CASCADE")
+
+    task: Task = Relationship(back_populates="steps")
+    attempt_rows: list["TaskAttempt"] = Relationship(
+        back_populates="step", sa_relationship_kwargs={"order_by": "TaskAttempt.attempt"}
+    )
+
+
+class TaskAttemptBase(SQLModel):
+    attempt: int
+    status: StepStatus = status_field(StepStatus.running)
+    error_class: str = ""
+    error: str = ""
+    duration_ms: int = 0
+    recorded_at: datetime = created_at_field()
+
+
+class TaskAttempt(TaskAttemptBase, table=True):
+    __tablename__ = "task_attempts"
+    __table_args__: Any = (
+        UniqueConstraint("step_id", "attempt", name="uq_task_attempts_step_id_attempt"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    step_id: int = Field(foreign_key="task_steps.id", ondelete="CASCADE")
+
+    step: TaskStep = Relationship(back_populates="attempt_rows")
+
+
+class AttemptPublic(TaskAttemptBase):
+    pass
+
+
+class StepPublic(TaskStepBase):
+    attempt_history: list[AttemptPublic]
+
+
+class TaskDetail(TaskPublic):
+    """One task with the file that started it and every step it ran."""
+
+    file_event: FileEventPublic | None
+    steps: list[StepPublic]
+
+
+class TaskPage(SQLModel):
+    items: list[TaskPublic]
+    next_cursor: str | None

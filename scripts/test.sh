@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Install what the tests need (Python packages, Debian's PostgreSQL), lint, type-check, test.
+# Extra args go to pytest, e.g. scripts/test.sh tests/api -x
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh local,test
+
+if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+  echo "installing PostgreSQL from Debian's packages (the tests start their own server) …"
+  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
+fi
+
+echo "== ruff"; .venv/bin/ruff check .
+echo "== mypy"; .venv/bin/mypy
+echo "== pytest"; exec .venv/bin/pytest "$@"

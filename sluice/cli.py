@@ -1,0 +1,138 @@
+"""The `sluice` command: dev stack, API, worker, agent and database upgrades."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from sluice.runtime import connect_temporal, run_until_signal, setup_logging
+from sluice.servers import ServerError
+from sluice.settings import Settings, SettingsError, load_settings
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+db_app = typer.Typer(no_args_is_help=True, help="Metadata database.")
+app.add_typer(db_app, name="db")
+err = Console(stderr=True)
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", envvar="SLUICE_CONFIG", help="YAML settings file."),
+]
+
+
+def _settings(config: Path | None, **overrides: Any) -> Settings:
+    try:
+        settings = load_settings(config, **overrides)
+    except SettingsError as exc:
+        err.print(f"[red]{exc}[/]", highlight=False)
+        raise typer.Exit(2) from None
+    setup_logging()
+    return settings
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/] {message}", highlight=False)
+    return typer.Exit(1)
+
+
+@app.command()
+def dev(
+    config: ConfigOption = None,
+    inbox: Annotated[Path, typer.Option(help="Directory the agent watches.")] = Path("inbox"),
+    state_dir: Annotated[Path | None, typer.Option(help="Where all state lives.")] = None,
+    api_port: Annotated[int | None, typer.Option(help="API and console port.")] = None,
+    temporal_port: Annotated[int | None, typer.Option(help="Temporal gRPC port.")] = None,
+    temporal_ui_port: Annotated[int | None, typer.Option(help="Temporal Web UI port.")] = None,
+    s3_port: Annotated[int | None, typer.Option(help="SeaweedFS S3 port.")] = None,
+    silence: Annotated[
+        float | None, typer.Option(help="Seconds a file must stay unchanged.")
+    ] = None,
+) -> None:
+    """Run Temporal, SeaweedFS, the API, a worker and an agent watching --inbox."""
+    from sluice.dev import DevStack, dev_settings
+
+    base = _settings(config)
+    dev_ports = {
+        "state_dir": state_dir,
+        "temporal_port": temporal_port,
+        "temporal_ui_port": temporal_ui_port,
+        "s3_port": s3_port,
+    }
+    base = base.model_copy(
+        update={
+            "dev": base.dev.model_copy(
+                update={k: v for k, v in dev_ports.items() if v is not None}
+            ),
+            "api": base.api.model_copy(update={"port": api_port} if api_port else {}),
+            "agent": base.agent.model_copy(update={"silence": silence} if silence else {}),
+        }
+    )
+    inbox.mkdir(parents=True, exist_ok=True)
+    try:
+        asyncio.run(run_until_signal(DevStack(dev_settings(base, inbox)).run))
+    except ServerError as exc:
+        raise _fail(str(exc)) from None
+
+
+@app.command()
+def api(config: ConfigOption = None) -> None:
+    """Serve the control plane API and console."""
+    import uvicorn
+
+    from api.app import create_app
+    from api.db import migrate
+
+    settings = _settings(config)
+    migrate(settings.database_url)
+    uvicorn.run(create_app(settings), host=settings.api.host, port=settings.api.port)
+
+
+@app.command()
+def worker(config: ConfigOption = None) -> None:
+    """Run workflows and central activities against an existing Temporal."""
+    from api.db import migrate
+    from sluice.worker import run_worker
+
+    settings = _settings(config)
+    migrate(settings.database_url)
+
+    async def main() -> None:
+        await run_worker(settings, await connect_temporal(settings.temporal))
+
+    asyncio.run(run_until_signal(main))
+
+
+@app.command()
+def agent(config: ConfigOption = None) -> None:
+    """Watch this host's roots and run its host-bound activities."""
+    from activities.s3 import make_s3_client
+    from watcher.agent import Agent, AgentConfigError
+
+    settings = _settings(config)
+
+    async def main() -> None:
+        client = await connect_temporal(settings.temporal)
+        await Agent(settings, client, make_s3_client(settings.storage)).run()
+
+    try:
+        asyncio.run(run_until_signal(main))
+    except AgentConfigError as exc:
+        raise _fail(str(exc)) from None
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOption = None) -> None:
+    """Apply database migrations (SQLite or PostgreSQL)."""
+    from api.db import migrate
+
+    settings = _settings(config)
+    migrate(settings.database_url)
+    err.print("database is up to date")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,187 @@
+"""`sluice dev`: Temporal, SeaweedFS, the API, a worker and an agent, all on this machine."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import uvicorn
+from rich.console import Console
+
+from activities.s3 import ensure_bucket, make_s3_client
+from api.app import create_app
+from api.db import migrate
+from sluice.runtime import connect_temporal
+from sluice.servers import ServerError, ServerSpec, port_is_free, seaweed_spec, stop, temporal_spec
+from sluice.settings import Settings
+from sluice.worker import run_worker
+from watcher.agent import Agent
+
+log = logging.getLogger("sluice.dev")
+console = Console(stderr=True)
+
+
+def dev_settings(base: Settings, inbox: Path) -> Settings:
+    """Point every client at the embedded servers; state lives under `dev.state_dir`."""
+    dev = base.dev
+    state = dev.state_dir.resolve()
+    updates: dict[str, object] = {
+        "temporal": base.temporal.model_copy(
+            update={
+                "address": f"127.0.0.1:{dev.temporal_port}",
+                "ui_url": f"http://127.0.0.1:{dev.temporal_ui_port}",
+                "tls": False,
+            }
+        ),
+        "storage": base.storage.model_copy(
+            update={"endpoint_url": f"http://127.0.0.1:{dev.s3_port}", "path_style": True}
+        ),
+        "agent": base.agent.model_copy(
+            update={"roots": [inbox.resolve()], "spool_path": state / "agent-spool.db"}
+        ),
+        "api": base.api.model_copy(
+            update={"public_url": f"http://{base.api.host}:{base.api.port}"}
+        ),
+    }
+    if "database_url" not in base.model_fields_set:
+        updates["database_url"] = f"sqlite:///{state}/sluice.db"
+    return base.model_copy(update=updates)
+
+
+class _EmbeddedApi(uvicorn.Server):
+    """Uvicorn without its own signal handlers: the dev supervisor owns SIGINT/SIGTERM."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class DevStack:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        dev = settings.dev
+        state = dev.state_dir.resolve()
+        self.state = state
+        self.specs: list[ServerSpec] = [
+            temporal_spec(state / "temporal", dev.temporal_port, dev.temporal_ui_port),
+            seaweed_spec(
+                state,
+                dev.s3_port,
+                dev.seaweed_master_port,
+                dev.seaweed_volume_port,
+                dev.seaweed_filer_port,
+            ),
+        ]
+        self.procs: list[tuple[ServerSpec, subprocess.Popen[bytes]]] = []
+        self.stopping = False
+
+    def check_ports(self) -> None:
+        for spec in self.specs:
+            spec.check_ports()
+        if not port_is_free(self.settings.api.port):
+            raise ServerError(
+                f"API port {self.settings.api.port} already in use; choose another with --api-port"
+            )
+
+    async def run(self) -> None:
+        self.check_ports()
+        try:
+            await self._start_servers()
+            await self._serve()
+        finally:
+            self.stopping = True  # servers complain while their clients go away: not news
+            for spec, proc in reversed(self.procs):
+                log.info("stopping %s", spec.name)
+                await asyncio.to_thread(stop, proc)
+
+    async def _start_servers(self) -> None:
+        started = time.monotonic()
+        for spec in self.specs:
+            self.procs.append((spec, spec.spawn(self._echo(spec.name))))
+        with console.status("starting Temporal and SeaweedFS…"):
+            await asyncio.gather(
+                *(asyncio.to_thread(spec.wait_ready, proc) for spec, proc in self.procs)
+            )
+        log.info("servers ready in %.1fs", time.monotonic() - started)
+        await asyncio.to_thread(self._ensure_bucket)
+        await asyncio.to_thread(migrate, self.settings.database_url)
+
+    def _echo(self, name: str) -> Callable[[str], None]:
+        server_log = logging.getLogger(f"sluice.{name}")
+
+        def echo(line: str) -> None:
+            if not self.stopping:
+                server_log.info("%s", line)
+
+        return echo
+
+    def _ensure_bucket(self, attempts: int = 30) -> None:
+        s3 = make_s3_client(self.settings.storage)
+        for attempt in range(attempts):
+            try:
+                ensure_bucket(s3, self.settings.storage.bucket)
+                return
+            except Exception as exc:  # the filer may lag the S3 port by a moment
+                if attempt == attempts - 1:
+                    raise ServerError(f"cannot create bucket: {exc}") from exc
+                time.sleep(0.5)
+
+    async def _serve(self) -> None:
+        settings = self.settings
+        client = await connect_temporal(settings.temporal)
+        api = _EmbeddedApi(
+            uvicorn.Config(
+                create_app(settings),
+                host=settings.api.host,
+                port=settings.api.port,
+                log_level="warning",
+                access_log=False,
+            )
+        )
+        agent = Agent(settings, client, make_s3_client(settings.storage))
+        async with asyncio.TaskGroup() as group:
+            group.create_task(_serve_api(api))
+            group.create_task(run_worker(settings, client))
+            group.create_task(agent.run())
+            group.create_task(self._watch_servers())
+            group.create_task(self._announce(api))
+
+    async def _watch_servers(self) -> None:
+        while True:
+            for spec, proc in self.procs:
+                if proc.poll() is not None:
+                    raise ServerError(
+                        f"{spec.name} exited with {proc.returncode}; see {spec.log_path}"
+                    )
+            await asyncio.sleep(1.0)
+
+    async def _announce(self, api: uvicorn.Server) -> None:
+        while not api.started:
+            await asyncio.sleep(0.1)
+        s = self.settings
+        console.print(
+            "\n[bold green]Sluice is up[/]\n"
+            f"  API          {s.api.public_url}/api/v1/tasks\n"
+            f"  console      {s.api.public_url}/\n"
+            f"  Temporal UI  {s.temporal.ui_url}\n"
+            f"  Temporal     {s.temporal.address}\n"
+            f"  S3           {s.storage.endpoint_url}  bucket {s.storage.bucket}\n"
+            f"  inbox        {', '.join(map(str, s.agent.roots))}\n"
+            f"  state        {self.state}\n"
+            "Drop a file into the inbox; Ctrl-C stops everything.\n"
+        )
+
+
+async def _serve_api(server: uvicorn.Server) -> None:
+    serving = asyncio.ensure_future(server.serve())
+    try:
+        await asyncio.shield(serving)
+    except asyncio.CancelledError:
+        server.should_exit = True
+        await serving
+        raise

@@ -1,0 +1,60 @@
+"""Process plumbing shared by the commands: logging, Temporal connection, signal handling."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+
+from temporalio.client import Client
+
+from sluice.settings import TemporalSettings
+
+log = logging.getLogger("sluice")
+
+LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)-16s %(message)s"
+
+
+def setup_logging(level: str = "INFO") -> None:
+    logging.basicConfig(level=level, format=LOG_FORMAT, datefmt="%H:%M:%S", stream=sys.stderr)
+    for noisy in ("botocore", "urllib3", "httpx", "watchdog", "s3transfer"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.getLogger("temporalio").setLevel(logging.WARNING)
+
+
+async def connect_temporal(cfg: TemporalSettings, *, attempts: int = 30) -> Client:
+    """Connect, retrying for a while: Temporal may still be starting."""
+    api_key = cfg.api_key.get_secret_value() if cfg.api_key else None
+    delay = 0.5
+    for attempt in range(1, attempts + 1):
+        try:
+            return await Client.connect(
+                cfg.address, namespace=cfg.namespace, tls=cfg.tls, api_key=api_key
+            )
+        except RuntimeError as exc:
+            if attempt == attempts:
+                raise SystemExit(
+                    f"cannot reach Temporal at {cfg.address} ({exc}); "
+                    "check SLUICE_TEMPORAL__ADDRESS and that the server is up"
+                ) from None
+            log.warning("Temporal at %s not reachable yet (%s); retrying", cfg.address, exc)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+    raise AssertionError("unreachable")
+
+
+async def run_until_signal(main: Callable[[], Awaitable[None]]) -> None:
+    """Run `main` until it ends or SIGINT/SIGTERM arrives, then cancel it and wait."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.ensure_future(main())
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, task.cancel)
+    try:
+        await task
+    except asyncio.CancelledError:
+        log.info("stopped")
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)

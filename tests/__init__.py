@@ -1,0 +1,1 @@
+"""Sluice's test suite; mirrors the source tree."""

@@ -1,0 +1,207 @@
+"""Upload and verify against the real SeaweedFS: streaming, multipart resume, classified errors."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from temporalio.converter import DataConverter
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
+
+from activities.upload import SHA256_TAG, UploadActivities
+from activities.verify import VerifyActivities
+from sluice.contracts import UploadProgress, UploadRequest, UploadResult, VerifyRequest
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+MiB = 1024 * 1024
+BUCKET = "sluice-test"
+
+
+class Crash(Exception):
+    """Stands in for the worker dying: raised from the heartbeat after some parts."""
+
+
+def request(root: Path, name: str, part_size: int = 5 * MiB) -> UploadRequest:
+    st = (root / name).stat()
+    return UploadRequest(
+        root=str(root),
+        rel_path=name,
+        expected_size=st.st_size,
+        expected_mtime_ns=st.st_mtime_ns,
+        bucket=BUCKET,
+        key=f"uploads/{uuid.uuid4().hex}/{name}",
+        part_size=part_size,
+        part_concurrency=1,
+    )
+
+
+def as_heartbeat_details(progress: UploadProgress) -> list[Any]:
+    """What the next attempt sees: the details after a round trip through Temporal's converter."""
+    converter = DataConverter.default.payload_converter
+    return list(converter.from_payloads(converter.to_payloads([progress])))
+
+
+def run_upload(
+    env: ActivityEnvironment, s3: S3Client, root: Path, req: UploadRequest
+) -> UploadResult:
+    return env.run(UploadActivities(s3, [root]).upload_file, req)
+
+
+def test_crashed_multipart_upload_resumes_from_last_completed_part(
+    tmp_path: Path, s3: S3Client
+) -> None:
+    content = os.urandom(23 * MiB)  # five parts: 4 x 5 MiB + 3 MiB
+    (tmp_path / "dump.hprof").write_bytes(content)
+    req = request(tmp_path, "dump.hprof")
+    beats: list[UploadProgress] = []
+
+    def crash_after_two_parts(*details: Any) -> None:
+        beats.append(dataclasses.replace(details[0], parts=list(details[0].parts)))
+        if len(details[0].parts) == 2:
+            raise Crash
+
+    first = ActivityEnvironment()
+    first.on_heartbeat = crash_after_two_parts
+    with pytest.raises(ApplicationError):
+        run_upload(first, s3, tmp_path, req)
+    assert [len(b.parts) for b in beats] == [0, 1, 2]
+
+    second = ActivityEnvironment()
+    second.info = dataclasses.replace(
+        second.info, attempt=2, heartbeat_details=as_heartbeat_details(beats[-1])
+    )
+    sent: list[int] = []
+    second.on_heartbeat = lambda *d: sent.append(len(d[0].parts))
+    result = run_upload(second, s3, tmp_path, req)
+
+    assert result.resumed_parts == 2
+    assert result.parts == 5
+    assert sent == [3, 4, 5]  # only the three missing parts went over the network
+    assert result.sha256 == hashlib.sha256(content).hexdigest()
+    body = s3.get_object(Bucket=BUCKET, Key=req.key)["Body"].read()
+    assert body == content
+
+
+def test_resume_of_a_vanished_upload_starts_over(tmp_path: Path, s3: S3Client) -> None:
+    content = os.urandom(11 * MiB)
+    (tmp_path / "big.log").write_bytes(content)
+    req = request(tmp_path, "big.log")
+    env = ActivityEnvironment()
+    stale = UploadProgress(upload_id="no-such-upload-id")
+    env.info = dataclasses.replace(
+        env.info, attempt=2, heartbeat_details=as_heartbeat_details(stale)
+    )
+
+    result = run_upload(env, s3, tmp_path, req)
+
+    assert result.resumed_parts == 0
+    assert s3.get_object(Bucket=BUCKET, Key=req.key)["Body"].read() == content
+
+
+def test_small_file_is_one_put_tagged_with_its_sha256(tmp_path: Path, s3: S3Client) -> None:
+    (tmp_path / "a.txt").write_bytes(b"hello\n")
+    req = request(tmp_path, "a.txt")
+
+    result = run_upload(ActivityEnvironment(), s3, tmp_path, req)
+
+    tags = s3.get_object_tagging(Bucket=BUCKET, Key=req.key)["TagSet"]
+    assert {"Key": SHA256_TAG, "Value": hashlib.sha256(b"hello\n").hexdigest()} in tags
+    assert (result.parts, result.size) == (1, 6)
+
+
+def test_file_changed_after_detection_is_a_conflict_not_retried(
+    tmp_path: Path, s3: S3Client
+) -> None:
+    path = tmp_path / "grows.log"
+    path.write_bytes(b"first line\n")
+    req = request(tmp_path, "grows.log")
+    with path.open("ab") as f:
+        f.write(b"second line\n")
+
+    with pytest.raises(ApplicationError) as caught:
+        run_upload(ActivityEnvironment(), s3, tmp_path, req)
+
+    assert caught.value.type == "conflict" and caught.value.non_retryable
+
+
+@pytest.mark.parametrize("rel_path", ["../outside.txt", "/etc/passwd", "link/passwd"])
+def test_paths_outside_the_root_are_refused(tmp_path: Path, s3: S3Client, rel_path: str) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    (tmp_path / "outside.txt").write_text("secret\n")
+    (root / "link").symlink_to("/etc")
+    req = UploadRequest(str(root), rel_path, 7, 0, BUCKET, "never", 5 * MiB)
+
+    with pytest.raises(ApplicationError) as caught:
+        run_upload(ActivityEnvironment(), s3, root, req)
+
+    assert caught.value.type == "invalid_input" and caught.value.non_retryable
+
+
+def test_root_the_agent_does_not_watch_is_refused(tmp_path: Path, s3: S3Client) -> None:
+    (tmp_path / "a.txt").write_text("x")
+    req = request(tmp_path, "a.txt")
+    other_root = tmp_path / "watched"
+    other_root.mkdir()
+
+    with pytest.raises(ApplicationError) as caught:
+        ActivityEnvironment().run(UploadActivities(s3, [other_root]).upload_file, req)
+
+    assert caught.value.type == "invalid_input"
+
+
+def put(s3: S3Client, key: str, body: bytes, sha256: str) -> None:
+    s3.put_object(Bucket=BUCKET, Key=key, Body=body, Tagging=f"{SHA256_TAG}={sha256}")
+
+
+def verify(s3: S3Client, req: VerifyRequest) -> None:
+    ActivityEnvironment().run(VerifyActivities(s3).verify_object, req)
+
+
+def test_verify_accepts_the_object_that_was_uploaded(s3: S3Client) -> None:
+    body = b"intact\n"
+    sha = hashlib.sha256(body).hexdigest()
+    put(s3, "verify/ok", body, sha)
+
+    result = ActivityEnvironment().run(
+        VerifyActivities(s3).verify_object, VerifyRequest(BUCKET, "verify/ok", 7, sha, True)
+    )
+
+    assert (result.size, result.sha256, result.read_back) == (7, sha, True)
+
+
+@pytest.mark.parametrize(
+    ("stored", "recorded", "read_back"),
+    [
+        (b"intact\n", "0" * 64, False),  # recorded checksum differs
+        (b"short\n", None, False),  # size differs
+        (b"tamper\n", None, True),  # same size and tag, different bytes
+    ],
+)
+def test_verify_mismatch_is_a_non_retryable_checksum_failure(
+    s3: S3Client, stored: bytes, recorded: str | None, read_back: bool
+) -> None:
+    expected = b"intact\n"
+    sha = hashlib.sha256(expected).hexdigest()
+    key = f"verify/{uuid.uuid4().hex}"
+    put(s3, key, stored, recorded or sha)
+
+    with pytest.raises(ApplicationError) as caught:
+        verify(s3, VerifyRequest(BUCKET, key, len(expected), sha, read_back))
+
+    assert caught.value.type == "checksum" and caught.value.non_retryable
+
+
+def test_verify_of_a_missing_object_is_not_found(s3: S3Client) -> None:
+    with pytest.raises(ApplicationError) as caught:
+        verify(s3, VerifyRequest(BUCKET, "verify/missing", 1, "0" * 64))
+
+    assert caught.value.type == "not_found"

@@ -1,0 +1,1 @@
+"""Tests of the control plane: metadata DB, services and routes."""

@@ -1,0 +1,165 @@
+"""HTTP routes over a real database: task list and detail, errors, probes, status page."""
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from api.app import create_app
+from api.services.records import apply_step_update, apply_task_update
+from sluice.contracts import DetectedFile
+from sluice.settings import Settings, TemporalSettings
+from tests.api.builders import detected_file, step_update, task_update
+from tests.fixtures.database import free_port
+
+TEMPORAL = TemporalSettings(ui_url="http://temporal.example:8233/", namespace="ops")
+
+
+@pytest.fixture
+def client(db_url: str) -> Iterator[TestClient]:
+    app = create_app(Settings(database_url=db_url, temporal=TEMPORAL))
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def record_finished_file(engine: Engine, status: str = "succeeded") -> DetectedFile:
+    file = detected_file()
+    with Session(engine) as session:
+        apply_task_update(session, update=task_update(file, "running", run_id="run-7"))
+        apply_step_update(session, update=step_update(file.workflow_id, "failed", error="boom"))
+        apply_step_update(session, update=step_update(file.workflow_id, "succeeded", attempt=2))
+        apply_task_update(
+            session,
+            update=task_update(file, status, bucket="dumps", key=f"host-a/{file.rel_path}"),
+        )
+    return file
+
+
+def test_empty_list(client: TestClient) -> None:
+    response = client.get("/api/v1/tasks")
+    assert response.status_code == 200
+    assert response.json() == {"items": [], "next_cursor": None}
+
+
+def test_list_pages_and_filters(client: TestClient, db_engine: Engine) -> None:
+    files = [
+        record_finished_file(db_engine, status) for status in ("succeeded", "failed", "cancelled")
+    ]
+    first = client.get("/api/v1/tasks", params={"limit": 2}).json()
+    second = client.get("/api/v1/tasks", params={"limit": 2, "cursor": first["next_cursor"]}).json()
+    assert [t["id"] for t in first["items"] + second["items"]] == [
+        f.workflow_id for f in reversed(files)
+    ]
+    assert second["next_cursor"] is None
+    failed = client.get("/api/v1/tasks", params={"status": "failed"}).json()["items"]
+    assert [t["id"] for t in failed] == [files[1].workflow_id]
+    by_agent = client.get("/api/v1/tasks", params={"agent_id": "host-a"}).json()["items"]
+    assert len(by_agent) == 3
+    assert client.get("/api/v1/tasks", params={"agent_id": "other"}).json()["items"] == []
+
+
+def test_list_item_says_where_the_file_and_object_are(
+    client: TestClient, db_engine: Engine
+) -> None:
+    file = record_finished_file(db_engine)
+    [item] = client.get("/api/v1/tasks").json()["items"]
+    assert item["status"] == "succeeded"
+    assert (item["host"], item["rel_path"], item["size"]) == (file.host, file.rel_path, file.size)
+    assert item["object_url"] == f"s3://dumps/host-a/{file.rel_path}"
+    assert item["temporal_url"] == (
+        f"http://temporal.example:8233/namespaces/ops/workflows/{file.workflow_id}/run-7/history"
+    )
+    assert item["created_at"].endswith(("+00:00", "Z"))
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "code"),
+    [
+        ({"limit": 0}, 422, "invalid_request"),
+        ({"limit": 501}, 422, "invalid_request"),
+        ({"status": "exploded"}, 422, "invalid_request"),
+        ({"cursor": "garbage"}, 400, "invalid_cursor"),
+    ],
+)
+def test_bad_list_parameters(
+    client: TestClient, params: dict[str, str | int], status: int, code: str
+) -> None:
+    response = client.get("/api/v1/tasks", params=params)
+    assert response.status_code == status
+    assert response.json()["error"]["code"] == code
+    assert response.json()["error"]["message"]
+
+
+def test_task_detail(client: TestClient, db_engine: Engine) -> None:
+    file = record_finished_file(db_engine)
+    response = client.get(f"/api/v1/tasks/{file.workflow_id}")
+    assert response.status_code == 200
+    task = response.json()
+    assert (task["id"], task["workflow_id"], task["run_id"]) == (
+        file.workflow_id,
+        file.workflow_id,
+        "run-7",
+    )
+    assert task["object_url"] == f"s3://dumps/host-a/{file.rel_path}"
+    assert task["temporal_url"] == (
+        f"http://temporal.example:8233/namespaces/ops/workflows/{file.workflow_id}/run-7/history"
+    )
+    assert task["file_event"]["id"] == file.file_event_id
+    assert task["file_event"]["mtime_ns"] == file.mtime_ns
+    [step] = task["steps"]
+    assert (step["name"], step["status"], step["attempts"]) == ("upload", "succeeded", 2)
+    assert [(a["attempt"], a["status"], a["error"]) for a in step["attempt_history"]] == [
+        (1, "failed", "boom"),
+        (2, "succeeded", ""),
+    ]
+
+
+def test_unknown_task_is_a_404_with_an_error_body(client: TestClient) -> None:
+    response = client.get("/api/v1/tasks/file-nope")
+    assert response.status_code == 404
+    assert response.json() == {
+        "error": {"code": "not_found", "message": "task 'file-nope' not found"}
+    }
+
+
+def test_unknown_path_uses_the_same_error_shape(client: TestClient) -> None:
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_probes(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok", "reason": None}
+    ready = client.get("/readyz")
+    assert (ready.status_code, ready.json()["status"]) == (200, "ok")
+
+
+def test_readyz_is_503_with_the_reason_when_the_db_is_down() -> None:
+    url = f"postgresql://sluice@127.0.0.1:{free_port()}/sluice?connect_timeout=2"
+    with TestClient(create_app(Settings(database_url=url))) as client:
+        assert client.get("/healthz").status_code == 200
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unavailable"
+    assert body["reason"].startswith("metadata DB unreachable: OperationalError")
+
+
+def test_status_page_and_its_assets_are_served(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "/static/console.js" in page.text
+    script = client.get("/static/console.js")
+    assert script.status_code == 200
+    assert "/api/v1/tasks" in script.text
+
+
+def test_every_api_route_is_described(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/api/v1/tasks", "/api/v1/tasks/{task_id}", "/healthz", "/readyz"} <= set(paths)
+    for operations in paths.values():
+        for operation in operations.values():
+            assert operation.get("description"), operation["operationId"]

@@ -1,0 +1,32 @@
+"""Replay recorded FileWorkflow histories: a change that breaks determinism fails here.
+
+Refresh the histories after an intended, versioned change with
+`SLUICE_RECORD_HISTORIES=1 pytest tests/e2e/test_file_slice.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.worker import Replayer
+
+from workflows.file_workflow import FileWorkflow
+
+HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+
+
+def test_histories_are_checked_in() -> None:
+    assert {p.stem for p in HISTORIES} >= {
+        "small_file_succeeded",
+        "multipart_succeeded",
+        "upload_not_found_failed",
+    }
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
+def test_recorded_history_replays(path: Path) -> None:
+    history = WorkflowHistory.from_json(path.stem, path.read_text())
+    asyncio.run(Replayer(workflows=[FileWorkflow]).replay_workflow(history))
