@@ -110,9 +110,13 @@ def worker(config: ConfigOption = None) -> None:
 def agent(config: ConfigOption = None) -> None:
     """Watch this host's roots and run its host-bound activities."""
     from activities.s3 import make_s3_client
-    from watcher.agent import Agent, AgentConfigError
+    from watcher.agent import Agent, AgentConfigError, checked_roots
 
     settings = _settings(config)
+    try:
+        checked_roots(settings.agent.roots)
+    except AgentConfigError as exc:
+        raise _fail(str(exc)) from None
 
     async def main() -> None:
         client = await connect_temporal(settings.temporal)

@@ -7,7 +7,9 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+import pydantic_settings
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -25,7 +27,13 @@ class SettingsError(Exception):
     """Settings that cannot work; the message names each key and what is wrong with it."""
 
 
-class TemporalSettings(BaseModel):
+class Section(BaseModel):
+    """A settings section: unknown keys are typos, and typos are errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class TemporalSettings(Section):
     address: str = "127.0.0.1:7233"
     namespace: str = "default"
     task_queue: str = "sluice"
@@ -34,7 +42,7 @@ class TemporalSettings(BaseModel):
     api_key: SecretStr | None = None
 
 
-class StorageSettings(BaseModel):
+class StorageSettings(Section):
     endpoint_url: str | None = "http://127.0.0.1:8333"
     region: str = "us-east-1"
     bucket: str = Field(default="sluice", min_length=3, max_length=63)
@@ -55,7 +63,7 @@ class StorageSettings(BaseModel):
         return value
 
 
-class ApiSettings(BaseModel):
+class ApiSettings(Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     public_url: str = "http://127.0.0.1:8000"
@@ -63,7 +71,7 @@ class ApiSettings(BaseModel):
     max_body_bytes: int = Field(default=1 * MiB, ge=1024)
 
 
-class AgentSettings(BaseModel):
+class AgentSettings(Section):
     id: str = Field(default_factory=socket.gethostname, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     hostname: str = Field(default_factory=socket.gethostname)
     roots: list[Path] = [Path("inbox")]
@@ -89,14 +97,14 @@ class AgentSettings(BaseModel):
         return f"sluice-host-{self.id}"
 
 
-class AiSettings(BaseModel):
+class AiSettings(Section):
     base_url: str | None = None
     model: str = "gpt-4o-mini"
     api_key: SecretStr | None = None
     timeout: float = Field(default=60.0, gt=0)
 
 
-class NotificationSettings(BaseModel):
+class NotificationSettings(Section):
     smtp_host: str | None = None
     smtp_port: int = Field(default=587, ge=1, le=65535)
     smtp_user: str | None = None
@@ -105,7 +113,7 @@ class NotificationSettings(BaseModel):
     smtp_starttls: bool = True
 
 
-class DevSettings(BaseModel):
+class DevSettings(Section):
     """Ports and state of the embedded stack that `sluice dev` runs."""
 
     state_dir: Path = Path(".sluice")
@@ -166,6 +174,13 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
         return Settings(**overrides)
     except ValidationError as exc:
         raise SettingsError(describe_errors(exc, config_file)) from None
+    except yaml.YAMLError as exc:
+        raise SettingsError(f"config file {config_file} is not valid YAML: {exc}") from None
+    except (pydantic_settings.SettingsError, ValueError) as exc:
+        raise SettingsError(
+            f"cannot read settings: {exc}. Lists and sections in SLUICE_* variables must be "
+            "JSON, e.g. SLUICE_AGENT__ROOTS='[\"/data\"]'; a config file must be a YAML mapping"
+        ) from None
     finally:
         _yaml_file.reset(token)
 

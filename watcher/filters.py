@@ -19,7 +19,7 @@ class FileFilter:
         if not self.include_hidden and any(part.startswith(".") for part in path.parts):
             return False
         name = path.name.lower()
-        if any(name.endswith(suffix) for suffix in self.temp_suffixes):
+        if any(name.endswith(suffix.lower()) for suffix in self.temp_suffixes):
             return False
         return not self.include_suffixes or any(
             name.endswith(suffix.lower()) for suffix in self.include_suffixes
