@@ -13,16 +13,7 @@ from botocore.exceptions import (
 )
 from temporalio.exceptions import ApplicationError
 
-ERROR_CLASSES = (
-    "network",
-    "timeout",
-    "auth",
-    "not_found",
-    "conflict",
-    "checksum",
-    "invalid_input",
-    "unknown",
-)
+from sluice.contracts import ERROR_CLASSES
 
 _AUTH_CODES = {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken"}
 _NOT_FOUND_CODES = {"NoSuchBucket", "NoSuchKey", "NoSuchUpload", "404", "NotFound"}
@@ -57,8 +48,6 @@ def failure(error_class: str, message: str, *, retryable: bool = False) -> Appli
 
 
 def as_failure(exc: BaseException) -> ApplicationError:
-    """Wrap any exception as a classified ApplicationError."""
-    if isinstance(exc, ApplicationError) and exc.type in ERROR_CLASSES:
-        return exc
+    """A new classified ApplicationError for `exc` (raise it `from exc`)."""
     error_class, retryable = classify(exc)
     return failure(error_class, f"{type(exc).__name__}: {exc}", retryable=retryable)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+
 from sqlalchemy import Engine
 from sqlmodel import Session
 from temporalio import activity
 
 from api.services.records import apply_step_update, apply_task_update
-from sluice.contracts import StepUpdate, TaskUpdate
+from sluice.contracts import RecordBatch
 
 
 class RecordActivities:
@@ -15,15 +18,16 @@ class RecordActivities:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        # SQLite takes one writer at a time; queueing here beats spinning on its busy lock.
+        self._write_lock: contextlib.AbstractContextManager[object] = (
+            threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
+        )
 
-    @activity.defn(name="record_task")
-    def record_task(self, update: TaskUpdate) -> None:
-        with Session(self._engine) as session:
-            apply_task_update(session, update=update)
-            session.commit()
-
-    @activity.defn(name="record_step")
-    def record_step(self, update: StepUpdate) -> None:
-        with Session(self._engine) as session:
-            apply_step_update(session, update=update)
-            session.commit()
+    @activity.defn(name="record")
+    def record(self, batch: RecordBatch) -> None:
+        """Apply the steps' transitions, then the task's, in one go."""
+        with self._write_lock, Session(self._engine) as session:
+            for step in batch.steps:
+                apply_step_update(session, update=step)
+            if batch.task is not None:
+                apply_task_update(session, update=batch.task)

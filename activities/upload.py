@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from temporalio import activity
+from temporalio.exceptions import ApplicationError, CancelledError
 
 from activities.errors import as_failure, failure
+from activities.throttle import Throttle
 from sluice.contracts import UploadedPart, UploadProgress, UploadRequest, UploadResult
 from sluice.paths import OutsideRootError, owning_root, resolve_in_root
 
@@ -18,6 +21,13 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 SHA256_TAG = "sluice-sha256"
+MAX_PARTS = 10_000  # S3's limit
+_HASH_CHUNK = 1024 * 1024
+
+
+def part_size_for(size: int, configured: int) -> int:
+    """The configured part size, grown so the file fits S3's 10,000-part limit."""
+    return max(configured, math.ceil(size / MAX_PARTS))
 
 
 class UploadActivities:
@@ -29,53 +39,96 @@ class UploadActivities:
 
     @activity.defn(name="upload_file")
     def upload_file(self, req: UploadRequest) -> UploadResult:
-        path = self._checked_path(req)
+        path = checked_file(
+            self._roots, req.root, req.rel_path, req.expected_size, req.expected_mtime_ns
+        )
+        if "{sha256}" in req.key:  # the key needs the hash first: the one case of two reads
+            req.key = req.key.replace("{sha256}", _hash_file(path))
+        upload = _Upload(self._s3, path, req)
         try:
             if req.expected_size <= req.part_size:
-                return self._put_single(path, req)
-            return self._put_multipart(path, req)
+                return upload.single()
+            return upload.multipart()
+        except (ApplicationError, CancelledError):
+            raise
         except Exception as exc:
-            raise as_failure(exc) from exc
+            failed = as_failure(exc)
+            # The next attempt (run by the workflow) resumes from these details.
+            raise ApplicationError(
+                failed.message,
+                upload.progress,
+                type=failed.type,
+                non_retryable=failed.non_retryable,
+            ) from exc
 
-    def _checked_path(self, req: UploadRequest) -> Path:
-        try:
-            path = resolve_in_root(owning_root(self._roots, req.root), req.rel_path)
-        except OutsideRootError as exc:
-            raise failure("invalid_input", str(exc)) from None
-        try:
-            st = path.stat()
-        except FileNotFoundError:
-            raise failure("not_found", f"{path} no longer exists") from None
-        if (st.st_size, st.st_mtime_ns) != (req.expected_size, req.expected_mtime_ns):
-            raise failure(
-                "conflict",
-                f"{path} changed since it was detected (size {req.expected_size} -> "
-                f"{st.st_size}); the new version is handled as a new file",
-            )
-        return path
 
-    def _put_single(self, path: Path, req: UploadRequest) -> UploadResult:
-        body = path.read_bytes()
+def checked_file(roots: Sequence[Path], root: str, rel_path: str, size: int, mtime_ns: int) -> Path:
+    """The file inside one of `roots`, unchanged since it was detected."""
+    try:
+        path = resolve_in_root(owning_root(roots, root), rel_path)
+    except OutsideRootError as exc:
+        raise failure("invalid_input", str(exc)) from None
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise failure("not_found", f"{path} no longer exists") from None
+    if (st.st_size, st.st_mtime_ns) != (size, mtime_ns):
+        raise failure(
+            "conflict",
+            f"{path} changed since it was detected (size {size} -> {st.st_size}); "
+            "the new version is handled as a new file",
+        )
+    return path
+
+
+class _Upload:
+    def __init__(self, client: S3Client, path: Path, req: UploadRequest) -> None:
+        self._s3 = client
+        self.path = path
+        self.req = req
+        self.progress: UploadProgress | None = None
+        self._throttle = Throttle(req.bandwidth_limit)
+
+    def _object_args(self) -> dict[str, Any]:
+        args: dict[str, Any] = {}
+        if self.req.storage_class:
+            args["StorageClass"] = self.req.storage_class
+        if self.req.sse:
+            args["ServerSideEncryption"] = self.req.sse
+        if self.req.sse_kms_key_id:
+            args["SSEKMSKeyId"] = self.req.sse_kms_key_id
+        return args
+
+    def single(self) -> UploadResult:
+        req = self.req
+        body = self.path.read_bytes()
         if len(body) != req.expected_size:
-            raise failure("conflict", f"{path} changed while it was read")
+            raise failure("conflict", f"{self.path} changed while it was read")
         sha256 = hashlib.sha256(body).hexdigest()
+        self._throttle.consume(len(body))
         response = self._s3.put_object(
-            Bucket=req.bucket, Key=req.key, Body=body, Tagging=f"{SHA256_TAG}={sha256}"
+            Bucket=req.bucket,
+            Key=req.key,
+            Body=body,
+            Tagging=f"{SHA256_TAG}={sha256}",
+            **self._object_args(),
         )
-        return UploadResult(
-            req.bucket, req.key, len(body), sha256, response["ETag"], 1, attempt=_attempt()
-        )
+        activity.heartbeat()
+        return UploadResult(req.bucket, req.key, len(body), sha256, response["ETag"], parts=1)
 
-    def _put_multipart(self, path: Path, req: UploadRequest) -> UploadResult:
-        progress = self._resume_point(req) or self._start_upload(req)
+    def multipart(self) -> UploadResult:
+        req = self.req
+        part_size = part_size_for(req.expected_size, req.part_size)
+        self.progress = self._resume_point() or self._start()
+        progress = self.progress
         done = {part.number for part in progress.parts}
         resumed = len(done)
         sha = hashlib.sha256()
         size = 0
-        with path.open("rb") as stream, ThreadPoolExecutor(req.part_concurrency) as pool:
+        with self.path.open("rb") as stream, ThreadPoolExecutor(req.part_concurrency) as pool:
             running: set[Future[UploadedPart]] = set()
             number = 0
-            while chunk := stream.read(req.part_size):
+            while chunk := stream.read(part_size):
                 number += 1
                 size += len(chunk)
                 sha.update(chunk)
@@ -83,11 +136,11 @@ class UploadActivities:
                     continue  # sent by an earlier attempt: hashed locally, not sent again
                 if len(running) >= req.part_concurrency:
                     finished, running = wait(running, return_when=FIRST_COMPLETED)
-                    self._record_parts(finished, progress)
-                running.add(pool.submit(self._send_part, req, progress.upload_id, number, chunk))
-            self._record_parts(wait(running).done, progress)
+                    self._record(finished)
+                running.add(pool.submit(self._send_part, number, chunk))
+            self._record(wait(running).done)
         if size != req.expected_size:
-            raise failure("conflict", f"{path} changed while it was read")
+            raise failure("conflict", f"{self.path} changed while it was read")
         parts = sorted(progress.parts, key=lambda p: p.number)
         completed = self._s3.complete_multipart_upload(
             Bucket=req.bucket,
@@ -102,52 +155,71 @@ class UploadActivities:
             Tagging={"TagSet": [{"Key": SHA256_TAG, "Value": sha256}]},
         )
         return UploadResult(
-            req.bucket, req.key, size, sha256, completed["ETag"], len(parts), resumed, _attempt()
+            req.bucket, req.key, size, sha256, completed["ETag"], len(parts), resumed
         )
 
-    def _start_upload(self, req: UploadRequest) -> UploadProgress:
-        created = self._s3.create_multipart_upload(Bucket=req.bucket, Key=req.key)
-        progress = UploadProgress(upload_id=created["UploadId"])
+    def _start(self) -> UploadProgress:
+        created = self._s3.create_multipart_upload(
+            Bucket=self.req.bucket, Key=self.req.key, **self._object_args()
+        )
+        progress = UploadProgress(upload_id=created["UploadId"], key=self.req.key)
         activity.heartbeat(progress)
         return progress
 
-    def _resume_point(self, req: UploadRequest) -> UploadProgress | None:
-        """The progress a previous attempt heartbeated, kept only where S3 agrees."""
+    def _resume_point(self) -> UploadProgress | None:
+        """The progress an earlier attempt reported, kept only where S3 agrees."""
+        saved = self.req.resume
         details = activity.info().heartbeat_details
-        if not details:
+        if saved is None and details:  # a retry scheduled by Temporal itself
+            saved = progress_from(details[0])
+        if saved is None:
             return None
-        saved = _progress_from(details[0])
+        on_server: dict[int, str] = {}
         try:
-            listed = self._s3.list_parts(Bucket=req.bucket, Key=req.key, UploadId=saved.upload_id)
+            pages = self._s3.get_paginator("list_parts").paginate(
+                Bucket=self.req.bucket, Key=self.req.key, UploadId=saved.upload_id
+            )
+            for page in pages:
+                on_server |= {p["PartNumber"]: p["ETag"] for p in page.get("Parts", [])}
         except self._s3.exceptions.NoSuchUpload:
             activity.logger.warning("upload %s is gone; starting over", saved.upload_id)
             return None
-        on_server = {p["PartNumber"]: p["ETag"] for p in listed.get("Parts", [])}
         kept = [p for p in saved.parts if on_server.get(p.number) == p.etag]
         activity.logger.info("resuming upload %s at %d parts", saved.upload_id, len(kept))
-        return UploadProgress(saved.upload_id, kept)
+        return UploadProgress(saved.upload_id, kept, self.req.key)
 
-    def _send_part(
-        self, req: UploadRequest, upload_id: str, number: int, chunk: bytes
-    ) -> UploadedPart:
+    def _send_part(self, number: int, chunk: bytes) -> UploadedPart:
+        assert self.progress is not None
+        self._throttle.consume(len(chunk))
         response = self._s3.upload_part(
-            Bucket=req.bucket, Key=req.key, UploadId=upload_id, PartNumber=number, Body=chunk
+            Bucket=self.req.bucket,
+            Key=self.req.key,
+            UploadId=self.progress.upload_id,
+            PartNumber=number,
+            Body=chunk,
         )
         return UploadedPart(number=number, etag=response["ETag"], size=len(chunk))
 
-    @staticmethod
-    def _record_parts(finished: set[Future[UploadedPart]], progress: UploadProgress) -> None:
+    def _record(self, finished: set[Future[UploadedPart]]) -> None:
+        assert self.progress is not None
         for future in finished:
-            progress.parts.append(future.result())
-        activity.heartbeat(progress)
+            self.progress.parts.append(future.result())
+        activity.heartbeat(self.progress)
+        if activity.is_cancelled():
+            raise CancelledError("upload cancelled")
 
 
-def _attempt() -> int:
-    return activity.info().attempt
+def _hash_file(path: Path) -> str:
+    sha = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(_HASH_CHUNK):
+            sha.update(chunk)
+    return sha.hexdigest()
 
 
-def _progress_from(raw: Any) -> UploadProgress:
+def progress_from(raw: Any) -> UploadProgress:
+    """UploadProgress from heartbeat or failure details (dicts after Temporal's converter)."""
     if isinstance(raw, UploadProgress):
         return raw
     parts = [UploadedPart(**part) for part in raw.get("parts", [])]
-    return UploadProgress(upload_id=raw["upload_id"], parts=parts)
+    return UploadProgress(upload_id=raw["upload_id"], parts=parts, key=raw.get("key", ""))

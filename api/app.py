@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 import ui
 from api.db import make_engine
 from api.errors import install_error_handlers
-from api.routes import console, health, tasks
+from api.routes import agents, channels, console, health, rules, task_actions, tasks
 from sluice.settings import Settings
 
 API_PREFIX = "/api/v1"
@@ -39,6 +39,10 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(tasks.router, prefix=API_PREFIX)
+    app.include_router(agents.router, prefix=API_PREFIX)
+    app.include_router(rules.router, prefix=API_PREFIX)
+    app.include_router(task_actions.router, prefix=API_PREFIX)
+    app.include_router(channels.router, prefix=API_PREFIX)
     app.include_router(console.router)
     app.mount("/static", StaticFiles(directory=ui.STATIC_DIR), name="static")
     return app

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
-from sluice.runtime import connect_temporal, run_until_signal, setup_logging
+from sluice.runtime import (
+    connect_temporal,
+    return_big_buffers_to_the_os,
+    run_until_signal,
+    setup_logging,
+)
 from sluice.servers import ServerError
 from sluice.settings import Settings, SettingsError, load_settings
 
@@ -108,22 +114,51 @@ def worker(config: ConfigOption = None) -> None:
 
 @app.command()
 def agent(config: ConfigOption = None) -> None:
-    """Watch this host's roots and run its host-bound activities."""
-    from activities.s3 import make_s3_client
-    from watcher.agent import Agent, AgentConfigError, checked_roots
+    """Watch this host's roots and run its host-bound activities.
 
-    settings = _settings(config)
+    --config takes a Sluice YAML file or a go-watch-file config.yaml (mapped, with warnings).
+    """
+    from activities.s3 import make_s3_client
+    from watcher.agent import Agent, AgentConfigError
+    from watcher.logs import use_log_format
+    from watcher.service import load_agent_settings, run_until_stopped
+    from watcher.watching import check_watchable, checked_roots
+
     try:
-        checked_roots(settings.agent.roots)
+        settings, warnings = load_agent_settings(config)
+    except SettingsError as exc:
+        err.print(f"[red]{exc}[/]", highlight=False)
+        raise typer.Exit(2) from None
+    setup_logging()
+    return_big_buffers_to_the_os()
+    use_log_format(settings.agent.log_format)
+    for warning in warnings:
+        logging.getLogger("sluice.agent").warning("%s", warning)
+    try:
+        roots = checked_roots(settings.agent.roots)
+        if settings.agent.observer == "inotify":
+            check_watchable(roots)
     except AgentConfigError as exc:
         raise _fail(str(exc)) from None
 
+    def reload() -> Settings:
+        return load_agent_settings(config)[0]
+
     async def main() -> None:
         client = await connect_temporal(settings.temporal)
-        await Agent(settings, client, make_s3_client(settings.storage)).run()
+        await Agent(
+            settings,
+            client,
+            make_s3_client(settings.storage),
+            load_local=reload,
+            config_file=config,
+        ).run()
+
+    async def supervised() -> None:
+        await run_until_stopped(asyncio.ensure_future(main()), settings.agent.shutdown_grace)
 
     try:
-        asyncio.run(run_until_signal(main))
+        asyncio.run(supervised())
     except AgentConfigError as exc:
         raise _fail(str(exc)) from None
 

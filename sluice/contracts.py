@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -39,12 +40,11 @@ class DetectedFile:
 
 @dataclass
 class FileWorkflowInput:
+    """Start input of FileWorkflow. Storage defaults and the plan come from routing."""
+
     file: DetectedFile
     host_queue: str
-    bucket: str
-    key_template: str = "{host}/{relpath}"
-    part_size: int = 8 * 1024 * 1024
-    part_concurrency: int = 4
+    retry_of: str = ""
 
 
 @dataclass
@@ -59,15 +59,44 @@ class FileWorkflowResult:
 
 
 @dataclass
+class TaskProgress:
+    """What the `progress` query answers; bytes uploaded come from the upload's heartbeat."""
+
+    status: str
+    stage: int
+    stages: int
+    running: list[str]
+    rule: str = ""
+    waiting_for_approval: str = ""
+
+
+@dataclass
+class ApprovalDecision:
+    approved: bool
+    by: str
+    comment: str = ""
+
+
+@dataclass
+class RouteRequest:
+    file: DetectedFile
+
+
+@dataclass
 class UploadRequest:
     root: str
     rel_path: str
     expected_size: int
     expected_mtime_ns: int
     bucket: str
-    key: str
+    key: str  # may still hold "{sha256}", filled in once the file is hashed
     part_size: int
     part_concurrency: int = 4
+    storage_class: str = ""
+    sse: str = ""
+    sse_kms_key_id: str = ""
+    bandwidth_limit: int = 0  # bytes per second, 0 = unlimited
+    resume: UploadProgress | None = None
 
 
 @dataclass
@@ -83,6 +112,7 @@ class UploadProgress:
 
     upload_id: str
     parts: list[UploadedPart] = field(default_factory=list)
+    key: str = ""
 
     @property
     def bytes_done(self) -> int:
@@ -98,7 +128,6 @@ class UploadResult:
     etag: str
     parts: int
     resumed_parts: int = 0
-    attempt: int = 1
 
 
 @dataclass
@@ -115,7 +144,28 @@ class VerifyResult:
     size: int
     sha256: str
     read_back: bool
-    attempt: int = 1
+
+
+@dataclass
+class ObjectRef:
+    bucket: str
+    key: str
+
+
+@dataclass
+class ArchiveRequest:
+    root: str
+    rel_path: str
+    expected_size: int
+    expected_mtime_ns: int
+    action: str  # "delete" | "move"
+    to: str = ""
+
+
+@dataclass
+class ArchiveResult:
+    action: str
+    moved_to: str = ""
 
 
 @dataclass
@@ -126,11 +176,22 @@ class TaskUpdate:
     status: str
     run_id: str = ""
     file: DetectedFile | None = None
+    rule_id: int | None = None
+    rule_version: int | None = None
+    retry_of: str = ""
     bucket: str = ""
     key: str = ""
     sha256: str = ""
     error: str = ""
     error_class: str = ""
+
+
+@dataclass
+class RecordBatch:
+    """Transitions written together: a step finishing and the next starting, say."""
+
+    task: TaskUpdate | None = None
+    steps: list[StepUpdate] = field(default_factory=list)
 
 
 @dataclass
@@ -144,3 +205,56 @@ class StepUpdate:
     error: str = ""
     error_class: str = ""
     summary: dict[str, str] = field(default_factory=dict)
+
+
+# What every failure is recorded as (ApplicationError.type); "rejected" is an approval's no,
+# "rate_limit" a 429, "action_failed" a downstream verdict (Jenkins result, exit code, errcode).
+ERROR_CLASSES = (
+    "network", "timeout", "auth", "not_found", "conflict", "checksum", "invalid_input",
+    "rejected", "rate_limit", "action_failed", "cancelled", "unknown",
+)  # fmt: skip
+STEP_TYPES = (
+    "upload", "verify", "approve", "archive", "jenkins", "webhook", "script", "analyze", "notify",
+)  # fmt: skip
+ON_FAILURE = ("fail", "continue", "compensate")
+
+
+@dataclass
+class RetrySettings:
+    """A step's retry policy; the workflow runs the attempts so each one is recorded."""
+
+    max_attempts: int = 5
+    initial_interval_s: float = 2.0
+    backoff: float = 2.0
+    max_interval_s: float = 120.0
+    non_retryable: list[str] = field(default_factory=list)
+
+
+@dataclass
+class StepPlan:
+    """One step of a plan. `options` are the step type's own settings (JSON values only)."""
+
+    name: str
+    type: str
+    options: dict[str, Any] = field(default_factory=dict)
+    timeout_s: float = 3600.0
+    heartbeat_timeout_s: float = 30.0
+    retry: RetrySettings = field(default_factory=RetrySettings)
+    on_failure: str = "fail"
+
+
+@dataclass
+class Plan:
+    """What a file gets: ordered stages, the steps of one stage run concurrently.
+
+    `action` is "run" or "ignore" (no rule matched and the default is to ignore).
+    """
+
+    stages: list[list[StepPlan]]
+    action: str = "run"
+    rule_id: int | None = None
+    rule_name: str = ""
+    rule_version: int | None = None
+    matched: list[str] = field(default_factory=list)
+    # The first matched rule's `on_failure: {notify: {...}}` options (NotifyOptions as JSON).
+    on_failure_notify: dict[str, Any] = field(default_factory=dict)

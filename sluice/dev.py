@@ -143,7 +143,15 @@ class DevStack:
                 access_log=False,
             )
         )
-        agent = Agent(settings, client, make_s3_client(settings.storage))
+        agent = Agent(
+            settings.model_copy(
+                update={
+                    "agent": settings.agent.model_copy(update={"api_url": settings.api.public_url})
+                }
+            ),
+            client,
+            make_s3_client(settings.storage),
+        )
         async with asyncio.TaskGroup() as group:
             group.create_task(_serve_api(api))
             group.create_task(run_worker(settings, client))

@@ -7,11 +7,14 @@ from pathlib import PurePosixPath
 
 from sluice.contracts import DetectedFile
 
-KEY_FIELDS = ("host", "agent", "root", "relpath", "name", "stem", "ext", "date")
+KEY_FIELDS = ("host", "agent", "root", "relpath", "name", "stem", "ext", "date", "sha256")
 
 
 def render_key(template: str, file: DetectedFile) -> str:
-    """The object key for `file`; unknown fields raise ValueError naming them."""
+    """The object key for `file`; unknown fields raise ValueError naming them.
+
+    `{sha256}` stays as it is: only the upload, once it has hashed the file, can fill it in.
+    """
     fields = {name for _, name, _, _ in string.Formatter().parse(template) if name}
     unknown = fields - set(KEY_FIELDS)
     if unknown:
@@ -26,5 +29,6 @@ def render_key(template: str, file: DetectedFile) -> str:
         stem=rel.stem,
         ext=rel.suffix.lstrip("."),
         date=file.detected_at[:10],
+        sha256="{sha256}",
     )
     return key.lstrip("/")

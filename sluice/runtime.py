@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
 import signal
 import sys
@@ -22,6 +23,22 @@ def setup_logging(level: str = "INFO") -> None:
     for noisy in ("botocore", "urllib3", "httpx", "watchdog", "s3transfer"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.getLogger("temporalio").setLevel(logging.WARNING)
+
+
+def return_big_buffers_to_the_os() -> None:
+    """Make glibc hand multi-MiB upload buffers back instead of keeping them per thread.
+
+    Uploads allocate part-sized buffers on several threads; by default glibc raises its mmap
+    threshold after the first free and keeps such buffers in per-thread arenas, so the
+    agent's memory only grows. A fixed threshold and two arenas keep it flat.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return  # not glibc: nothing to tune
+    m_mmap_threshold, m_arena_max = -3, -8
+    libc.mallopt(m_mmap_threshold, 1024 * 1024)
+    libc.mallopt(m_arena_max, 2)
 
 
 async def connect_temporal(cfg: TemporalSettings, *, attempts: int = 30) -> Client:

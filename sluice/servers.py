@@ -236,6 +236,7 @@ def seaweed_spec(
         f"-volume.port={volume_port}",
         f"-filer.port={filer_port}",
         "-master.volumeSizeLimitMB=1024",
+        "-master.electionTimeout=1s",
         "-volume.max=0",
         "-volume.preStopSeconds=0",
         "-s3",
@@ -256,11 +257,23 @@ def seaweed_spec(
         name="seaweedfs",
         argv=argv,
         ports=ports,
-        ready=lambda: _s3_answers(s3_port),
+        ready=lambda: _s3_answers(s3_port) and _volume_server_joined(master_port),
         log_path=logs / "seaweedfs.out",
         env={"TMPDIR": str(sockets)},
         ready_timeout=120.0,
     )
+
+
+def _volume_server_joined(master_port: int) -> bool:
+    """The master knows a volume server: before that, reads of stored objects fail."""
+    import httpx
+
+    try:
+        status = httpx.get(f"http://127.0.0.1:{master_port}/dir/status", timeout=1.0).json()
+    except (httpx.HTTPError, ValueError):
+        return False
+    centers = status.get("Topology", {}).get("DataCenters") or []
+    return any(rack.get("DataNodes") for dc in centers for rack in dc.get("Racks") or [])
 
 
 def _s3_answers(port: int) -> bool:

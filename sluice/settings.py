@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 import pydantic_settings
 import yaml
@@ -72,18 +72,49 @@ class ApiSettings(Section):
 
 
 class AgentSettings(Section):
+    """The host daemon. Keys in LIVE_KEYS can also be pushed from the control plane."""
+
+    LIVE_KEYS: ClassVar[frozenset[str]] = frozenset(
+        {
+            "roots", "labels", "silence", "close_settle", "scan_interval", "include_suffixes",
+            "include_globs", "exclude_dirs", "exclude_globs", "temp_suffixes", "include_hidden",
+            "min_size", "max_size", "max_activities", "max_in_flight", "dispatch_rate",
+            "spool_high_water", "spool_retention",
+        }
+    )  # fmt: skip
+
     id: str = Field(default_factory=socket.gethostname, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     hostname: str = Field(default_factory=socket.gethostname)
+    labels: dict[str, str] = {}
     roots: list[Path] = [Path("inbox")]
+    observer: Literal["inotify", "polling"] = "inotify"
+    poll_interval: float = Field(default=5.0, gt=0)
     silence: float = Field(default=10.0, gt=0)
+    close_settle: float | None = Field(default=None, ge=0)
     scan_interval: float = Field(default=60.0, gt=0)
+    backfill: bool = True
     include_suffixes: list[str] = []
+    include_globs: list[str] = []
+    exclude_dirs: list[str] = []
+    exclude_globs: list[str] = []
     temp_suffixes: list[str] = DEFAULT_TEMP_SUFFIXES
     include_hidden: bool = False
+    min_size: int = Field(default=0, ge=0)
+    max_size: int | None = Field(default=None, ge=0)
     spool_path: Path = Path(".sluice/agent-spool.db")
+    spool_retention: float = Field(default=7 * 86400.0, gt=0)
+    spool_high_water: int = Field(default=10_000, ge=1)
     max_activities: int = Field(default=4, ge=1)
-    api_url: str = "http://127.0.0.1:8000"
+    max_in_flight: int = Field(default=1000, ge=0)
+    dispatch_rate: float = Field(default=200.0, ge=0)
+    shutdown_grace: float = Field(default=20.0, ge=0)
+    api_url: str | None = None  # the control plane; None runs from local config only
     token: SecretStr | None = None
+    heartbeat_interval: float = Field(default=15.0, gt=0)
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = Field(default=9464, ge=0, le=65535)
+    log_format: Literal["text", "json"] = "text"
+    script_allow: list[str] = []
 
     @field_validator("roots")
     @classmethod
@@ -96,21 +127,91 @@ class AgentSettings(Section):
     def host_queue(self) -> str:
         return f"sluice-host-{self.id}"
 
+    @property
+    def state_dir(self) -> Path:
+        """Where the spool and the cached control-plane config live."""
+        return self.spool_path.parent
+
+    def with_live(self, pushed: dict[str, Any]) -> AgentSettings:
+        """These settings with the control plane's keys applied; ValueError names bad keys."""
+        unknown = set(pushed) - self.LIVE_KEYS
+        if unknown:
+            raise ValueError(f"not settable from the control plane: {sorted(unknown)}")
+        try:
+            return AgentSettings.model_validate({**self.model_dump(), **pushed})
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
+            )
+            raise ValueError(problems) from None
+
 
 class AiSettings(Section):
-    base_url: str | None = None
+    """An OpenAI-compatible chat completions API (OpenAI, vLLM, Ollama, DeepSeek, Qwen)."""
+
+    base_url: str | None = None  # None: analyze steps use the built-in analyzer only
     model: str = "gpt-4o-mini"
     api_key: SecretStr | None = None
     timeout: float = Field(default=60.0, gt=0)
+    max_retries: int = Field(default=1, ge=0, le=5)
+    max_tokens: int = Field(default=1024, ge=64)
+    json_mode: bool = True  # send response_format {"type": "json_object"}
+    temperature: float = Field(default=0.1, ge=0, le=2)
 
 
 class NotificationSettings(Section):
+    """SMTP defaults for email channels, the channel-secret key, failure aggregation."""
+
     smtp_host: str | None = None
     smtp_port: int = Field(default=587, ge=1, le=65535)
     smtp_user: str | None = None
     smtp_password: SecretStr | None = None
     smtp_from: str | None = None
     smtp_starttls: bool = True
+    smtp_ssl: bool = False  # implicit TLS (port 465); wins over smtp_starttls
+    smtp_timeout: float = Field(default=30.0, gt=0)
+    # Encrypts channel secrets at rest (Fernet key, or any passphrase of 16+ characters).
+    secret_key: SecretStr | None = None
+    # Failure notices to one channel within this many seconds go out as one digest.
+    failure_window: float = Field(default=300.0, ge=0)
+    request_timeout: float = Field(default=15.0, gt=0)
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters (or a Fernet key)")
+        return value
+
+
+class JenkinsServer(Section):
+    url: str
+    user: str | None = None
+    api_token: SecretStr | None = None
+    verify_tls: bool = True
+
+    @field_validator("url")
+    @classmethod
+    def _has_scheme(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+
+class JenkinsSettings(Section):
+    """Jenkins servers that `jenkins` steps name with `server:` (default: "default")."""
+
+    servers: dict[str, JenkinsServer] = {}
+    request_timeout: float = Field(default=30.0, gt=0)
+
+
+class PipelineSettings(Section):
+    """How the central worker runs file workflows."""
+
+    unmatched: Literal["upload", "ignore"] = "upload"
+    shutdown_grace: float = Field(default=30.0, ge=0)
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)  # worker /metrics
 
 
 class DevSettings(Section):
@@ -137,6 +238,8 @@ class Settings(BaseSettings):
     agent: AgentSettings = AgentSettings()
     ai: AiSettings = AiSettings()
     notifications: NotificationSettings = NotificationSettings()
+    jenkins: JenkinsSettings = JenkinsSettings()
+    pipeline: PipelineSettings = PipelineSettings()
     dev: DevSettings = DevSettings()
 
     @field_validator("database_url")

@@ -3,32 +3,77 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
+from prometheus_client import start_http_server
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.analyze.central import AnalyzeActivities
+from activities.context import ContextValues
+from activities.jenkins import JenkinsActivities
+from activities.notify import NotifyActivities
+from activities.notify.store import ChannelStore, require_secret_key
+from activities.objects import ObjectActivities
 from activities.records import RecordActivities
+from activities.routing import RoutingActivities
 from activities.s3 import make_s3_client
-from activities.verify import VerifyActivities
+from activities.webhook import WebhookActivities
 from api.db import make_engine
+from sluice.secretbox import SecretBox
 from sluice.settings import Settings
+from workflows.digest import FailureDigestWorkflow
 from workflows.file_workflow import FileWorkflow
 
 
 async def run_worker(settings: Settings, client: Client) -> None:
     """Poll the central task queue until cancelled."""
     engine = make_engine(settings.database_url)
+    box = SecretBox(settings.notifications.secret_key)
+    require_secret_key(engine, box)
+    s3 = make_s3_client(settings.storage)
     records = RecordActivities(engine)
-    verify = VerifyActivities(make_s3_client(settings.storage))
+    routing = RoutingActivities(engine, settings)
+    objects = ObjectActivities(s3)
+    context = ContextValues(engine, s3)
+    channels = ChannelStore(engine, box)
+    jenkins = JenkinsActivities(settings.jenkins, context)
+    webhook = WebhookActivities(channels, context)
+    analyze = AnalyzeActivities(settings.ai)
+    notify = NotifyActivities(
+        channels, settings.notifications, client, settings.temporal.task_queue
+    )
+    metrics = None
+    if settings.pipeline.metrics_port is not None:
+        metrics, _ = start_http_server(
+            settings.pipeline.metrics_port, addr=settings.pipeline.metrics_host
+        )
     with ThreadPoolExecutor(16, thread_name_prefix="central-activity") as pool:
         worker = Worker(
             client,
             task_queue=settings.temporal.task_queue,
-            workflows=[FileWorkflow],
-            activities=[verify.verify_object, records.record_task, records.record_step],
+            workflows=[FileWorkflow, FailureDigestWorkflow],
+            activities=[
+                routing.resolve_route,
+                objects.verify_object,
+                objects.abort_uploads,
+                objects.delete_object,
+                records.record,
+                jenkins.run_build,
+                jenkins.stop_build,
+                webhook.call_webhook,
+                analyze.analyze_excerpt,
+                notify.send_notification,
+                notify.queue_failure_notice,
+                notify.send_digest,
+            ],
             activity_executor=pool,
+            graceful_shutdown_timeout=timedelta(seconds=settings.pipeline.shutdown_grace),
         )
         try:
             await worker.run()
         finally:
             engine.dispose()
+            if metrics is not None:
+                metrics.shutdown()
+                metrics.server_close()

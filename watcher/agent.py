@@ -3,144 +3,221 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import signal
 import time
-from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from collections import deque
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from temporalio.client import Client
-from temporalio.worker import Worker
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
-from watchdog.observers import Observer
 
-from activities.upload import UploadActivities
+from activities.host import host_activities
 from sluice.contracts import DetectedFile
 from sluice.settings import Settings
+from watcher.backpressure import HighWaterMark
+from watcher.control import ConfigCache, ControlPlane, PushedConfig
 from watcher.dispatch import Dispatcher
 from watcher.filters import FileFilter
-from watcher.spool import SpoolStore
+from watcher.host_worker import HostWorker
+from watcher.live import LiveConfig
+from watcher.metrics import AgentMetrics, MetricsServer
+from watcher.scanning import SeenFiles, walk_files
+from watcher.spool import BASELINE, SpoolStore
 from watcher.stability import StabilityTracker
+from watcher.watching import (
+    AgentConfigError,
+    EventKind,
+    RootWatcher,
+    _Forwarder,
+    check_watchable,
+    checked_roots,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
+__all__ = ["Agent", "AgentConfigError", "_Forwarder", "checked_roots"]
+
 log = logging.getLogger("sluice.agent")
 
 
-class AgentConfigError(ValueError):
-    """The agent cannot start with this configuration; the message says what to change."""
+class Agent(LiveConfig):
+    """One host's daemon. `load_local` re-reads the local config (file change or SIGHUP)."""
 
-
-def checked_roots(roots: list[Path]) -> list[Path]:
-    resolved = []
-    for root in roots:
-        if not root.is_dir():
-            raise AgentConfigError(f"watch root {root} does not exist or is not a directory")
-        if not os.access(root, os.R_OK | os.X_OK):
-            raise AgentConfigError(f"watch root {root} is not readable by this user")
-        resolved.append(root.resolve())
-    return resolved
-
-
-class _Forwarder(FileSystemEventHandler):
-    """Hands watchdog's thread events to the asyncio loop."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[Path]) -> None:
-        self._loop = loop
-        self._queue = queue
-
-    def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.is_directory or event.event_type in ("deleted", "opened", "closed_no_write"):
-            return
-        path = event.dest_path if event.event_type == "moved" else event.src_path
-        self._loop.call_soon_threadsafe(self._queue.put_nowait, Path(os.fsdecode(path)))
-
-
-class Agent:
-    def __init__(self, settings: Settings, client: Client, s3: S3Client) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        client: Client,
+        s3: S3Client,
+        *,
+        load_local: Callable[[], Settings] | None = None,
+        config_file: Path | None = None,
+        metrics: AgentMetrics | None = None,
+    ) -> None:
         cfg = settings.agent
-        self.settings = settings
+        self.local = self.settings = settings
+        self.pushed: PushedConfig | None = None
+        self.metrics = metrics or AgentMetrics()
         self.roots = checked_roots(cfg.roots)
-        self.filter = FileFilter(cfg.temp_suffixes, cfg.include_suffixes, cfg.include_hidden)
-        self.tracker = StabilityTracker(cfg.silence)
+        self.filter = FileFilter.from_settings(cfg)
+        self.tracker = StabilityTracker(cfg.silence, cfg.close_settle)
         self.spool = SpoolStore(cfg.spool_path)
-        self.dispatcher = Dispatcher(client, self.spool, settings)
-        self._client = client
-        self._s3 = s3
-        self._events: asyncio.Queue[Path] = asyncio.Queue()
+        self.dispatcher = Dispatcher(client, self.spool, settings, self.metrics)
+        self.high_water = HighWaterMark(cfg.spool_high_water)
+        self.seen = SeenFiles()
+        self.notices: deque[dict[str, str]] = deque(maxlen=20)
+        self.cache = ConfigCache(cfg.state_dir / "agent-config.json")
+        self.control = ControlPlane(cfg) if cfg.api_url else None
+        self.host_worker = HostWorker(
+            client,
+            cfg.host_queue,
+            lambda roots: host_activities(s3, roots, cfg.script_allow),
+            self.roots,
+            cfg.max_activities,
+            cfg.shutdown_grace,
+            self.metrics,
+        )
+        self.watcher: RootWatcher | None = None
+        self.metrics_server: MetricsServer | None = None
+        self.last_error = ""
+        self._load_local = load_local
+        self._config_file = config_file
+        self._reload = asyncio.Event()
+        self._events: asyncio.Queue[tuple[EventKind, Path]] = asyncio.Queue()
+        self._refused_links: set[str] = set()
 
     async def run(self) -> None:
         """Run until cancelled; on cancel the host worker finishes or heartbeats its work."""
+        if self.settings.agent.observer == "inotify":
+            await asyncio.to_thread(check_watchable, self.roots)
+        await self.connect_control_plane()
+        loop = asyncio.get_running_loop()
         cfg = self.settings.agent
-        observer = Observer()
-        forwarder = _Forwarder(asyncio.get_running_loop(), self._events)
-        for root in self.roots:
-            observer.schedule(forwarder, str(root), recursive=True)
-        observer.start()
-        log.info(
-            "agent %s watching %s (silence %.1fs)",
-            cfg.id,
-            ", ".join(map(str, self.roots)),
-            cfg.silence,
+        self.watcher = RootWatcher(
+            cfg.observer, cfg.poll_interval, _Forwarder(loop, self._events, self.metrics)
         )
-        with ThreadPoolExecutor(cfg.max_activities, thread_name_prefix="host-activity") as pool:
-            worker = Worker(
-                self._client,
-                task_queue=cfg.host_queue,
-                activities=[UploadActivities(self._s3, self.roots).upload_file],
-                activity_executor=pool,
-                max_concurrent_activities=cfg.max_activities,
-                graceful_shutdown_timeout=timedelta(seconds=20),
-            )
-            try:
-                self.scan()
-                async with asyncio.TaskGroup() as group:
-                    group.create_task(worker.run())
-                    group.create_task(self.dispatcher.run())
-                    group.create_task(self._take_events())
-                    group.create_task(self._settle())
-                    group.create_task(self._reconcile())
-            finally:
-                observer.stop()
-                observer.join(timeout=5)
-                self.spool.close()
+        self.watcher.start(self.roots)
+        with contextlib.suppress(ValueError, RuntimeError):  # main thread only
+            loop.add_signal_handler(signal.SIGHUP, self.request_reload)
+        log.info(
+            "agent %s watching %s with %s (silence %.1fs)",
+            cfg.id, ", ".join(map(str, self.roots)), cfg.observer, cfg.silence,
+        )  # fmt: skip
+        try:
+            await self._serve_metrics()
+            self.startup_scan()
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self.host_worker.run())
+                group.create_task(self.dispatcher.run())
+                group.create_task(self._take_events())
+                group.create_task(self._settle())
+                group.create_task(self._reconcile())
+                group.create_task(self._maintain())
+                group.create_task(self.manage())
+                group.create_task(self.watch_local_config())
+        finally:
+            with contextlib.suppress(ValueError, RuntimeError):
+                loop.remove_signal_handler(signal.SIGHUP)
+            self.watcher.stop()
+            if self.metrics_server is not None:
+                await self.metrics_server.close()
+            if self.control is not None:
+                await self.control.close()
+            self.spool.close()
 
-    def scan(self) -> int:
+    # -- detection ---------------------------------------------------------------------------
+
+    def startup_scan(self) -> int:
+        """Load what the spool knows, then find files written while the agent was down.
+
+        On a first run with `backfill` off, files already present are recorded, not shipped.
+        """
+        for path, size, mtime_ns in self.spool.known_versions():
+            self.seen.handled[path] = (size, mtime_ns)
+        if not self.settings.agent.backfill and self.spool.is_empty():
+            existing = [f for f, _ in self._candidates(full=True)]
+            self.spool.add_many(existing, state=BASELINE)
+            for file in existing:
+                self.seen.handled[_key(file)] = (file.size, file.mtime_ns)
+            log.info("backfill off: %d existing file(s) recorded, not shipped", len(existing))
+            return 0
+        return self.scan()
+
+    def scan(self, top: Path | None = None) -> int:
         """Find files that events missed (written while down, queue overflow); returns how many."""
         found = 0
         now = time.monotonic()
-        for root in self.roots:
-            for dirpath, dirnames, filenames in os.walk(root):
-                if not self.settings.agent.include_hidden:
-                    dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-                for name in filenames:
-                    path = Path(dirpath, name)
-                    detected = self._detected(path)
-                    if detected is not None and not self.spool.known(detected.file_event_id):
-                        self.tracker.touch(path, now)
-                        found += 1
+        for file, path in self._candidates(full=top is None, top=top):
+            if self.spool.known(file.file_event_id):
+                self.seen.handled[_key(file)] = (file.size, file.mtime_ns)
+            else:
+                self.tracker.touch(path, now)
+                found += 1
         return found
+
+    def _candidates(
+        self, *, full: bool, top: Path | None = None
+    ) -> list[tuple[DetectedFile, Path]]:
+        out: list[tuple[DetectedFile, Path]] = []
+        present: set[str] = set()
+        for root in self.roots:
+            if top is not None and not top.is_relative_to(root):
+                continue
+            for name, st in walk_files(root, top or root, self.filter):
+                present.add(name)
+                version = (st.st_size, st.st_mtime_ns)
+                if self.seen.unchanged(name, version):
+                    continue
+                path = Path(name)
+                detected = self._detected(path, st)
+                if detected is None:
+                    self.seen.refused[name] = version
+                else:
+                    out.append((detected, path))
+        if full and top is None:
+            self.seen.keep_only(present)
+        return out
 
     async def _take_events(self) -> None:
         while True:
-            path = await self._events.get()
-            if self._locate(path) is not None:
+            kind, path = await self._events.get()
+            if kind == "gone":
+                self.tracker.forget(path)
+            elif kind == "dir":
+                self.scan(top=path)  # a directory moved in, or created with files already
+            elif self._locate(path) is None:
+                self.metrics.events.labels("filtered").inc()
+            elif kind == "closed":
+                self.tracker.closed(path, time.monotonic())
+            else:
                 self.tracker.touch(path, time.monotonic())
 
     async def _settle(self) -> None:
-        tick = min(1.0, self.tracker.silence / 4)
         while True:
-            await asyncio.sleep(tick)
-            spooled = 0
-            for path, _ in self.tracker.settled(time.monotonic()):
-                detected = self._detected(path)
-                if detected is not None and self.spool.add(detected):
-                    log.info("detected %s (%d bytes)", detected.rel_path, detected.size)
-                    spooled += 1
-            if spooled:
+            cfg = self.settings.agent
+            await asyncio.sleep(min(1.0, max(0.02, min(cfg.silence, cfg.close_settle or 1e9) / 4)))
+            files = []
+            for path, st in self.tracker.settled(time.monotonic()):
+                detected = self._detected(path, st)
+                if detected is None:
+                    self.seen.refused[str(path)] = (st.st_size, st.st_mtime_ns)
+                else:
+                    files.append(detected)
+            if not files:
+                continue
+            added = self.spool.add_many(files)
+            for file in files:
+                self.seen.handled[_key(file)] = (file.size, file.mtime_ns)
+            for file in added:
+                log.info("detected %s (%d bytes)", file.rel_path, file.size)
+            if added:
+                self.metrics.detected.inc(len(added))
+                self._check_high_water()
                 self.dispatcher.wake()
 
     async def _reconcile(self) -> None:
@@ -158,21 +235,112 @@ class Agent:
                 return (root, rel) if self.filter.accepts(rel) else None
         return None
 
-    def _detected(self, path: Path) -> DetectedFile | None:
+    def _detected(self, path: Path, st: os.stat_result | None = None) -> DetectedFile | None:
+        """The file as a spool entry, or None if filtered, gone, or a symlink escaping its root."""
         located = self._locate(path)
         if located is None:
             return None
+        root, rel = located
         try:
-            st = path.stat()
+            st = st or path.stat()
         except FileNotFoundError:
+            return None
+        if not self.filter.accepts_size(st.st_size):
+            return None
+        if not os.path.realpath(path).startswith(str(root) + os.sep):
+            if str(path) not in self._refused_links:
+                self._refused_links.add(str(path))
+                log.warning("refusing %s: it is a symlink leading outside root %s", path, root)
+                self.metrics.errors.labels("symlink_escape").inc()
             return None
         cfg = self.settings.agent
         return DetectedFile(
             agent_id=cfg.id,
             host=cfg.hostname,
-            root=str(located[0]),
-            rel_path=located[1],
+            root=str(root),
+            rel_path=rel,
             size=st.st_size,
             mtime_ns=st.st_mtime_ns,
             detected_at=datetime.now(UTC).isoformat(),
         )
+
+    # -- operations --------------------------------------------------------------------------
+
+    async def _maintain(self, every: float = 2.0) -> None:
+        """Refresh in-flight and spool gauges, raise the high-water alarm, prune the spool."""
+        last_prune = time.monotonic()
+        while True:
+            await asyncio.sleep(every)
+            if await self.dispatcher.in_flight.refresh():
+                self.metrics.in_flight.set(self.dispatcher.in_flight.count)
+            self._check_high_water()
+            if time.monotonic() - last_prune > min(3600.0, self.settings.agent.spool_retention):
+                last_prune = time.monotonic()
+                pruned = self.spool.prune(self.settings.agent.spool_retention, _unchanged)
+                if pruned:
+                    log.info("pruned %d spool entries past retention", pruned)
+
+    def _check_high_water(self) -> None:
+        depth = self.spool.depth()
+        self.metrics.spool_depth.set(depth)
+        change = self.high_water.update(depth)
+        if change == "raised":
+            self.metrics.high_water.set(1)
+            message = (
+                f"spool holds {depth} undispatched files (high-water mark "
+                f"{self.high_water.mark}); Temporal may be down or dispatch throttled"
+            )
+            log.warning("%s", message)
+            self.notice("spool_high_water", message)
+        elif change == "cleared":
+            self.metrics.high_water.set(0)
+            self.notice("spool_drained", f"spool back to {depth} pending files")
+            log.info("spool back below its high-water mark (%d pending)", depth)
+
+    def notice(self, kind: str, message: str) -> None:
+        """Something the control plane shows (sent with the next heartbeats)."""
+        self.notices.append({"kind": kind, "message": message, "at": datetime.now(UTC).isoformat()})
+
+    def report(self) -> dict[str, Any]:
+        """Heartbeat body: what the control plane shows about this agent."""
+        return {
+            "spool_depth": self.spool.depth(),
+            "in_flight": self.dispatcher.in_flight.count,
+            "last_error": self.last_error or self.dispatcher.last_error,
+            "config_version": self.pushed.version if self.pushed else 0,
+            "events": list(self.notices),
+        }
+
+    def health(self) -> tuple[bool, dict[str, Any]]:
+        watching = self.watcher is not None and self.watcher.alive()
+        return watching, {
+            "status": "ok" if watching else "not watching",
+            "agent": self.settings.agent.id,
+            "temporal": "unreachable" if self.dispatcher.failures else "ok",
+            **self.report(),
+        }
+
+    async def _serve_metrics(self) -> None:
+        cfg = self.settings.agent
+        if cfg.metrics_port is None:
+            return
+        server = MetricsServer(self.metrics, self.health)
+        try:
+            await server.start(cfg.metrics_host, cfg.metrics_port)
+        except OSError as exc:
+            log.warning("%s; running without it", exc)
+            self.notice("metrics_unavailable", str(exc))
+            return
+        self.metrics_server = server
+
+
+def _unchanged(file: DetectedFile) -> bool:
+    try:
+        st = os.stat(os.path.join(file.root, file.rel_path))
+    except OSError:
+        return False
+    return (st.st_size, st.st_mtime_ns) == (file.size, file.mtime_ns)
+
+
+def _key(file: DetectedFile) -> str:
+    return f"{file.root}/{file.rel_path}"

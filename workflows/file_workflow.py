@@ -1,202 +1,307 @@
-"""FileWorkflow: one finished file, uploaded on its host, verified, recorded. Deterministic only."""
+"""FileWorkflow: one finished file, routed to a plan of steps, compensated if it fails.
+
+Deterministic only: every side effect is an activity (see workflows/steps.py).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ApplicationError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
     from activities.records import RecordActivities
-    from activities.upload import UploadActivities
-    from activities.verify import VerifyActivities
+    from activities.routing import RoutingActivities
     from sluice.contracts import (
+        ApprovalDecision,
         FileWorkflowInput,
         FileWorkflowResult,
+        Plan,
+        RecordBatch,
+        RouteRequest,
+        StepPlan,
         StepUpdate,
+        TaskProgress,
         TaskUpdate,
-        UploadRequest,
-        UploadResult,
-        VerifyRequest,
-        VerifyResult,
     )
-    from sluice.keys import render_key
-
-T = TypeVar("T")
+    from workflows.steps import StepFailed, StepRunner, Undo, run_undo
 
 STATUS = SearchAttributeKey.for_keyword("SluiceStatus")
+RULE = SearchAttributeKey.for_keyword("SluiceRule")
 
-UPLOAD_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=2),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(minutes=2),
-    maximum_attempts=8,
-)
-VERIFY_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    maximum_interval=timedelta(seconds=30),
-    maximum_attempts=5,
+ROUTE_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)
 )
 RECORD_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)
 )
 
 
+class PipelineFailed(Exception):
+    def __init__(self, step: StepPlan, failed: StepFailed) -> None:
+        super().__init__(failed.message)
+        self.step = step
+        self.failed = failed
+
+
 @workflow.defn
 class FileWorkflow:
     def __init__(self) -> None:
-        self._step = "pending"
+        self._status = "pending"
+        self._plan: Plan | None = None
+        self._stage = -1
+        self._running: list[str] = []
+        self._waiting: list[str] = []
+        self._decision: ApprovalDecision | None = None
+        self._undo: list[Undo] = []
+        self._attempts: dict[str, int] = {}
+        self._task_fields: dict[str, Any] = {}  # a task transition not written yet
+        self._step_updates: list[StepUpdate] = []  # step transitions not written yet
 
     @workflow.query
-    def progress(self) -> dict[str, str]:
-        return {"step": self._step}
+    def progress(self) -> TaskProgress:
+        plan = self._plan
+        return TaskProgress(
+            status=self._status,
+            stage=self._stage,
+            stages=len(plan.stages) if plan else 0,
+            running=list(self._running),
+            rule=plan.rule_name if plan else "",
+            waiting_for_approval=", ".join(self._waiting),
+        )
+
+    @workflow.update
+    async def decide(self, decision: ApprovalDecision) -> str:
+        """Approve or reject the step waiting for a human decision."""
+        self._decision = decision
+        return ", ".join(self._waiting)
+
+    @decide.validator
+    def _only_while_waiting(self, decision: ApprovalDecision) -> None:
+        if not self._waiting:
+            raise ValueError(f"not waiting for approval (status {self._status})")
 
     @workflow.run
     async def run(self, inp: FileWorkflowInput) -> FileWorkflowResult:
-        info = workflow.info()
-        file = inp.file
-        await self._record_task(TaskUpdate(info.workflow_id, "running", info.run_id, file=file))
+        self._task("running", file=inp.file, retry_of=inp.retry_of)
+        runner = StepRunner(inp, self._wait_for_approval)
         try:
-            key = render_key(inp.key_template, file)
-        except ValueError as exc:
-            return await self._fail(str(exc), "invalid_input")
-        try:
-            upload: UploadResult = await self._run_step(
-                "upload",
-                lambda: workflow.execute_activity_method(
-                    UploadActivities.upload_file,
-                    UploadRequest(
-                        root=file.root,
-                        rel_path=file.rel_path,
-                        expected_size=file.size,
-                        expected_mtime_ns=file.mtime_ns,
-                        bucket=inp.bucket,
-                        key=key,
-                        part_size=inp.part_size,
-                        part_concurrency=inp.part_concurrency,
-                    ),
-                    task_queue=inp.host_queue,
-                    start_to_close_timeout=timedelta(hours=2),
-                    heartbeat_timeout=timedelta(seconds=60),
-                    retry_policy=UPLOAD_RETRY,
-                ),
-            )
-            await self._run_step(
-                "verify",
-                lambda: workflow.execute_activity_method(
-                    VerifyActivities.verify_object,
-                    VerifyRequest(upload.bucket, upload.key, upload.size, upload.sha256),
-                    start_to_close_timeout=timedelta(minutes=30),
-                    heartbeat_timeout=timedelta(seconds=60),
-                    retry_policy=VERIFY_RETRY,
-                ),
-            )
-        except ActivityError as err:
-            return await self._fail(*_describe(err))
-        await self._record_task(
-            TaskUpdate(
-                info.workflow_id,
-                "succeeded",
-                info.run_id,
-                bucket=upload.bucket,
-                key=upload.key,
-                sha256=upload.sha256,
-            )
-        )
-        workflow.upsert_search_attributes([STATUS.value_set("succeeded")])
-        return FileWorkflowResult(
-            "succeeded", upload.bucket, upload.key, upload.sha256, upload.size
-        )
-
-    async def _run_step(self, name: str, call: Callable[[], Awaitable[T]]) -> T:
-        """Run one step, recording when it starts, how it ended and how long it took."""
-        self._step = name
-        task_id = workflow.info().workflow_id
-        await self._record_step(StepUpdate(task_id, name, name, "running"))
-        started = workflow.now()
-        try:
-            result = await call()
-        except ActivityError as err:
-            error, error_class = _describe(err)
-            await self._record_step(
-                StepUpdate(
-                    task_id,
-                    name,
-                    name,
-                    "failed",
-                    duration_ms=_elapsed_ms(started),
-                    error=error,
-                    error_class=error_class,
-                )
-            )
+            plan = await self._route(inp, runner)
+            if plan.action == "ignore":
+                self._task("ignored")
+                await self._flush()
+                return FileWorkflowResult("ignored")
+            await self._execute(plan, runner)
+        except PipelineFailed as failed:
+            compensated = failed.step.on_failure == "compensate"
+            if compensated:
+                await self._compensate()
+            error, error_class = failed.failed.message, failed.failed.error_class
+            self._task("failed", error=error, error_class=error_class)
+            await self._flush()
+            if self._plan is not None and self._plan.on_failure_notify:
+                facts = {
+                    "step": failed.step.name,
+                    "error": error,
+                    "error_class": error_class,
+                    "compensated": "yes" if compensated else "",
+                }
+                await runner.failure_notice(self._plan.on_failure_notify, facts)
+            raise ApplicationError(
+                f"step {failed.step.name} failed: {error}", type=error_class, non_retryable=True
+            ) from None
+        except BaseException as exc:
+            if not is_cancelled_exception(exc):
+                raise  # a bug: the workflow task fails and Temporal retries it after a fix
+            await self._compensate()
+            self._task("cancelled", error="cancelled", error_class="cancelled")
+            await self._flush()
             raise
-        await self._record_step(
+        up = runner.upload
+        if up is None:
+            self._task("succeeded")
+        else:
+            self._task("succeeded", bucket=up.bucket, key=up.key, sha256=up.sha256)
+        await self._flush()
+        if up is None:
+            return FileWorkflowResult("succeeded")
+        return FileWorkflowResult("succeeded", up.bucket, up.key, up.sha256, up.size)
+
+    async def _route(self, inp: FileWorkflowInput, runner: StepRunner) -> Plan:
+        plan = await workflow.execute_local_activity_method(
+            RoutingActivities.resolve_route,
+            RouteRequest(inp.file),
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=ROUTE_RETRY,
+        )
+        self._plan = plan
+        runner.rule = plan.rule_name
+        workflow.upsert_search_attributes([RULE.value_set(plan.rule_name or "default")])
+        if plan.action != "ignore":
+            self._task("running", rule_id=plan.rule_id, rule_version=plan.rule_version)
+        return plan
+
+    async def _execute(self, plan: Plan, runner: StepRunner) -> None:
+        for index, stage in enumerate(plan.stages):
+            self._stage = index
+            results = await asyncio.gather(
+                *(self._run_step(step, runner) for step in stage), return_exceptions=True
+            )
+            for result in results:
+                if isinstance(result, BaseException):
+                    raise result
+
+    async def _run_step(self, step: StepPlan, runner: StepRunner) -> None:
+        """Run `step` with its retry policy, recording every attempt."""
+        self._running.append(step.name)
+        try:
+            attempt = 0
+            while True:
+                attempt += 1
+                self._step(step, "running", attempt)
+                await self._flush()
+                started = workflow.now()
+                try:
+                    outcome = await runner.attempt(step)
+                except StepFailed as failed:
+                    elapsed = _ms_since(started)
+                    summary = failed.details if isinstance(failed.details, dict) else None
+                    self._step(step, "failed", attempt, elapsed, failed=failed, summary=summary)
+                    delay = _next_delay(step, failed, attempt)
+                    if delay is None:
+                        await self._give_up(step, runner, failed)
+                        if step.on_failure == "continue":
+                            return
+                        raise PipelineFailed(step, failed) from None
+                    self._task("retrying")
+                    await self._flush()
+                    await workflow.sleep(delay)
+                    self._task("running")
+                    continue
+                except BaseException as exc:
+                    if is_cancelled_exception(exc):
+                        self._undo.extend(runner.cleanup(step, None))
+                        self._step(
+                            step,
+                            "failed",
+                            attempt,
+                            _ms_since(started),
+                            failed=StepFailed("cancelled", "cancelled", retryable=False),
+                        )
+                    raise
+                self._step(step, "succeeded", attempt, _ms_since(started), summary=outcome.summary)
+                self._undo.extend(outcome.undo)
+                self._attempts[step.name] = attempt
+                return
+        finally:
+            self._running.remove(step.name)
+
+    async def _give_up(self, step: StepPlan, runner: StepRunner, failed: StepFailed) -> None:
+        """A step that failed for good cleans up after itself whatever on_failure says."""
+        await self._flush()
+        for undo in runner.cleanup(step, failed):
+            await run_undo(undo)
+            self._undo = [u for u in self._undo if u.ref != undo.ref]
+
+    async def _compensate(self) -> None:
+        await self._flush()
+        while self._undo:
+            undo = self._undo.pop()
+            await run_undo(undo)
+            attempt = self._attempts.get(undo.step, 1)
+            self._step_updates.append(
+                StepUpdate(workflow.info().workflow_id, undo.step, "", "compensated", attempt)
+            )
+        await self._flush()
+
+    async def _wait_for_approval(self, step: StepPlan) -> ApprovalDecision:
+        self._waiting.append(step.name)
+        self._task("waiting_approval")
+        await self._flush()
+        try:
+            await workflow.wait_condition(
+                lambda: self._decision is not None, timeout=timedelta(seconds=step.timeout_s)
+            )
+        except TimeoutError:
+            default = str(step.options.get("default", "reject"))
+            return ApprovalDecision(
+                default == "approve", "timeout", f"no decision within {step.timeout_s:g}s"
+            )
+        finally:
+            self._waiting.remove(step.name)
+        assert self._decision is not None
+        decision = self._decision
+        if not self._waiting:
+            self._decision = None
+            self._task("running")
+        return decision
+
+    def _step(
+        self,
+        step: StepPlan,
+        status: str,
+        attempt: int,
+        duration_ms: int = 0,
+        *,
+        failed: StepFailed | None = None,
+        summary: dict[str, str] | None = None,
+    ) -> None:
+        """Note a step transition; it is written with the next flush."""
+        self._step_updates.append(
             StepUpdate(
-                task_id,
-                name,
-                name,
-                "succeeded",
-                attempt=getattr(result, "attempt", 1),
-                duration_ms=_elapsed_ms(started),
-                summary=_summary(result),
+                task_id=workflow.info().workflow_id,
+                name=step.name,
+                step_type=step.type,
+                status=status,
+                attempt=attempt,
+                duration_ms=duration_ms,
+                error=failed.message if failed else "",
+                error_class=failed.error_class if failed else "",
+                summary=summary or {},
             )
         )
-        return result
 
-    async def _fail(self, error: str, error_class: str) -> FileWorkflowResult:
+    def _task(self, status: str, **fields: Any) -> None:
+        """Note a task transition (merged with any not yet written); flush writes it."""
+        if status != self._status:
+            workflow.upsert_search_attributes([STATUS.value_set(status)])
+        self._status = status
+        self._task_fields |= {**fields, "status": status}
+
+    async def _flush(self) -> None:
+        """Write the noted transitions in one local activity, before the workflow waits."""
+        if not self._task_fields and not self._step_updates:
+            return
         info = workflow.info()
-        await self._record_task(
-            TaskUpdate(
-                info.workflow_id, "failed", info.run_id, error=error, error_class=error_class
-            )
-        )
-        workflow.upsert_search_attributes([STATUS.value_set("failed")])
-        raise ApplicationError(
-            f"{self._step} failed: {error}", type=error_class, non_retryable=True
-        )
-
-    async def _record_task(self, update: TaskUpdate) -> None:
+        task = None
+        if self._task_fields:
+            task = TaskUpdate(info.workflow_id, run_id=info.run_id, **self._task_fields)
+        batch = RecordBatch(task=task, steps=self._step_updates)
+        self._task_fields, self._step_updates = {}, []
         await workflow.execute_local_activity_method(
-            RecordActivities.record_task,
-            update,
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=RECORD_RETRY,
-        )
-
-    async def _record_step(self, update: StepUpdate) -> None:
-        await workflow.execute_local_activity_method(
-            RecordActivities.record_step,
-            update,
+            RecordActivities.record,
+            batch,
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=RECORD_RETRY,
         )
 
 
-def _elapsed_ms(started: Any) -> int:
+def _next_delay(step: StepPlan, failed: StepFailed, attempt: int) -> timedelta | None:
+    """How long to wait before the next attempt, or None to give up."""
+    retry = step.retry
+    if not failed.retryable or failed.error_class in retry.non_retryable:
+        return None
+    if attempt >= retry.max_attempts:
+        return None
+    seconds = min(retry.initial_interval_s * retry.backoff ** (attempt - 1), retry.max_interval_s)
+    if failed.retry_after_s is not None:  # the server said when (Retry-After), within reason
+        seconds = max(seconds, min(failed.retry_after_s, retry.max_interval_s))
+    return timedelta(seconds=seconds)
+
+
+def _ms_since(started: Any) -> int:
     return int((workflow.now() - started).total_seconds() * 1000)
-
-
-def _describe(err: ActivityError) -> tuple[str, str]:
-    """The message and error class of an activity failure (its ApplicationError type)."""
-    cause = err.cause
-    if isinstance(cause, ApplicationError):
-        return cause.message, cause.type or "unknown"
-    return str(cause or err), "timeout" if "timeout" in type(cause).__name__.lower() else "unknown"
-
-
-def _summary(result: UploadResult | VerifyResult | Any) -> dict[str, str]:
-    if isinstance(result, UploadResult):
-        return {
-            "object": f"s3://{result.bucket}/{result.key}",
-            "size": str(result.size),
-            "sha256": result.sha256,
-            "parts": str(result.parts),
-            "resumed_parts": str(result.resumed_parts),
-        }
-    if isinstance(result, VerifyResult):
-        return {"sha256": result.sha256, "size": str(result.size)}
-    return {}

@@ -1,8 +1,24 @@
 """SQLModel tables of the metadata DB, their public shapes and status vocabularies."""
 
-from api.models.agents import Agent, AgentBase, AgentPublic
+from api.models.agents import (
+    Agent,
+    AgentBase,
+    AgentConfigPublic,
+    AgentConfigUpdate,
+    AgentHeartbeat,
+    AgentPublic,
+    AgentRegister,
+    HeartbeatReply,
+)
 from api.models.audit import ApiToken, AuditLog
-from api.models.channels import Channel, Notification
+from api.models.channels import (
+    Channel,
+    ChannelCreate,
+    ChannelPublic,
+    ChannelUpdate,
+    Notification,
+    NotificationPublic,
+)
 from api.models.common import utcnow
 from api.models.rules import RoutingRule, RoutingRuleBase, RuleVersion
 from api.models.status import AgentStatus, NotificationStatus, Role, StepStatus, TaskStatus
@@ -22,15 +38,24 @@ from api.models.tasks import (
 __all__ = [
     "Agent",
     "AgentBase",
+    "AgentConfigPublic",
+    "AgentConfigUpdate",
+    "AgentHeartbeat",
     "AgentPublic",
+    "AgentRegister",
     "AgentStatus",
     "ApiToken",
     "AttemptPublic",
     "AuditLog",
     "Channel",
+    "ChannelCreate",
+    "ChannelPublic",
+    "ChannelUpdate",
     "FileEvent",
     "FileEventPublic",
+    "HeartbeatReply",
     "Notification",
+    "NotificationPublic",
     "NotificationStatus",
     "Role",
     "RoutingRule",

@@ -1,7 +1,10 @@
 """Agents: the hosts running `sluice agent`, as they registered and last reported."""
 
 from datetime import datetime
+from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
 from api.models.common import created_at_field, json_field, optional_time_field, status_field
@@ -22,8 +25,14 @@ class Agent(AgentBase, table=True):
     id: str = Field(primary_key=True)
     status: AgentStatus = status_field(AgentStatus.online, index=True)
     last_heartbeat_at: datetime | None = optional_time_field()
-    config_version: int = 0
+    config_version: int = 0  # the version the control plane holds (PUT bumps it)
     registered_at: datetime = created_at_field()
+    config: dict[str, Any] = json_field()
+    applied_config_version: int = 0  # the version the agent last reported running
+    spool_depth: int = 0
+    in_flight: int = 0
+    last_error: str = ""
+    events: list[dict[str, str]] = json_field(list)
 
 
 class AgentPublic(AgentBase):
@@ -31,4 +40,56 @@ class AgentPublic(AgentBase):
     status: AgentStatus
     last_heartbeat_at: datetime | None
     config_version: int
+    applied_config_version: int
     registered_at: datetime
+    spool_depth: int
+    in_flight: int
+    last_error: str
+    events: list[dict[str, str]]
+
+
+class AgentRegister(BaseModel):
+    """What an agent says about itself when it starts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = PydanticField(max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    hostname: str
+    ip: str = ""
+    version: str = ""
+    labels: dict[str, str] = PydanticField(default_factory=dict)
+    roots: list[str] = PydanticField(default_factory=list)
+    applied_config_version: int = PydanticField(default=0, ge=0)
+
+
+class AgentHeartbeat(BaseModel):
+    """Status an agent reports every heartbeat interval."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    spool_depth: int = PydanticField(default=0, ge=0)
+    in_flight: int = PydanticField(default=0, ge=0)
+    last_error: str = ""
+    config_version: int = PydanticField(default=0, ge=0)
+    events: list[dict[str, str]] = PydanticField(default_factory=list, max_length=100)
+
+
+class HeartbeatReply(BaseModel):
+    """The config version the agent should be running; it pulls the config if it differs."""
+
+    config_version: int
+
+
+class AgentConfigPublic(BaseModel):
+    agent_id: str
+    version: int
+    config: dict[str, Any]
+
+
+class AgentConfigUpdate(BaseModel):
+    """Agent settings to push: only keys in `AgentSettings.LIVE_KEYS` (roots, filters, ...)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    config: dict[str, Any]

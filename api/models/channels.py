@@ -9,25 +9,60 @@ from api.models.common import created_at_field, json_field, status_field
 from api.models.status import NotificationStatus
 
 
-class Channel(SQLModel, table=True):
-    __tablename__ = "channels"
-
-    id: int | None = Field(default=None, primary_key=True)
+class ChannelBase(SQLModel):
     name: str = Field(unique=True)
     type: str
     config: dict[str, Any] = json_field()
-    secret_encrypted: str | None = None
     enabled: bool = True
+
+
+class Channel(ChannelBase, table=True):
+    __tablename__ = "channels"
+
+    id: int | None = Field(default=None, primary_key=True)
+    secret_encrypted: str | None = None  # Fernet token of the secrets dict (sluice/secretbox.py)
     created_at: datetime = created_at_field()
 
 
-class Notification(SQLModel, table=True):
-    __tablename__ = "notifications"
+class ChannelCreate(ChannelBase):
+    secrets: dict[str, str] = {}
 
-    id: int | None = Field(default=None, primary_key=True)
+
+class ChannelUpdate(SQLModel):
+    """Only the keys given change; `secrets` replaces all secrets when given."""
+
+    name: str | None = None
+    config: dict[str, Any] | None = None
+    enabled: bool | None = None
+    secrets: dict[str, str] | None = None
+
+
+class ChannelPublic(ChannelBase):
+    """A channel as shown: secrets are never returned, only which ones are set."""
+
+    id: int
+    created_at: datetime
+    secrets_set: list[str] = []
+
+
+class NotificationBase(SQLModel):
     channel_id: int = Field(foreign_key="channels.id", index=True)
     task_id: str | None = Field(default=None, foreign_key="tasks.id", index=True)
     event_type: str
+    step: str = ""  # the notify step (or "on_failure", "test", "digest") that sent it
+    title: str = ""
+    count: int = 1  # events in this message: more than 1 for an aggregated failure digest
     status: NotificationStatus = status_field(NotificationStatus.pending)
     error: str = ""
     created_at: datetime = created_at_field(index=True)
+
+
+class Notification(NotificationBase, table=True):
+    __tablename__ = "notifications"
+
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class NotificationPublic(NotificationBase):
+    id: int
+    channel: str = ""

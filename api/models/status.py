@@ -11,6 +11,7 @@ class TaskStatus(StrEnum):
     succeeded = "succeeded"
     failed = "failed"
     cancelled = "cancelled"
+    ignored = "ignored"  # no rule matched and the unmatched default is to ignore
 
     @property
     def is_finished(self) -> bool:
@@ -48,4 +49,6 @@ class Role(StrEnum):
     agent = "agent"
 
 
-_FINISHED_TASK = frozenset({TaskStatus.succeeded, TaskStatus.failed, TaskStatus.cancelled})
+_FINISHED_TASK = frozenset(
+    {TaskStatus.succeeded, TaskStatus.failed, TaskStatus.cancelled, TaskStatus.ignored}
+)

@@ -23,6 +23,7 @@ TASK_RANK = {
     TaskStatus.succeeded: 2,
     TaskStatus.failed: 2,
     TaskStatus.cancelled: 2,
+    TaskStatus.ignored: 2,
 }
 STEP_RANK = {
     StepStatus.pending: 0,
@@ -115,6 +116,11 @@ def _move_task(task: Task, update: TaskUpdate, status: TaskStatus, now: datetime
     task.bucket = update.bucket or task.bucket
     task.object_key = update.key or task.object_key
     task.sha256 = update.sha256 or task.sha256
+    task.rule_id = update.rule_id if update.rule_id is not None else task.rule_id
+    task.rule_version = (
+        update.rule_version if update.rule_version is not None else task.rule_version
+    )
+    task.retry_of = update.retry_of or task.retry_of
     if status is TaskStatus.succeeded:
         task.error, task.error_class = update.error, update.error_class
     else:

@@ -14,9 +14,12 @@ from temporalio.converter import DataConverter
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.upload import SHA256_TAG, UploadActivities
-from activities.verify import VerifyActivities
+from activities.objects import ObjectActivities
+from activities.s3 import make_s3_client
+from activities.upload import SHA256_TAG, UploadActivities, progress_from
 from sluice.contracts import UploadProgress, UploadRequest, UploadResult, VerifyRequest
+from sluice.settings import StorageSettings
+from tests.fixtures.http import HttpReceiver, Reply
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -55,9 +58,7 @@ def run_upload(
     return env.run(UploadActivities(s3, [root]).upload_file, req)
 
 
-def test_crashed_multipart_upload_resumes_from_last_completed_part(
-    tmp_path: Path, s3: S3Client
-) -> None:
+def test_crashed_multipart_upload_resumes_from_its_heartbeat(tmp_path: Path, s3: S3Client) -> None:
     content = os.urandom(23 * MiB)  # five parts: 4 x 5 MiB + 3 MiB
     (tmp_path / "dump.hprof").write_bytes(content)
     req = request(tmp_path, "dump.hprof")
@@ -88,6 +89,30 @@ def test_crashed_multipart_upload_resumes_from_last_completed_part(
     assert result.sha256 == hashlib.sha256(content).hexdigest()
     body = s3.get_object(Bucket=BUCKET, Key=req.key)["Body"].read()
     assert body == content
+
+
+def test_failed_attempt_hands_its_progress_to_the_next_one(tmp_path: Path, s3: S3Client) -> None:
+    """The workflow's retry path: the failure carries the progress, the next request resumes."""
+    content = os.urandom(16 * MiB)  # four parts
+    (tmp_path / "dump.bin").write_bytes(content)
+    req = request(tmp_path, "dump.bin")
+
+    def crash_after_one_part(*details: Any) -> None:
+        if len(details[0].parts) == 1:
+            raise Crash
+
+    first = ActivityEnvironment()
+    first.on_heartbeat = crash_after_one_part
+    with pytest.raises(ApplicationError) as caught:
+        run_upload(first, s3, tmp_path, req)
+    carried = as_heartbeat_details(caught.value.details[0])[0]
+
+    result = run_upload(
+        ActivityEnvironment(), s3, tmp_path, dataclasses.replace(req, resume=progress_from(carried))
+    )
+
+    assert (result.resumed_parts, result.parts) == (1, 4)
+    assert s3.get_object(Bucket=BUCKET, Key=req.key)["Body"].read() == content
 
 
 def test_resume_of_a_vanished_upload_starts_over(tmp_path: Path, s3: S3Client) -> None:
@@ -163,7 +188,7 @@ def put(s3: S3Client, key: str, body: bytes, sha256: str) -> None:
 
 
 def verify(s3: S3Client, req: VerifyRequest) -> None:
-    ActivityEnvironment().run(VerifyActivities(s3).verify_object, req)
+    ActivityEnvironment().run(ObjectActivities(s3).verify_object, req)
 
 
 def test_verify_accepts_the_object_that_was_uploaded(s3: S3Client) -> None:
@@ -172,7 +197,7 @@ def test_verify_accepts_the_object_that_was_uploaded(s3: S3Client) -> None:
     put(s3, "verify/ok", body, sha)
 
     result = ActivityEnvironment().run(
-        VerifyActivities(s3).verify_object, VerifyRequest(BUCKET, "verify/ok", 7, sha, True)
+        ObjectActivities(s3).verify_object, VerifyRequest(BUCKET, "verify/ok", 7, sha, True)
     )
 
     assert (result.size, result.sha256, result.read_back) == (7, sha, True)
@@ -205,3 +230,34 @@ def test_verify_of_a_missing_object_is_not_found(s3: S3Client) -> None:
         verify(s3, VerifyRequest(BUCKET, "verify/missing", 1, "0" * 64))
 
     assert caught.value.type == "not_found"
+
+
+def test_storage_class_is_applied_to_single_and_multipart_objects(
+    tmp_path: Path, s3: S3Client
+) -> None:
+    (tmp_path / "small.log").write_bytes(b"cold\n")
+    (tmp_path / "big.log").write_bytes(os.urandom(6 * MiB))
+    for name in ("small.log", "big.log"):
+        req = dataclasses.replace(request(tmp_path, name), storage_class="STANDARD_IA")
+        run_upload(ActivityEnvironment(), s3, tmp_path, req)
+        assert s3.head_object(Bucket=BUCKET, Key=req.key)["StorageClass"] == "STANDARD_IA"
+
+
+def test_server_side_encryption_is_requested_from_the_server(
+    tmp_path: Path, http_receiver: HttpReceiver
+) -> None:
+    """SeaweedFS needs IAM setup for SSE, so a loopback S3 endpoint records the request."""
+    http_receiver.default = Reply(200, b"", {"ETag": '"d41d8cd98f00b204e9800998ecf8427e"'})
+    client = make_s3_client(StorageSettings(endpoint_url=http_receiver.url))
+    (tmp_path / "secret.log").write_bytes(b"card=4111\n")
+    req = dataclasses.replace(
+        request(tmp_path, "secret.log"), sse="aws:kms", sse_kms_key_id="alias/ops"
+    )
+
+    run_upload(ActivityEnvironment(), client, tmp_path, req)
+
+    (put,) = [r for r in http_receiver.requests if r.method == "PUT"]
+    headers = {k.lower(): v for k, v in put.headers.items()}
+    assert headers["x-amz-server-side-encryption"] == "aws:kms"
+    assert headers["x-amz-server-side-encryption-aws-kms-key-id"] == "alias/ops"
+    assert put.body == b"card=4111\n"

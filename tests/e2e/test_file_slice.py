@@ -5,72 +5,18 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import httpx
-import pytest
 from temporalio.client import Client, WorkflowExecutionStatus
 
-from activities.s3 import make_s3_client
-from api.app import create_app
-from api.db import migrate
 from sluice.settings import Settings
-from sluice.worker import run_worker
+from tests.e2e.flow import keep_history, wait_for_task
 from watcher.agent import Agent
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
-
-
-@pytest.fixture
-async def running(settings: Settings, temporal_client: Client) -> AsyncIterator[Agent]:
-    """A worker and an agent for this test's queue and inbox, stopped afterwards."""
-    migrate(settings.database_url)
-    agent = Agent(settings, temporal_client, make_s3_client(settings.storage))
-    tasks = [
-        asyncio.create_task(run_worker(settings, temporal_client)),
-        asyncio.create_task(agent.run()),
-    ]
-    yield agent
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-
-
-@pytest.fixture
-async def api(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(settings))
-    async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
-        yield client
-
-
-async def wait_for_task(
-    api: httpx.AsyncClient, rel_path: str, status: str = "succeeded", within: float = 60
-) -> dict[str, Any]:
-    """Poll the API until the task for `rel_path` reaches `status`; return its detail."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    seen: list[Any] = []
-    while loop.time() < deadline:
-        seen = (await api.get("/api/v1/tasks", params={"limit": 500})).json()["items"]
-        for item in seen:
-            if item["rel_path"] == rel_path and item["status"] == status:
-                detail = await api.get(f"/api/v1/tasks/{item['id']}")
-                return dict(detail.json())
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"no {status} task for {rel_path} within {within}s; tasks: {seen}")
-
-
-HISTORIES = Path(__file__).parent.parent / "workflows" / "histories"
-
-
-async def keep_history(client: Client, workflow_id: str, name: str) -> None:
-    """With SLUICE_RECORD_HISTORIES=1, save the run's history for the replay test."""
-    if os.environ.get("SLUICE_RECORD_HISTORIES") == "1":
-        history = await client.get_workflow_handle(workflow_id).fetch_history()
-        (HISTORIES / f"{name}.json").write_text(history.to_json())
 
 
 def stored_sha256(s3: S3Client, bucket: str, key: str) -> str:

@@ -32,6 +32,7 @@ FIELD_VALUES = {
     "stem": "report.final",
     "ext": "pdf",
     "date": "2026-03-04",
+    "sha256": "{sha256}",  # left for the upload to fill in once it has hashed the file
 }
 
 

@@ -1,7 +1,8 @@
 """Replay recorded FileWorkflow histories: a change that breaks determinism fails here.
 
 Refresh the histories after an intended, versioned change with
-`SLUICE_RECORD_HISTORIES=1 pytest tests/e2e/test_file_slice.py`.
+`SLUICE_RECORD_HISTORIES=1 pytest tests/e2e/test_file_slice.py tests/e2e/test_pipeline.py
+tests/e2e/test_actions.py`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,12 @@ def test_histories_are_checked_in() -> None:
         "small_file_succeeded",
         "multipart_succeeded",
         "upload_not_found_failed",
+        "parallel_approval_archive",
+        "approval_reject",
+        "approval_timeout",
+        "cancelled_mid_upload",
+        "jenkins_analyze_notify",
+        "jenkins_failed_compensated",
     }
 
 

@@ -1,4 +1,4 @@
-"""Central verification: the stored object must match the size and SHA-256 the upload saw."""
+"""Central object activities: verify a stored object, and undo uploads (abort, delete)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import hashlib
 from typing import TYPE_CHECKING
 
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from activities.errors import as_failure, failure
 from activities.upload import SHA256_TAG
-from sluice.contracts import VerifyRequest, VerifyResult
+from sluice.contracts import ObjectRef, VerifyRequest, VerifyResult
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -17,16 +18,40 @@ if TYPE_CHECKING:
 _READ_CHUNK = 1024 * 1024
 
 
-class VerifyActivities:
+class ObjectActivities:
     def __init__(self, client: S3Client) -> None:
         self._s3 = client
 
     @activity.defn(name="verify_object")
     def verify_object(self, req: VerifyRequest) -> VerifyResult:
+        """The object must have the file's size and recorded SHA-256 (and bytes, if read_back)."""
         try:
             return self._verify(req)
+        except ApplicationError:
+            raise
         except Exception as exc:
             raise as_failure(exc) from exc
+
+    @activity.defn(name="abort_uploads")
+    def abort_uploads(self, ref: ObjectRef) -> int:
+        """Abort every unfinished multipart upload of `ref.key`, so no parts linger."""
+        aborted = 0
+        pages = self._s3.get_paginator("list_multipart_uploads").paginate(
+            Bucket=ref.bucket, Prefix=ref.key
+        )
+        for page in pages:
+            for upload in page.get("Uploads", []):
+                if upload["Key"] == ref.key:
+                    self._s3.abort_multipart_upload(
+                        Bucket=ref.bucket, Key=ref.key, UploadId=upload["UploadId"]
+                    )
+                    aborted += 1
+        return aborted
+
+    @activity.defn(name="delete_object")
+    def delete_object(self, ref: ObjectRef) -> None:
+        """Remove an object that must not stay (failed verification, compensation)."""
+        self._s3.delete_object(Bucket=ref.bucket, Key=ref.key)
 
     def _verify(self, req: VerifyRequest) -> VerifyResult:
         where = f"s3://{req.bucket}/{req.key}"
@@ -41,7 +66,7 @@ class VerifyActivities:
             actual = self._hash_object(req.bucket, req.key)
             if actual != req.sha256:
                 raise failure("checksum", f"{where} content hashes to {actual}, not {req.sha256}")
-        return VerifyResult(size, req.sha256, req.read_back, activity.info().attempt)
+        return VerifyResult(size, req.sha256, req.read_back)
 
     def _hash_object(self, bucket: str, key: str) -> str:
         sha = hashlib.sha256()

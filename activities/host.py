@@ -1,0 +1,26 @@
+"""The activities a host worker (inside `sluice agent`) runs: the ones that need the file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from activities.analyze.host import ExcerptActivities
+from activities.archive import ArchiveActivities
+from activities.script import ScriptActivities
+from activities.upload import UploadActivities
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+
+def host_activities(
+    client: S3Client, roots: Sequence[Path], script_allow: Sequence[str] = ()
+) -> list[Callable[..., Any]]:
+    return [
+        UploadActivities(client, roots).upload_file,
+        ArchiveActivities(roots).archive_file,
+        ExcerptActivities(roots).extract_excerpt,
+        ScriptActivities(roots, script_allow).run_script,
+    ]

@@ -1,0 +1,93 @@
+"""Agents: registration, heartbeats, and the config the control plane pushes to each one."""
+
+from datetime import timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from api.models import Agent, AgentHeartbeat, AgentRegister, AgentStatus, utcnow
+from sluice.settings import AgentSettings
+
+# An agent that has not reported for this long is shown offline (REFERENCE.md alerts at 60 s).
+OFFLINE_AFTER = timedelta(seconds=90)
+
+
+class InvalidAgentConfig(ValueError):
+    """A pushed config with unknown keys or values an agent would refuse."""
+
+
+def register_agent(session: Session, *, body: AgentRegister) -> Agent:
+    """Create or refresh the agent row; its pushed config and version are kept."""
+    agent = session.get(Agent, body.id)
+    if agent is None:
+        agent = Agent(id=body.id, hostname=body.hostname)
+    agent.hostname, agent.ip, agent.version = body.hostname, body.ip, body.version
+    agent.labels, agent.roots = dict(body.labels), list(body.roots)
+    agent.applied_config_version = body.applied_config_version
+    agent.status = AgentStatus.online
+    agent.last_heartbeat_at = utcnow()
+    session.add(agent)
+    session.commit()
+    session.refresh(agent)
+    return agent
+
+
+def record_heartbeat(session: Session, *, body: AgentHeartbeat) -> Agent | None:
+    """Store the agent's report; None if it never registered (it should register again)."""
+    agent = session.get(Agent, body.id)
+    if agent is None:
+        return None
+    agent.spool_depth, agent.in_flight = body.spool_depth, body.in_flight
+    agent.last_error = body.last_error[:2000]
+    agent.applied_config_version = body.config_version
+    agent.events = list(body.events)[-20:]
+    agent.status = AgentStatus.online
+    agent.last_heartbeat_at = utcnow()
+    session.add(agent)
+    session.commit()
+    session.refresh(agent)
+    return agent
+
+
+def list_agents(session: Session) -> list[Agent]:
+    return [with_status(a) for a in session.exec(select(Agent).order_by(col(Agent.id)))]
+
+
+def get_agent(session: Session, *, agent_id: str) -> Agent | None:
+    agent = session.get(Agent, agent_id)
+    return with_status(agent) if agent else None
+
+
+def set_agent_config(session: Session, *, agent_id: str, config: dict[str, Any]) -> Agent | None:
+    """Replace the agent's pushed config and bump its version; None if no such agent."""
+    unknown = set(config) - AgentSettings.LIVE_KEYS
+    if unknown:
+        raise InvalidAgentConfig(
+            f"unknown or not pushable keys {sorted(unknown)}; allowed: "
+            f"{sorted(AgentSettings.LIVE_KEYS)}"
+        )
+    try:
+        AgentSettings(id="check", **config)
+    except ValueError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+            for e in getattr(exc, "errors", lambda: [])()
+        )
+        raise InvalidAgentConfig(problems or str(exc)) from None
+    agent = session.get(Agent, agent_id)
+    if agent is None:
+        return None
+    agent.config = config
+    agent.config_version += 1
+    session.add(agent)
+    session.commit()
+    session.refresh(agent)
+    return agent
+
+
+def with_status(agent: Agent) -> Agent:
+    """Mark the agent offline (not persisted) when its last heartbeat is too old."""
+    seen = agent.last_heartbeat_at
+    if seen is None or utcnow() - seen > OFFLINE_AFTER:
+        agent.status = AgentStatus.offline
+    return agent

@@ -1,0 +1,104 @@
+"""Driving running tasks through Temporal: cancel, retry as a linked run, approve, progress."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, func, select
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
+
+from api.models import FileEvent, Task, TaskStatus
+from sluice.contracts import (
+    ApprovalDecision,
+    DetectedFile,
+    FileWorkflowInput,
+    TaskProgress,
+    UploadProgress,
+)
+from sluice.settings import Settings
+from sluice.starts import start_file_workflow
+from workflows.file_workflow import FileWorkflow
+
+
+class TaskConflict(Exception):
+    """The task is in a state where this action makes no sense; the message says why."""
+
+
+RETRYABLE = {TaskStatus.failed, TaskStatus.cancelled}
+
+
+async def cancel_task(client: Client, task: Task) -> None:
+    if TaskStatus(task.status).is_finished:
+        raise TaskConflict(f"task {task.id} is already {task.status}")
+    try:
+        await client.get_workflow_handle(task.workflow_id).cancel()
+    except RPCError as exc:
+        raise TaskConflict(f"task {task.id} cannot be cancelled now: {exc.message}") from None
+
+
+async def retry_task(session: Session, client: Client, settings: Settings, task: Task) -> str:
+    """Start a fresh run for the task's file, linked to it; returns the new task id."""
+    if TaskStatus(task.status) not in RETRYABLE:
+        raise TaskConflict(
+            f"only failed or cancelled tasks can be retried; {task.id} is {task.status}"
+        )
+    event = session.get(FileEvent, task.file_event_id) if task.file_event_id else None
+    if event is None:
+        raise TaskConflict(f"task {task.id} has no file event to run again")
+    file = DetectedFile(
+        agent_id=event.agent_id,
+        host=event.host,
+        root=event.root,
+        rel_path=event.rel_path,
+        size=event.size,
+        mtime_ns=event.mtime_ns,
+        detected_at=event.detected_at.isoformat(),
+    )
+    runs = session.exec(
+        select(func.count()).select_from(Task).where(col(Task.file_event_id) == event.id)
+    ).one()
+    workflow_id = f"{file.workflow_id}-r{runs + 1}"
+    inp = FileWorkflowInput(file, f"sluice-host-{event.agent_id}", retry_of=task.id)
+    try:
+        await start_file_workflow(
+            client, inp, task_queue=settings.temporal.task_queue, workflow_id=workflow_id
+        )
+    except WorkflowAlreadyStartedError:
+        raise TaskConflict(f"a retry of {task.id} is already running as {workflow_id}") from None
+    return workflow_id
+
+
+async def decide_task(client: Client, task: Task, decision: ApprovalDecision) -> str:
+    """Send the decision to the waiting approve step; returns the step(s) it decided."""
+    if TaskStatus(task.status) is not TaskStatus.waiting_approval:
+        raise TaskConflict(f"task {task.id} is not waiting for approval (it is {task.status})")
+    handle = client.get_workflow_handle(task.workflow_id)
+    try:
+        return await handle.execute_update(FileWorkflow.decide, decision)
+    except WorkflowUpdateFailedError as exc:
+        raise TaskConflict(str(exc.cause or exc)) from None
+    except RPCError as exc:
+        raise TaskConflict(f"task {task.id} cannot take a decision now: {exc.message}") from None
+
+
+@dataclass
+class LiveProgress:
+    progress: TaskProgress
+    bytes_uploaded: int
+
+
+async def task_progress(client: Client, task: Task) -> LiveProgress:
+    """The workflow's own progress plus the bytes its running upload has heartbeated."""
+    handle = client.get_workflow_handle(task.workflow_id, run_id=task.run_id or None)
+    progress = await handle.query(FileWorkflow.progress)
+    described = await handle.describe()
+    uploaded = 0
+    converter = client.data_converter.payload_converter
+    for pending in described.raw_description.pending_activities:
+        if pending.activity_type.name != "upload_file" or not pending.heartbeat_details.payloads:
+            continue
+        (details,) = converter.from_payloads(pending.heartbeat_details.payloads, [UploadProgress])
+        uploaded += details.bytes_done if isinstance(details, UploadProgress) else 0
+    return LiveProgress(progress, uploaded)

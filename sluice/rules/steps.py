@@ -1,0 +1,240 @@
+"""Pipeline steps: the common keys (name, timeout, retry, on_failure) and each type's options."""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Mapping
+from pathlib import PurePosixPath
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from sluice.contracts import ERROR_CLASSES, ON_FAILURE, STEP_TYPES, RetrySettings, StepPlan
+from sluice.keys import KEY_FIELDS
+from sluice.rules.actions import (
+    AnalyzeOptions,
+    JenkinsOptions,
+    NotifyOptions,
+    ScriptOptions,
+    WebhookOptions,
+)
+from sluice.rules.units import Duration, GiB, MiB, Size, size_range
+
+# Step types that rules may name but that cannot run yet; each leaves this set when its
+# activity lands (with an options model in STEP_OPTIONS).
+NOT_YET_AVAILABLE: frozenset[str] = frozenset()
+NOT_YET_AVAILABLE_REASON = "it comes with the actions issue"
+
+
+StorageClass = Literal[
+    "STANDARD", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
+    "GLACIER", "GLACIER_IR", "DEEP_ARCHIVE", "REDUCED_REDUNDANCY",
+]  # fmt: skip
+
+_STEP_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+DEFAULT_TIMEOUT_S = {"approve": 24 * 3600.0}
+
+
+def _check_key_template(template: str) -> str:
+    try:
+        fields = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+    except ValueError as exc:
+        raise ValueError(f"invalid key template {template!r}: {exc}") from None
+    if "" in fields:
+        raise ValueError(
+            f"key template {template!r} has an empty field {{}}; name it, e.g. {{relpath}}"
+        )
+    unknown = [name for name in fields if name not in KEY_FIELDS]
+    if unknown:
+        names = ", ".join("{" + name + "}" for name in unknown)
+        allowed = " ".join("{" + name + "}" for name in KEY_FIELDS)
+        raise ValueError(f"unknown key template field(s) {names}; use {allowed}")
+    if not template.strip("/"):
+        raise ValueError("the key template is empty")
+    return template
+
+
+def _check_bucket(bucket: str) -> str:
+    if not _BUCKET.fullmatch(bucket):
+        raise ValueError(
+            f"invalid bucket name {bucket!r}: 3-63 lowercase letters, digits, dots and hyphens"
+        )
+    return bucket
+
+
+def _check_absolute(path: str) -> str:
+    if not PurePosixPath(path).is_absolute():
+        raise ValueError(f"must be an absolute path, got {path!r}")
+    return path
+
+
+def _check_step_name(name: str) -> str:
+    if not _STEP_NAME.fullmatch(name):
+        raise ValueError(
+            f"invalid step name {name!r}: up to 64 letters, digits, '_', '.', '-', "
+            "starting with a letter or digit"
+        )
+    return name
+
+
+def _check_on_failure(mode: str) -> str:
+    if mode not in ON_FAILURE:
+        raise ValueError(f"on_failure must be one of {', '.join(ON_FAILURE)}, got {mode!r}")
+    return mode
+
+
+def _check_error_classes(classes: list[str]) -> list[str]:
+    unknown = [name for name in classes if name not in ERROR_CLASSES]
+    if unknown:
+        raise ValueError(f"unknown error class(es) {unknown}; use {', '.join(ERROR_CLASSES)}")
+    return classes
+
+
+class Options(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class UploadOptions(Options):
+    """Where and how the file is stored; unset options take the worker's defaults."""
+
+    bucket: Annotated[str, AfterValidator(_check_bucket)] | None = None
+    key: Annotated[str, AfterValidator(_check_key_template)] | None = None
+    storage_class: StorageClass | None = None
+    sse: Literal["AES256", "aws:kms"] | None = None
+    sse_kms_key_id: str | None = None
+    part_size: Annotated[Size, size_range(5 * MiB, 5 * GiB)] | None = None
+    part_concurrency: int | None = Field(default=None, ge=1, le=32)
+    bandwidth_limit: Annotated[Size, size_range(1)] | None = None  # bytes per second
+
+    @model_validator(mode="after")
+    def _kms_key_needs_kms(self) -> UploadOptions:
+        if self.sse_kms_key_id is not None and self.sse != "aws:kms":
+            raise ValueError("sse_kms_key_id needs sse: aws:kms")
+        return self
+
+
+class VerifyOptions(Options):
+    """Prove the object equals the file; `read_back` also downloads and hashes it."""
+
+    read_back: bool = False
+
+
+class ApproveOptions(Options):
+    """Wait for a human; when the step's timeout (default 24h) passes, `default` decides."""
+
+    default: Literal["approve", "reject"] = "reject"
+
+
+class ArchiveOptions(Options):
+    """Delete the source file, or move it to the absolute directory `to`.
+
+    Whether `to` lies inside the agent's watched roots can only be checked on the host, so
+    the archive activity checks it at run time and refuses a move outside them.
+    """
+
+    action: Literal["delete", "move"]
+    to: Annotated[str, AfterValidator(_check_absolute)] | None = None
+
+    @model_validator(mode="after")
+    def _to_only_for_move(self) -> ArchiveOptions:
+        if self.action == "move" and self.to is None:
+            raise ValueError("action: move needs `to` (the directory to move the file to)")
+        if self.action == "delete" and self.to is not None:
+            raise ValueError("`to` only applies to action: move")
+        return self
+
+
+STEP_OPTIONS: dict[str, type[BaseModel]] = {
+    "upload": UploadOptions,
+    "verify": VerifyOptions,
+    "approve": ApproveOptions,
+    "archive": ArchiveOptions,
+    "jenkins": JenkinsOptions,
+    "webhook": WebhookOptions,
+    "script": ScriptOptions,
+    "analyze": AnalyzeOptions,
+    "notify": NotifyOptions,
+}
+assert set(STEP_OPTIONS) | NOT_YET_AVAILABLE == set(STEP_TYPES), "every step type is handled"
+
+
+class RetrySpec(BaseModel):
+    """A step's `retry:` block; intervals are durations ("2s", "2m")."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_attempts: int = Field(default=RetrySettings.max_attempts, ge=1, le=1000)
+    initial_interval: Duration = RetrySettings.initial_interval_s
+    backoff: float = Field(default=RetrySettings.backoff, ge=1.0, le=100.0)
+    max_interval: Duration = RetrySettings.max_interval_s
+    non_retryable: Annotated[list[str], AfterValidator(_check_error_classes)] = Field(
+        default_factory=list
+    )
+
+    @model_validator(mode="after")
+    def _max_not_below_initial(self) -> RetrySpec:
+        if self.max_interval < self.initial_interval:
+            raise ValueError("max_interval is shorter than initial_interval")
+        return self
+
+    def to_settings(self) -> RetrySettings:
+        return RetrySettings(
+            max_attempts=self.max_attempts,
+            initial_interval_s=self.initial_interval,
+            backoff=self.backoff,
+            max_interval_s=self.max_interval,
+            non_retryable=list(self.non_retryable),
+        )
+
+
+class CommonKeys(BaseModel):
+    """The keys every step type accepts, pulled out of its options."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Annotated[str, AfterValidator(_check_step_name)] | None = None
+    timeout: Duration | None = None
+    heartbeat_timeout: Duration = StepPlan.heartbeat_timeout_s
+    retry: RetrySpec = Field(default_factory=RetrySpec)
+    on_failure: Annotated[str, AfterValidator(_check_on_failure)] = "fail"
+
+
+COMMON_KEYS = tuple(CommonKeys.model_fields)
+
+
+class StepSpec(BaseModel):
+    """One validated step: its type, its options (plain JSON values) and how it runs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    type: str
+    options: dict[str, Any]
+    timeout_s: float
+    heartbeat_timeout_s: float
+    retry: RetrySpec
+    on_failure: str
+
+    def to_plan(self) -> StepPlan:
+        return StepPlan(
+            name=self.name,
+            type=self.type,
+            options=dict(self.options),
+            timeout_s=self.timeout_s,
+            heartbeat_timeout_s=self.heartbeat_timeout_s,
+            retry=self.retry.to_settings(),
+            on_failure=self.on_failure,
+        )
+
+
+def split_options(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(common keys, the step type's own options) of one step's mapping."""
+    common = {key: value for key, value in raw.items() if key in COMMON_KEYS}
+    own = {key: value for key, value in raw.items() if key not in COMMON_KEYS}
+    return common, own
+
+
+def default_timeout_s(step_type: str) -> float:
+    return DEFAULT_TIMEOUT_S.get(step_type, StepPlan.timeout_s)

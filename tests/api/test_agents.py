@@ -1,0 +1,115 @@
+"""Agents API on SQLite and PostgreSQL: register, heartbeat, list, show, config push."""
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from api.app import create_app
+from api.models import Agent, utcnow
+from sluice.settings import Settings
+
+
+@pytest.fixture
+def client(db_url: str) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(database_url=db_url))) as test_client:
+        yield test_client
+
+
+def _register(client: TestClient, agent_id: str = "web-01", **extra: object) -> dict[str, object]:
+    body = {
+        "id": agent_id,
+        "hostname": "web-01.internal",
+        "ip": "10.0.0.7",
+        "version": "0.1.0",
+        "labels": {"env": "prod"},
+        "roots": ["/data/dumps"],
+        **extra,
+    }
+    response = client.post("/api/v1/agents/register", json=body)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def test_register_then_heartbeat_shows_the_agents_report(client: TestClient) -> None:
+    registered = _register(client)
+    assert registered["status"] == "online" and registered["config_version"] == 0
+
+    event = {"kind": "spool_high_water", "message": "spool holds 12000", "at": "2026-01-01"}
+    reply = client.post(
+        "/api/v1/agents/heartbeat",
+        json={"id": "web-01", "spool_depth": 12000, "in_flight": 7, "last_error": "boom",
+              "config_version": 0, "events": [event]},
+    )  # fmt: skip
+    assert reply.status_code == 200 and reply.json() == {"config_version": 0}
+
+    shown = client.get("/api/v1/agents/web-01").json()
+    assert (shown["spool_depth"], shown["in_flight"], shown["last_error"]) == (12000, 7, "boom")
+    assert shown["events"] == [event]
+    assert shown["labels"] == {"env": "prod"} and shown["roots"] == ["/data/dumps"]
+    assert [a["id"] for a in client.get("/api/v1/agents").json()] == ["web-01"]
+
+
+def test_heartbeat_from_an_unknown_agent_is_404_so_it_registers_again(client: TestClient) -> None:
+    response = client.post("/api/v1/agents/heartbeat", json={"id": "ghost"})
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    assert client.get("/api/v1/agents/ghost").status_code == 404
+    assert client.get("/api/v1/agents/ghost/config").status_code == 404
+
+
+def test_put_config_bumps_the_version_and_heartbeats_announce_it(client: TestClient) -> None:
+    _register(client)
+    assert client.get("/api/v1/agents/web-01/config").json() == {
+        "agent_id": "web-01", "version": 0, "config": {},
+    }  # fmt: skip
+    pushed = {"include_suffixes": [".hprof"], "silence": 5, "max_in_flight": 50}
+    first = client.put("/api/v1/agents/web-01/config", json={"config": pushed})
+    assert first.status_code == 200 and first.json()["version"] == 1
+    second = client.put("/api/v1/agents/web-01/config", json={"config": {"silence": 2}})
+    assert second.json() == {"agent_id": "web-01", "version": 2, "config": {"silence": 2}}
+
+    reply = client.post("/api/v1/agents/heartbeat", json={"id": "web-01", "config_version": 1})
+    assert reply.json() == {"config_version": 2}
+    shown = client.get("/api/v1/agents/web-01").json()
+    assert (shown["config_version"], shown["applied_config_version"]) == (2, 1)
+    _register(client)  # a restart keeps the pushed config
+    assert client.get("/api/v1/agents/web-01/config").json()["version"] == 2
+
+
+@pytest.mark.parametrize(
+    ("config", "fragment"),
+    [
+        ({"spool_path": "/tmp/x"}, "not pushable"),
+        ({"silence": -1}, "silence"),
+        ({"roots": []}, "roots"),
+    ],
+)
+def test_invalid_config_is_refused_and_the_version_kept(
+    client: TestClient, config: dict[str, object], fragment: str
+) -> None:
+    _register(client)
+    response = client.put("/api/v1/agents/web-01/config", json={"config": config})
+    assert response.status_code == 422
+    assert fragment in response.json()["error"]["message"]
+    assert client.get("/api/v1/agents/web-01/config").json()["version"] == 0
+
+
+def test_register_validates_the_agent_id(client: TestClient) -> None:
+    response = client.post("/api/v1/agents/register", json={"id": "../x", "hostname": "h"})
+    assert response.status_code == 422
+
+
+def test_silent_agents_show_offline(client: TestClient, db_engine: Engine) -> None:
+    _register(client)
+    with Session(db_engine) as session:
+        agent = session.get(Agent, "web-01")
+        assert agent is not None
+        agent.last_heartbeat_at = utcnow() - timedelta(minutes=5)
+        session.add(agent)
+        session.commit()
+    assert client.get("/api/v1/agents/web-01").json()["status"] == "offline"
+    assert client.get("/api/v1/agents").json()[0]["status"] == "offline"

@@ -1,0 +1,194 @@
+"""Rule routes over a real database: CRUD, versions, publish, :test, and error bodies."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from sluice.settings import PipelineSettings, Settings
+
+RULES = "/api/v1/rules"
+
+
+@pytest.fixture
+def client(db_url: str) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(database_url=db_url))) as test_client:
+        yield test_client
+
+
+def document(name: str = "dumps", **overrides: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "priority": 10,
+        "match": {"globs": ["**/dumps/*.hprof"], "min_size": "1MiB"},
+        "pipeline": [{"upload": {"bucket": "dumps", "key": "{host}/{relpath}"}}, {"verify": {}}],
+        **overrides,
+    }
+
+
+def probe(**overrides: Any) -> dict[str, Any]:
+    body = {
+        "rel_path": "app/dumps/heap.hprof",
+        "size": 2 * 1024 * 1024,
+        "agent_id": "web-01",
+        "root": "/data",
+        "labels": {"env": "prod"},
+    }
+    return {**body, **overrides}
+
+
+def create(client: TestClient, doc: dict[str, Any]) -> dict[str, Any]:
+    response = client.post(RULES, json=doc)
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_create_get_list(client: TestClient) -> None:
+    created = create(client, document())
+    assert created["name"] == "dumps"
+    assert (created["latest_version"], created["live_version"]) == (1, None)
+    assert created["spec"] == document()
+    assert client.get(f"{RULES}/{created['id']}").json() == created
+    assert client.get(RULES).json() == [created]
+
+
+def test_invalid_rule_is_a_422_with_the_problem(client: TestClient) -> None:
+    response = client.post(RULES, json=document(pipeline=[{"upload": {}}, {"jenkins": {}}]))
+    assert response.status_code == 422
+    assert response.json() == {
+        "error": {
+            "code": "invalid_rule",
+            "message": 'rule "dumps": pipeline[1].jenkins.job: is required',
+        }
+    }
+    response = client.post(RULES, json=document(match={"globs": ["a/[b"]}))
+    assert response.status_code == 422
+    assert response.json()["error"]["message"] == (
+        "rule \"dumps\": match.globs[0]: unbalanced '[' at position 2 in 'a/[b'"
+    )
+    assert client.get(RULES).json() == []
+
+
+def test_body_that_is_not_an_object_is_invalid_request(client: TestClient) -> None:
+    response = client.post(RULES, json=["dumps"])
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid_request"
+
+
+def test_duplicate_name_is_a_409(client: TestClient) -> None:
+    create(client, document())
+    response = client.post(RULES, json=document())
+    assert response.status_code == 409
+    assert response.json() == {
+        "error": {"code": "conflict", "message": 'a rule named "dumps" already exists'}
+    }
+
+
+def test_update_publish_and_versions(client: TestClient) -> None:
+    rule_id = create(client, document())["id"]
+    updated = client.put(f"{RULES}/{rule_id}", json=document(priority=3))
+    assert updated.status_code == 200
+    assert (updated.json()["latest_version"], updated.json()["live_version"]) == (2, None)
+
+    published = client.post(f"{RULES}/{rule_id}:publish", json={"version": 1})
+    assert published.status_code == 200 and published.json()["live_version"] == 1
+    versions = client.get(f"{RULES}/{rule_id}/versions").json()
+    assert [(v["version"], v["live"], v["spec"]["priority"]) for v in versions] == [
+        (2, False, 3),
+        (1, True, 10),
+    ]
+    assert versions[0]["created_by"] == "anonymous"
+
+    newest = client.post(f"{RULES}/{rule_id}:publish")  # no body: the newest version
+    assert newest.status_code == 200 and newest.json()["live_version"] == 2
+
+
+def test_update_with_an_invalid_document_keeps_the_versions(client: TestClient) -> None:
+    rule_id = create(client, document())["id"]
+    response = client.put(f"{RULES}/{rule_id}", json=document(match={"min_size": -5}))
+    assert response.status_code == 422
+    assert response.json()["error"] == {
+        "code": "invalid_rule",
+        "message": 'rule "dumps": match.min_size: must not be negative, got -5',
+    }
+    assert len(client.get(f"{RULES}/{rule_id}/versions").json()) == 1
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", f"{RULES}/999", None),
+        ("PUT", f"{RULES}/999", document()),
+        ("DELETE", f"{RULES}/999", None),
+        ("GET", f"{RULES}/999/versions", None),
+        ("POST", f"{RULES}/999:publish", None),
+    ],
+)
+def test_unknown_rule_is_a_404(
+    client: TestClient, method: str, path: str, body: dict[str, Any] | None
+) -> None:
+    response = client.request(method, path, json=body)
+    assert response.status_code == 404
+    assert response.json() == {"error": {"code": "not_found", "message": "rule '999' not found"}}
+
+
+def test_publish_an_unknown_version_is_a_404(client: TestClient) -> None:
+    rule_id = create(client, document())["id"]
+    response = client.post(f"{RULES}/{rule_id}:publish", json={"version": 4})
+    assert response.status_code == 404
+    assert response.json()["error"]["message"] == f"rule {rule_id} has no version 4"
+
+
+def test_delete(client: TestClient) -> None:
+    rule_id = create(client, document())["id"]
+    assert client.delete(f"{RULES}/{rule_id}").status_code == 204
+    assert client.get(f"{RULES}/{rule_id}").status_code == 404
+    assert client.get(RULES).json() == []
+
+
+def test_test_route_uses_only_published_rules(client: TestClient) -> None:
+    rule_id = create(client, document())["id"]
+    unpublished = client.post(f"{RULES}:test", json=probe())
+    assert unpublished.status_code == 200
+    assert unpublished.json()["rule_id"] is None
+    assert [[s["type"] for s in stage] for stage in unpublished.json()["stages"]] == [
+        ["upload"],
+        ["verify"],
+    ]
+
+    client.post(f"{RULES}/{rule_id}:publish")
+    plan = client.post(f"{RULES}:test", json=probe()).json()
+    assert (plan["action"], plan["rule_id"], plan["rule_name"], plan["rule_version"]) == (
+        "run", rule_id, "dumps", 1,
+    )  # fmt: skip
+    assert plan["matched"] == ["dumps"]
+    upload = plan["stages"][0][0]
+    assert upload["options"] == {"bucket": "dumps", "key": "{host}/{relpath}"}
+    assert upload["retry"]["max_attempts"] == 5
+    too_small = client.post(f"{RULES}:test", json=probe(size=1024)).json()
+    assert too_small["rule_id"] is None
+
+
+def test_test_route_honours_windows_labels_and_the_unmatched_setting(db_url: str) -> None:
+    settings = Settings(database_url=db_url, pipeline=PipelineSettings(unmatched="ignore"))
+    with TestClient(create_app(settings)) as client:
+        match = {"agent_labels": {"env": "prod"}, "window": "Mon-Fri 09:00-18:00"}
+        rule_id = create(client, document(match=match))["id"]
+        client.post(f"{RULES}/{rule_id}:publish")
+        monday = "2026-01-05T10:00:00Z"
+        saturday = "2026-01-10T10:00:00Z"
+        assert client.post(f"{RULES}:test", json=probe(at=monday)).json()["rule_name"] == "dumps"
+        weekend = client.post(f"{RULES}:test", json=probe(at=saturday)).json()
+        assert (weekend["action"], weekend["stages"]) == ("ignore", [])
+        staging = client.post(f"{RULES}:test", json=probe(at=monday, labels={"env": "staging"}))
+        assert staging.json()["action"] == "ignore"
+
+
+def test_test_route_validates_its_body(client: TestClient) -> None:
+    response = client.post(f"{RULES}:test", json=probe(size=-1))
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid_request"
+    assert "size" in response.json()["error"]["message"]

@@ -1,0 +1,165 @@
+"""Rule services on SQLite and PostgreSQL: versions, publishing, and what routing sees."""
+
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
+
+from api.models import RoutingRule, RuleVersion
+from api.services import rules as rule_service
+from sluice.rules import RuleError
+
+
+def document(name: str = "dumps", **overrides: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "priority": 10,
+        "match": {"suffixes": [".hprof"], "min_size": "1MiB"},
+        "pipeline": [{"upload": {"bucket": "dumps"}}, {"verify": {}}],
+        **overrides,
+    }
+
+
+def test_create_saves_version_1_not_yet_live(db_engine: Engine) -> None:
+    with Session(db_engine) as session:
+        rule = rule_service.create_rule(
+            session, document=document(description="heap dumps"), actor="alice"
+        )
+        assert rule.id is not None
+        assert (rule.name, rule.description, rule.live_version) == ("dumps", "heap dumps", None)
+        [version] = rule_service.list_versions(session, rule_id=rule.id) or []
+        assert (version.version, version.created_by) == (1, "alice")
+        assert version.spec == document(description="heap dumps")
+        assert rule_service.published_rules(session) == []
+
+
+def test_create_refuses_an_invalid_document_and_saves_nothing(db_engine: Engine) -> None:
+    with Session(db_engine) as session:
+        with pytest.raises(RuleError) as caught:
+            rule_service.create_rule(
+                session, document=document(pipeline=[{"upload": {"part_size": 1}}]), actor="a"
+            )
+        assert str(caught.value) == (
+            'rule "dumps": pipeline[0].upload.part_size: must be at least 5MiB, got 1B'
+        )
+        assert session.exec(select(func.count()).select_from(RoutingRule)).one() == 0
+
+
+def test_names_are_unique(db_engine: Engine) -> None:
+    with Session(db_engine) as session:
+        rule_service.create_rule(session, document=document(), actor="a")
+        with pytest.raises(rule_service.RuleConflict, match='a rule named "dumps" already exists'):
+            rule_service.create_rule(session, document=document(), actor="b")
+        assert len(rule_service.list_rules(session)) == 1
+
+
+def test_update_adds_version_2_and_publish_makes_it_live(db_engine: Engine) -> None:
+    with Session(db_engine) as session:
+        rule = rule_service.create_rule(session, document=document(), actor="a")
+        assert rule.id is not None
+        rule_id = rule.id
+        updated = rule_service.update_rule(
+            session, rule_id=rule_id, document=document(priority=5), actor="b"
+        )
+        assert updated is not None and updated.live_version is None
+        versions = rule_service.list_versions(session, rule_id=rule_id) or []
+        assert [(v.version, v.created_by) for v in versions] == [(2, "b"), (1, "a")]
+
+        published = rule_service.publish_rule(session, rule_id=rule_id)
+        assert published is not None and published.live_version == 2
+        [live] = rule_service.published_rules(session)
+        assert (live.rule_id, live.name, live.version, live.spec.priority) == (
+            rule_id, "dumps", 2, 5,
+        )  # fmt: skip
+
+
+def test_published_version_stays_live_when_a_newer_one_is_saved(db_engine: Engine) -> None:
+    with Session(db_engine) as session:
+        rule = rule_service.create_rule(session, document=document(), actor="a")
+        assert rule.id is not None
+        rule_service.publish_rule(session, rule_id=rule.id)
+        rule_service.update_rule(
+            session, rule_id=rule.id, document=document(priority=99, enabled=False), actor="a"
+        )
+        [live] = rule_service.published_rules(session)
+        assert (live.version, live.spec.priority, live.spec.enabled) == (1, 10, True)
+
+        rule_service.publish_rule(session, rule_id=rule.id, version=2)
+        [live] = rule_service.published_rules(session)
+        assert (live.version, live.spec.priority, live.spec.enabled) == (2, 99, False)
+
+        rolled_back = rule_service.publish_rule(session, rule_id=rule.id, version=1)
+        assert rolled_back is not None and rolled_back.live_version == 1
+
+
+def test_publish_an_unknown_version_or_rule(db_engine: Engine) -> None:
+    with Session(db_engine) as session:
+        rule = rule_service.create_rule(session, document=document(), actor="a")
+        assert rule.id is not None
+        with pytest.raises(rule_service.UnknownVersion, match="has no version 3"):
+            rule_service.publish_rule(session, rule_id=rule.id, version=3)
+        assert rule_service.publish_rule(session, rule_id=rule.id + 1) is None
+
+
+def test_update_validates_and_keeps_the_name(db_engine: Engine) -> None:
+    with Session(db_engine) as session:
+        rule = rule_service.create_rule(session, document=document(), actor="a")
+        assert rule.id is not None
+        with pytest.raises(RuleError, match=r"pipeline\[0\]: unknown step type"):
+            rule_service.update_rule(
+                session, rule_id=rule.id, document=document(pipeline=[{"s3": {}}]), actor="a"
+            )
+        with pytest.raises(RuleError, match='name: cannot change from "dumps"'):
+            rule_service.update_rule(
+                session, rule_id=rule.id, document=document(name="renamed"), actor="a"
+            )
+        assert len(rule_service.list_versions(session, rule_id=rule.id) or []) == 1
+        assert (
+            rule_service.update_rule(session, rule_id=999, document=document(), actor="a") is None
+        )
+
+
+def test_delete_removes_the_rule_and_its_versions(db_engine: Engine) -> None:
+    with Session(db_engine) as session:
+        keep = rule_service.create_rule(session, document=document("keep"), actor="a")
+        gone = rule_service.create_rule(session, document=document("gone"), actor="a")
+        assert keep.id is not None and gone.id is not None
+        rule_service.update_rule(session, rule_id=gone.id, document=document("gone"), actor="a")
+        rule_service.publish_rule(session, rule_id=gone.id)
+        rule_service.publish_rule(session, rule_id=keep.id)
+
+        assert rule_service.delete_rule(session, rule_id=gone.id) is True
+        assert rule_service.delete_rule(session, rule_id=gone.id) is False
+        assert rule_service.get_rule(session, rule_id=gone.id) is None
+        assert rule_service.list_versions(session, rule_id=gone.id) is None
+        remaining = session.exec(select(RuleVersion.rule_id)).all()
+        assert remaining == [keep.id]
+        assert [r.name for r in rule_service.published_rules(session)] == ["keep"]
+
+
+def test_list_rules_and_their_newest_versions(db_engine: Engine) -> None:
+    with Session(db_engine) as session:
+        b = rule_service.create_rule(session, document=document("b"), actor="a")
+        a = rule_service.create_rule(session, document=document("a"), actor="a")
+        assert a.id is not None and b.id is not None
+        rule_service.update_rule(session, rule_id=b.id, document=document("b"), actor="a")
+        assert [r.name for r in rule_service.list_rules(session)] == ["a", "b"]
+        latest = rule_service.latest_versions(session, rule_ids=[a.id, b.id])
+        assert {rule_id: row.version for rule_id, row in latest.items()} == {a.id: 1, b.id: 2}
+
+
+def test_a_live_version_that_no_longer_validates_is_left_out(db_engine: Engine) -> None:
+    with Session(db_engine) as session:
+        good = rule_service.create_rule(session, document=document("good"), actor="a")
+        stale = rule_service.create_rule(session, document=document("stale"), actor="a")
+        assert good.id is not None and stale.id is not None
+        rule_service.publish_rule(session, rule_id=good.id)
+        rule_service.publish_rule(session, rule_id=stale.id)
+        # As if the rule language had grown stricter after this version was published.
+        row = rule_service.get_version(session, rule_id=stale.id)
+        assert row is not None
+        row.spec = document("stale", pipeline=[{"jenkins": {}}])
+        session.add(row)
+        session.commit()
+        assert [r.name for r in rule_service.published_rules(session)] == ["good"]

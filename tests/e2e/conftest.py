@@ -1,0 +1,58 @@
+"""End-to-end fixtures: a worker and an agent on the session's real servers, and the API."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from temporalio.client import Client
+
+from activities.s3 import make_s3_client
+from api.app import create_app
+from api.db import migrate
+from sluice.settings import Settings
+from sluice.worker import run_worker
+from watcher.agent import Agent
+
+
+@pytest.fixture
+def database(settings: Settings) -> str:
+    """This test's migrated metadata DB."""
+    migrate(settings.database_url)
+    return settings.database_url
+
+
+@pytest.fixture
+async def central_worker(
+    database: str, settings: Settings, temporal_client: Client
+) -> AsyncIterator[None]:
+    """`sluice worker` for this test's task queue, in-process."""
+    task = asyncio.create_task(run_worker(settings, temporal_client))
+    yield
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+@pytest.fixture
+async def running(
+    central_worker: None, settings: Settings, temporal_client: Client
+) -> AsyncIterator[Agent]:
+    """A worker and an agent for this test's queue and inbox, stopped afterwards."""
+    agent = Agent(settings, temporal_client, make_s3_client(settings.storage))
+    task = asyncio.create_task(agent.run())
+    yield agent
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+@pytest.fixture
+async def api(
+    database: str, settings: Settings, temporal_client: Client
+) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings)
+    app.state.temporal = temporal_client
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+        yield client
