@@ -157,8 +157,11 @@ def _copy_output(stream: IO[bytes], log_path: Path, echo: Callable[[str], None] 
                 echo(line.decode(errors="replace").rstrip())
 
 
-def stop(proc: subprocess.Popen[bytes], grace: float = 10.0) -> None:
-    """SIGTERM the server's process group, then SIGKILL what is left after `grace` seconds."""
+def stop(proc: subprocess.Popen[bytes], grace: float = 30.0) -> None:
+    """SIGTERM the server's process group, then SIGKILL what is left after `grace` seconds.
+
+    SeaweedFS takes about 15 s to shut down cleanly; killing it sooner risks its data.
+    """
     if proc.poll() is not None:
         return
     try:
