@@ -226,6 +226,20 @@ class ActionSteps:
             mentions=[str(m) for m in opts.get("mentions") or []],
         )
 
+    async def approval_notice(self, step: StepPlan, opts: dict[str, Any]) -> None:
+        """Tell the approve step's channels that the file waits for a decision (best effort)."""
+        facts = {"status": "waiting_approval", "step": step.name, "timeout": f"{step.timeout_s:g}s"}
+        request = self.notify_request(step.name, {**opts, "event": "waiting_approval"}, facts=facts)
+        try:
+            await workflow.execute_activity_method(
+                NotifyActivities.send_notification,
+                request,
+                start_to_close_timeout=timedelta(minutes=2),
+                retry_policy=NOTICE_RETRY,
+            )
+        except ActivityError as err:
+            workflow.logger.warning("approval notice for %s not sent: %s", step.name, err)
+
     async def failure_notice(self, opts: dict[str, Any], facts: dict[str, str]) -> None:
         """Hand the rule's failure notice to each of its channels (aggregated per channel).
 

@@ -221,6 +221,9 @@ class StepRunner(ActionSteps):
         return StepOutcome(summary=summary)
 
     async def _approve(self, step: StepPlan) -> StepOutcome:
+        notice = step.options.get("notify")
+        if notice:
+            await self.approval_notice(step, notice)
         decision = await self._approver(step)
         summary = {
             "decision": "approved" if decision.approved else "rejected",

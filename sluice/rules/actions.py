@@ -126,6 +126,12 @@ class NotifyOptions(ActionOptions):
     include_analysis: bool = True
 
 
+class ApprovalNoticeOptions(NotifyOptions):
+    """An approve step's `notify`: tells the channels a file waits for a decision."""
+
+    event: Literal["waiting_approval"] = "waiting_approval"
+
+
 class FailureNoticeOptions(NotifyOptions):
     """A rule's `on_failure: {notify: ...}`: sent when the task fails (after compensation)."""
 

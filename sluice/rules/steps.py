@@ -14,6 +14,7 @@ from sluice.contracts import ERROR_CLASSES, ON_FAILURE, STEP_TYPES, RetrySetting
 from sluice.keys import KEY_FIELDS
 from sluice.rules.actions import (
     AnalyzeOptions,
+    ApprovalNoticeOptions,
     JenkinsOptions,
     NotifyOptions,
     ScriptOptions,
@@ -125,6 +126,7 @@ class ApproveOptions(Options):
     """Wait for a human; when the step's timeout (default 24h) passes, `default` decides."""
 
     default: Literal["approve", "reject"] = "reject"
+    notify: ApprovalNoticeOptions | None = None  # sent when the step starts waiting
 
 
 class ArchiveOptions(Options):
