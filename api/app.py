@@ -9,9 +9,10 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 import ui
+from api.audit import RequestContext
 from api.db import make_engine
 from api.errors import install_error_handlers
-from api.routes import agents, channels, console, health, rules, task_actions, tasks
+from api.routes import agents, audit, channels, console, health, rules, task_actions, tasks
 from sluice.settings import Settings
 
 API_PREFIX = "/api/v1"
@@ -36,6 +37,7 @@ def create_app(settings: Settings) -> FastAPI:
             allow_methods=["*"],
             allow_headers=["*"],
         )
+    app.add_middleware(RequestContext)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(tasks.router, prefix=API_PREFIX)
@@ -43,6 +45,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(rules.router, prefix=API_PREFIX)
     app.include_router(task_actions.router, prefix=API_PREFIX)
     app.include_router(channels.router, prefix=API_PREFIX)
+    app.include_router(audit.router, prefix=API_PREFIX)
     app.include_router(console.router)
     app.mount("/static", StaticFiles(directory=ui.STATIC_DIR), name="static")
     return app

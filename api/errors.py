@@ -1,5 +1,6 @@
 """One JSON error shape for every failure: {"error": {"code": ..., "message": ...}}."""
 
+from collections.abc import Mapping
 from http import HTTPStatus
 
 from fastapi import FastAPI, Request
@@ -21,29 +22,34 @@ class ErrorBody(BaseModel):
 class ApiError(Exception):
     """Raised by routes; becomes an ErrorBody response with `status_code`."""
 
-    def __init__(self, status_code: int, code: str, message: str) -> None:
+    def __init__(
+        self, status_code: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status_code, self.code, self.message = status_code, code, message
+        self.headers = headers or {}
 
 
 def not_found(resource: str, resource_id: str) -> ApiError:
     return ApiError(404, "not_found", f"{resource} {resource_id!r} not found")
 
 
-def error_response(status_code: int, code: str, message: str) -> JSONResponse:
+def error_response(
+    status_code: int, code: str, message: str, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
     body = ErrorBody(error=ErrorDetail(code=code, message=message))
-    return JSONResponse(body.model_dump(), status_code=status_code)
+    return JSONResponse(body.model_dump(), status_code=status_code, headers=headers)
 
 
 async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    return error_response(exc.status_code, exc.code, exc.message)
+    return error_response(exc.status_code, exc.code, exc.message, exc.headers)
 
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = HTTPStatus(exc.status_code).phrase.lower().replace(" ", "_")
-    return error_response(exc.status_code, code, str(exc.detail))
+    return error_response(exc.status_code, code, str(exc.detail), exc.headers)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -63,6 +69,8 @@ def install_error_handlers(app: FastAPI) -> None:
 # For route `responses=`: documents the error shape in OpenAPI.
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     400: {"model": ErrorBody},
+    401: {"model": ErrorBody, "description": "missing, invalid or revoked bearer token"},
+    403: {"model": ErrorBody, "description": "the token's role may not do this"},
     404: {"model": ErrorBody},
     422: {"model": ErrorBody},
 }

@@ -22,6 +22,8 @@ from sluice.settings import Settings, SettingsError, load_settings
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 db_app = typer.Typer(no_args_is_help=True, help="Metadata database.")
 app.add_typer(db_app, name="db")
+token_app = typer.Typer(no_args_is_help=True, help="API tokens (bearer, with a role).")
+app.add_typer(token_app, name="token")
 err = Console(stderr=True)
 
 ConfigOption = Annotated[
@@ -171,6 +173,92 @@ def db_upgrade(config: ConfigOption = None) -> None:
     settings = _settings(config)
     migrate(settings.database_url)
     err.print("database is up to date")
+
+
+def _cli_actor() -> str:
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[
+        str, typer.Option(help="Who uses it; an agent token is named after its agent id.")
+    ],
+    role: Annotated[str, typer.Option(help="admin, operator, viewer or agent.")],
+    config: ConfigOption = None,
+) -> None:
+    """Create a token and print it once (only its hash is stored)."""
+    from sqlmodel import Session
+
+    from api.auth import create_token
+    from api.db import make_engine, migrate
+    from api.models import Role
+
+    try:
+        chosen = Role(role)
+    except ValueError:
+        raise _fail(f"unknown role {role!r}; choose one of {', '.join(Role)}") from None
+    settings = _settings(config)
+    migrate(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            row, token = create_token(session, name=name, role=chosen, actor=_cli_actor())
+    finally:
+        engine.dispose()
+    err.print(f"token {row.id} ({name}, {chosen}) created; it is shown only this once:")
+    typer.echo(token)
+
+
+@token_app.command("list")
+def token_list(config: ConfigOption = None) -> None:
+    """List tokens: id, name, role, created, last used, revoked."""
+    from sqlmodel import Session
+
+    from api.auth import list_tokens
+    from api.db import make_engine, migrate
+
+    settings = _settings(config)
+    migrate(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            rows = list_tokens(session)
+    finally:
+        engine.dispose()
+    typer.echo("id\tname\trole\tcreated\tlast_used\trevoked")
+    for row in rows:
+        used = row.last_used_at.isoformat() if row.last_used_at else "-"
+        revoked = row.revoked_at.isoformat() if row.revoked_at else "-"
+        typer.echo(
+            f"{row.id}\t{row.name}\t{row.role}\t{row.created_at.isoformat()}\t{used}\t{revoked}"
+        )
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: int, config: ConfigOption = None) -> None:
+    """Revoke a token by id; it answers 401 from then on."""
+    from sqlmodel import Session
+
+    from api.auth import revoke_token
+    from api.db import make_engine, migrate
+
+    settings = _settings(config)
+    migrate(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            row = revoke_token(session, token_id=token_id, actor=_cli_actor())
+    finally:
+        engine.dispose()
+    if row is None:
+        raise _fail(f"no token with id {token_id}")
+    err.print(f"token {token_id} ({row.name}) revoked")
 
 
 if __name__ == "__main__":

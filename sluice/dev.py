@@ -5,17 +5,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import uvicorn
+from pydantic import SecretStr
 from rich.console import Console
+from sqlmodel import Session
 
 from activities.s3 import ensure_bucket, make_s3_client
 from api.app import create_app
-from api.db import migrate
+from api.auth import create_token, find_token
+from api.db import make_engine, migrate
+from api.models import Role
 from sluice.runtime import connect_temporal
 from sluice.servers import ServerError, ServerSpec, port_is_free, seaweed_spec, stop, temporal_spec
 from sluice.settings import Settings
@@ -24,6 +29,30 @@ from watcher.agent import Agent
 
 log = logging.getLogger("sluice.dev")
 console = Console(stderr=True)
+
+ADMIN_TOKEN_FILE = "admin-token"
+AGENT_TOKEN_FILE = "agent-token"
+
+
+def stored_token(database_url: str, path: Path, *, name: str, role: Role) -> str:
+    """The token kept in `path` (mode 0600) if the DB still accepts it, else a new one."""
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            if path.exists():
+                token = path.read_text().strip()
+                row = find_token(session, token)
+                if row is not None and row.role == role and row.name == name:
+                    return token
+            _row, token = create_token(session, name=name, role=role, actor="sluice-dev")
+    finally:
+        engine.dispose()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(token + "\n")
+    path.chmod(0o600)
+    return token
 
 
 def dev_settings(base: Settings, inbox: Path) -> Settings:
@@ -78,6 +107,7 @@ class DevStack:
             ),
         ]
         self.procs: list[tuple[ServerSpec, subprocess.Popen[bytes]]] = []
+        self.admin_token = ""
         self.stopping = False
 
     def check_ports(self) -> None:
@@ -110,6 +140,20 @@ class DevStack:
         log.info("servers ready in %.1fs", time.monotonic() - started)
         await asyncio.to_thread(self._ensure_bucket)
         await asyncio.to_thread(migrate, self.settings.database_url)
+        await asyncio.to_thread(self._tokens)
+
+    def _tokens(self) -> None:
+        """An admin token for the user (printed) and an agent token for the embedded agent."""
+        url = self.settings.database_url
+        self.admin_token = stored_token(
+            url, self.state / ADMIN_TOKEN_FILE, name="dev-admin", role=Role.admin
+        )
+        agent = self.settings.agent
+        if agent.token is None:
+            token = stored_token(url, self.state / AGENT_TOKEN_FILE, name=agent.id, role=Role.agent)
+            self.settings = self.settings.model_copy(
+                update={"agent": agent.model_copy(update={"token": SecretStr(token)})}
+            )
 
     def _echo(self, name: str) -> Callable[[str], None]:
         server_log = logging.getLogger(f"sluice.{name}")
@@ -175,13 +219,15 @@ class DevStack:
         console.print(
             "\n[bold green]Sluice is up[/]\n"
             f"  API          {s.api.public_url}/api/v1/tasks\n"
-            f"  console      {s.api.public_url}/\n"
+            f"  admin token  {self.admin_token}  (also in {self.state / ADMIN_TOKEN_FILE})\n"
+            f"  console      {s.api.public_url}/#token={self.admin_token}\n"
             f"  Temporal UI  {s.temporal.ui_url}\n"
             f"  Temporal     {s.temporal.address}\n"
             f"  S3           {s.storage.endpoint_url}  bucket {s.storage.bucket}\n"
             f"  inbox        {', '.join(map(str, s.agent.roots))}\n"
             f"  state        {self.state}\n"
-            "Drop a file into the inbox; Ctrl-C stops everything.\n"
+            "Drop a file into the inbox; Ctrl-C stops everything.\n",
+            soft_wrap=True,  # keep the token and URLs on one line, for copy and paste
         )
 
 

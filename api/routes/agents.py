@@ -1,7 +1,8 @@
 """Agents: register, heartbeat, list, show, and the config pushed to each one."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
+from api.auth import PrincipalDep, require, require_own_agent
 from api.deps import SessionDep
 from api.errors import ERROR_RESPONSES, ApiError, not_found
 from api.models import (
@@ -11,34 +12,42 @@ from api.models import (
     AgentPublic,
     AgentRegister,
     HeartbeatReply,
+    Role,
 )
 from api.services import agents as agent_service
 
 router = APIRouter(prefix="/agents", tags=["agents"], responses=ERROR_RESPONSES)
 
+# Agents speak for themselves (an agent token is named after its agent); people read.
+AS_AGENT = [Depends(require(Role.agent))]
+AS_READER = [Depends(require(Role.operator, Role.viewer))]
+AS_ADMIN = [Depends(require())]
 
-@router.post("/register", response_model=AgentPublic)
-def register(body: AgentRegister, session: SessionDep) -> AgentPublic:
+
+@router.post("/register", response_model=AgentPublic, dependencies=AS_AGENT)
+def register(body: AgentRegister, session: SessionDep, principal: PrincipalDep) -> AgentPublic:
     """Register an agent (or refresh it on restart); answers with its config version."""
+    require_own_agent(principal, body.id)
     return AgentPublic.model_validate(agent_service.register_agent(session, body=body))
 
 
-@router.post("/heartbeat", response_model=HeartbeatReply)
-def heartbeat(body: AgentHeartbeat, session: SessionDep) -> HeartbeatReply:
+@router.post("/heartbeat", response_model=HeartbeatReply, dependencies=AS_AGENT)
+def heartbeat(body: AgentHeartbeat, session: SessionDep, principal: PrincipalDep) -> HeartbeatReply:
     """Record an agent's status; answers with the config version it should run."""
+    require_own_agent(principal, body.id)
     agent = agent_service.record_heartbeat(session, body=body)
     if agent is None:
         raise not_found("agent", body.id)
     return HeartbeatReply(config_version=agent.config_version)
 
 
-@router.get("", response_model=list[AgentPublic])
+@router.get("", response_model=list[AgentPublic], dependencies=AS_READER)
 def list_agents(session: SessionDep) -> list[AgentPublic]:
     """List agents with their last report; silent ones show as offline."""
     return [AgentPublic.model_validate(a) for a in agent_service.list_agents(session)]
 
 
-@router.get("/{agent_id}", response_model=AgentPublic)
+@router.get("/{agent_id}", response_model=AgentPublic, dependencies=AS_READER)
 def get_agent(agent_id: str, session: SessionDep) -> AgentPublic:
     """Show one agent: host, roots, labels, spool depth, in flight, last error, events."""
     agent = agent_service.get_agent(session, agent_id=agent_id)
@@ -47,16 +56,21 @@ def get_agent(agent_id: str, session: SessionDep) -> AgentPublic:
     return AgentPublic.model_validate(agent)
 
 
-@router.get("/{agent_id}/config", response_model=AgentConfigPublic)
-def get_config(agent_id: str, session: SessionDep) -> AgentConfigPublic:
+@router.get(
+    "/{agent_id}/config",
+    response_model=AgentConfigPublic,
+    dependencies=[Depends(require(Role.operator, Role.viewer, Role.agent))],
+)
+def get_config(agent_id: str, session: SessionDep, principal: PrincipalDep) -> AgentConfigPublic:
     """The config pushed to an agent and its version (0: nothing pushed yet)."""
+    require_own_agent(principal, agent_id)
     agent = agent_service.get_agent(session, agent_id=agent_id)
     if agent is None:
         raise not_found("agent", agent_id)
     return AgentConfigPublic(agent_id=agent.id, version=agent.config_version, config=agent.config)
 
 
-@router.put("/{agent_id}/config", response_model=AgentConfigPublic)
+@router.put("/{agent_id}/config", response_model=AgentConfigPublic, dependencies=AS_ADMIN)
 def put_config(agent_id: str, body: AgentConfigUpdate, session: SessionDep) -> AgentConfigPublic:
     """Replace an agent's pushed config; bumps the version, the agent applies it live."""
     try:

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy import Engine
@@ -11,6 +11,7 @@ from temporalio.exceptions import ApplicationError
 from activities.notify import NotifyActivities
 from activities.notify.store import ChannelStore
 from activities.notify.templates import render_message
+from api.auth import read_write
 from api.deps import SessionDep, SettingsDep
 from api.errors import ERROR_RESPONSES, ApiError, not_found
 from api.models import (
@@ -19,12 +20,17 @@ from api.models import (
     ChannelUpdate,
     NotificationPublic,
     NotificationStatus,
+    Role,
 )
 from api.services import channels as channel_service
 from sluice.secretbox import SecretBox, SecretKeyMissing, SecretUnreadable
 from sluice.settings import Settings
 
-router = APIRouter(tags=["channels"], responses={**ERROR_RESPONSES, 409: ERROR_RESPONSES[400]})
+router = APIRouter(
+    tags=["channels"],
+    responses={**ERROR_RESPONSES, 409: ERROR_RESPONSES[400]},
+    dependencies=[Depends(read_write(Role.operator))],
+)
 
 
 class TestResult(BaseModel):

@@ -4,23 +4,25 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Body, Response
+from fastapi import APIRouter, Body, Depends, Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
+from api.auth import PrincipalDep, read_write
 from api.deps import SessionDep, SettingsDep
 from api.errors import ERROR_RESPONSES, ApiError, ErrorBody, not_found
-from api.models import RoutingRule, RuleVersion
+from api.models import Role, RoutingRule, RuleVersion
 from api.services import rules as rule_service
 from sluice.contracts import DetectedFile, Plan
 from sluice.rules import RuleError, plan_for
 
-router = APIRouter(tags=["rules"], responses={**ERROR_RESPONSES, 409: {"model": ErrorBody}})
+router = APIRouter(
+    tags=["rules"],
+    responses={**ERROR_RESPONSES, 409: {"model": ErrorBody}},
+    dependencies=[Depends(read_write(Role.operator))],
+)
 
 T = TypeVar("T")
-
-# Until the auth issue lands there is no principal to name.
-ANONYMOUS = "anonymous"
 
 RuleDocumentBody = Annotated[
     dict[str, Any],
@@ -80,9 +82,11 @@ def list_rules(session: SessionDep) -> list[RulePublic]:
 
 
 @router.post("/rules", response_model=RulePublic, status_code=201)
-def create_rule(document: RuleDocumentBody, session: SessionDep) -> RulePublic:
+def create_rule(
+    document: RuleDocumentBody, session: SessionDep, principal: PrincipalDep
+) -> RulePublic:
     """Create a rule from a document as version 1; publish it to make it route files."""
-    rule = _edit(lambda: rule_service.create_rule(session, document=document, actor=ANONYMOUS))
+    rule = _edit(lambda: rule_service.create_rule(session, document=document, actor=principal.name))
     return _public(session, rule)
 
 
@@ -118,11 +122,13 @@ def get_rule(rule_id: int, session: SessionDep) -> RulePublic:
 
 
 @router.put("/rules/{rule_id}", response_model=RulePublic)
-def update_rule(rule_id: int, document: RuleDocumentBody, session: SessionDep) -> RulePublic:
+def update_rule(
+    rule_id: int, document: RuleDocumentBody, session: SessionDep, principal: PrincipalDep
+) -> RulePublic:
     """Save a new version of a rule; the live version stays until this one is published."""
     rule = _edit(
         lambda: rule_service.update_rule(
-            session, rule_id=rule_id, document=document, actor=ANONYMOUS
+            session, rule_id=rule_id, document=document, actor=principal.name
         )
     )
     if rule is None:

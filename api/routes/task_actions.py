@@ -2,16 +2,22 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Depends
 from pydantic import BaseModel, Field
 
+from api.auth import PrincipalDep, read_write
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import ERROR_RESPONSES, ApiError, not_found
-from api.models import Task
+from api.models import Role, Task
 from api.services import task_control
 from sluice.contracts import ApprovalDecision
 
-router = APIRouter(prefix="/tasks", tags=["tasks"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/tasks",
+    tags=["tasks"],
+    responses=ERROR_RESPONSES,
+    dependencies=[Depends(read_write(Role.operator))],
+)
 
 
 class ActionAccepted(BaseModel):
@@ -24,7 +30,7 @@ class Decision(BaseModel):
     approved: bool
     comment: str = Field(default="", max_length=2000)
     by: str = Field(
-        default="api", max_length=200, description="Who decided (until auth names them)."
+        default="", max_length=200, description="Who decided; default: the token's name."
     )
 
 
@@ -78,12 +84,14 @@ async def approve_task(
     decision: Annotated[Decision, Body()],
     session: SessionDep,
     temporal: TemporalDep,
+    principal: PrincipalDep,
 ) -> ActionAccepted:
     """Approve or reject the task's waiting approval step."""
     task = _task(session, task_id)
+    by = decision.by or principal.name
     try:
         steps = await task_control.decide_task(
-            temporal, task, ApprovalDecision(decision.approved, decision.by, decision.comment)
+            temporal, task, ApprovalDecision(decision.approved, by, decision.comment)
         )
     except task_control.TaskConflict as exc:
         raise _conflict(exc) from None

@@ -3,13 +3,15 @@
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
+from api.auth import read_write
 from api.deps import SessionDep, SettingsDep
 from api.errors import ERROR_RESPONSES, ApiError, not_found
 from api.models import (
     AttemptPublic,
     FileEventPublic,
+    Role,
     StepPublic,
     Task,
     TaskDetail,
@@ -21,7 +23,12 @@ from api.models import (
 from api.services import tasks as task_service
 from sluice.settings import TemporalSettings
 
-router = APIRouter(prefix="/tasks", tags=["tasks"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/tasks",
+    tags=["tasks"],
+    responses=ERROR_RESPONSES,
+    dependencies=[Depends(read_write(Role.operator))],
+)
 
 
 @router.get("", response_model=TaskPage)

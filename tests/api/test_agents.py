@@ -11,11 +11,13 @@ from sqlmodel import Session
 from api.app import create_app
 from api.models import Agent, utcnow
 from sluice.settings import Settings
+from tests.api.tokens import bearer
 
 
 @pytest.fixture
 def client(db_url: str) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(database_url=db_url))) as test_client:
+    app = create_app(Settings(database_url=db_url))
+    with TestClient(app, headers=bearer(db_url)) as test_client:
         yield test_client
 
 

@@ -9,6 +9,7 @@ from pydantic import SecretStr
 
 from api.app import create_app
 from sluice.settings import NotificationSettings, Settings
+from tests.api.tokens import bearer
 from tests.peers.chat import DingTalkPeer
 
 CHANNELS = "/api/v1/channels"
@@ -18,7 +19,7 @@ CHANNELS = "/api/v1/channels"
 def client(db_url: str) -> Iterator[TestClient]:
     notifications = NotificationSettings(secret_key=SecretStr("api test key, long enough"))
     settings = Settings(database_url=db_url, notifications=notifications)
-    with TestClient(create_app(settings)) as test_client:
+    with TestClient(create_app(settings), headers=bearer(db_url)) as test_client:
         yield test_client
 
 
@@ -78,7 +79,8 @@ def test_invalid_channels_are_refused(
 
 
 def test_secrets_need_a_key(db_url: str, dingtalk_peer: DingTalkPeer) -> None:
-    with TestClient(create_app(Settings(database_url=db_url))) as no_key:
+    app = create_app(Settings(database_url=db_url))
+    with TestClient(app, headers=bearer(db_url, name="no-key-admin")) as no_key:
         response = no_key.post(CHANNELS, json=dingtalk(dingtalk_peer))
     assert response.status_code == 409
     assert "notifications.secret_key" in response.json()["error"]["message"]

@@ -12,6 +12,7 @@ from api.services.records import apply_step_update, apply_task_update
 from sluice.contracts import DetectedFile
 from sluice.settings import Settings, TemporalSettings
 from tests.api.builders import detected_file, step_update, task_update
+from tests.api.tokens import bearer
 from tests.fixtures.database import free_port
 
 TEMPORAL = TemporalSettings(ui_url="http://temporal.example:8233/", namespace="ops")
@@ -20,7 +21,7 @@ TEMPORAL = TemporalSettings(ui_url="http://temporal.example:8233/", namespace="o
 @pytest.fixture
 def client(db_url: str) -> Iterator[TestClient]:
     app = create_app(Settings(database_url=db_url, temporal=TEMPORAL))
-    with TestClient(app) as test_client:
+    with TestClient(app, headers=bearer(db_url)) as test_client:
         yield test_client
 
 

@@ -8,13 +8,15 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from sluice.settings import PipelineSettings, Settings
+from tests.api.tokens import bearer
 
 RULES = "/api/v1/rules"
 
 
 @pytest.fixture
 def client(db_url: str) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(database_url=db_url))) as test_client:
+    app = create_app(Settings(database_url=db_url))
+    with TestClient(app, headers=bearer(db_url)) as test_client:
         yield test_client
 
 
@@ -100,7 +102,7 @@ def test_update_publish_and_versions(client: TestClient) -> None:
         (2, False, 3),
         (1, True, 10),
     ]
-    assert versions[0]["created_by"] == "anonymous"
+    assert versions[0]["created_by"] == "test-admin"  # the token's name
 
     newest = client.post(f"{RULES}/{rule_id}:publish")  # no body: the newest version
     assert newest.status_code == 200 and newest.json()["live_version"] == 2
@@ -174,7 +176,7 @@ def test_test_route_uses_only_published_rules(client: TestClient) -> None:
 
 def test_test_route_honours_windows_labels_and_the_unmatched_setting(db_url: str) -> None:
     settings = Settings(database_url=db_url, pipeline=PipelineSettings(unmatched="ignore"))
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), headers=bearer(db_url)) as client:
         match = {"agent_labels": {"env": "prod"}, "window": "Mon-Fri 09:00-18:00"}
         rule_id = create(client, document(match=match))["id"]
         client.post(f"{RULES}/{rule_id}:publish")

@@ -9,9 +9,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from pydantic import SecretStr
 from temporalio.client import Client
 
+from api.models import Role
 from sluice.servers import stop, temporal_spec
+from sluice.settings import Settings
+from tests.api.tokens import issue_token
 from tests.fixtures.servers import free_port_with_grpc
 
 
@@ -31,6 +35,13 @@ class OwnTemporal:
         if self._proc is not None:
             stop(self._proc)
             self._proc = None
+
+
+def with_agent_token(settings: Settings) -> Settings:
+    """`settings` whose agent sends an agent-role token named after it (the DB is migrated)."""
+    token = issue_token(settings.database_url, Role.agent, settings.agent.id)
+    agent = settings.agent.model_copy(update={"token": SecretStr(token)})
+    return settings.model_copy(update={"agent": agent})
 
 
 async def count_runs(client: Client, agent_id: str) -> int:

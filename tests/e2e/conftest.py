@@ -12,8 +12,10 @@ from temporalio.client import Client
 from activities.s3 import make_s3_client
 from api.app import create_app
 from api.db import migrate
+from api.models import Role
 from sluice.settings import Settings
 from sluice.worker import run_worker
+from tests.api.tokens import bearer
 from watcher.agent import Agent
 
 
@@ -51,8 +53,12 @@ async def running(
 async def api(
     database: str, settings: Settings, temporal_client: Client
 ) -> AsyncIterator[httpx.AsyncClient]:
+    """The API in-process, as an admin (a token issued in this test's DB)."""
     app = create_app(settings)
     app.state.temporal = temporal_client
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+    headers = bearer(database, Role.admin, "e2e-admin")
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://api", headers=headers
+    ) as client:
         yield client

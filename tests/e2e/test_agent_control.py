@@ -15,9 +15,11 @@ from temporalio.client import Client
 from activities.s3 import make_s3_client
 from api.app import create_app
 from api.db import migrate
+from api.models import Role
 from sluice.servers import free_port
 from sluice.settings import Settings
-from tests.e2e.agent_support import eventually
+from tests.api.tokens import bearer
+from tests.e2e.agent_support import eventually, with_agent_token
 from watcher.agent import Agent
 
 pytestmark = pytest.mark.filterwarnings("ignore:Callback with id:RuntimeWarning")
@@ -51,11 +53,12 @@ async def test_config_pushed_from_the_api_is_applied_live_and_cached(
     settings: Settings, api_url: str, temporal_client: Client, inbox: Path
 ) -> None:
     root = str(inbox.resolve())  # noqa: ASYNC240 (a test setup step, not on a hot path)
-    managed = _managed(settings, api_url)
+    managed = with_agent_token(_managed(settings, api_url))
     agent_id = managed.agent.id
     agent = Agent(managed, temporal_client, make_s3_client(managed.storage))
     task = asyncio.create_task(agent.run())
-    api = httpx.AsyncClient(base_url=f"{api_url}/api/v1")
+    admin = bearer(settings.database_url, Role.admin, "e2e-admin")
+    api = httpx.AsyncClient(base_url=f"{api_url}/api/v1", headers=admin)
     try:
         await eventually(lambda: _status(api, agent_id), 20, "agent registered")
         shown = (await api.get(f"/agents/{agent_id}")).json()
@@ -103,3 +106,30 @@ async def _status(api: httpx.AsyncClient, agent_id: str) -> bool:
 
 async def _applied(api: httpx.AsyncClient, agent_id: str, version: int) -> bool:
     return bool((await api.get(f"/agents/{agent_id}")).json()["applied_config_version"] == version)
+
+
+@pytest.mark.timeout(60)
+async def test_an_agent_needs_its_own_agent_token(
+    settings: Settings, api_url: str, temporal_client: Client
+) -> None:
+    """No token: 401; another agent's token: 403; the control plane records nothing."""
+    other = settings.model_copy(
+        update={"agent": settings.agent.model_copy(update={"id": "someone-else"})}
+    )
+    borrowed = with_agent_token(other).agent.token
+    for token, status in ((None, "401"), (borrowed, "403")):
+        managed = _managed(settings, api_url)
+        managed = managed.model_copy(
+            update={"agent": managed.agent.model_copy(update={"token": token})}
+        )
+        agent = Agent(managed, temporal_client, make_s3_client(managed.storage))
+        try:
+            await agent.connect_control_plane()
+            assert f"answered {status}" in agent.last_error
+        finally:
+            agent.spool.close()
+            if agent.control is not None:
+                await agent.control.close()
+    admin = bearer(settings.database_url, Role.admin, "e2e-admin")
+    async with httpx.AsyncClient(base_url=f"{api_url}/api/v1", headers=admin) as api:
+        assert (await api.get("/agents")).json() == []

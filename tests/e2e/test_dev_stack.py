@@ -35,6 +35,12 @@ class DevStack:
         return f"http://127.0.0.1:{self.ports['api']}"
 
     @property
+    def headers(self) -> dict[str, str]:
+        """An admin's: `sluice dev` keeps its token in the state dir."""
+        token = (self.state / "admin-token").read_text().strip()
+        return {"Authorization": f"Bearer {token}"}
+
+    @property
     def inbox(self) -> Path:
         return self.root / "inbox"
 
@@ -116,13 +122,15 @@ async def workflow_status(port: int, workflow_id: str) -> WorkflowExecutionStatu
     return (await client.get_workflow_handle(workflow_id).describe()).status
 
 
-def wait_for_succeeded(api: str, rel_path: str) -> dict[str, Any]:
+def wait_for_succeeded(stack: DevStack, rel_path: str) -> dict[str, Any]:
+    api, headers = stack.api, stack.headers
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        items = httpx.get(f"{api}/api/v1/tasks", timeout=5).json()["items"]
+        items = httpx.get(f"{api}/api/v1/tasks", headers=headers, timeout=5).json()["items"]
         done = [t for t in items if t["rel_path"] == rel_path and t["status"] == "succeeded"]
         if done:
-            return dict(httpx.get(f"{api}/api/v1/tasks/{done[0]['id']}", timeout=5).json())
+            url = f"{api}/api/v1/tasks/{done[0]['id']}"
+            return dict(httpx.get(url, headers=headers, timeout=5).json())
         time.sleep(0.3)
     raise AssertionError(f"{rel_path} did not succeed; tasks: {items}")
 
@@ -133,9 +141,15 @@ def test_file_flows_through_dev_stack_and_state_survives_restart(stack: DevStack
         content = b"OutOfMemoryError: Java heap space\n" * 1000
         (stack.inbox / "dumps").mkdir()
         (stack.inbox / "dumps" / "app.log").write_bytes(content)
-        task = wait_for_succeeded(stack.api, "dumps/app.log")
+        assert httpx.get(f"{stack.api}/api/v1/tasks", timeout=5).status_code == 401
+        task = wait_for_succeeded(stack, "dumps/app.log")
     finally:
         assert stack.stop(proc) == 0, stack.log_tail()
+
+    token_file = stack.state / "admin-token"
+    assert token_file.stat().st_mode & 0o777 == 0o600
+    token = token_file.read_text().strip()
+    assert token.startswith("sluice_") and token in (stack.root / "dev.log").read_text()
 
     assert task["sha256"] == hashlib.sha256(content).hexdigest()
     assert stack.leftover_processes() == []
@@ -143,7 +157,9 @@ def test_file_flows_through_dev_stack_and_state_survives_restart(stack: DevStack
 
     proc = stack.start()
     try:
-        again = httpx.get(f"{stack.api}/api/v1/tasks/{task['id']}", timeout=5).json()
+        assert token_file.read_text().strip() == token  # reused on restart
+        url = f"{stack.api}/api/v1/tasks/{task['id']}"
+        again = httpx.get(url, headers=stack.headers, timeout=5).json()
         assert again["status"] == "succeeded"
         s3 = make_s3_client(StorageSettings(endpoint_url=f"http://127.0.0.1:{stack.ports['s3']}"))
         body = s3.get_object(Bucket="sluice", Key="devhost/dumps/app.log")["Body"].read()
@@ -152,7 +168,8 @@ def test_file_flows_through_dev_stack_and_state_survives_restart(stack: DevStack
         assert status == WorkflowExecutionStatus.COMPLETED
         # the file is recognised as handled: no second task after the restart's startup scan
         time.sleep(2)
-        items = httpx.get(f"{stack.api}/api/v1/tasks", timeout=5).json()["items"]
+        url = f"{stack.api}/api/v1/tasks"
+        items = httpx.get(url, headers=stack.headers, timeout=5).json()["items"]
         assert [t["id"] for t in items] == [task["id"]]
     finally:
         assert stack.stop(proc) == 0, stack.log_tail()

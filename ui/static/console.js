@@ -5,6 +5,25 @@ const REFRESH_MS = 3000;
 const PAGE_SIZE = 100;
 
 const $ = (id) => document.getElementById(id);
+const TOKEN_KEY = "sluice-token";
+
+// The API wants a bearer token: take it from `#token=…` (then drop it from the URL), else
+// from localStorage, else ask (once per page load). A 401 forgets the stored token.
+let asked = false;
+function apiToken() {
+  const fromUrl = new URLSearchParams(location.hash.slice(1)).get("token");
+  if (fromUrl) {
+    localStorage.setItem(TOKEN_KEY, fromUrl);
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+  let token = localStorage.getItem(TOKEN_KEY);
+  if (!token && !asked) {
+    asked = true;
+    token = (window.prompt("Sluice API token (sluice token create --role viewer)") || "").trim();
+    if (token) localStorage.setItem(TOKEN_KEY, token);
+  }
+  return token;
+}
 
 function formatSize(bytes) {
   if (bytes === null || bytes === undefined) return "";
@@ -49,7 +68,11 @@ async function refresh() {
   const status = $("status-filter").value;
   if (status) params.set("status", status);
   try {
-    const response = await fetch(`/api/v1/tasks?${params}`, { headers: { Accept: "application/json" } });
+    const token = apiToken();
+    if (!token) throw new Error("no API token; open this page with #token=<token>");
+    const headers = { Accept: "application/json", Authorization: `Bearer ${token}` };
+    const response = await fetch(`/api/v1/tasks?${params}`, { headers });
+    if (response.status === 401) localStorage.removeItem(TOKEN_KEY);
     const body = await response.json();
     if (!response.ok) throw new Error(body.error ? body.error.message : response.statusText);
     $("tasks").replaceChildren(...body.items.map(renderRow));
