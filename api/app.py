@@ -12,6 +12,7 @@ import ui
 from api.audit import RequestContext
 from api.db import make_engine
 from api.errors import install_error_handlers
+from api.limits import BodyLimit
 from api.routes import agents, audit, channels, console, health, rules, task_actions, tasks
 from sluice.settings import Settings
 
@@ -38,6 +39,7 @@ def create_app(settings: Settings) -> FastAPI:
             allow_headers=["*"],
         )
     app.add_middleware(RequestContext)
+    app.add_middleware(BodyLimit, max_bytes=settings.api.max_body_bytes)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(tasks.router, prefix=API_PREFIX)

@@ -1,0 +1,56 @@
+"""Oversized request bodies are refused with 413 before a route reads them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from sluice.settings import ApiSettings, Settings
+from tests.api.tokens import bearer
+
+LIMIT = 4096
+
+
+@pytest.fixture
+def client(db_url: str) -> Iterator[TestClient]:
+    settings = Settings(database_url=db_url, api=ApiSettings(max_body_bytes=LIMIT))
+    with TestClient(create_app(settings), headers=bearer(db_url)) as test_client:
+        yield test_client
+
+
+def rule(description: str) -> dict[str, object]:
+    return {
+        "name": "sized",
+        "description": description,
+        "match": {"suffixes": [".log"]},
+        "pipeline": [{"upload": {}}],
+    }
+
+
+def test_a_body_over_the_limit_is_413_and_nothing_is_saved(client: TestClient) -> None:
+    response = client.post("/api/v1/rules", json=rule("x" * LIMIT))
+
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
+    assert client.get("/api/v1/rules").json() == []
+
+
+def test_a_streamed_body_without_a_length_is_counted_too(client: TestClient) -> None:
+    def chunks() -> Iterator[bytes]:
+        for _ in range(8):
+            yield b" " * 1024
+
+    response = client.post(
+        "/api/v1/rules", content=chunks(), headers={"Content-Type": "application/json"}
+    )
+
+    assert response.status_code == 413
+
+
+def test_a_body_under_the_limit_goes_through(client: TestClient) -> None:
+    response = client.post("/api/v1/rules", json=rule("fits"))
+
+    assert response.status_code == 201, response.text
