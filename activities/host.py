@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from activities.analyze.host import ExcerptActivities
 from activities.archive import ArchiveActivities
 from activities.script import ScriptActivities
+from activities.stat import StatActivities
 from activities.upload import UploadActivities
 
 if TYPE_CHECKING:
@@ -23,4 +24,5 @@ def host_activities(
         ArchiveActivities(roots).archive_file,
         ExcerptActivities(roots).extract_excerpt,
         ScriptActivities(roots, script_allow).run_script,
+        StatActivities(roots).stat_file,
     ]

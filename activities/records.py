@@ -6,10 +6,9 @@ import contextlib
 import threading
 
 from sqlalchemy import Engine
-from sqlmodel import Session
 from temporalio import activity
 
-from api.services.records import apply_step_update, apply_task_update
+from api.services.records import record_batch
 from sluice.contracts import RecordBatch
 
 
@@ -25,9 +24,6 @@ class RecordActivities:
 
     @activity.defn(name="record")
     def record(self, batch: RecordBatch) -> None:
-        """Apply the steps' transitions, then the task's, in one go."""
-        with self._write_lock, Session(self._engine) as session:
-            for step in batch.steps:
-                apply_step_update(session, update=step)
-            if batch.task is not None:
-                apply_task_update(session, update=batch.task)
+        """Apply the steps' transitions, then the task's, in one transaction."""
+        with self._write_lock, self._engine.begin() as conn:
+            record_batch(conn, batch)

@@ -13,7 +13,22 @@ from api.audit import RequestContext
 from api.db import make_engine
 from api.errors import install_error_handlers
 from api.limits import BodyLimit
-from api.routes import agents, audit, channels, console, health, rules, task_actions, tasks
+from api.metrics import ApiMetrics, RequestMetrics
+from api.routes import (
+    agents,
+    audit,
+    channels,
+    console,
+    dashboard,
+    file_events,
+    health,
+    reports,
+    rules,
+    task_actions,
+    tasks,
+    tokens,
+)
+from api.services.agents import Liveness
 from sluice.settings import Settings
 
 API_PREFIX = "/api/v1"
@@ -31,6 +46,7 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="Sluice", version=_version(), lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = engine
+    app.state.metrics = ApiMetrics(engine, Liveness.of(settings.monitor))
     if settings.api.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -40,6 +56,7 @@ def create_app(settings: Settings) -> FastAPI:
         )
     app.add_middleware(RequestContext)
     app.add_middleware(BodyLimit, max_bytes=settings.api.max_body_bytes)
+    app.add_middleware(RequestMetrics, metrics=app.state.metrics)  # outermost: times it all
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(tasks.router, prefix=API_PREFIX)
@@ -48,6 +65,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(task_actions.router, prefix=API_PREFIX)
     app.include_router(channels.router, prefix=API_PREFIX)
     app.include_router(audit.router, prefix=API_PREFIX)
+    app.include_router(file_events.router, prefix=API_PREFIX)
+    app.include_router(tokens.router, prefix=API_PREFIX)
+    app.include_router(dashboard.router, prefix=API_PREFIX)
+    app.include_router(reports.router, prefix=API_PREFIX)
     app.include_router(console.router)
     app.mount("/static", StaticFiles(directory=ui.STATIC_DIR), name="static")
     return app

@@ -8,6 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from temporalio.service import RPCError, RPCStatusCode
 
 
 class ErrorDetail(BaseModel):
@@ -60,7 +61,24 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, "invalid_request", problems)
 
 
+async def _temporal_error(_request: Request, exc: Exception) -> JSONResponse:
+    """Temporal down is a 503 the caller can retry; another refusal is a 502."""
+    assert isinstance(exc, RPCError)
+    if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
+        return error_response(503, "temporal_unavailable", f"Temporal: {exc.message}")
+    return error_response(502, "temporal_error", f"Temporal: {exc.message}")
+
+
+async def _runtime_error(_request: Request, exc: Exception) -> JSONResponse:
+    """The lazy Temporal client's first call fails this way when Temporal is unreachable."""
+    if not str(exc).startswith("Failed client connect"):
+        raise exc
+    return error_response(503, "temporal_unavailable", f"Temporal is unreachable: {exc}")
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RPCError, _temporal_error)
+    app.add_exception_handler(RuntimeError, _runtime_error)
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -9,9 +9,10 @@ Runs against a private Temporal dev server (no worker: only starts are measured)
   soon as they are written (what an agent without settling and spooling would cost).
 - burst: N files at once; files per second from the first write to the last start, against
   a baseline of N direct `start_workflow` calls at the same concurrency.
-- idle: `sluice agent` (backfill off, default reconcile interval) watching M files in
-  M/100 directories, CPU % of one core and RSS over `--idle-seconds`, against a baseline
-  process that imports the same modules and sleeps.
+- idle: `sluice agent` (backfill off) watching M files in M/100 directories, once its
+  start-up scan has recorded them all: CPU % of one core, RSS and peak RSS over
+  `--idle-seconds` (a multiple of `--scan-interval`, so the window holds whole reconcile
+  scans), against a baseline process that imports the same modules and sleeps.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -32,7 +34,7 @@ from temporalio.client import Client
 
 from activities.s3 import make_s3_client
 from sluice.settings import Settings, load_settings
-from tests.e2e.agent_support import OwnTemporal
+from tests.e2e.agent_support import OwnTemporal, spool_states
 from watcher.agent import Agent
 
 SILENCE = 1.0
@@ -106,46 +108,63 @@ async def burst(work: Path, temporal: OwnTemporal, n: int) -> tuple[float, float
     return sluice_rate, n / (time.monotonic() - started)
 
 
-def _cpu_rss(pid: int) -> tuple[float, int]:
+def _cpu_rss(pid: int) -> tuple[float, int, int]:
+    """CPU seconds used so far, current RSS and peak RSS (VmHWM), in bytes."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     ticks = os.sysconf("SC_CLK_TCK")
-    rss_pages = int(fields[21])
-    return (int(fields[11]) + int(fields[12])) / ticks, rss_pages * os.sysconf("SC_PAGE_SIZE")
+    status = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+    )
+    kib = (int(status[name].split()[0]) * 1024 for name in ("VmRSS", "VmHWM"))
+    return (int(fields[11]) + int(fields[12])) / ticks, next(kib), next(kib)
 
 
-def _idle(argv: list[str], seconds: float, warmup: float, env: dict[str, str]) -> tuple[float, int]:
+def _idle(
+    argv: list[str], seconds: float, ready: Callable[[], bool], env: dict[str, str]
+) -> tuple[float, int, int]:
+    """CPU % of one core, RSS and peak RSS over `seconds`, once `ready()` and 5 s more."""
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        time.sleep(warmup)
-        cpu0, _ = _cpu_rss(proc.pid)
+        while not ready():
+            if proc.poll() is not None:
+                raise SystemExit(f"{argv[-1]} exited with {proc.returncode} before it was ready")
+            time.sleep(0.5)
+        time.sleep(5.0)
+        cpu0, _, _ = _cpu_rss(proc.pid)
         time.sleep(seconds)
-        cpu1, rss = _cpu_rss(proc.pid)
-        return 100 * (cpu1 - cpu0) / seconds, rss
+        cpu1, rss, peak = _cpu_rss(proc.pid)
+        return 100 * (cpu1 - cpu0) / seconds, rss, peak
     finally:
         proc.terminate()
         proc.wait(30)
 
 
-def idle(work: Path, temporal: OwnTemporal, files: int, seconds: float) -> dict[str, float]:
+def idle(
+    work: Path, temporal: OwnTemporal, files: int, seconds: float, scan_interval: float = 60.0
+) -> dict[str, float]:
     inbox = work / "idle"
     for d in range(max(1, files // 100)):
         (inbox / f"d{d:04}").mkdir(parents=True)
         for i in range(100):
             (inbox / f"d{d:04}" / f"{i}.log").write_bytes(b"x")
-    config = work / "idle.yaml"
+    config, spool = work / "idle.yaml", work / "idle-spool.db"
     config.write_text(yaml.safe_dump({
         "temporal": {"address": temporal.address},
         "agent": {"id": "bench-idle", "roots": [str(inbox)], "backfill": False,
-                  "spool_path": str(work / "idle-spool.db"), "metrics_port": None},
+                  "scan_interval": scan_interval, "spool_path": str(spool),
+                  "metrics_port": None},
     }))  # fmt: skip
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")}
-    warmup = 20.0 + files / 5000  # start-up scan and baseline recording
-    agent_cpu, agent_rss = _idle(
-        [sys.executable, "-m", "sluice.cli", "agent", "--config", str(config)], seconds, warmup, env
+    agent_cpu, agent_rss, agent_peak = _idle(
+        [sys.executable, "-m", "sluice.cli", "agent", "--config", str(config)],
+        seconds,
+        lambda: spool_states(spool).get("baseline", 0) >= files,  # start-up scan done
+        env,
     )
     sleeper = "import watcher.agent, time; time.sleep(10**6)"
-    base_cpu, base_rss = _idle([sys.executable, "-c", sleeper], seconds, 5.0, env)
+    base_cpu, base_rss, _ = _idle([sys.executable, "-c", sleeper], seconds, lambda: True, env)
     return {"agent_cpu": agent_cpu, "agent_rss": agent_rss / 2**20,
+            "agent_peak": agent_peak / 2**20,
             "base_cpu": base_cpu, "base_rss": base_rss / 2**20}  # fmt: skip
 
 
@@ -154,27 +173,38 @@ def main() -> None:
     parser.add_argument("--latency-files", type=int, default=50)
     parser.add_argument("--burst", type=int, default=10_000)
     parser.add_argument("--idle-files", type=int, default=100_000)
-    parser.add_argument("--idle-seconds", type=float, default=60.0)
+    parser.add_argument("--idle-seconds", type=float, default=300.0)
+    parser.add_argument("--scan-interval", type=float, default=300.0)
+    parser.add_argument(
+        "--only", choices=["latency", "burst", "idle"], action="append",
+        help="run only these parts (repeatable); default all",
+    )  # fmt: skip
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sluice-bench-agent-") as tmp:
         work = Path(tmp)
         temporal = OwnTemporal(work / "temporal")
         temporal.start()
         try:
-            lat, base = asyncio.run(latency(work, temporal, args.latency_files))
-            q = statistics.quantiles
-            print(f"latency beyond silence ({SILENCE:.0f}s), {args.latency_files} files: "
-                  f"p50 {statistics.median(lat):.3f}s p95 {q(lat, n=20)[18]:.3f}s; "
-                  f"baseline direct start p50 {statistics.median(base):.3f}s "
-                  f"p95 {q(base, n=20)[18]:.3f}s")  # fmt: skip
-            rate, base_rate = asyncio.run(burst(work, temporal, args.burst))
-            print(f"burst {args.burst} files: agent {rate:.0f} files/s, direct starts "
-                  f"{base_rate:.0f}/s, ratio {rate / base_rate:.2f}")  # fmt: skip
-            r = idle(work, temporal, args.idle_files, args.idle_seconds)
+            parts = args.only or ["latency", "burst", "idle"]
+            if "latency" in parts:
+                lat, base = asyncio.run(latency(work, temporal, args.latency_files))
+                q = statistics.quantiles
+                print(f"latency beyond silence ({SILENCE:.0f}s), {args.latency_files} files: "
+                      f"p50 {statistics.median(lat):.3f}s p95 {q(lat, n=20)[18]:.3f}s; "
+                      f"baseline direct start p50 {statistics.median(base):.3f}s "
+                      f"p95 {q(base, n=20)[18]:.3f}s")  # fmt: skip
+            if "burst" in parts:
+                rate, base_rate = asyncio.run(burst(work, temporal, args.burst))
+                print(f"burst {args.burst} files: agent {rate:.0f} files/s, direct starts "
+                      f"{base_rate:.0f}/s, ratio {rate / base_rate:.2f}")  # fmt: skip
+            if "idle" not in parts:
+                return
+            r = idle(work, temporal, args.idle_files, args.idle_seconds, args.scan_interval)
             ratio = r["agent_rss"] / r["base_rss"]
             print(f"idle watching {args.idle_files} files: agent CPU {r['agent_cpu']:.2f}% "
-                  f"RSS {r['agent_rss']:.0f} MiB; baseline CPU {r['base_cpu']:.2f}% "
-                  f"RSS {r['base_rss']:.0f} MiB; RSS ratio {ratio:.2f}")  # fmt: skip
+                  f"RSS {r['agent_rss']:.0f} MiB (peak {r['agent_peak']:.0f} MiB); "
+                  f"baseline CPU {r['base_cpu']:.2f}% RSS {r['base_rss']:.0f} MiB; "
+                  f"RSS ratio {ratio:.2f}")  # fmt: skip
         finally:
             temporal.stop()
 

@@ -35,44 +35,42 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from subprocess import Popen
 from typing import TYPE_CHECKING
 
-from temporalio import activity, workflow
+from boto3.s3.transfer import TransferConfig
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+from temporalio.client import Client
+from temporalio.runtime import (
+    LogForwardingConfig,
+    LoggingConfig,
+    Runtime,
+    TelemetryConfig,
+    TelemetryFilter,
+)
+from temporalio.worker import Worker
 
-with workflow.unsafe.imports_passed_through():  # this module is also the ceiling's workflow
-    from boto3.s3.transfer import TransferConfig
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TaskProgressColumn,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-    from rich.table import Table
-    from temporalio.client import Client
-    from temporalio.runtime import (
-        LogForwardingConfig,
-        LoggingConfig,
-        Runtime,
-        TelemetryConfig,
-        TelemetryFilter,
-    )
-    from temporalio.worker import Worker
-
-    from activities.s3 import ensure_bucket, make_s3_client
-    from api.db import migrate
-    from bench.upload import free_port_with_grpc, write_file
-    from sluice.contracts import DetectedFile, FileWorkflowInput, FileWorkflowResult
-    from sluice.servers import ServerSpec, seaweed_spec, stop, temporal_spec
-    from sluice.settings import MiB, Settings, load_settings
-    from sluice.starts import start_file_workflow
-    from sluice.worker import run_worker
+from activities.s3 import ensure_bucket, make_s3_client
+from api.db import migrate
+from bench.noop import NoopWorkflow, noop
+from bench.upload import free_port_with_grpc, write_file
+from sluice.contracts import DetectedFile, FileWorkflowInput, FileWorkflowResult
+from sluice.servers import ServerSpec, seaweed_spec, stop, temporal_spec
+from sluice.settings import MiB, Settings, load_settings
+from sluice.starts import start_file_workflow
+from sluice.worker import run_worker
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -83,27 +81,12 @@ STARTS_IN_FLIGHT = 16  # as the agent's Dispatcher
 console = Console(stderr=True)
 
 
-@activity.defn(name="bench_noop")
-def noop(n: int) -> int:
-    return n
-
-
-@workflow.defn(name="BenchNoopWorkflow")
-class NoopWorkflow:
-    """The orchestration ceiling: one workflow, one activity, nothing else."""
-
-    @workflow.run
-    async def run(self, n: int) -> int:
-        return await workflow.execute_activity(
-            noop, n, start_to_close_timeout=timedelta(seconds=60)
-        )
-
-
 @dataclass
 class Results:
     files: int = 0
     rate: dict[str, float] = field(default_factory=dict)  # files/s, or MB/s for "large ..."
     rss_mib: dict[str, float] = field(default_factory=dict)
+    cpu_ms: dict[str, dict[str, float]] = field(default_factory=dict)  # phase: process: per file
     agent_reads: float | None = None  # bytes the agent read / large file size
     records: dict[str, int] = field(default_factory=dict)
     warnings: Counter[str] = field(default_factory=Counter)  # see CountingHandler
@@ -191,6 +174,12 @@ class Stack:
         self.agent = spec.spawn()
         return self.agent
 
+    def pids(self) -> dict[str, int]:
+        """The processes doing the work: this one runs the central worker and the client."""
+        agent = {"agent": self.agent.pid} if self.agent else {}
+        servers = dict(zip(["temporal", "seaweedfs"], [p.pid for p in self.procs], strict=True))
+        return {"worker+client": os.getpid(), **servers, **agent}
+
     def stop_all(self) -> None:
         for proc in [self.agent, *reversed(self.procs)]:
             if proc is not None:
@@ -213,6 +202,30 @@ def proc_field(pid: int, file: str, name: str) -> int | None:
     except OSError:
         pass
     return None
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds process `pid` has used so far (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuUse:
+    """CPU milliseconds each named process spends over a `with` block, per `items`."""
+
+    def __init__(self, pids: dict[str, int], items: int) -> None:
+        self.pids, self.items, self.ms = pids, items, dict.fromkeys(pids, 0.0)
+
+    def __enter__(self) -> CpuUse:
+        self._start = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for name, pid in self.pids.items():
+            self.ms[name] = (cpu_seconds(pid) - self._start[name]) * 1000 / self.items
 
 
 def rchar(pid: int) -> int:
@@ -351,13 +364,17 @@ async def small_files(pipe: Pipeline, small: list[Path], warm: list[Path], res: 
         ]
         await asyncio.wait_for(timed_batch(progress, "warm-up", warmups, len(warmups)), 180)
         n = len(small)
+        pids = pipe.stack.pids()
         ceiling = (partial(pipe.ceiling, i) for i in range(n))
-        res.rate["ceiling"] = n / await timed_batch(progress, "ceiling (no-op)", ceiling, n)
+        with CpuUse(pids, n) as cpu:
+            res.rate["ceiling"] = n / await timed_batch(progress, "ceiling (no-op)", ceiling, n)
+        res.cpu_ms["ceiling"] = cpu.ms
         assert pipe.stack.agent is not None
-        with PeakRss(pipe.stack.agent.pid) as rss:
+        with PeakRss(pipe.stack.agent.pid) as rss, CpuUse(pids, n) as cpu:
             sluice = (partial(pipe.sluice, detected[p]) for p in small)
             res.rate["sluice"] = n / await timed_batch(progress, "sluice (FileWorkflow)", sluice, n)
         res.rss_mib["small files"] = rss.mib
+        res.cpu_ms["sluice"] = cpu.ms
         boto3 = (partial(pipe.boto3_put, p) for p in small)
         res.rate["boto3"] = n / await timed_batch(progress, "boto3 put_object", boto3, n)
 
@@ -434,6 +451,13 @@ def rows(res: Results, args: argparse.Namespace) -> list[list[str]]:
     for phase, mib in res.rss_mib.items():
         rss = f"{mib:.0f} MiB ({mib * MiB / MB:.0f} MB)"
         out.append([f"agent peak RSS during the {phase}", rss, "", "", "< 200 MB"])
+    if res.cpu_ms:  # where the small files' time goes, against the ceiling's
+        sluice, ceiling = res.cpu_ms["sluice"], res.cpu_ms["ceiling"]
+        for name in [*sluice, "total"]:
+            mine = sum(sluice.values()) if name == "total" else sluice[name]
+            base = sum(ceiling.values()) if name == "total" else ceiling[name]
+            ratio = f"{mine / base:.2f}" if base else ""
+            out.append([f"CPU ms per small file: {name}", f"{mine:.1f}", f"{base:.1f}", ratio, ""])
     reads = "n/a" if res.agent_reads is None else f"{res.agent_reads:.2f}"
     out.append(["agent file reads / large file size", reads, "", "", "1.00"])
     return out
@@ -513,7 +537,4 @@ def _tail(path: Path, lines: int = 15) -> str:
 
 
 if __name__ == "__main__":
-    # Run from the importable module, so the sandbox sees NoopWorkflow as bench.pipeline's.
-    from bench.pipeline import main as run
-
-    run(sys.argv[1:])
+    main(sys.argv[1:])

@@ -1,4 +1,4 @@
-"""The `sluice` command: dev stack, API, worker, agent and database upgrades."""
+"""The `sluice` command: dev stack, API, worker, agent, database, tokens and rules."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from sluice.rules_cli import rules_app
 from sluice.runtime import (
     connect_temporal,
     return_big_buffers_to_the_os,
@@ -24,6 +25,7 @@ db_app = typer.Typer(no_args_is_help=True, help="Metadata database.")
 app.add_typer(db_app, name="db")
 token_app = typer.Typer(no_args_is_help=True, help="API tokens (bearer, with a role).")
 app.add_typer(token_app, name="token")
+app.add_typer(rules_app, name="rules")
 err = Console(stderr=True)
 
 ConfigOption = Annotated[
@@ -122,6 +124,7 @@ def agent(config: ConfigOption = None) -> None:
     """
     from activities.s3 import make_s3_client
     from watcher.agent import Agent, AgentConfigError
+    from watcher.filters import FileFilter
     from watcher.logs import use_log_format
     from watcher.service import load_agent_settings, run_until_stopped
     from watcher.watching import check_watchable, checked_roots
@@ -139,7 +142,7 @@ def agent(config: ConfigOption = None) -> None:
     try:
         roots = checked_roots(settings.agent.roots)
         if settings.agent.observer == "inotify":
-            check_watchable(roots)
+            check_watchable(roots, file_filter=FileFilter.from_settings(settings.agent))
     except AgentConfigError as exc:
         raise _fail(str(exc)) from None
 

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, ClassVar, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pydantic_settings
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -19,6 +29,7 @@ from pydantic_settings import (
 
 MiB = 1024 * 1024
 DEFAULT_TEMP_SUFFIXES = [".tmp", ".part", ".crdownload", ".download", ".swp", ".swx", ".swpx"]
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 _yaml_file: ContextVar[Path | None] = ContextVar("sluice_yaml_file", default=None)
 
@@ -91,7 +102,7 @@ class AgentSettings(Section):
     poll_interval: float = Field(default=5.0, gt=0)
     silence: float = Field(default=10.0, gt=0)
     close_settle: float | None = Field(default=None, ge=0)
-    scan_interval: float = Field(default=60.0, gt=0)
+    scan_interval: float = Field(default=300.0, gt=0)  # a backstop: inotify catches the rest
     backfill: bool = True
     include_suffixes: list[str] = []
     include_globs: list[str] = []
@@ -175,6 +186,10 @@ class NotificationSettings(Section):
     # Failure notices to one channel within this many seconds go out as one digest.
     failure_window: float = Field(default=300.0, ge=0)
     request_timeout: float = Field(default=15.0, gt=0)
+    # Channel names that hear about agents going offline, and that get the daily report
+    # (no channels: no daily report schedule).
+    agent_offline_channels: list[str] = []
+    daily_report_channels: list[str] = []
 
     @field_validator("secret_key")
     @classmethod
@@ -214,6 +229,56 @@ class PipelineSettings(Section):
     metrics_port: int | None = Field(default=None, ge=0, le=65535)  # worker /metrics
 
 
+class MonitorSettings(Section):
+    """Agent liveness: how often the monitor runs and when a silent agent is stale or offline."""
+
+    interval: float = Field(default=30.0, ge=1)
+    stale_after: float = Field(default=45.0, gt=0)  # heartbeat lag shown as `stale`
+    offline_after: float = Field(default=90.0, gt=0)  # lag that marks the agent offline
+
+    @model_validator(mode="after")
+    def _stale_before_offline(self) -> MonitorSettings:
+        if self.stale_after >= self.offline_after:
+            raise ValueError(
+                f"stale_after ({self.stale_after:g}) must be less than offline_after "
+                f"({self.offline_after:g})"
+            )
+        return self
+
+
+class ReportSettings(Section):
+    """The daily report: when it is sent, the time zone its days follow, what counts as stuck."""
+
+    daily_at: str = "08:00"  # HH:MM in time_zone; the report covers the day before
+    time_zone: str = "UTC"
+    stuck_after: float = Field(default=3600.0, gt=0)  # pending/running longer: stuck
+    top: int = Field(default=10, ge=1, le=100)  # rows in each "failures by" list
+
+    @field_validator("daily_at")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        match = _CLOCK.match(value)
+        if match is None or int(match[1]) > 23 or int(match[2]) > 59:
+            raise ValueError("must be a time of day HH:MM, e.g. 08:00")
+        return value
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name such as UTC or Asia/Shanghai"
+            ) from None
+        return value
+
+    @property
+    def hour_minute(self) -> tuple[int, int]:
+        hour, minute = self.daily_at.split(":")
+        return int(hour), int(minute)
+
+
 class DevSettings(Section):
     """Ports and state of the embedded stack that `sluice dev` runs."""
 
@@ -240,6 +305,8 @@ class Settings(BaseSettings):
     notifications: NotificationSettings = NotificationSettings()
     jenkins: JenkinsSettings = JenkinsSettings()
     pipeline: PipelineSettings = PipelineSettings()
+    monitor: MonitorSettings = MonitorSettings()
+    reports: ReportSettings = ReportSettings()
     dev: DevSettings = DevSettings()
 
     @field_validator("database_url")

@@ -12,6 +12,7 @@ from temporalio.worker import Worker
 from activities.analyze.central import AnalyzeActivities
 from activities.context import ContextValues
 from activities.jenkins import JenkinsActivities
+from activities.monitor import MonitorActivities
 from activities.notify import NotifyActivities
 from activities.notify.store import ChannelStore, require_secret_key
 from activities.objects import ObjectActivities
@@ -20,10 +21,23 @@ from activities.routing import RoutingActivities
 from activities.s3 import make_s3_client
 from activities.webhook import WebhookActivities
 from api.db import make_engine
+from sluice.schedules import ensure_schedules
 from sluice.secretbox import SecretBox
 from sluice.settings import Settings
+from workflows.agent_monitor import AgentMonitorWorkflow
+from workflows.daily_report import DailyReportWorkflow
 from workflows.digest import FailureDigestWorkflow
 from workflows.file_workflow import FileWorkflow
+from workflows.manual_trigger import ManualTriggerWorkflow
+
+# Every workflow type, for the worker and for the replay test of recorded histories.
+WORKFLOWS = [
+    FileWorkflow,
+    FailureDigestWorkflow,
+    ManualTriggerWorkflow,
+    AgentMonitorWorkflow,
+    DailyReportWorkflow,
+]
 
 
 async def run_worker(settings: Settings, client: Client) -> None:
@@ -43,6 +57,7 @@ async def run_worker(settings: Settings, client: Client) -> None:
     notify = NotifyActivities(
         channels, settings.notifications, client, settings.temporal.task_queue
     )
+    monitor = MonitorActivities(engine, channels, notify, settings.monitor)
     metrics = None
     if settings.pipeline.metrics_port is not None:
         metrics, _ = start_http_server(
@@ -52,7 +67,7 @@ async def run_worker(settings: Settings, client: Client) -> None:
         worker = Worker(
             client,
             task_queue=settings.temporal.task_queue,
-            workflows=[FileWorkflow, FailureDigestWorkflow],
+            workflows=WORKFLOWS,
             activities=[
                 routing.resolve_route,
                 objects.verify_object,
@@ -66,11 +81,15 @@ async def run_worker(settings: Settings, client: Client) -> None:
                 notify.send_notification,
                 notify.queue_failure_notice,
                 notify.send_digest,
+                monitor.mark_offline_agents,
+                monitor.build_daily_report,
+                monitor.send_event,
             ],
             activity_executor=pool,
             graceful_shutdown_timeout=timedelta(seconds=settings.pipeline.shutdown_grace),
         )
         try:
+            await ensure_schedules(client, settings, engine)
             await worker.run()
         finally:
             engine.dispose()

@@ -21,13 +21,14 @@ from sluice.contracts import DetectedFile
 from sluice.settings import Settings
 from watcher.backpressure import HighWaterMark
 from watcher.control import ConfigCache, ControlPlane, PushedConfig
+from watcher.detection import Detection
 from watcher.dispatch import Dispatcher
 from watcher.filters import FileFilter
 from watcher.host_worker import HostWorker
 from watcher.live import LiveConfig
 from watcher.metrics import AgentMetrics, MetricsServer
-from watcher.scanning import SeenFiles, walk_files
-from watcher.spool import BASELINE, SpoolStore
+from watcher.scanning import SeenFiles
+from watcher.spool import SpoolStore
 from watcher.stability import StabilityTracker
 from watcher.watching import (
     AgentConfigError,
@@ -46,7 +47,7 @@ __all__ = ["Agent", "AgentConfigError", "_Forwarder", "checked_roots"]
 log = logging.getLogger("sluice.agent")
 
 
-class Agent(LiveConfig):
+class Agent(Detection, LiveConfig):
     """One host's daemon. `load_local` re-reads the local config (file change or SIGHUP)."""
 
     def __init__(
@@ -90,11 +91,12 @@ class Agent(LiveConfig):
         self._reload = asyncio.Event()
         self._events: asyncio.Queue[tuple[EventKind, Path]] = asyncio.Queue()
         self._refused_links: set[str] = set()
+        self._unreadable_dirs: set[str] = set()
 
     async def run(self) -> None:
         """Run until cancelled; on cancel the host worker finishes or heartbeats its work."""
         if self.settings.agent.observer == "inotify":
-            await asyncio.to_thread(check_watchable, self.roots)
+            await asyncio.to_thread(check_watchable, self.roots, file_filter=self.filter)
         await self.connect_control_plane()
         loop = asyncio.get_running_loop()
         cfg = self.settings.agent
@@ -129,140 +131,6 @@ class Agent(LiveConfig):
             if self.control is not None:
                 await self.control.close()
             self.spool.close()
-
-    # -- detection ---------------------------------------------------------------------------
-
-    def startup_scan(self) -> int:
-        """Load what the spool knows, then find files written while the agent was down.
-
-        On a first run with `backfill` off, files already present are recorded, not shipped.
-        """
-        for path, size, mtime_ns in self.spool.known_versions():
-            self.seen.handled[path] = (size, mtime_ns)
-        if not self.settings.agent.backfill and self.spool.is_empty():
-            existing = [f for f, _ in self._candidates(full=True)]
-            self.spool.add_many(existing, state=BASELINE)
-            for file in existing:
-                self.seen.handled[_key(file)] = (file.size, file.mtime_ns)
-            log.info("backfill off: %d existing file(s) recorded, not shipped", len(existing))
-            return 0
-        return self.scan()
-
-    def scan(self, top: Path | None = None) -> int:
-        """Find files that events missed (written while down, queue overflow); returns how many."""
-        found = 0
-        now = time.monotonic()
-        for file, path in self._candidates(full=top is None, top=top):
-            if self.spool.known(file.file_event_id):
-                self.seen.handled[_key(file)] = (file.size, file.mtime_ns)
-            else:
-                self.tracker.touch(path, now)
-                found += 1
-        return found
-
-    def _candidates(
-        self, *, full: bool, top: Path | None = None
-    ) -> list[tuple[DetectedFile, Path]]:
-        out: list[tuple[DetectedFile, Path]] = []
-        present: set[str] = set()
-        for root in self.roots:
-            if top is not None and not top.is_relative_to(root):
-                continue
-            for name, st in walk_files(root, top or root, self.filter):
-                present.add(name)
-                version = (st.st_size, st.st_mtime_ns)
-                if self.seen.unchanged(name, version):
-                    continue
-                path = Path(name)
-                detected = self._detected(path, st)
-                if detected is None:
-                    self.seen.refused[name] = version
-                else:
-                    out.append((detected, path))
-        if full and top is None:
-            self.seen.keep_only(present)
-        return out
-
-    async def _take_events(self) -> None:
-        while True:
-            kind, path = await self._events.get()
-            if kind == "gone":
-                self.tracker.forget(path)
-            elif kind == "dir":
-                self.scan(top=path)  # a directory moved in, or created with files already
-            elif self._locate(path) is None:
-                self.metrics.events.labels("filtered").inc()
-            elif kind == "closed":
-                self.tracker.closed(path, time.monotonic())
-            else:
-                self.tracker.touch(path, time.monotonic())
-
-    async def _settle(self) -> None:
-        while True:
-            cfg = self.settings.agent
-            await asyncio.sleep(min(1.0, max(0.02, min(cfg.silence, cfg.close_settle or 1e9) / 4)))
-            files = []
-            for path, st in self.tracker.settled(time.monotonic()):
-                detected = self._detected(path, st)
-                if detected is None:
-                    self.seen.refused[str(path)] = (st.st_size, st.st_mtime_ns)
-                else:
-                    files.append(detected)
-            if not files:
-                continue
-            added = self.spool.add_many(files)
-            for file in files:
-                self.seen.handled[_key(file)] = (file.size, file.mtime_ns)
-            for file in added:
-                log.info("detected %s (%d bytes)", file.rel_path, file.size)
-            if added:
-                self.metrics.detected.inc(len(added))
-                self._check_high_water()
-                self.dispatcher.wake()
-
-    async def _reconcile(self) -> None:
-        while True:
-            await asyncio.sleep(self.settings.agent.scan_interval)
-            found = self.scan()
-            if found:
-                log.info("reconcile scan found %d file(s) that events missed", found)
-
-    def _locate(self, path: Path) -> tuple[Path, str] | None:
-        """The root holding `path` and its relative path, if the filters accept it."""
-        for root in self.roots:
-            if path.is_relative_to(root):
-                rel = path.relative_to(root).as_posix()
-                return (root, rel) if self.filter.accepts(rel) else None
-        return None
-
-    def _detected(self, path: Path, st: os.stat_result | None = None) -> DetectedFile | None:
-        """The file as a spool entry, or None if filtered, gone, or a symlink escaping its root."""
-        located = self._locate(path)
-        if located is None:
-            return None
-        root, rel = located
-        try:
-            st = st or path.stat()
-        except FileNotFoundError:
-            return None
-        if not self.filter.accepts_size(st.st_size):
-            return None
-        if not os.path.realpath(path).startswith(str(root) + os.sep):
-            if str(path) not in self._refused_links:
-                self._refused_links.add(str(path))
-                log.warning("refusing %s: it is a symlink leading outside root %s", path, root)
-                self.metrics.errors.labels("symlink_escape").inc()
-            return None
-        cfg = self.settings.agent
-        return DetectedFile(
-            agent_id=cfg.id,
-            host=cfg.hostname,
-            root=str(root),
-            rel_path=rel,
-            size=st.st_size,
-            mtime_ns=st.st_mtime_ns,
-            detected_at=datetime.now(UTC).isoformat(),
-        )
 
     # -- operations --------------------------------------------------------------------------
 
@@ -340,7 +208,3 @@ def _unchanged(file: DetectedFile) -> bool:
     except OSError:
         return False
     return (st.st_size, st.st_mtime_ns) == (file.size, file.mtime_ns)
-
-
-def _key(file: DetectedFile) -> str:
-    return f"{file.root}/{file.rel_path}"

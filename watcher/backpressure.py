@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from dataclasses import dataclass
 
 from temporalio.client import Client
@@ -40,37 +41,44 @@ class RateLimiter:
 class InFlight:
     """How many of this agent's workflows are running, from Temporal visibility.
 
-    Between two visibility counts, starts made since the last count are added, so the
-    estimate errs high (fewer starts), never low. `limit` 0 means no cap.
+    Visibility lags a start by up to a second or so, so starts younger than `lag` seconds
+    are added to every count: the estimate errs high (fewer starts), never low. `limit` 0
+    means no cap.
     """
 
-    def __init__(self, client: Client, agent_id: str, limit: int, refresh: float = 2.0) -> None:
+    def __init__(
+        self, client: Client, agent_id: str, limit: int, refresh: float = 2.0, lag: float = 3.0
+    ) -> None:
         self._client = client
         self._query = f"SluiceAgent = '{agent_id}' AND ExecutionStatus = 'Running'"
         self.limit = limit
         self.refresh_every = refresh
+        self.lag = lag
         self.count = 0
-        self._started = 0
+        self._recent: deque[float] = deque()  # when the latest starts were made
         self._counted_at = 0.0
 
     def started(self) -> None:
-        self._started += 1
+        self._recent.append(time.monotonic())
         self.count += 1
 
     def release(self) -> None:
         """A reserved start that did not happen."""
-        self._started -= 1
+        if self._recent:
+            self._recent.pop()
         self.count = max(0, self.count - 1)
 
     async def refresh(self) -> bool:
         """Re-count from visibility; False (keeping the old estimate) if Temporal is down."""
-        before = self._started
         try:
             counted = await self._client.count_workflows(self._query)
         except Exception as exc:  # Temporal unreachable: keep the estimate we have
             log.debug("cannot count running workflows: %s", exc)
             return False
-        self.count = counted.count + (self._started - before)
+        cutoff = time.monotonic() - self.lag
+        while self._recent and self._recent[0] < cutoff:
+            self._recent.popleft()
+        self.count = counted.count + len(self._recent)
         self._counted_at = time.monotonic()
         return True
 

@@ -12,53 +12,26 @@ from pathlib import Path
 from typing import Any
 
 from temporalio.client import Client
-from temporalio.exceptions import ApplicationError
-from temporalio.worker import (
-    ActivityInboundInterceptor,
-    ExecuteActivityInput,
-    Interceptor,
-    Worker,
-)
+from temporalio.worker import FixedSizeSlotSupplier, Worker, WorkerTuner
 
+from watcher.host_activity import ActivitySlots, HostInterceptor
 from watcher.metrics import AgentMetrics
 
 log = logging.getLogger("sluice.agent")
 
 ActivityFactory = Callable[[Sequence[Path]], Sequence[Callable[..., Any]]]
 
-
-class _CountingInterceptor(Interceptor):
-    """Counts uploaded bytes and activity errors by class into the agent's metrics."""
-
-    def __init__(self, metrics: AgentMetrics) -> None:
-        self._metrics = metrics
-
-    def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
-        return _CountingActivity(next, self._metrics)
-
-
-class _CountingActivity(ActivityInboundInterceptor):
-    def __init__(self, next: ActivityInboundInterceptor, metrics: AgentMetrics) -> None:
-        super().__init__(next)
-        self._metrics = metrics
-
-    async def execute_activity(self, input: ExecuteActivityInput) -> Any:
-        try:
-            result = await super().execute_activity(input)
-        except ApplicationError as exc:
-            self._metrics.errors.labels(exc.type or "application").inc()
-            raise
-        except Exception as exc:
-            self._metrics.errors.labels(type(exc).__name__).inc()
-            raise
-        size = getattr(result, "size", None)
-        if isinstance(size, int) and hasattr(result, "key"):  # an upload's result
-            self._metrics.bytes_uploaded.inc(size)
-        return result
+# Threads for sync activities are started on demand, up to this many; `max_activities`
+# above it restarts the worker with a bigger pool.
+POOL_CEILING = 64
 
 
 class HostWorker:
     """A Temporal worker on the host queue that can be resized or re-rooted while it runs.
+
+    A new `max_activities` applies at once, without a restart: running activities carry on
+    and new ones start as slots free up. New roots restart the worker (the activities are
+    built for their roots), as does a concurrency above `POOL_CEILING`.
 
     On cancellation (SIGTERM) it stops polling, gives running activities `grace` seconds to
     finish or heartbeat, then asks them to cancel; the upload resumes from its last
@@ -83,25 +56,37 @@ class HostWorker:
         self.grace = grace
         self._metrics = metrics
         self._restart = asyncio.Event()
+        self.slots: ActivitySlots | None = None
+        self._pool_size = 0
 
     def reconfigure(self, roots: Sequence[Path], max_activities: int) -> None:
-        """Restart the worker with new roots or concurrency; running activities finish first."""
-        if list(roots) != self.roots or max_activities != self.max_activities:
-            self.roots, self.max_activities = list(roots), max_activities
+        """Apply new concurrency now; restart for new roots (running activities finish first)."""
+        self.max_activities = max_activities
+        if self.slots is not None:
+            self.slots.resize(max_activities)
+        if list(roots) != self.roots or max_activities > self._pool_size:
+            self.roots = list(roots)
             self._restart.set()
 
     async def run(self) -> None:
         while True:
             self._restart.clear()
-            pool = ThreadPoolExecutor(self.max_activities, thread_name_prefix="host-activity")
+            self._pool_size = max(POOL_CEILING, self.max_activities)
+            pool = ThreadPoolExecutor(self._pool_size, thread_name_prefix="host-activity")
+            self.slots = ActivitySlots(self.max_activities, asyncio.get_running_loop())
             worker = Worker(
                 self._client,
                 task_queue=self._queue,
                 activities=list(self._activities(self.roots)),
                 activity_executor=pool,
-                max_concurrent_activities=self.max_activities,
+                tuner=WorkerTuner.create_composite(
+                    workflow_supplier=FixedSizeSlotSupplier(1),  # no workflows here
+                    activity_supplier=self.slots,
+                    local_activity_supplier=FixedSizeSlotSupplier(1),
+                    nexus_supplier=FixedSizeSlotSupplier(1),
+                ),
                 graceful_shutdown_timeout=timedelta(seconds=self.grace),
-                interceptors=[_CountingInterceptor(self._metrics)],
+                interceptors=[HostInterceptor(self.slots, self._metrics)],
             )
             running = asyncio.create_task(worker.run())
             restart = asyncio.create_task(self._restart.wait())

@@ -77,12 +77,12 @@ class LiveConfig:
             raise AgentConfigError(f"config version {_v(pushed)} refused: {exc}") from None
         roots = checked_roots(agent.roots)
         new_roots = [root for root in roots if root not in self.roots]
+        new_filter = FileFilter.from_settings(agent)
         if new_roots and agent.observer == "inotify":
-            check_watchable(new_roots)
+            check_watchable(new_roots, file_filter=new_filter)
         old = self.settings.agent
         self.local, self.pushed = local, pushed
         self.settings = local.model_copy(update={"agent": agent})
-        new_filter = FileFilter.from_settings(agent)
         if new_filter != self.filter:
             self.filter = new_filter
             self.seen.refused.clear()

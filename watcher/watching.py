@@ -15,6 +15,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver, ObservedWatch
 from watchdog.observers.polling import PollingObserver
 
+from watcher.filters import FileFilter
 from watcher.metrics import AgentMetrics
 
 log = logging.getLogger("sluice.agent")
@@ -40,15 +41,24 @@ def checked_roots(roots: Iterable[Path]) -> list[Path]:
     return resolved
 
 
-def count_directories(roots: Iterable[Path]) -> tuple[int, list[str]]:
-    """Directories under the roots (one inotify watch each) and those that cannot be read."""
+def count_directories(
+    roots: Iterable[Path], file_filter: FileFilter | None = None
+) -> tuple[int, list[str]]:
+    """Directories under the roots (one inotify watch each) and those that cannot be read.
+
+    An unreadable directory that the filters exclude is not reported: nothing in it ships.
+    """
     count, unreadable = 0, []
     for root in roots:
+        prefix = len(str(root)) + 1
         for dirpath, dirnames, _ in os.walk(root, onerror=lambda e: unreadable.append(e.filename)):
             count += 1
-            for name in dirnames:
-                if not os.access(os.path.join(dirpath, name), os.R_OK | os.X_OK):
-                    unreadable.append(os.path.join(dirpath, name))
+            for name in list(dirnames):
+                path = os.path.join(dirpath, name)
+                if not os.access(path, os.R_OK | os.X_OK):
+                    dirnames.remove(name)  # reported here, not again by os.walk
+                    if file_filter is None or not file_filter.dir_excluded(path[prefix:]):
+                        unreadable.append(path)
     return count, unreadable
 
 
@@ -68,12 +78,15 @@ def sysctl_advice(needed: int) -> str:
     )
 
 
-def check_watchable(roots: list[Path], *, limit: int | None = None) -> int:
+def check_watchable(
+    roots: list[Path], *, limit: int | None = None, file_filter: FileFilter | None = None
+) -> int:
     """Fail before watching if a directory is unreadable or inotify has too few watches.
 
-    Returns the number of directories to watch.
+    Directories that `file_filter` excludes may be unreadable. Returns the number of
+    directories to watch.
     """
-    count, unreadable = count_directories(roots)
+    count, unreadable = count_directories(roots, file_filter)
     if unreadable:
         shown = ", ".join(unreadable[:5]) + (" ..." if len(unreadable) > 5 else "")
         raise AgentConfigError(

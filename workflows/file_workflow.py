@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeKey
+from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
@@ -61,6 +61,8 @@ class FileWorkflow:
         self._attempts: dict[str, int] = {}
         self._task_fields: dict[str, Any] = {}  # a task transition not written yet
         self._step_updates: list[StepUpdate] = []  # step transitions not written yet
+        self._attributes: dict[str, SearchAttributeUpdate] = {}  # not upserted yet
+        self._writes: list[workflow.ActivityHandle[None]] = []  # record writes under way
 
     @workflow.query
     def progress(self) -> TaskProgress:
@@ -140,7 +142,7 @@ class FileWorkflow:
         )
         self._plan = plan
         runner.rule = plan.rule_name
-        workflow.upsert_search_attributes([RULE.value_set(plan.rule_name or "default")])
+        self._attributes[RULE.name] = RULE.value_set(plan.rule_name or "default")
         if plan.action != "ignore":
             self._task("running", rule_id=plan.rule_id, rule_version=plan.rule_version)
         return plan
@@ -163,7 +165,8 @@ class FileWorkflow:
             while True:
                 attempt += 1
                 self._step(step, "running", attempt)
-                await self._flush()
+                if not runner.is_local(step):  # a local step's "running" goes with its end
+                    self._write_soon()  # written before the step's activity is scheduled
                 started = workflow.now()
                 try:
                     outcome = await runner.attempt(step)
@@ -268,12 +271,28 @@ class FileWorkflow:
     def _task(self, status: str, **fields: Any) -> None:
         """Note a task transition (merged with any not yet written); flush writes it."""
         if status != self._status:
-            workflow.upsert_search_attributes([STATUS.value_set(status)])
+            self._attributes[STATUS.name] = STATUS.value_set(status)
         self._status = status
         self._task_fields |= {**fields, "status": status}
 
     async def _flush(self) -> None:
-        """Write the noted transitions in one local activity, before the workflow waits."""
+        """Write the noted transitions, and wait for every write started so far."""
+        self._write_soon()
+        writes, self._writes = self._writes, []
+        for write in writes:
+            await write
+
+    def _write_soon(self) -> None:
+        """Start writing the noted transitions in one local activity, without waiting for it.
+
+        Temporal completes a workflow task only after its local activities, so the write is
+        done before anything this task schedules (a step's activity) can start; `_flush`
+        waits for it. Search attributes changed since the last write go in one upsert: each
+        upsert is a history event and a visibility write on the server.
+        """
+        if self._attributes:
+            workflow.upsert_search_attributes(list(self._attributes.values()))
+            self._attributes = {}
         if not self._task_fields and not self._step_updates:
             return
         info = workflow.info()
@@ -282,11 +301,13 @@ class FileWorkflow:
             task = TaskUpdate(info.workflow_id, run_id=info.run_id, **self._task_fields)
         batch = RecordBatch(task=task, steps=self._step_updates)
         self._task_fields, self._step_updates = {}, []
-        await workflow.execute_local_activity_method(
-            RecordActivities.record,
-            batch,
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=RECORD_RETRY,
+        self._writes.append(
+            workflow.start_local_activity_method(
+                RecordActivities.record,
+                batch,
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=RECORD_RETRY,
+            )
         )
 
 

@@ -107,8 +107,14 @@ class StepRunner(ActionSteps):
         except ActivityError as err:
             if is_cancelled_exception(err):
                 raise
+            raise _classified(err.cause or err) from err
+        except (ApplicationError, TimeoutError) as err:  # a local activity's, unwrapped
             raise _classified(err) from err
         return outcome
+
+    def is_local(self, step: StepPlan) -> bool:
+        """Whether `step` runs as a local activity: short, beside the workflow, no task trip."""
+        return step.type == "verify" and not step.options.get("read_back")
 
     def cleanup(self, step: StepPlan, failed: StepFailed | None) -> list[Undo]:
         """What to undo at once when `step` gives up (or is cancelled, `failed` None)."""
@@ -182,15 +188,24 @@ class StepRunner(ActionSteps):
                 "verify needs an upload step before it", "invalid_input", retryable=False
             )
         up = self.upload
-        result = await workflow.execute_activity_method(
-            ObjectActivities.verify_object,
-            VerifyRequest(
-                up.bucket, up.key, up.size, up.sha256, bool(step.options.get("read_back"))
-            ),
-            start_to_close_timeout=timedelta(seconds=step.timeout_s),
-            heartbeat_timeout=timedelta(seconds=step.heartbeat_timeout_s),
-            retry_policy=ONE_ATTEMPT,
-        )
+        read_back = bool(step.options.get("read_back"))
+        request = VerifyRequest(up.bucket, up.key, up.size, up.sha256, read_back)
+        timeout = timedelta(seconds=step.timeout_s)
+        if not self.is_local(step):  # read-back streams the object: heartbeats, own task
+            result = await workflow.execute_activity_method(
+                ObjectActivities.verify_object,
+                request,
+                start_to_close_timeout=timeout,
+                heartbeat_timeout=timedelta(seconds=step.heartbeat_timeout_s),
+                retry_policy=ONE_ATTEMPT,
+            )
+        else:  # size and tag: two small requests
+            result = await workflow.execute_local_activity_method(
+                ObjectActivities.verify_object,
+                request,
+                start_to_close_timeout=timeout,
+                retry_policy=ONE_ATTEMPT,
+            )
         return StepOutcome(
             summary={
                 "sha256": result.sha256,
@@ -262,8 +277,7 @@ async def run_undo(undo: Undo) -> None:
     )
 
 
-def _classified(err: ActivityError) -> StepFailed:
-    cause = err.cause
+def _classified(cause: BaseException) -> StepFailed:
     if isinstance(cause, ApplicationError):
         delay = cause.next_retry_delay
         return StepFailed(
@@ -278,7 +292,7 @@ def _classified(err: ActivityError) -> StepFailed:
             "timeout",
             retryable=True,
         )
-    return StepFailed(str(cause or err), "unknown", retryable=True)
+    return StepFailed(str(cause), "unknown", retryable=True)
 
 
 def _progress_of(err: ActivityError) -> UploadProgress | None:

@@ -15,10 +15,18 @@ TITLES = {
     "task_failed": "[Sluice] task failed: {{ file.name }} ({{ task.error_class }})",
     "task_failed_digest": "[Sluice] {{ count }} tasks failed",
     "waiting_approval": "[Sluice] approval needed: {{ file.name }}",
-    "agent_offline": "[Sluice] agent offline: {{ agent.id }}",
-    "daily_report": "[Sluice] daily report {{ report.date }}",
+    "agent_offline": (
+        "[Sluice] {% if agents | length > 1 %}{{ agents | length }} agents offline"
+        "{% else %}agent offline: {{ agents[0].id }}{% endif %}"
+    ),
+    "daily_report": (
+        "[Sluice] daily report {{ report.date }}: {{ report.totals.files }} files, "
+        "{{ report.totals.failed }} failed"
+    ),
     "test": "[Sluice] test message",
 }
+# What a webhook receives as `facts`, besides the text: the values of these names.
+FACTS = ("task", "file", "analysis", "agents", "report")
 
 _files = jinja2.Environment(
     loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
@@ -33,6 +41,24 @@ _html = jinja2.Environment(
     undefined=jinja2.ChainableUndefined,
 )
 _inline = jinja2.Environment(undefined=jinja2.ChainableUndefined, trim_blocks=True)
+
+_UNITS = (("d", 86400), ("h", 3600), ("min", 60))
+
+
+def duration(seconds: float | None) -> str:
+    """Seconds for people: 42 s, 1.5 min, 3 h, 2 d."""
+    if seconds is None:
+        return "n/a"
+    unit, size = next(((u, s) for u, s in _UNITS if seconds >= 2 * s), ("s", 1))
+    return f"{seconds / size:.1f}".removesuffix(".0") + f" {unit}"
+
+
+def percent(ratio: float | None) -> str:
+    return "n/a" if ratio is None else f"{ratio * 100:.3g}%"
+
+
+for _env in (_files, _html, _inline):
+    _env.filters.update(duration=duration, percent=percent)
 
 
 def render_message(
@@ -55,5 +81,5 @@ def render_message(
     html = _html.get_template("email.html.j2").render(
         {**values, "title": title_out, "text": text_out}
     )
-    facts = {key: values[key] for key in ("task", "file", "analysis") if values.get(key)}
+    facts = {key: values[key] for key in FACTS if values.get(key)}
     return Message(title_out, text_out, html, event, facts, list(mentions or []))

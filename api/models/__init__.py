@@ -10,7 +10,7 @@ from api.models.agents import (
     AgentRegister,
     HeartbeatReply,
 )
-from api.models.audit import ApiToken, AuditLog
+from api.models.audit import ApiToken, ApiTokenCreate, ApiTokenCreated, ApiTokenPublic, AuditLog
 from api.models.channels import (
     Channel,
     ChannelCreate,
@@ -20,6 +20,12 @@ from api.models.channels import (
     NotificationPublic,
 )
 from api.models.common import utcnow
+from api.models.file_events import (
+    FileEventDetail,
+    FileEventPage,
+    FileEventSummary,
+    TimelineEntry,
+)
 from api.models.rules import RoutingRule, RoutingRuleBase, RuleVersion
 from api.models.status import AgentStatus, NotificationStatus, Role, StepStatus, TaskStatus
 from api.models.tasks import (
@@ -32,8 +38,10 @@ from api.models.tasks import (
     TaskDetail,
     TaskPage,
     TaskPublic,
+    TaskRun,
     TaskStep,
 )
+from api.models.triggers import ManualTrigger, TriggerPublic
 
 __all__ = [
     "Agent",
@@ -45,6 +53,9 @@ __all__ = [
     "AgentRegister",
     "AgentStatus",
     "ApiToken",
+    "ApiTokenCreate",
+    "ApiTokenCreated",
+    "ApiTokenPublic",
     "AttemptPublic",
     "AuditLog",
     "Channel",
@@ -52,8 +63,12 @@ __all__ = [
     "ChannelPublic",
     "ChannelUpdate",
     "FileEvent",
+    "FileEventDetail",
+    "FileEventPage",
     "FileEventPublic",
+    "FileEventSummary",
     "HeartbeatReply",
+    "ManualTrigger",
     "Notification",
     "NotificationPublic",
     "NotificationStatus",
@@ -68,7 +83,10 @@ __all__ = [
     "TaskDetail",
     "TaskPage",
     "TaskPublic",
+    "TaskRun",
     "TaskStatus",
     "TaskStep",
+    "TimelineEntry",
+    "TriggerPublic",
     "utcnow",
 ]

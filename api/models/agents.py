@@ -7,7 +7,13 @@ from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
-from api.models.common import created_at_field, json_field, optional_time_field, status_field
+from api.models.common import (
+    INT_MAX,
+    created_at_field,
+    json_field,
+    optional_time_field,
+    status_field,
+)
 from api.models.status import AgentStatus
 
 
@@ -59,7 +65,7 @@ class AgentRegister(BaseModel):
     version: str = ""
     labels: dict[str, str] = PydanticField(default_factory=dict)
     roots: list[str] = PydanticField(default_factory=list)
-    applied_config_version: int = PydanticField(default=0, ge=0)
+    applied_config_version: int = PydanticField(default=0, ge=0, le=INT_MAX)
 
 
 class AgentHeartbeat(BaseModel):
@@ -68,10 +74,10 @@ class AgentHeartbeat(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str
-    spool_depth: int = PydanticField(default=0, ge=0)
-    in_flight: int = PydanticField(default=0, ge=0)
+    spool_depth: int = PydanticField(default=0, ge=0, le=INT_MAX)
+    in_flight: int = PydanticField(default=0, ge=0, le=INT_MAX)
     last_error: str = ""
-    config_version: int = PydanticField(default=0, ge=0)
+    config_version: int = PydanticField(default=0, ge=0, le=INT_MAX)
     events: list[dict[str, str]] = PydanticField(default_factory=list, max_length=100)
 
 

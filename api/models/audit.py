@@ -32,3 +32,25 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = created_at_field()
     last_used_at: datetime | None = optional_time_field()
     revoked_at: datetime | None = optional_time_field()
+
+
+class ApiTokenCreate(SQLModel):
+    """A token to issue; an agent token must be named after its agent id."""
+
+    name: str = Field(min_length=1, max_length=200)
+    role: Role
+
+
+class ApiTokenPublic(SQLModel):
+    """A token as listed: never its secret nor its hash."""
+
+    id: int
+    name: str
+    role: Role
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiTokenCreated(ApiTokenPublic):
+    token: str = Field(description="The bearer token; shown only in this response.")

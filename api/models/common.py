@@ -2,8 +2,9 @@
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
+from annotated_types import Interval
 from sqlalchemy import JSON, BigInteger, String
 from sqlmodel import Field, SQLModel, UTCDateTime
 
@@ -15,6 +16,12 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# Integers from requests that reach the DB must fit its INTEGER columns (ids, versions,
+# counters; PostgreSQL's are 32-bit): out of range is a 422, not a DB overflow (a 500).
+INT_MAX = 2**31 - 1
+RowId = Annotated[int, Interval(ge=1, le=INT_MAX)]
 
 
 def utcnow() -> datetime:

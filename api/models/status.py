@@ -33,6 +33,7 @@ class StepStatus(StrEnum):
 
 class AgentStatus(StrEnum):
     online = "online"
+    stale = "stale"  # shown only: heartbeats are late, not yet offline
     offline = "offline"
 
 

@@ -17,7 +17,7 @@ from api.models.status import StepStatus, TaskStatus
 
 
 class FileEventBase(SQLModel):
-    agent_id: str = Field(index=True)
+    agent_id: str
     host: str
     root: str
     rel_path: str
@@ -30,6 +30,11 @@ class FileEventBase(SQLModel):
 
 class FileEvent(FileEventBase, table=True):
     __tablename__ = "file_events"
+    # Newest first, alone or for one agent (api/services/file_events.py says which serves what).
+    __table_args__: Any = (
+        Index("ix_file_events_detected_at_id", "detected_at", "id"),
+        Index("ix_file_events_agent_id_detected_at_id", "agent_id", "detected_at", "id"),
+    )
 
     id: str = Field(primary_key=True)
     dedup_key: str = Field(unique=True)
@@ -61,10 +66,14 @@ class TaskBase(SQLModel):
 
 class Task(TaskBase, table=True):
     __tablename__ = "tasks"
+    # One (filter, created_at, id) index per equality filter of the task list, so each
+    # filter with newest-first order is an index range scan (see api/services/tasks.py).
     __table_args__: Any = (
         Index("ix_tasks_created_at_id", "created_at", "id"),
         Index("ix_tasks_status_created_at_id", "status", "created_at", "id"),
         Index("ix_tasks_agent_id_created_at_id", "agent_id", "created_at", "id"),
+        Index("ix_tasks_rule_id_created_at_id", "rule_id", "created_at", "id"),
+        Index("ix_tasks_error_class_created_at_id", "error_class", "created_at", "id"),
     )
 
     id: str = Field(primary_key=True)
@@ -142,11 +151,16 @@ class StepPublic(TaskStepBase):
     attempt_history: list[AttemptPublic]
 
 
-class TaskDetail(TaskPublic):
+class TaskRun(TaskPublic):
+    """A task with every step it ran (one run of a file)."""
+
+    steps: list[StepPublic]
+
+
+class TaskDetail(TaskRun):
     """One task with the file that started it and every step it ran."""
 
     file_event: FileEventPublic | None
-    steps: list[StepPublic]
 
 
 class TaskPage(SQLModel):

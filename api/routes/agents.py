@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Depends
 
 from api.auth import PrincipalDep, require, require_own_agent
-from api.deps import SessionDep
+from api.deps import SessionDep, SettingsDep
 from api.errors import ERROR_RESPONSES, ApiError, not_found
 from api.models import (
     AgentConfigPublic,
@@ -42,18 +42,19 @@ def heartbeat(body: AgentHeartbeat, session: SessionDep, principal: PrincipalDep
 
 
 @router.get("", response_model=list[AgentPublic], dependencies=AS_READER)
-def list_agents(session: SessionDep) -> list[AgentPublic]:
-    """List agents with their last report; silent ones show as offline."""
-    return [AgentPublic.model_validate(a) for a in agent_service.list_agents(session)]
+def list_agents(session: SessionDep, settings: SettingsDep) -> list[AgentPublic]:
+    """List agents with their last report and status: online, stale (late) or offline."""
+    liveness = agent_service.Liveness.of(settings.monitor)
+    return agent_service.list_agents(session, liveness=liveness)
 
 
 @router.get("/{agent_id}", response_model=AgentPublic, dependencies=AS_READER)
-def get_agent(agent_id: str, session: SessionDep) -> AgentPublic:
-    """Show one agent: host, roots, labels, spool depth, in flight, last error, events."""
+def get_agent(agent_id: str, session: SessionDep, settings: SettingsDep) -> AgentPublic:
+    """Show one agent: host, roots, labels, status, spool depth, in flight, last error, events."""
     agent = agent_service.get_agent(session, agent_id=agent_id)
     if agent is None:
         raise not_found("agent", agent_id)
-    return AgentPublic.model_validate(agent)
+    return agent_service.shown(agent, liveness=agent_service.Liveness.of(settings.monitor))
 
 
 @router.get(

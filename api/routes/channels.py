@@ -22,6 +22,7 @@ from api.models import (
     NotificationStatus,
     Role,
 )
+from api.models.common import RowId
 from api.services import channels as channel_service
 from sluice.secretbox import SecretBox, SecretKeyMissing, SecretUnreadable
 from sluice.settings import Settings
@@ -68,7 +69,7 @@ def create_channel(
 
 
 @router.get("/channels/{channel_id}", response_model=ChannelPublic)
-def get_channel(channel_id: int, session: SessionDep, settings: SettingsDep) -> ChannelPublic:
+def get_channel(channel_id: RowId, session: SessionDep, settings: SettingsDep) -> ChannelPublic:
     """Show one channel."""
     channel = channel_service.get_channel(session, channel_id=channel_id)
     if channel is None:
@@ -78,7 +79,7 @@ def get_channel(channel_id: int, session: SessionDep, settings: SettingsDep) -> 
 
 @router.put("/channels/{channel_id}", response_model=ChannelPublic)
 def update_channel(
-    channel_id: int, body: ChannelUpdate, session: SessionDep, settings: SettingsDep
+    channel_id: RowId, body: ChannelUpdate, session: SessionDep, settings: SettingsDep
 ) -> ChannelPublic:
     """Change a channel; `secrets`, when given, replaces all of its secrets."""
     box = _box(settings)
@@ -96,7 +97,7 @@ def update_channel(
 
 
 @router.delete("/channels/{channel_id}", status_code=204)
-def delete_channel(channel_id: int, session: SessionDep) -> Response:
+def delete_channel(channel_id: RowId, session: SessionDep) -> Response:
     """Delete a channel and its notification records."""
     if not channel_service.delete_channel(session, channel_id=channel_id):
         raise not_found("channel", str(channel_id))
@@ -105,7 +106,7 @@ def delete_channel(channel_id: int, session: SessionDep) -> Response:
 
 @router.post("/channels/{channel_id}:test", response_model=TestResult)
 async def test_channel(
-    channel_id: int, request: Request, session: SessionDep, settings: SettingsDep
+    channel_id: RowId, request: Request, session: SessionDep, settings: SettingsDep
 ) -> TestResult:
     """Send a test message now; the outcome is recorded in /notifications too."""
     row = channel_service.get_channel(session, channel_id=channel_id)
@@ -126,7 +127,7 @@ async def test_channel(
 @router.get("/notifications", response_model=list[NotificationPublic])
 def list_notifications(
     session: SessionDep,
-    channel_id: int | None = None,
+    channel_id: RowId | None = None,
     task_id: str | None = None,
     status: NotificationStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,

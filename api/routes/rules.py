@@ -1,18 +1,20 @@
-"""Routing rules: edit versions, publish one, and try the published rules on a file."""
+"""Routing rules: edit versions, publish or roll back, and try the published rules on a file."""
 
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Body, Depends, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from api.auth import PrincipalDep, read_write
 from api.deps import SessionDep, SettingsDep
 from api.errors import ERROR_RESPONSES, ApiError, ErrorBody, not_found
 from api.models import Role, RoutingRule, RuleVersion
+from api.models.common import INT_MAX, RowId
 from api.services import rules as rule_service
+from api.services.rule_diff import rule_diff
 from sluice.contracts import DetectedFile, Plan
 from sluice.rules import RuleError, plan_for
 
@@ -55,12 +57,26 @@ class RuleVersionPublic(BaseModel):
     version: int
     live: bool
     spec: dict[str, Any]
+    diff: str = Field(
+        description="Unified diff of this version's document against the previous version's, "
+        "both as YAML with sorted keys (version 1: against nothing); empty if equal."
+    )
     created_by: str
     created_at: datetime
 
 
 class PublishRequest(BaseModel):
-    version: int | None = Field(default=None, ge=1, description="default: the newest version")
+    version: int | None = Field(
+        default=None, ge=1, le=INT_MAX, description="default: the newest version"
+    )
+
+
+class RollbackRequest(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"version": 2}]})
+
+    version: int = Field(
+        ge=1, le=INT_MAX, description="the earlier version whose document goes live again"
+    )
 
 
 class RuleTestRequest(BaseModel):
@@ -113,7 +129,7 @@ def test_rules(request: RuleTestRequest, session: SessionDep, settings: Settings
 
 
 @router.get("/rules/{rule_id}", response_model=RulePublic)
-def get_rule(rule_id: int, session: SessionDep) -> RulePublic:
+def get_rule(rule_id: RowId, session: SessionDep) -> RulePublic:
     """Show one rule with its newest version's document."""
     rule = rule_service.get_rule(session, rule_id=rule_id)
     if rule is None:
@@ -123,7 +139,7 @@ def get_rule(rule_id: int, session: SessionDep) -> RulePublic:
 
 @router.put("/rules/{rule_id}", response_model=RulePublic)
 def update_rule(
-    rule_id: int, document: RuleDocumentBody, session: SessionDep, principal: PrincipalDep
+    rule_id: RowId, document: RuleDocumentBody, session: SessionDep, principal: PrincipalDep
 ) -> RulePublic:
     """Save a new version of a rule; the live version stays until this one is published."""
     rule = _edit(
@@ -137,7 +153,7 @@ def update_rule(
 
 
 @router.delete("/rules/{rule_id}", status_code=204)
-def delete_rule(rule_id: int, session: SessionDep) -> Response:
+def delete_rule(rule_id: RowId, session: SessionDep) -> Response:
     """Delete a rule and all its versions; files stop matching it at once."""
     if not rule_service.delete_rule(session, rule_id=rule_id):
         raise not_found("rule", str(rule_id))
@@ -145,23 +161,42 @@ def delete_rule(rule_id: int, session: SessionDep) -> Response:
 
 
 @router.get("/rules/{rule_id}/versions", response_model=list[RuleVersionPublic])
-def list_versions(rule_id: int, session: SessionDep) -> list[RuleVersionPublic]:
-    """List a rule's versions, newest first, marking the live one."""
+def list_versions(rule_id: RowId, session: SessionDep) -> list[RuleVersionPublic]:
+    """List a rule's versions, newest first, marking the live one, each with its diff."""
     rule = rule_service.get_rule(session, rule_id=rule_id)
     versions = rule_service.list_versions(session, rule_id=rule_id)
     if rule is None or versions is None:
         raise not_found("rule", str(rule_id))
-    return [version_public(row, rule) for row in versions]
+    previous = [*versions[1:], None]  # newest first: each version's previous is the next row
+    return [version_public(row, rule, previous[n]) for n, row in enumerate(versions)]
 
 
 @router.post("/rules/{rule_id}:publish", response_model=RulePublic)
 def publish_rule(
-    rule_id: int, session: SessionDep, request: PublishRequest | None = None
+    rule_id: RowId, session: SessionDep, request: PublishRequest | None = None
 ) -> RulePublic:
     """Make a version (default: the newest) the live one that routes files."""
     version = request.version if request else None
     try:
         rule = _edit(lambda: rule_service.publish_rule(session, rule_id=rule_id, version=version))
+    except rule_service.UnknownVersion as exc:
+        raise ApiError(404, "not_found", str(exc)) from exc
+    if rule is None:
+        raise not_found("rule", str(rule_id))
+    return _public(session, rule)
+
+
+@router.post("/rules/{rule_id}:rollback", response_model=RulePublic)
+def rollback_rule(
+    rule_id: RowId, request: RollbackRequest, session: SessionDep, principal: PrincipalDep
+) -> RulePublic:
+    """Make an earlier version live again, as a new published version with its document."""
+    try:
+        rule = _edit(
+            lambda: rule_service.rollback_rule(
+                session, rule_id=rule_id, version=request.version, actor=principal.name
+            )
+        )
     except rule_service.UnknownVersion as exc:
         raise ApiError(404, "not_found", str(exc)) from exc
     if rule is None:
@@ -200,11 +235,20 @@ def rule_public(rule: RoutingRule, latest: RuleVersion) -> RulePublic:
     )
 
 
-def version_public(row: RuleVersion, rule: RoutingRule) -> RuleVersionPublic:
+def version_public(
+    row: RuleVersion, rule: RoutingRule, previous: RuleVersion | None
+) -> RuleVersionPublic:
+    before = f"v{previous.version}" if previous else "(none)"
     return RuleVersionPublic(
         version=row.version,
         live=row.version == rule.live_version,
         spec=row.spec,
+        diff=rule_diff(
+            previous.spec if previous else None,
+            row.spec,
+            before_label=before,
+            after_label=f"v{row.version}",
+        ),
         created_by=row.created_by,
         created_at=row.created_at,
     )

@@ -1,5 +1,6 @@
 """Tasks: list newest first with filters, and one task's file, steps and attempts."""
 
+from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import quote
 
@@ -17,9 +18,11 @@ from api.models import (
     TaskDetail,
     TaskPage,
     TaskPublic,
+    TaskRun,
     TaskStatus,
     TaskStep,
 )
+from api.models.common import RowId
 from api.services import tasks as task_service
 from sluice.settings import TemporalSettings
 
@@ -37,18 +40,47 @@ def list_tasks(
     settings: SettingsDep,
     status: TaskStatus | None = None,
     agent_id: str | None = None,
+    rule_id: RowId | None = None,
+    error_class: Annotated[
+        str | None, Query(description="e.g. network, timeout, checksum, rejected")
+    ] = None,
+    path: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=1000,
+            description="Case-insensitive substring of the file's path under its root. "
+            "A page examines a bounded number of tasks, so it may hold fewer than `limit` "
+            "items (even none) and still have a `next_cursor`.",
+        ),
+    ] = None,
+    created_from: Annotated[
+        datetime | None, Query(description="Created at or after (ISO 8601; naive is UTC).")
+    ] = None,
+    created_to: Annotated[
+        datetime | None, Query(description="Created before (ISO 8601; naive is UTC).")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
 ) -> TaskPage:
-    """List tasks, newest first; follow `next_cursor` for older ones."""
+    """List tasks newest first, filtered; follow `next_cursor` for older ones."""
     try:
-        rows = task_service.list_tasks(
-            session, status=status, agent_id=agent_id, limit=limit, cursor=cursor
+        page = task_service.list_tasks(
+            session,
+            status=status,
+            agent_id=agent_id,
+            rule_id=rule_id,
+            error_class=error_class,
+            path=path,
+            created_from=as_utc(created_from),
+            created_to=as_utc(created_to),
+            limit=limit,
+            cursor=cursor,
         )
     except task_service.InvalidCursor as exc:
         raise ApiError(400, "invalid_cursor", str(exc)) from exc
-    items = [task_public(task, settings.temporal) for task in rows.items]
-    return TaskPage(items=items, next_cursor=rows.next_cursor)
+    items = [task_public(task, settings.temporal) for task in page.items]
+    return TaskPage(items=items, next_cursor=page.next_cursor)
 
 
 @router.get("/{task_id}", response_model=TaskDetail)
@@ -57,10 +89,22 @@ def get_task(task_id: str, session: SessionDep, settings: SettingsDep) -> TaskDe
     task = task_service.get_task(session, task_id=task_id)
     if task is None:
         raise not_found("task", task_id)
-    steps = [step_public(step) for step in task.steps]
     file_event = FileEventPublic.model_validate(task.file_event) if task.file_event else None
-    public = task_public(task, settings.temporal)
-    return TaskDetail(**public.model_dump(), file_event=file_event, steps=steps)
+    run = task_run(task, settings.temporal)
+    return TaskDetail(**run.model_dump(), file_event=file_event)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """Query times without a zone are UTC, as every stored time is."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def task_run(task: Task, temporal: TemporalSettings) -> TaskRun:
+    """A task with its steps (which must be loaded) and every attempt of each."""
+    public = task_public(task, temporal)
+    return TaskRun(**public.model_dump(), steps=[step_public(step) for step in task.steps])
 
 
 def task_public(task: Task, temporal: TemporalSettings) -> TaskPublic:

@@ -58,19 +58,8 @@ def update_rule(
             spec.name,
             [("name", f'cannot change from "{rule.name}"; create a new rule to rename it')],
         )
-    version = (latest_version_number(session, rule_id=rule_id) or 0) + 1
-    session.add(_version(rule_id, version, document, actor))
     rule.description = spec.description
-    rule.updated_at = utcnow()
-    session.add(rule)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise RuleConflict(
-            f"rule {rule_id} was changed at the same time (version {version}); try again"
-        ) from None
-    session.refresh(rule)
+    _add_version(session, rule, document, actor)
     return rule
 
 
@@ -91,6 +80,57 @@ def publish_rule(
     session.commit()
     session.refresh(rule)
     return rule
+
+
+def rollback_rule(
+    session: Session, *, rule_id: int, version: int, actor: str
+) -> RoutingRule | None:
+    """Make `version`'s document live again, as a new published version equal to it.
+
+    Versions stay immutable and numbered in order, so the history shows the rollback.
+    Refused (RuleConflict) when that document is what is live already.
+    """
+    rule = session.get(RoutingRule, rule_id)
+    if rule is None:
+        return None
+    old = get_version(session, rule_id=rule_id, version=version)
+    if old is None:
+        raise UnknownVersion(f"rule {rule_id} has no version {version}")
+    live = None
+    if rule.live_version is not None:
+        live = get_version(session, rule_id=rule_id, version=rule.live_version)
+    if live is not None and live.spec == old.spec:
+        same = "" if live.version == version else f" (version {live.version} equals it)"
+        raise RuleConflict(f"version {version} of rule {rule_id} is already live{same}")
+    parse_rule(old.spec)  # validation may have grown stricter since the version was saved
+    _add_version(session, rule, old.spec, actor, live=True)
+    return rule
+
+
+def _add_version(
+    session: Session,
+    rule: RoutingRule,
+    document: Mapping[str, Any],
+    actor: str,
+    *,
+    live: bool = False,
+) -> None:
+    """Save `document` as the rule's next version (live if asked) and commit."""
+    assert rule.id is not None
+    number = (latest_version_number(session, rule_id=rule.id) or 0) + 1
+    session.add(_version(rule.id, number, document, actor))
+    if live:
+        rule.live_version = number
+    rule.updated_at = utcnow()
+    session.add(rule)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise RuleConflict(
+            f"rule {rule.id} was changed at the same time (version {number}); try again"
+        ) from None
+    session.refresh(rule)
 
 
 def delete_rule(session: Session, *, rule_id: int) -> bool:

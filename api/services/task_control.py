@@ -1,4 +1,4 @@
-"""Driving running tasks through Temporal: cancel, retry as a linked run, approve, progress."""
+"""Driving tasks through Temporal: cancel, retry or re-run as a linked run, approve, progress."""
 
 from __future__ import annotations
 
@@ -47,6 +47,35 @@ async def retry_task(session: Session, client: Client, settings: Settings, task:
     event = session.get(FileEvent, task.file_event_id) if task.file_event_id else None
     if event is None:
         raise TaskConflict(f"task {task.id} has no file event to run again")
+    return await _run_again(session, client, settings, event, retry_of=task.id)
+
+
+async def rerun_file_event(
+    session: Session, client: Client, settings: Settings, event: FileEvent
+) -> tuple[str, str]:
+    """Run a known file again as a new task linked to its newest run, whatever its outcome.
+
+    Returns (new task id, the id of the run it follows or ""); refused while a run of the
+    file is still going.
+    """
+    latest = session.exec(
+        select(Task)
+        .where(col(Task.file_event_id) == event.id)
+        .order_by(col(Task.created_at).desc(), col(Task.id).desc())
+        .limit(1)
+    ).first()
+    if latest is not None and not TaskStatus(latest.status).is_finished:
+        raise TaskConflict(
+            f"file event {event.id} is still being handled by task {latest.id} ({latest.status})"
+        )
+    retry_of = latest.id if latest is not None else ""
+    return await _run_again(session, client, settings, event, retry_of=retry_of), retry_of
+
+
+async def _run_again(
+    session: Session, client: Client, settings: Settings, event: FileEvent, *, retry_of: str
+) -> str:
+    """Start run n+1 of the file as `<file workflow id>-r<n+1>`; returns its id."""
     file = DetectedFile(
         agent_id=event.agent_id,
         host=event.host,
@@ -60,13 +89,14 @@ async def retry_task(session: Session, client: Client, settings: Settings, task:
         select(func.count()).select_from(Task).where(col(Task.file_event_id) == event.id)
     ).one()
     workflow_id = f"{file.workflow_id}-r{runs + 1}"
-    inp = FileWorkflowInput(file, f"sluice-host-{event.agent_id}", retry_of=task.id)
+    inp = FileWorkflowInput(file, f"sluice-host-{event.agent_id}", retry_of=retry_of)
     try:
         await start_file_workflow(
             client, inp, task_queue=settings.temporal.task_queue, workflow_id=workflow_id
         )
     except WorkflowAlreadyStartedError:
-        raise TaskConflict(f"a retry of {task.id} is already running as {workflow_id}") from None
+        what = f"a retry of {retry_of}" if retry_of else f"a run of file event {event.id}"
+        raise TaskConflict(f"{what} is already running as {workflow_id}") from None
     return workflow_id
 
 

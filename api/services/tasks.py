@@ -1,26 +1,44 @@
-"""Reading tasks: newest-first keyset pages with filters, and one task with everything it did."""
+"""Reading tasks: newest-first keyset pages with filters, and one task with everything it did.
 
-import base64
-import binascii
-import json
-from dataclasses import dataclass
+Which index serves which filter (each with the newest-first order, an index range scan):
+
+| filter                      | index                                          |
+| --------------------------- | ---------------------------------------------- |
+| none, created_from/_to only | ix_tasks_created_at_id (created_at, id)        |
+| status                      | ix_tasks_status_created_at_id                  |
+| agent_id                    | ix_tasks_agent_id_created_at_id                |
+| rule_id                     | ix_tasks_rule_id_created_at_id                 |
+| error_class                 | ix_tasks_error_class_created_at_id             |
+| path (substring of rel_path)| no btree can; a bounded scan window (below)    |
+
+The time range narrows whichever index is used (created_at is its second column), and the
+cursor continues the same range. Several equality filters together use one of their indexes
+and check the others on the rows it yields. `path` joins each candidate's file event by
+primary key and matches case-insensitively; a page examines at most `keyset.SCAN_ROWS` tasks
+that the other filters select (see api/services/keyset.py), so a rare substring costs a few
+bounded pages rather than one scan of the whole table.
+"""
+
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import tuple_
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
-from api.models import Task, TaskStatus, TaskStep
+from api.models import FileEvent, Task, TaskStatus, TaskStep
+from api.services.keyset import (
+    InvalidCursor,
+    Keyset,
+    Page,
+    Position,
+    decode_cursor,
+    encode_cursor,
+    page_of,
+)
 
+__all__ = ["TASKS", "InvalidCursor", "encode_cursor", "get_task", "list_tasks"]
 
-class InvalidCursor(ValueError):
-    """A `cursor` that this API did not hand out."""
-
-
-@dataclass(frozen=True)
-class TaskRows:
-    items: list[Task]
-    next_cursor: str | None
+TASKS = Keyset(Task.created_at, Task.id)
 
 
 def list_tasks(
@@ -28,24 +46,45 @@ def list_tasks(
     *,
     status: TaskStatus | None = None,
     agent_id: str | None = None,
+    rule_id: int | None = None,
+    error_class: str | None = None,
+    path: str | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
     limit: int = 50,
     cursor: str | None = None,
-) -> TaskRows:
-    """Tasks newest first (created_at, id); pass `next_cursor` back to get the next page."""
-    query = select(Task).options(selectinload(Task.file_event))  # type: ignore[arg-type]
+) -> Page[Task]:
+    """Tasks newest first (created_at, id); pass `next_cursor` back to get the next page.
+
+    `created_from` is inclusive and `created_to` exclusive; `path` is a case-insensitive
+    substring of the file's path relative to its root.
+    """
+    indexed: list[Any] = []
     if status is not None:
-        query = query.where(Task.status == status)
+        indexed.append(col(Task.status) == status)
     if agent_id is not None:
-        query = query.where(Task.agent_id == agent_id)
+        indexed.append(col(Task.agent_id) == agent_id)
+    if rule_id is not None:
+        indexed.append(col(Task.rule_id) == rule_id)
+    if error_class is not None:
+        indexed.append(col(Task.error_class) == error_class)
+    if created_from is not None:
+        indexed.append(col(Task.created_at) >= created_from)
+    if created_to is not None:
+        indexed.append(col(Task.created_at) < created_to)
     if cursor is not None:
-        created_at, task_id = decode_cursor(cursor)
-        query = query.where(tuple_(Task.created_at, Task.id) < tuple_(created_at, task_id))
-    query = query.order_by(col(Task.created_at).desc(), col(Task.id).desc()).limit(limit + 1)
-    rows = list(session.exec(query))
-    if len(rows) <= limit:
-        return TaskRows(items=rows, next_cursor=None)
-    last = rows[limit - 1]
-    return TaskRows(items=rows[:limit], next_cursor=encode_cursor(last.created_at, last.id))
+        indexed.append(TASKS.before(decode_cursor(cursor)))
+    query = select(Task).where(*indexed).options(selectinload(Task.file_event))  # type: ignore[arg-type]
+    window_end = None
+    if path:
+        window_end = TASKS.window_end(session, indexed)
+        query = query.join(FileEvent, col(FileEvent.id) == col(Task.file_event_id)).where(
+            col(FileEvent.rel_path).icontains(path, autoescape=True)
+        )
+        if window_end is not None:
+            query = query.where(TASKS.not_before(window_end))
+    rows = session.exec(query.order_by(*TASKS.order()).limit(limit + 1)).all()
+    return page_of(rows, limit=limit, window_end=window_end, position=_position)
 
 
 def get_task(session: Session, *, task_id: str) -> Task | None:
@@ -61,18 +100,5 @@ def get_task(session: Session, *, task_id: str) -> Task | None:
     return session.exec(query).first()
 
 
-def encode_cursor(created_at: datetime, task_id: str) -> str:
-    raw = json.dumps([created_at.isoformat(), task_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        created_at, task_id = json.loads(raw)
-        parsed = datetime.fromisoformat(created_at)
-    except (binascii.Error, ValueError, TypeError) as exc:
-        raise InvalidCursor(f"invalid cursor {cursor!r}") from exc
-    if parsed.tzinfo is None or not isinstance(task_id, str):
-        raise InvalidCursor(f"invalid cursor {cursor!r}")
-    return parsed, task_id
+def _position(task: Task) -> Position:
+    return task.created_at, task.id

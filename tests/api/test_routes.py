@@ -61,6 +61,33 @@ def test_list_pages_and_filters(client: TestClient, db_engine: Engine) -> None:
     assert client.get("/api/v1/tasks", params={"agent_id": "other"}).json()["items"] == []
 
 
+def test_list_filters_by_rule_error_class_path_and_time(
+    client: TestClient, db_engine: Engine
+) -> None:
+    ok = record_finished_file(db_engine)
+    with Session(db_engine) as session:
+        failed = detected_file(rel_path="dumps/Heap-7.hprof")
+        apply_task_update(
+            session,
+            update=task_update(
+                failed, "failed", rule_id=4, rule_version=2, error="gone", error_class="not_found"
+            ),
+        )
+
+    def ids(**params: str | int) -> list[str]:
+        response = client.get("/api/v1/tasks", params=params)
+        assert response.status_code == 200, response.text
+        return [item["id"] for item in response.json()["items"]]
+
+    assert ids(rule_id=4) == [failed.workflow_id]
+    assert ids(error_class="not_found") == [failed.workflow_id]
+    assert ids(path="heap-7") == [failed.workflow_id]
+    assert ids(path=ok.rel_path.upper()) == [ok.workflow_id]
+    assert ids(created_from="2000-01-01T00:00:00", rule_id=4) == [failed.workflow_id]
+    assert ids(created_to="2000-01-01T00:00:00Z") == []
+    assert ids(rule_id=4, error_class="network") == []
+
+
 def test_list_item_says_where_the_file_and_object_are(
     client: TestClient, db_engine: Engine
 ) -> None:
@@ -82,6 +109,9 @@ def test_list_item_says_where_the_file_and_object_are(
         ({"limit": 501}, 422, "invalid_request"),
         ({"status": "exploded"}, 422, "invalid_request"),
         ({"cursor": "garbage"}, 400, "invalid_cursor"),
+        ({"created_from": "yesterday"}, 422, "invalid_request"),
+        ({"rule_id": "heap"}, 422, "invalid_request"),
+        ({"path": ""}, 422, "invalid_request"),
     ],
 )
 def test_bad_list_parameters(
@@ -131,9 +161,11 @@ def test_unknown_path_uses_the_same_error_shape(client: TestClient) -> None:
     assert response.json()["error"]["code"] == "not_found"
 
 
-def test_probes(client: TestClient) -> None:
-    assert client.get("/healthz").json() == {"status": "ok", "reason": None}
-    ready = client.get("/readyz")
+def test_probes(db_url: str, temporal_address: str) -> None:
+    settings = Settings(database_url=db_url, temporal=TemporalSettings(address=temporal_address))
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/healthz").json() == {"status": "ok", "reason": None}
+        ready = client.get("/readyz")
     assert (ready.status_code, ready.json()["status"]) == (200, "ok")
 
 
@@ -164,3 +196,34 @@ def test_every_api_route_is_described(client: TestClient) -> None:
     for operations in paths.values():
         for operation in operations.values():
             assert operation.get("description"), operation["operationId"]
+
+
+@pytest.mark.parametrize(
+    ("path", "method"),
+    [
+        ("/api/v1/tasks", "post"),
+        ("/api/v1/tokens", "post"),
+        ("/api/v1/rules/{rule_id}:rollback", "post"),
+    ],
+)
+def test_request_bodies_carry_examples(client: TestClient, path: str, method: str) -> None:
+    openapi = client.get("/openapi.json").json()
+    content = openapi["paths"][path][method]["requestBody"]["content"]["application/json"]
+    schema = content["schema"]
+    if "$ref" in schema:
+        schema = openapi["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    assert content.get("examples") or schema.get("examples"), content
+
+
+@pytest.mark.parametrize("action", [":retry", ":cancel"])
+def test_task_actions_answer_503_while_temporal_is_unreachable(
+    db_url: str, db_engine: Engine, action: str
+) -> None:
+    """Nothing listens on the Temporal port: the client's connect fails at the first call."""
+    file = record_finished_file(db_engine, status="failed" if action == ":retry" else "running")
+    temporal = TemporalSettings(address=f"127.0.0.1:{free_port()}")
+    app = create_app(Settings(database_url=db_url, temporal=temporal))
+    with TestClient(app, headers=bearer(db_url)) as client:
+        response = client.post(f"/api/v1/tasks/{file.workflow_id}{action}")
+    assert response.status_code == 503, response.text
+    assert response.json()["error"]["code"] == "temporal_unavailable"

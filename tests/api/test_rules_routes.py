@@ -7,6 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.models import Role
 from sluice.settings import PipelineSettings, Settings
 from tests.api.tokens import bearer
 
@@ -194,3 +195,93 @@ def test_test_route_validates_its_body(client: TestClient) -> None:
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "invalid_request"
     assert "size" in response.json()["error"]["message"]
+
+
+def test_each_version_shows_its_diff_against_the_previous(client: TestClient) -> None:
+    rule_id = create(client, document())["id"]
+    client.put(f"{RULES}/{rule_id}", json=document(priority=3))
+    client.put(f"{RULES}/{rule_id}", json=document(priority=3))  # saved again unchanged
+    v3, v2, v1 = client.get(f"{RULES}/{rule_id}/versions").json()
+    assert v2["diff"] == (
+        "--- v1\n+++ v2\n@@ -8,4 +8,4 @@\n"
+        "     bucket: dumps\n     key: '{host}/{relpath}'\n - verify: {}\n"
+        "-priority: 10\n+priority: 3\n"
+    )
+    assert v3["diff"] == ""
+    assert v1["diff"].startswith("--- (none)\n+++ v1\n")
+    assert "+name: dumps\n" in v1["diff"] and "+  - '**/dumps/*.hprof'\n" in v1["diff"]
+
+
+def test_rollback_publishes_the_old_document_as_a_new_version(client: TestClient) -> None:
+    rule_id = create(client, document())["id"]
+    client.post(f"{RULES}/{rule_id}:publish")
+    client.put(f"{RULES}/{rule_id}", json=document(priority=3))
+    client.post(f"{RULES}/{rule_id}:publish")
+
+    rolled = client.post(f"{RULES}/{rule_id}:rollback", json={"version": 1})
+    assert rolled.status_code == 200, rolled.text
+    assert (rolled.json()["live_version"], rolled.json()["latest_version"]) == (3, 3)
+    assert rolled.json()["spec"] == document()
+    versions = client.get(f"{RULES}/{rule_id}/versions").json()
+    assert [(v["version"], v["live"], v["spec"]["priority"]) for v in versions] == [
+        (3, True, 10),
+        (2, False, 3),
+        (1, False, 10),
+    ]
+    assert versions[0]["diff"].startswith("--- v2\n+++ v3\n@@ -8,4 +8,4 @@\n")
+    assert versions[0]["diff"].endswith("-priority: 3\n+priority: 10\n")
+    plan = client.post(f"{RULES}:test", json=probe()).json()
+    assert (plan["rule_id"], plan["rule_version"]) == (rule_id, 3)
+
+
+def test_rollback_to_what_is_live_is_a_409(client: TestClient) -> None:
+    rule_id = create(client, document())["id"]
+    client.post(f"{RULES}/{rule_id}:publish")
+    same = client.post(f"{RULES}/{rule_id}:rollback", json={"version": 1})
+    assert same.status_code == 409
+    assert same.json()["error"] == {
+        "code": "conflict",
+        "message": f"version 1 of rule {rule_id} is already live",
+    }
+    client.put(f"{RULES}/{rule_id}", json=document(priority=3))
+    client.post(f"{RULES}/{rule_id}:publish")
+    assert client.post(f"{RULES}/{rule_id}:rollback", json={"version": 1}).status_code == 200
+    again = client.post(f"{RULES}/{rule_id}:rollback", json={"version": 1})
+    assert again.status_code == 409
+    assert again.json()["error"]["message"] == (
+        f"version 1 of rule {rule_id} is already live (version 3 equals it)"
+    )
+    assert len(client.get(f"{RULES}/{rule_id}/versions").json()) == 3
+
+
+def test_rollback_errors(client: TestClient) -> None:
+    unknown_rule = client.post(f"{RULES}/999:rollback", json={"version": 1})
+    assert unknown_rule.status_code == 404
+    assert unknown_rule.json()["error"]["message"] == "rule '999' not found"
+    rule_id = create(client, document())["id"]
+    unknown_version = client.post(f"{RULES}/{rule_id}:rollback", json={"version": 7})
+    assert unknown_version.status_code == 404
+    assert unknown_version.json()["error"]["message"] == f"rule {rule_id} has no version 7"
+    for body in ({}, {"version": 0}, None):
+        response = client.post(f"{RULES}/{rule_id}:rollback", json=body)
+        assert (response.status_code, response.json()["error"]["code"]) == (422, "invalid_request")
+
+
+def test_rollback_is_audited_and_needs_a_writer(client: TestClient, db_url: str) -> None:
+    rule_id = create(client, document())["id"]
+    client.put(f"{RULES}/{rule_id}", json=document(priority=3))
+    client.post(f"{RULES}/{rule_id}:publish")
+    viewer = bearer(db_url, Role.viewer, "reader")
+    denied = client.post(f"{RULES}/{rule_id}:rollback", json={"version": 1}, headers=viewer)
+    assert (denied.status_code, denied.json()["error"]["code"]) == (403, "forbidden")
+    anonymous = client.post(
+        f"{RULES}/{rule_id}:rollback", json={"version": 1}, headers={"Authorization": ""}
+    )
+    assert anonymous.status_code == 401
+    assert client.post(f"{RULES}/{rule_id}:rollback", json={"version": 1}).status_code == 200
+    [row] = client.get("/api/v1/audit-logs", params={"action": "rule.rollback"}).json()["items"]
+    assert (row["resource_id"], row["actor"]) == (str(rule_id), "test-admin")
+    assert row["diff"]["request"] == {"version": 1}
+    assert row["diff"]["after"]["live_version"] == 3
+    [v3, *_] = client.get(f"{RULES}/{rule_id}/versions").json()
+    assert v3["created_by"] == "test-admin"

@@ -13,6 +13,7 @@ from activities.s3 import make_s3_client
 from api.app import create_app
 from api.db import migrate
 from api.models import Role
+from sluice.schedules import remove_schedules
 from sluice.settings import Settings
 from sluice.worker import run_worker
 from tests.api.tokens import bearer
@@ -35,6 +36,7 @@ async def central_worker(
     yield
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
+    await remove_schedules(temporal_client, settings.temporal.task_queue)  # the worker made them
 
 
 @pytest.fixture

@@ -1,9 +1,12 @@
-"""`sluice agent` as a process: killed with a pending spool, restarted, then stopped by SIGTERM."""
+"""`sluice agent` as a process: killed with a pending spool, restarted, stopped by SIGTERM;
+SIGHUP re-reads its config file."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -93,3 +96,62 @@ async def test_killed_agent_dispatches_its_pending_spool_once_after_restart(
 
 async def _is(count: object, expected: int) -> bool:
     return await count == expected  # type: ignore[misc]
+
+
+def _spooled_names(spool: Path) -> list[str]:
+    if not spool.exists():
+        return []
+    with sqlite3.connect(f"file:{spool}?mode=ro", uri=True, timeout=10) as db:
+        query = "SELECT json_extract(payload, '$.rel_path') FROM spool ORDER BY 1"
+        return [name for (name,) in db.execute(query)]
+
+
+@pytest.mark.timeout(120)
+async def test_sighup_reloads_the_config_file_and_a_broken_one_is_refused(
+    tmp_path: Path, own_temporal: OwnTemporal
+) -> None:
+    inbox, spool, log = tmp_path / "inbox", tmp_path / "state" / "spool.db", tmp_path / "agent.log"
+    inbox.mkdir()
+    config = tmp_path / "sluice.yaml"
+    settings = {
+        "temporal": {"address": own_temporal.address, "task_queue": f"q-{uuid.uuid4().hex}"},
+        "agent": {
+            "id": f"agent-{uuid.uuid4().hex[:8]}", "roots": [str(inbox)], "silence": 0.3,
+            "spool_path": str(spool), "metrics_port": None, "include_suffixes": [".log"],
+        },
+    }  # fmt: skip
+
+    def rewrite(text: str) -> None:
+        """Change the file but not its mtime, so only SIGHUP can make the agent notice."""
+        stamp = config.stat().st_mtime_ns
+        config.write_text(text)
+        os.utime(config, ns=(stamp, stamp))
+
+    config.write_text(yaml.safe_dump(settings))
+    agent = _start_agent(config, log)
+    try:
+        (inbox / "first.log").write_text("shipped: .log is included")
+        await eventually(lambda: _spooled_names(spool) == ["first.log"], 30, "first.log")
+
+        settings["agent"]["include_suffixes"] = [".csv"]  # type: ignore[index]
+        rewrite(yaml.safe_dump(settings))
+        agent.send_signal(signal.SIGHUP)
+        await eventually(lambda: "local config reloaded" in log.read_text(), 30, "reloaded")
+        (inbox / "second.log").write_text("not shipped any more")
+        (inbox / "second.csv").write_text("shipped now")
+        await eventually(lambda: "second.csv" in _spooled_names(spool), 30, "second.csv")
+
+        rewrite("agent: [this is not a mapping\n")
+        agent.send_signal(signal.SIGHUP)
+        await eventually(lambda: "local config not reloaded" in log.read_text(), 30, "refused")
+        (inbox / "third.csv").write_text("the last good config still applies")
+        await eventually(lambda: "third.csv" in _spooled_names(spool), 30, "third.csv")
+        assert _spooled_names(spool) == ["first.log", "second.csv", "third.csv"]
+        assert agent.poll() is None
+
+        agent.send_signal(signal.SIGTERM)
+        assert await asyncio.to_thread(agent.wait, 60) == 0
+    finally:
+        if agent.poll() is None:
+            agent.kill()
+            agent.wait()

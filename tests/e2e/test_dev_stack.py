@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
-import signal
 import socket
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -22,117 +16,17 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from activities.s3 import make_s3_client
 from sluice.servers import port_is_free
 from sluice.settings import StorageSettings
-from tests.fixtures.servers import free_port_with_grpc
-
-
-@dataclass
-class DevStack:
-    root: Path
-    ports: dict[str, int]
-
-    @property
-    def api(self) -> str:
-        return f"http://127.0.0.1:{self.ports['api']}"
-
-    @property
-    def headers(self) -> dict[str, str]:
-        """An admin's: `sluice dev` keeps its token in the state dir."""
-        token = (self.state / "admin-token").read_text().strip()
-        return {"Authorization": f"Bearer {token}"}
-
-    @property
-    def inbox(self) -> Path:
-        return self.root / "inbox"
-
-    @property
-    def state(self) -> Path:
-        return self.root / "state"
-
-    def command(self) -> list[str]:
-        p = self.ports
-        return [
-            sys.executable, "-m", "sluice.cli", "dev",
-            "--inbox", str(self.inbox), "--state-dir", str(self.state),
-            "--api-port", str(p["api"]), "--temporal-port", str(p["temporal"]),
-            "--temporal-ui-port", str(p["temporal_ui"]), "--s3-port", str(p["s3"]),
-            "--silence", "0.5",
-        ]  # fmt: skip
-
-    def env(self) -> dict[str, str]:
-        p = self.ports
-        return {
-            **os.environ,
-            "SLUICE_DEV__SEAWEED_MASTER_PORT": str(p["master"]),
-            "SLUICE_DEV__SEAWEED_VOLUME_PORT": str(p["volume"]),
-            "SLUICE_DEV__SEAWEED_FILER_PORT": str(p["filer"]),
-            "SLUICE_AGENT__ID": "devtest",
-            "SLUICE_AGENT__HOSTNAME": "devhost",
-        }
-
-    def start(self) -> subprocess.Popen[bytes]:
-        log = (self.root / "dev.log").open("ab")
-        proc = subprocess.Popen(
-            self.command(), cwd=self.root, env=self.env(), stdout=log, stderr=subprocess.STDOUT
-        )
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, f"sluice dev exited early:\n{self.log_tail()}"
-            try:
-                if httpx.get(f"{self.api}/readyz", timeout=1).status_code == 200:
-                    return proc
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        proc.kill()
-        raise AssertionError(f"sluice dev not ready:\n{self.log_tail()}")
-
-    def stop(self, proc: subprocess.Popen[bytes]) -> int:
-        proc.send_signal(signal.SIGTERM)
-        return proc.wait(timeout=90)
-
-    def log_tail(self) -> str:
-        return "\n".join((self.root / "dev.log").read_text().splitlines()[-30:])
-
-    def leftover_processes(self) -> list[str]:
-        """Processes whose command line mentions this stack's state dir."""
-        found = []
-        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-            try:
-                text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            except OSError:
-                continue
-            if str(self.state) in text:
-                found.append(text)
-        return found
+from tests.e2e.dev_support import DevStack, free_dev_ports, wait_for_task
 
 
 @pytest.fixture
-def stack(tmp_path: Path) -> Iterator[DevStack]:
-    names = ["api", "temporal", "temporal_ui", "s3", "master", "volume", "filer"]
-    ports: dict[str, int] = {}
-    while len(ports) < len(names):
-        port = free_port_with_grpc()
-        if port not in ports.values() and port + 10000 not in ports.values():
-            ports[names[len(ports)]] = port
-    yield DevStack(tmp_path, ports)
+def stack(tmp_path: Path) -> DevStack:
+    return DevStack(tmp_path, free_dev_ports())
 
 
 async def workflow_status(port: int, workflow_id: str) -> WorkflowExecutionStatus | None:
     client = await Client.connect(f"127.0.0.1:{port}")
     return (await client.get_workflow_handle(workflow_id).describe()).status
-
-
-def wait_for_succeeded(stack: DevStack, rel_path: str) -> dict[str, Any]:
-    api, headers = stack.api, stack.headers
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        items = httpx.get(f"{api}/api/v1/tasks", headers=headers, timeout=5).json()["items"]
-        done = [t for t in items if t["rel_path"] == rel_path and t["status"] == "succeeded"]
-        if done:
-            url = f"{api}/api/v1/tasks/{done[0]['id']}"
-            return dict(httpx.get(url, headers=headers, timeout=5).json())
-        time.sleep(0.3)
-    raise AssertionError(f"{rel_path} did not succeed; tasks: {items}")
 
 
 def test_file_flows_through_dev_stack_and_state_survives_restart(stack: DevStack) -> None:
@@ -142,7 +36,7 @@ def test_file_flows_through_dev_stack_and_state_survives_restart(stack: DevStack
         (stack.inbox / "dumps").mkdir()
         (stack.inbox / "dumps" / "app.log").write_bytes(content)
         assert httpx.get(f"{stack.api}/api/v1/tasks", timeout=5).status_code == 401
-        task = wait_for_succeeded(stack, "dumps/app.log")
+        task = wait_for_task(stack, "dumps/app.log")
     finally:
         assert stack.stop(proc) == 0, stack.log_tail()
 
@@ -151,6 +45,7 @@ def test_file_flows_through_dev_stack_and_state_survives_restart(stack: DevStack
     token = token_file.read_text().strip()
     assert token.startswith("sluice_") and token in (stack.root / "dev.log").read_text()
 
+    assert task["status"] == "succeeded", task["error"]
     assert task["sha256"] == hashlib.sha256(content).hexdigest()
     assert stack.leftover_processes() == []
     assert all(port_is_free(port) for port in stack.ports.values())

@@ -1,8 +1,9 @@
-"""Replay recorded FileWorkflow histories: a change that breaks determinism fails here.
+"""Replay recorded workflow histories: a change that breaks determinism fails here.
 
 Refresh the histories after an intended, versioned change with
 `SLUICE_RECORD_HISTORIES=1 pytest tests/e2e/test_file_slice.py tests/e2e/test_pipeline.py
-tests/e2e/test_actions.py`.
+tests/e2e/test_actions.py tests/e2e/test_manual_trigger.py tests/e2e/test_agent_monitor.py
+tests/e2e/test_daily_report.py`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
-from workflows.file_workflow import FileWorkflow
+from sluice.worker import WORKFLOWS
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
@@ -30,10 +31,13 @@ def test_histories_are_checked_in() -> None:
         "cancelled_mid_upload",
         "jenkins_analyze_notify",
         "jenkins_failed_compensated",
+        "manual_trigger_started",
+        "agent_monitor_offline",
+        "daily_report_sent",
     }
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
 def test_recorded_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text())
-    asyncio.run(Replayer(workflows=[FileWorkflow]).replay_workflow(history))
+    asyncio.run(Replayer(workflows=WORKFLOWS).replay_workflow(history))

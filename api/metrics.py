@@ -1,0 +1,141 @@
+"""The API's Prometheus metrics: request latency by route template, plus task and agent
+numbers read from the metadata DB when Prometheus scrapes.
+
+The DB numbers are the same on every API replica (aggregate them with `max`); one registry
+per app, so several apps in one process (tests) never collide.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from fastapi.routing import iter_route_contexts
+from prometheus_client import CollectorRegistry, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from sqlalchemy import Engine, func
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, col, select
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.models import Task, TaskStatus, utcnow
+from api.services.agents import Liveness, count_by_status
+
+UNMATCHED = "unmatched"  # the route label of requests no route matched (404s)
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+class ApiMetrics:
+    def __init__(self, engine: Engine, liveness: Liveness) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Histogram(
+            "sluice_api_request_duration_seconds",
+            "API requests by method, route template and status, and how long they took",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.registry.register(DatabaseCollector(engine, liveness))
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+class DatabaseCollector(Collector):
+    """Tasks by status and agents by liveness, counted in the metadata DB at scrape time."""
+
+    def __init__(self, engine: Engine, liveness: Liveness) -> None:
+        self._engine = engine
+        self._liveness = liveness
+
+    def collect(self) -> Iterator[Metric]:
+        up = GaugeMetricFamily("sluice_api_db_up", "1 if the metadata DB answered this scrape")
+        try:
+            with Session(self._engine) as session:
+                query = select(col(Task.status), func.count()).group_by(col(Task.status))
+                tasks = {str(status): int(n) for status, n in session.exec(query)}
+                agents = count_by_status(session, liveness=self._liveness, now=utcnow())
+        except SQLAlchemyError:
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        yield up
+        finished = CounterMetricFamily(
+            "sluice_tasks_finished", "Tasks that finished, by outcome", labels=["status"]
+        )
+        current = GaugeMetricFamily(
+            "sluice_tasks_in_progress", "Tasks not finished yet, by status", labels=["status"]
+        )
+        for status in TaskStatus:
+            family = finished if status.is_finished else current
+            family.add_metric([status.value], tasks.get(status, 0))
+        yield finished
+        yield current
+        by_status = GaugeMetricFamily(
+            "sluice_agents", "Agents by status (online, stale, offline)", labels=["status"]
+        )
+        for shown, n in agents.items():
+            by_status.add_metric([shown], n)
+        yield by_status
+        yield GaugeMetricFamily(
+            "sluice_agents_online", "Agents reporting on time", value=agents["online"]
+        )
+
+
+class RequestMetrics:
+    """ASGI middleware: times every HTTP request, labelled by the route that served it."""
+
+    def __init__(self, app: ASGIApp, metrics: ApiMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+        self._templates: dict[int, str] | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # unless the app answers
+
+        async def send_with_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_status)
+        finally:
+            method = scope["method"] if scope["method"] in METHODS else "other"
+            self.metrics.requests.labels(method, self._route(scope), str(status)).observe(
+                time.perf_counter() - started
+            )
+
+    def _route(self, scope: Scope) -> str:
+        """The matched route's full template (`/api/v1/agents/{agent_id}`), not the raw
+        path, so there is one time series per route however many ids are requested."""
+        matched = scope.get("route")
+        if matched is None:
+            return UNMATCHED
+        if self._templates is None:
+            self._templates = route_templates(scope["app"].routes)
+        # FastAPI leaves the route as its router declared it, without include prefixes.
+        original = getattr(matched, "original_route", matched)
+        return self._templates.get(id(original)) or _template(matched) or UNMATCHED
+
+
+def route_templates(routes: Sequence[BaseRoute]) -> dict[int, str]:
+    """Each route object's full path template, as the app serves it."""
+    templates: dict[int, str] = {}
+    for context in iter_route_contexts(routes):
+        template = _template(context)
+        if template:
+            templates.setdefault(id(context.original_route), template)
+    return templates
+
+
+def _template(route: Any) -> str | None:
+    return getattr(route, "path_format", None) or getattr(route, "path", None)

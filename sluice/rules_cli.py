@@ -1,0 +1,98 @@
+"""`sluice rules apply` and `sluice rules export`: rules as a Git-managed YAML file.
+
+They talk to the control plane's API with a token, like any other client, so an apply is
+validated, versioned and audited exactly as an edit in the console.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from sluice.rules_file import (
+    UNCHANGED,
+    RulesApi,
+    RulesApiError,
+    RulesFileError,
+    export_yaml,
+    load_rules_file,
+    plan_changes,
+)
+
+rules_app = typer.Typer(no_args_is_help=True, help="Routing rules, through the control plane API.")
+err = Console(stderr=True)
+
+ApiUrlOption = Annotated[
+    str, typer.Option("--api-url", envvar="SLUICE_API_URL", help="The control plane.")
+]
+TokenOption = Annotated[
+    str,
+    typer.Option(
+        "--token",
+        envvar="SLUICE_API_TOKEN",
+        help="An operator or admin API token.",
+        show_default=False,
+    ),
+]
+DEFAULT_API_URL = "http://127.0.0.1:8000"
+
+
+def fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/] {message}", highlight=False)
+    return typer.Exit(1)
+
+
+@rules_app.command("apply")
+def rules_apply(
+    file: Annotated[Path, typer.Option("--file", "-f", help="A YAML list of rule documents.")],
+    token: TokenOption,
+    api_url: ApiUrlOption = DEFAULT_API_URL,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the changes only.")] = False,
+) -> None:
+    """Make each rule in the file live (matched by name): create, update, publish; show diffs."""
+    try:
+        documents = load_rules_file(file.read_text())
+    except (OSError, RulesFileError) as exc:
+        raise fail(f"{file}: {exc}") from None
+    api = RulesApi(api_url, token)
+    try:
+        rules = api.rules()
+        changes = plan_changes(documents, rules, api.live_documents(rules))
+        pending = [change for change in changes if change.action != UNCHANGED]
+        for change in changes:
+            typer.echo(change.describe())
+            if change.diff:
+                typer.echo(change.diff, nl=False)
+        if not pending:
+            typer.echo(f"no changes: all {len(changes)} rule(s) in {file} are live as written")
+            return
+        if dry_run:
+            typer.echo(f"dry run: {len(pending)} rule(s) would change; nothing applied")
+            return
+        for change in pending:
+            typer.echo(f'rule "{change.name}": v{api.apply(change)} is live')
+    except RulesApiError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        api.close()
+    typer.echo(f"applied: {len(pending)} rule(s) changed, {len(changes) - len(pending)} unchanged")
+
+
+@rules_app.command("export")
+def rules_export(token: TokenOption, api_url: ApiUrlOption = DEFAULT_API_URL) -> None:
+    """Print the live rules as a rules file that `rules apply` takes back unchanged."""
+    api = RulesApi(api_url, token)
+    try:
+        rules = api.rules()
+        live = api.live_documents(rules)
+    except RulesApiError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        api.close()
+    unpublished = [rule["name"] for rule in rules if rule["id"] not in live]
+    if unpublished:
+        err.print(f"not exported (never published): {', '.join(unpublished)}", highlight=False)
+    typer.echo(export_yaml(rules, live), nl=False)
