@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import sqlite3
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -69,3 +72,52 @@ def spool_states(spool: Path) -> dict[str, int]:
         return {}
     with sqlite3.connect(f"file:{spool}?mode=ro", uri=True, timeout=10) as db:
         return dict(db.execute("SELECT state, count(*) FROM spool GROUP BY state").fetchall())
+
+
+# Uploads slowly enough to be interrupted part-way, and retries into a restarted agent.
+RESUMABLE_RULE = {
+    "name": "resumable",
+    "match": {"suffixes": [".hprof"]},
+    "pipeline": [
+        {
+            "upload": {
+                "part_concurrency": 1,
+                "bandwidth_limit": "4MiB",
+                "heartbeat_timeout": "2s",
+                "retry": {"max_attempts": 5, "initial_interval": "500ms"},
+            }
+        },
+        {"verify": {"read_back": True}},
+    ],
+}
+
+
+def agent_process(settings: Settings, log: Path, **extra: str) -> subprocess.Popen[bytes]:
+    """`sluice agent` in its own process, configured like the test's in-process agent.
+
+    `extra` adds settings as SLUICE_* variables (`AGENT__SHUTDOWN_GRACE="4"`, say); none of the
+    caller's own SLUICE_* variables leak in.
+    """
+    agent = settings.agent
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")},
+        "SLUICE_TEMPORAL__ADDRESS": settings.temporal.address,
+        "SLUICE_TEMPORAL__TASK_QUEUE": settings.temporal.task_queue,
+        "SLUICE_STORAGE__ENDPOINT_URL": str(settings.storage.endpoint_url),
+        "SLUICE_STORAGE__BUCKET": settings.storage.bucket,
+        "SLUICE_STORAGE__PART_SIZE": str(settings.storage.part_size),
+        "SLUICE_AGENT__ID": agent.id,
+        "SLUICE_AGENT__HOSTNAME": agent.hostname,
+        "SLUICE_AGENT__ROOTS": json.dumps([str(root) for root in agent.roots]),
+        "SLUICE_AGENT__SILENCE": "0.3",
+        "SLUICE_AGENT__SPOOL_PATH": str(agent.spool_path),
+        "SLUICE_AGENT__METRICS_PORT": "0",
+        **{f"SLUICE_{key}": value for key, value in extra.items()},
+    }
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "sluice.cli", "agent"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+import uvicorn
 from temporalio.client import Client
 
 from activities.s3 import make_s3_client
@@ -14,9 +16,11 @@ from api.app import create_app
 from api.db import migrate
 from api.models import Role
 from sluice.schedules import remove_schedules
+from sluice.servers import free_port
 from sluice.settings import Settings
 from sluice.worker import run_worker
 from tests.api.tokens import bearer
+from tests.e2e.agent_support import eventually
 from watcher.agent import Agent
 
 
@@ -64,3 +68,19 @@ async def api(
         transport=transport, base_url="http://api", headers=headers
     ) as client:
         yield client
+
+
+@pytest.fixture
+async def api_url(settings: Settings) -> AsyncIterator[str]:
+    """The real API under uvicorn on a loopback port, in this event loop."""
+    migrate(settings.database_url)
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    task = asyncio.create_task(server.serve())
+    await eventually(lambda: server.started, 20, "API started")
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(task, 10)

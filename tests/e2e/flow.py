@@ -6,7 +6,7 @@ import asyncio
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from sqlmodel import Session
@@ -14,6 +14,10 @@ from temporalio.client import Client
 
 from api.db import make_engine
 from api.services.rules import create_rule, publish_rule
+
+if TYPE_CHECKING:
+    from tests.peers.chat import DingTalkPeer
+    from tests.peers.smtp import SmtpPeer
 
 
 async def wait_for_task(
@@ -56,3 +60,28 @@ def publish(database_url: str, document: Mapping[str, Any]) -> int:
 
 def steps_by_name(task: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     return {step["name"]: step for step in task["steps"]}
+
+
+def ops_channels(dingtalk: DingTalkPeer, smtp: SmtpPeer) -> list[dict[str, Any]]:
+    """The channel documents the action tests create: signed DingTalk, email over STARTTLS."""
+    ding = {
+        "name": "ops-dingtalk",
+        "type": "dingtalk",
+        "config": {"at_mobiles": ["13800000000"]},
+        "secrets": {"url": dingtalk.webhook, "secret": dingtalk.secret},
+    }
+    mail = {
+        "name": "ops-email",
+        "type": "email",
+        "config": {
+            "to": ["ops@example.com"],
+            "sender": "sluice@example.com",
+            "host": "127.0.0.1",
+            "port": smtp.port,
+            "user": "mailer",
+            "security": "starttls",
+            "ca_file": str(smtp.cert),
+        },
+        "secrets": {"password": "pw"},
+    }
+    return [ding, mail]

@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 from temporalio.client import Client
 
 from sluice.settings import Settings
-from tests.e2e.flow import keep_history, publish, steps_by_name, wait_for_task
+from tests.e2e.flow import keep_history, ops_channels, publish, steps_by_name, wait_for_task
 from tests.peers.chat import DingTalkPeer
 from tests.peers.jenkins import JenkinsPeer
 from tests.peers.llm import GOOD, OpenAIPeer
@@ -51,27 +51,7 @@ def settings(settings: Settings, jenkins_peer: JenkinsPeer, openai_peer: OpenAIP
 
 
 async def add_channels(api: httpx.AsyncClient, dingtalk: DingTalkPeer, smtp: SmtpPeer) -> None:
-    ding = {
-        "name": "ops-dingtalk",
-        "type": "dingtalk",
-        "config": {"at_mobiles": ["13800000000"]},
-        "secrets": {"url": dingtalk.webhook, "secret": dingtalk.secret},
-    }
-    mail = {
-        "name": "ops-email",
-        "type": "email",
-        "config": {
-            "to": ["ops@example.com"],
-            "sender": "sluice@example.com",
-            "host": "127.0.0.1",
-            "port": smtp.port,
-            "user": "mailer",
-            "security": "starttls",
-            "ca_file": str(smtp.cert),
-        },
-        "secrets": {"password": "pw"},
-    }
-    for body in (ding, mail):
+    for body in ops_channels(dingtalk, smtp):
         created = await api.post("/api/v1/channels", json=body)
         assert created.status_code == 201, created.text
         assert "secrets" not in created.json() and created.json()["secrets_set"]

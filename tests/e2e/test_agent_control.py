@@ -3,42 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from temporalio.client import Client
 
 from activities.s3 import make_s3_client
-from api.app import create_app
-from api.db import migrate
 from api.models import Role
-from sluice.servers import free_port
 from sluice.settings import Settings
 from tests.api.tokens import bearer
 from tests.e2e.agent_support import eventually, with_agent_token
 from watcher.agent import Agent
 
 pytestmark = pytest.mark.filterwarnings("ignore:Callback with id:RuntimeWarning")
-
-
-@pytest.fixture
-async def api_url(settings: Settings) -> AsyncIterator[str]:
-    """The real API under uvicorn on a loopback port, in this event loop."""
-    migrate(settings.database_url)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    task = asyncio.create_task(server.serve())
-    await eventually(lambda: server.started, 20, "API started")
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    with contextlib.suppress(Exception):
-        await asyncio.wait_for(task, 10)
 
 
 def _managed(settings: Settings, api_url: str) -> Settings:

@@ -4,11 +4,9 @@ heartbeat through its grace period, exits cleanly, and the upload resumes after 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 import subprocess
-import sys
 from collections.abc import Awaitable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,7 +15,7 @@ import httpx
 import pytest
 
 from sluice.settings import Settings
-from tests.e2e.agent_support import eventually, spool_states
+from tests.e2e.agent_support import RESUMABLE_RULE, agent_process, eventually, spool_states
 from tests.e2e.flow import publish, steps_by_name, wait_for_task
 
 if TYPE_CHECKING:
@@ -30,28 +28,8 @@ PART = 5 * MiB  # the session storage's part size
 GRACE = 4  # seconds: shorter than what is left of the upload when SIGTERM arrives
 
 
-def agent_process(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
-    """`sluice agent` in its own process, with a short shutdown grace."""
-    agent = settings.agent
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")},
-        "SLUICE_TEMPORAL__ADDRESS": settings.temporal.address,
-        "SLUICE_TEMPORAL__TASK_QUEUE": settings.temporal.task_queue,
-        "SLUICE_STORAGE__ENDPOINT_URL": str(settings.storage.endpoint_url),
-        "SLUICE_STORAGE__BUCKET": settings.storage.bucket,
-        "SLUICE_STORAGE__PART_SIZE": str(settings.storage.part_size),
-        "SLUICE_AGENT__ID": agent.id,
-        "SLUICE_AGENT__HOSTNAME": agent.hostname,
-        "SLUICE_AGENT__ROOTS": json.dumps([str(root) for root in agent.roots]),
-        "SLUICE_AGENT__SILENCE": "0.3",
-        "SLUICE_AGENT__SPOOL_PATH": str(agent.spool_path),
-        "SLUICE_AGENT__METRICS_PORT": "0",
-        "SLUICE_AGENT__SHUTDOWN_GRACE": str(GRACE),
-    }
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "sluice.cli", "agent"], env=env, stdout=out, stderr=out
-        )
+def agent_process_with_grace(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
+    return agent_process(settings, log, AGENT__SHUTDOWN_GRACE=str(GRACE))
 
 
 async def _uploaded(api: httpx.AsyncClient, task_id: str) -> int:
@@ -69,29 +47,12 @@ async def test_sigterm_mid_upload_stops_new_work_and_the_upload_resumes_after_re
     tmp_path: Path,
     s3: S3Client,
 ) -> None:
-    publish(
-        database,
-        {
-            "name": "resumable",
-            "match": {"suffixes": [".hprof"]},
-            "pipeline": [
-                {
-                    "upload": {
-                        "part_concurrency": 1,
-                        "bandwidth_limit": "4MiB",
-                        "heartbeat_timeout": "2s",
-                        "retry": {"max_attempts": 5, "initial_interval": "500ms"},
-                    }
-                },
-                {"verify": {"read_back": True}},
-            ],
-        },
-    )
+    publish(database, RESUMABLE_RULE)
     content = os.urandom(40 * MiB)  # eight parts, about ten seconds at 4 MiB/s
     (inbox / "big.hprof").write_bytes(content)
     spool, log = settings.agent.spool_path, tmp_path / "agent.log"
 
-    first = agent_process(settings, log)
+    first = agent_process_with_grace(settings, log)
     try:
         running = await wait_for_task(api, "big.hprof", status="running")
         task_id = running["id"]
@@ -118,7 +79,7 @@ async def test_sigterm_mid_upload_stops_new_work_and_the_upload_resumes_after_re
     assert heartbeated < len(content)  # ... and be cut short by it, to resume later
     assert spool_states(spool) == {"dispatched": 1}  # after.hprof was not taken on
 
-    second = agent_process(settings, log)
+    second = agent_process_with_grace(settings, log)
     try:
         task = await wait_for_task(api, "big.hprof", within=120)
         after = await wait_for_task(api, "after.hprof", within=60)

@@ -26,7 +26,7 @@ from activities.upload import SHA256_TAG
 from sluice.servers import port_is_free
 from sluice.settings import StorageSettings
 from tests.e2e.dev_support import DevStack, free_dev_ports, wait_for_task
-from tests.e2e.flow import steps_by_name
+from tests.e2e.flow import ops_channels, steps_by_name
 from tests.peers.chat import DingTalkPeer
 from tests.peers.jenkins import Build, JenkinsPeer
 from tests.peers.llm import GOOD, OpenAIPeer
@@ -107,27 +107,7 @@ def s3(dev: DevStack) -> S3Client:
 
 
 def add_channels(api: httpx.Client, dingtalk: DingTalkPeer, smtp: SmtpPeer) -> None:
-    ding = {
-        "name": "ops-dingtalk",
-        "type": "dingtalk",
-        "config": {"at_mobiles": ["13800000000"]},
-        "secrets": {"url": dingtalk.webhook, "secret": dingtalk.secret},
-    }
-    mail = {
-        "name": "ops-email",
-        "type": "email",
-        "config": {
-            "to": ["ops@example.com"],
-            "sender": "sluice@example.com",
-            "host": "127.0.0.1",
-            "port": smtp.port,
-            "user": "mailer",
-            "security": "starttls",
-            "ca_file": str(smtp.cert),
-        },
-        "secrets": {"password": "pw"},
-    }
-    for body in (ding, mail):
+    for body in ops_channels(dingtalk, smtp):
         created = api.post("/api/v1/channels", json=body)
         assert created.status_code == 201, created.text
         assert "secrets" not in created.json() and created.json()["secrets_set"]

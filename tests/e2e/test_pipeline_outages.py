@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +19,7 @@ from activities.s3 import ensure_bucket, make_s3_client
 from sluice.servers import ServerSpec, seaweed_spec, stop
 from sluice.settings import Settings
 from sluice.worker import run_worker
+from tests.e2e.agent_support import RESUMABLE_RULE, agent_process
 from tests.e2e.flow import publish, steps_by_name, wait_for_task
 from tests.fixtures.servers import free_port_with_grpc
 from watcher.agent import Agent
@@ -108,30 +107,6 @@ async def test_s3_outage_is_retried_until_storage_is_back(
     assert stored["Body"].read() == content
 
 
-def agent_process(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
-    """`sluice agent` in its own process, configured like the test's in-process agent."""
-    agent = settings.agent
-    env = {
-        **os.environ,
-        "SLUICE_TEMPORAL__ADDRESS": settings.temporal.address,
-        "SLUICE_TEMPORAL__TASK_QUEUE": settings.temporal.task_queue,
-        "SLUICE_STORAGE__ENDPOINT_URL": str(settings.storage.endpoint_url),
-        "SLUICE_STORAGE__BUCKET": settings.storage.bucket,
-        "SLUICE_AGENT__ID": agent.id,
-        "SLUICE_AGENT__HOSTNAME": agent.hostname,
-        "SLUICE_AGENT__ROOTS": json.dumps([str(root) for root in agent.roots]),
-        "SLUICE_AGENT__SILENCE": "0.3",
-        "SLUICE_AGENT__SPOOL_PATH": str(agent.spool_path),
-        "SLUICE_AGENT__METRICS_PORT": "0",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "sluice.cli", "agent"],
-        env=env,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
-
-
 async def test_host_worker_killed_mid_upload_resumes_without_resending_parts(
     central_worker: None,
     database: str,
@@ -141,24 +116,7 @@ async def test_host_worker_killed_mid_upload_resumes_without_resending_parts(
     tmp_path: Path,
     s3: S3Client,
 ) -> None:
-    publish(
-        database,
-        {
-            "name": "resumable",
-            "match": {"suffixes": [".hprof"]},
-            "pipeline": [
-                {
-                    "upload": {
-                        "part_concurrency": 1,
-                        "bandwidth_limit": "4MiB",
-                        "heartbeat_timeout": "2s",
-                        "retry": {"max_attempts": 5, "initial_interval": "500ms"},
-                    }
-                },
-                {"verify": {"read_back": True}},
-            ],
-        },
-    )
+    publish(database, RESUMABLE_RULE)
     content = os.urandom(40 * MiB)  # eight 5 MiB parts, about ten seconds at 4 MiB/s
     (inbox / "big.hprof").write_bytes(content)
     log = tmp_path / "agent.log"
