@@ -157,10 +157,20 @@ class TaskRun(TaskPublic):
     steps: list[StepPublic]
 
 
+class LinkedRun(SQLModel):
+    """Another run of the same file: the one a retry followed, or a later retry."""
+
+    id: str
+    status: TaskStatus
+    retry_of: str | None
+    created_at: datetime
+
+
 class TaskDetail(TaskRun):
-    """One task with the file that started it and every step it ran."""
+    """One task with the file that started it, every step it ran, and the file's other runs."""
 
     file_event: FileEventPublic | None
+    linked_runs: list[LinkedRun]
 
 
 class TaskPage(SQLModel):

@@ -12,6 +12,7 @@ from api.errors import ERROR_RESPONSES, ApiError, not_found
 from api.models import (
     AttemptPublic,
     FileEventPublic,
+    LinkedRun,
     Role,
     StepPublic,
     Task,
@@ -91,7 +92,8 @@ def get_task(task_id: str, session: SessionDep, settings: SettingsDep) -> TaskDe
         raise not_found("task", task_id)
     file_event = FileEventPublic.model_validate(task.file_event) if task.file_event else None
     run = task_run(task, settings.temporal)
-    return TaskDetail(**run.model_dump(), file_event=file_event)
+    linked = [LinkedRun.model_validate(other) for other in task_service.other_runs(session, task)]
+    return TaskDetail(**run.model_dump(), file_event=file_event, linked_runs=linked)
 
 
 def as_utc(value: datetime | None) -> datetime | None:

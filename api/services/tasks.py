@@ -100,5 +100,17 @@ def get_task(session: Session, *, task_id: str) -> Task | None:
     return session.exec(query).first()
 
 
+def other_runs(session: Session, task: Task) -> list[Task]:
+    """The other tasks of `task`'s file event (earlier runs and retries), oldest first."""
+    if task.file_event_id is None:
+        return []
+    query = (
+        select(Task)
+        .where(Task.file_event_id == task.file_event_id, Task.id != task.id)
+        .order_by(col(Task.created_at), col(Task.id))
+    )
+    return list(session.exec(query).all())
+
+
 def _position(task: Task) -> Position:
     return task.created_at, task.id

@@ -1,6 +1,7 @@
 """HTTP routes over a real database: task list and detail, errors, probes, status page."""
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from fastapi.testclient import TestClient
@@ -145,6 +146,22 @@ def test_task_detail(client: TestClient, db_engine: Engine) -> None:
         (1, "failed", "boom"),
         (2, "succeeded", ""),
     ]
+    assert task["linked_runs"] == []
+
+
+def test_task_detail_links_the_runs_of_the_same_file(client: TestClient, db_engine: Engine) -> None:
+    file = record_finished_file(db_engine, status="failed")
+    retry_id = f"{file.workflow_id}-r2"
+    with Session(db_engine) as session:
+        update = task_update(file, "succeeded", retry_of=file.workflow_id)
+        apply_task_update(session, update=replace(update, task_id=retry_id))
+    first = client.get(f"/api/v1/tasks/{file.workflow_id}").json()
+    retry = client.get(f"/api/v1/tasks/{retry_id}").json()
+    assert [(r["id"], r["status"], r["retry_of"]) for r in first["linked_runs"]] == [
+        (retry_id, "succeeded", file.workflow_id)
+    ]
+    assert [(r["id"], r["status"]) for r in retry["linked_runs"]] == [(file.workflow_id, "failed")]
+    assert retry["retry_of"] == file.workflow_id
 
 
 def test_unknown_task_is_a_404_with_an_error_body(client: TestClient) -> None:
