@@ -85,3 +85,16 @@ def ops_channels(dingtalk: DingTalkPeer, smtp: SmtpPeer) -> list[dict[str, Any]]
         "secrets": {"password": "pw"},
     }
     return [ding, mail]
+
+
+# Uploads a .csv, then runs Jenkins job "deploy-report" (which the test makes fail) and
+# compensates, announcing the failure on the "ops-dingtalk" channel.
+FAILING_BUILD_RULE = {
+    "name": "reports",
+    "match": {"suffixes": [".csv"]},
+    "pipeline": [
+        {"upload": {}},
+        {"jenkins": {"job": "deploy-report", "poll_interval": "200ms", "on_failure": "compensate"}},
+    ],
+    "on_failure": {"notify": {"channels": ["ops-dingtalk"]}},
+}

@@ -15,7 +15,14 @@ from botocore.exceptions import ClientError
 from temporalio.client import Client
 
 from sluice.settings import Settings
-from tests.e2e.flow import keep_history, ops_channels, publish, steps_by_name, wait_for_task
+from tests.e2e.flow import (
+    FAILING_BUILD_RULE,
+    keep_history,
+    ops_channels,
+    publish,
+    steps_by_name,
+    wait_for_task,
+)
 from tests.peers.chat import DingTalkPeer
 from tests.peers.jenkins import JenkinsPeer
 from tests.peers.llm import GOOD, OpenAIPeer
@@ -143,24 +150,7 @@ async def test_failed_build_compensates_and_failures_are_aggregated(
 ) -> None:
     await add_channels(api, dingtalk_peer, smtp_peer)
     jenkins_peer.script("deploy-report", result="FAILURE", build_polls=1)
-    publish(
-        database,
-        {
-            "name": "reports",
-            "match": {"suffixes": [".csv"]},
-            "pipeline": [
-                {"upload": {}},
-                {
-                    "jenkins": {
-                        "job": "deploy-report",
-                        "poll_interval": "200ms",
-                        "on_failure": "compensate",
-                    }
-                },
-            ],
-            "on_failure": {"notify": {"channels": ["ops-dingtalk"]}},
-        },
-    )
+    publish(database, FAILING_BUILD_RULE)
     names = ["a.csv", "b.csv", "c.csv"]
     for name in names:
         (inbox / name).write_text(f"{name}\n")

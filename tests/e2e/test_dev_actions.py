@@ -26,7 +26,7 @@ from activities.upload import SHA256_TAG
 from sluice.servers import port_is_free
 from sluice.settings import StorageSettings
 from tests.e2e.dev_support import DevStack, free_dev_ports, wait_for_task
-from tests.e2e.flow import ops_channels, steps_by_name
+from tests.e2e.flow import FAILING_BUILD_RULE, ops_channels, steps_by_name
 from tests.peers.chat import DingTalkPeer
 from tests.peers.jenkins import Build, JenkinsPeer
 from tests.peers.llm import GOOD, OpenAIPeer
@@ -236,24 +236,7 @@ def test_failed_build_is_compensated_and_announced(
     dev: DevStack, api: httpx.Client, peers: Peers, s3: S3Client
 ) -> None:
     peers.jenkins.script("deploy-report", result="FAILURE", build_polls=1)
-    publish(
-        api,
-        {
-            "name": "reports",
-            "match": {"suffixes": [".csv"]},
-            "pipeline": [
-                {"upload": {}},
-                {
-                    "jenkins": {
-                        "job": "deploy-report",
-                        "poll_interval": "200ms",
-                        "on_failure": "compensate",
-                    }
-                },
-            ],
-            "on_failure": {"notify": {"channels": ["ops-dingtalk"]}},
-        },
-    )
+    publish(api, FAILING_BUILD_RULE)
     (dev.inbox / "report.csv").write_text("day,files\n2026-11-20,42\n")
 
     task = wait_for_task(dev, "report.csv")
