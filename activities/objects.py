@@ -55,11 +55,13 @@ class ObjectActivities:
 
     def _verify(self, req: VerifyRequest) -> VerifyResult:
         where = f"s3://{req.bucket}/{req.key}"
-        size = self._s3.head_object(Bucket=req.bucket, Key=req.key)["ContentLength"]
+        head = self._s3.head_object(Bucket=req.bucket, Key=req.key)
+        size = head["ContentLength"]
         if size != req.size:
             raise failure("checksum", f"{where} holds {size} bytes, the file had {req.size}")
-        tags = self._s3.get_object_tagging(Bucket=req.bucket, Key=req.key)["TagSet"]
-        stored = next((t["Value"] for t in tags if t["Key"] == SHA256_TAG), None)
+        # A single-part upload stores the hash as metadata too; a multipart one (hashed while
+        # its parts were sent) can only tag it after completing.
+        stored = head.get("Metadata", {}).get(SHA256_TAG) or self._tagged_sha256(req)
         if stored != req.sha256:
             raise failure("checksum", f"{where} records sha256 {stored}, the file had {req.sha256}")
         if req.read_back:
@@ -67,6 +69,10 @@ class ObjectActivities:
             if actual != req.sha256:
                 raise failure("checksum", f"{where} content hashes to {actual}, not {req.sha256}")
         return VerifyResult(size, req.sha256, req.read_back)
+
+    def _tagged_sha256(self, req: VerifyRequest) -> str | None:
+        tags = self._s3.get_object_tagging(Bucket=req.bucket, Key=req.key)["TagSet"]
+        return next((t["Value"] for t in tags if t["Key"] == SHA256_TAG), None)
 
     def _hash_object(self, bucket: str, key: str) -> str:
         sha = hashlib.sha256()

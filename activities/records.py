@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Iterator
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from temporalio import activity
 
 from api.services.records import record_batch
@@ -25,5 +26,11 @@ class RecordActivities:
     @activity.defn(name="record")
     def record(self, batch: RecordBatch) -> None:
         """Apply the steps' transitions, then the task's, in one transaction."""
-        with self._write_lock, self._engine.begin() as conn:
+        with self.transaction() as conn:
             record_batch(conn, batch)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A write transaction, committed at the end (the one writer at a time on SQLite)."""
+        with self._write_lock, self._engine.begin() as conn:
+            yield conn

@@ -2,35 +2,49 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlalchemy import Connection, select
+from sqlmodel import col
 from temporalio import activity
 
+from activities.records import RecordActivities
 from api.models import Agent
+from api.services.records import record_batch
 from api.services.rules import published_rules
-from sluice.contracts import Plan, RouteRequest
+from sluice.contracts import Plan, RecordBatch, RouteRequest, StepUpdate, TaskUpdate
 from sluice.rules import plan_for
 from sluice.settings import Settings
 
 
 class RoutingActivities:
-    def __init__(self, engine: Engine, settings: Settings) -> None:
-        self._engine = engine
+    def __init__(self, settings: Settings, records: RecordActivities) -> None:
         self._settings = settings
+        self._records = records
 
     @activity.defn(name="resolve_route")
     def resolve_route(self, req: RouteRequest) -> Plan:
-        """The plan for `req.file`, with upload defaults filled in from the storage settings."""
-        with Session(self._engine) as session:
-            rules = published_rules(session)
-            agent = session.get(Agent, req.file.agent_id)
-            labels = dict(agent.labels) if agent is not None and agent.labels else {}
+        """The plan for `req.file`, with upload defaults filled in from the storage settings.
+
+        With `req.task`, the same local activity records the task with the rule it got and
+        the first stage's non-local steps as running (listed in `Plan.started`): one write,
+        where a separate record activity would cost the workflow another round trip.
+        """
+        with self._records.transaction() as conn:
+            plan = self._plan(conn, req)
+            if req.task is not None:
+                record_batch(conn, routed(req.task, plan))
+        return plan
+
+    def _plan(self, conn: Connection, req: RouteRequest) -> Plan:
+        labels = conn.execute(
+            select(col(Agent.labels)).where(col(Agent.id) == req.file.agent_id)
+        ).scalar()
         plan = plan_for(
-            rules,
+            published_rules(conn),
             req.file,
-            labels=labels,
+            labels=dict(labels or {}),
             now=datetime.now(UTC),
             unmatched=self._settings.pipeline.unmatched,
         )
@@ -43,3 +57,19 @@ class RoutingActivities:
                     step.options.setdefault("part_size", storage.part_size)
                     step.options.setdefault("part_concurrency", storage.part_concurrency)
         return plan
+
+
+def routed(task: TaskUpdate, plan: Plan) -> RecordBatch:
+    """`task` with the rule it got, and its first stage's remote steps as running.
+
+    Those steps are noted in `plan.started`, so the workflow does not record them again.
+    """
+    first = plan.stages[0] if plan.action != "ignore" and plan.stages else []
+    steps = [
+        StepUpdate(task.task_id, step.name, step.type, "running")
+        for step in first
+        if not step.is_local()
+    ]
+    plan.started = [step.name for step in steps]
+    task = dataclasses.replace(task, rule_id=plan.rule_id, rule_version=plan.rule_version)
+    return RecordBatch(task=task, steps=steps)

@@ -70,7 +70,7 @@ from sluice.contracts import DetectedFile, FileWorkflowInput, FileWorkflowResult
 from sluice.servers import ServerSpec, seaweed_spec, stop, temporal_spec
 from sluice.settings import MiB, Settings, load_settings
 from sluice.starts import start_file_workflow
-from sluice.worker import run_worker
+from sluice.worker import cache_bytecode, run_worker
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -421,6 +421,7 @@ async def measure(stack: Stack, args: argparse.Namespace, res: Results) -> None:
     pipe = Pipeline(stack, client)
     central = asyncio.create_task(run_worker(stack.settings, client))
     pool = ThreadPoolExecutor(16, thread_name_prefix="ceiling-activity")
+    cache_bytecode([NoopWorkflow])  # as run_worker does for Sluice's workflows
     ceiling = Worker(client, task_queue="bench-ceiling", workflows=[NoopWorkflow],
                      activities=[noop], activity_executor=pool)  # fmt: skip
     try:

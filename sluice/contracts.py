@@ -79,11 +79,6 @@ class ApprovalDecision:
 
 
 @dataclass
-class RouteRequest:
-    file: DetectedFile
-
-
-@dataclass
 class UploadedPart:
     number: int
     etag: str
@@ -208,6 +203,14 @@ class RecordBatch:
     steps: list[StepUpdate] = field(default_factory=list)
 
 
+@dataclass
+class RouteRequest:
+    """Route `file`; with `task`, also record the task as routed (see RoutingActivities)."""
+
+    file: DetectedFile
+    task: TaskUpdate | None = None
+
+
 # What every failure is recorded as (ApplicationError.type); "rejected" is an approval's no,
 # "rate_limit" a 429, "action_failed" a downstream verdict (Jenkins result, exit code, errcode).
 ERROR_CLASSES = (
@@ -243,6 +246,10 @@ class StepPlan:
     retry: RetrySettings = field(default_factory=RetrySettings)
     on_failure: str = "fail"
 
+    def is_local(self) -> bool:
+        """Whether it runs as a local activity: short, beside the workflow, no task trip."""
+        return self.type == "verify" and not self.options.get("read_back")
+
 
 @dataclass
 class Plan:
@@ -259,3 +266,5 @@ class Plan:
     matched: list[str] = field(default_factory=list)
     # The first matched rule's `on_failure: {notify: {...}}` options (NotifyOptions as JSON).
     on_failure_notify: dict[str, Any] = field(default_factory=dict)
+    # First-stage steps whose first attempt the routing activity recorded as running.
+    started: list[str] = field(default_factory=list)

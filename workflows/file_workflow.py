@@ -63,6 +63,7 @@ class FileWorkflow:
         self._step_updates: list[StepUpdate] = []  # step transitions not written yet
         self._attributes: dict[str, SearchAttributeUpdate] = {}  # not upserted yet
         self._writes: list[workflow.ActivityHandle[None]] = []  # record writes under way
+        self._started: set[str] = set()  # steps the routing activity recorded as running
 
     @workflow.query
     def progress(self) -> TaskProgress:
@@ -89,7 +90,7 @@ class FileWorkflow:
 
     @workflow.run
     async def run(self, inp: FileWorkflowInput) -> FileWorkflowResult:
-        self._task("running", file=inp.file, retry_of=inp.retry_of)
+        self._task("running", file=inp.file, retry_of=inp.retry_of)  # written by routing
         runner = StepRunner(inp, self._wait_for_approval)
         try:
             plan = await self._route(inp, runner)
@@ -134,17 +135,21 @@ class FileWorkflow:
         return FileWorkflowResult("succeeded", up.bucket, up.key, up.sha256, up.size)
 
     async def _route(self, inp: FileWorkflowInput, runner: StepRunner) -> Plan:
+        """Resolve the plan; the routing activity also writes the noted task transition."""
+        info = workflow.info()
+        task = TaskUpdate(info.workflow_id, run_id=info.run_id, **self._task_fields)
+        self._task_fields = {}
         plan = await workflow.execute_local_activity_method(
             RoutingActivities.resolve_route,
-            RouteRequest(inp.file),
+            RouteRequest(inp.file, task),
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=ROUTE_RETRY,
         )
         self._plan = plan
+        self._started = set(plan.started)
         runner.rule = plan.rule_name
         self._attributes[RULE.name] = RULE.value_set(plan.rule_name or "default")
-        if plan.action != "ignore":
-            self._task("running", rule_id=plan.rule_id, rule_version=plan.rule_version)
+        self._upsert_attributes()
         return plan
 
     async def _execute(self, plan: Plan, runner: StepRunner) -> None:
@@ -164,8 +169,9 @@ class FileWorkflow:
             attempt = 0
             while True:
                 attempt += 1
-                self._step(step, "running", attempt)
-                if not runner.is_local(step):  # a local step's "running" goes with its end
+                routed = attempt == 1 and step.name in self._started  # recorded by routing
+                if not routed and not step.is_local():  # a local step is recorded as it ends
+                    self._step(step, "running", attempt)
                     self._write_soon()  # written before the step's activity is scheduled
                 started = workflow.now()
                 try:
@@ -290,9 +296,7 @@ class FileWorkflow:
         waits for it. Search attributes changed since the last write go in one upsert: each
         upsert is a history event and a visibility write on the server.
         """
-        if self._attributes:
-            workflow.upsert_search_attributes(list(self._attributes.values()))
-            self._attributes = {}
+        self._upsert_attributes()
         if not self._task_fields and not self._step_updates:
             return
         info = workflow.info()
@@ -309,6 +313,11 @@ class FileWorkflow:
                 retry_policy=RECORD_RETRY,
             )
         )
+
+    def _upsert_attributes(self) -> None:
+        if self._attributes:
+            workflow.upsert_search_attributes(list(self._attributes.values()))
+            self._attributes = {}
 
 
 def _next_delay(step: StepPlan, failed: StepFailed, attempt: int) -> timedelta | None:

@@ -112,10 +112,6 @@ class StepRunner(ActionSteps):
             raise _classified(err) from err
         return outcome
 
-    def is_local(self, step: StepPlan) -> bool:
-        """Whether `step` runs as a local activity: short, beside the workflow, no task trip."""
-        return step.type == "verify" and not step.options.get("read_back")
-
     def cleanup(self, step: StepPlan, failed: StepFailed | None) -> list[Undo]:
         """What to undo at once when `step` gives up (or is cancelled, `failed` None)."""
         if step.type == "upload":
@@ -191,7 +187,7 @@ class StepRunner(ActionSteps):
         read_back = bool(step.options.get("read_back"))
         request = VerifyRequest(up.bucket, up.key, up.size, up.sha256, read_back)
         timeout = timedelta(seconds=step.timeout_s)
-        if not self.is_local(step):  # read-back streams the object: heartbeats, own task
+        if not step.is_local():  # read-back streams the object: heartbeats, own task
             result = await workflow.execute_activity_method(
                 ObjectActivities.verify_object,
                 request,
@@ -199,7 +195,7 @@ class StepRunner(ActionSteps):
                 heartbeat_timeout=timedelta(seconds=step.heartbeat_timeout_s),
                 retry_policy=ONE_ATTEMPT,
             )
-        else:  # size and tag: two small requests
+        else:  # a HEAD (and a tag lookup for multipart objects)
             result = await workflow.execute_local_activity_method(
                 ObjectActivities.verify_object,
                 request,

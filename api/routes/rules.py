@@ -120,7 +120,7 @@ def test_rules(request: RuleTestRequest, session: SessionDep, settings: Settings
         detected_at=now.isoformat(),
     )
     return plan_for(
-        rule_service.published_rules(session),
+        rule_service.published_rules(session.connection()),
         file,
         labels=request.labels,
         now=now,

@@ -4,7 +4,8 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import Connection, delete, func
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -200,28 +201,27 @@ def latest_versions(session: Session, *, rule_ids: Sequence[int]) -> dict[int, R
     return {row.rule_id: row for row in session.exec(query)}
 
 
-def published_rules(session: Session) -> list[PublishedRule]:
+def published_rules(conn: Connection) -> list[PublishedRule]:
     """The live version of every published rule, parsed, for routing.
 
     A live version that no longer validates (the rule language grew stricter since it was
     published) is left out and logged, so one stale rule cannot stop every file.
     """
-    query = select(RoutingRule, RuleVersion).join(
+    columns = col(RoutingRule.id), col(RoutingRule.name), col(RuleVersion.version)
+    query = sa_select(*columns, col(RuleVersion.spec)).join_from(
+        RoutingRule,
         RuleVersion,
         (col(RuleVersion.rule_id) == col(RoutingRule.id))
         & (col(RuleVersion.version) == col(RoutingRule.live_version)),
     )
     published = []
-    for rule, row in session.exec(query):
-        assert rule.id is not None
+    for rule_id, name, version, document in conn.execute(query):
         try:
-            spec: RuleSpec = parse_rule(row.spec)
+            spec: RuleSpec = parse_rule(document)
         except RuleError as exc:
-            logger.error("skipping rule %s version %s: %s", rule.id, row.version, exc)
+            logger.error("skipping rule %s version %s: %s", rule_id, version, exc)
             continue
-        published.append(
-            PublishedRule(rule_id=rule.id, name=rule.name, version=row.version, spec=spec)
-        )
+        published.append(PublishedRule(rule_id=rule_id, name=name, version=version, spec=spec))
     return published
 
 

@@ -131,14 +131,16 @@ def test_resume_of_a_vanished_upload_starts_over(tmp_path: Path, s3: S3Client) -
     assert s3.get_object(Bucket=BUCKET, Key=req.key)["Body"].read() == content
 
 
-def test_small_file_is_one_put_tagged_with_its_sha256(tmp_path: Path, s3: S3Client) -> None:
+def test_small_file_is_one_put_carrying_its_sha256(tmp_path: Path, s3: S3Client) -> None:
     (tmp_path / "a.txt").write_bytes(b"hello\n")
     req = request(tmp_path, "a.txt")
+    sha = hashlib.sha256(b"hello\n").hexdigest()
 
     result = run_upload(ActivityEnvironment(), s3, tmp_path, req)
 
     tags = s3.get_object_tagging(Bucket=BUCKET, Key=req.key)["TagSet"]
-    assert {"Key": SHA256_TAG, "Value": hashlib.sha256(b"hello\n").hexdigest()} in tags
+    assert {"Key": SHA256_TAG, "Value": sha} in tags
+    assert s3.head_object(Bucket=BUCKET, Key=req.key)["Metadata"] == {SHA256_TAG: sha}
     assert (result.parts, result.size) == (1, 6)
 
 
@@ -183,41 +185,48 @@ def test_root_the_agent_does_not_watch_is_refused(tmp_path: Path, s3: S3Client) 
     assert caught.value.type == "invalid_input"
 
 
-def put(s3: S3Client, key: str, body: bytes, sha256: str) -> None:
-    s3.put_object(Bucket=BUCKET, Key=key, Body=body, Tagging=f"{SHA256_TAG}={sha256}")
+def put(s3: S3Client, key: str, body: bytes, sha256: str, stored_as: str = "tag") -> None:
+    """Store `body` with `sha256` as a tag (how multipart uploads record it) or as metadata."""
+    if stored_as == "tag":
+        s3.put_object(Bucket=BUCKET, Key=key, Body=body, Tagging=f"{SHA256_TAG}={sha256}")
+    else:
+        s3.put_object(Bucket=BUCKET, Key=key, Body=body, Metadata={SHA256_TAG: sha256})
 
 
 def verify(s3: S3Client, req: VerifyRequest) -> None:
     ActivityEnvironment().run(ObjectActivities(s3).verify_object, req)
 
 
-def test_verify_accepts_the_object_that_was_uploaded(s3: S3Client) -> None:
+@pytest.mark.parametrize("stored_as", ["tag", "metadata"])
+def test_verify_accepts_the_object_that_was_uploaded(s3: S3Client, stored_as: str) -> None:
     body = b"intact\n"
     sha = hashlib.sha256(body).hexdigest()
-    put(s3, "verify/ok", body, sha)
+    key = f"verify/ok-{stored_as}"
+    put(s3, key, body, sha, stored_as)
 
     result = ActivityEnvironment().run(
-        ObjectActivities(s3).verify_object, VerifyRequest(BUCKET, "verify/ok", 7, sha, True)
+        ObjectActivities(s3).verify_object, VerifyRequest(BUCKET, key, 7, sha, True)
     )
 
     assert (result.size, result.sha256, result.read_back) == (7, sha, True)
 
 
+@pytest.mark.parametrize("stored_as", ["tag", "metadata"])
 @pytest.mark.parametrize(
     ("stored", "recorded", "read_back"),
     [
         (b"intact\n", "0" * 64, False),  # recorded checksum differs
         (b"short\n", None, False),  # size differs
-        (b"tamper\n", None, True),  # same size and tag, different bytes
+        (b"tamper\n", None, True),  # same size and hash recorded, different bytes
     ],
 )
 def test_verify_mismatch_is_a_non_retryable_checksum_failure(
-    s3: S3Client, stored: bytes, recorded: str | None, read_back: bool
+    s3: S3Client, stored: bytes, recorded: str | None, read_back: bool, stored_as: str
 ) -> None:
     expected = b"intact\n"
     sha = hashlib.sha256(expected).hexdigest()
     key = f"verify/{uuid.uuid4().hex}"
-    put(s3, key, stored, recorded or sha)
+    put(s3, key, stored, recorded or sha, stored_as)
 
     with pytest.raises(ApplicationError) as caught:
         verify(s3, VerifyRequest(BUCKET, key, len(expected), sha, read_back))

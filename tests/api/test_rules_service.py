@@ -31,7 +31,7 @@ def test_create_saves_version_1_not_yet_live(db_engine: Engine) -> None:
         [version] = rule_service.list_versions(session, rule_id=rule.id) or []
         assert (version.version, version.created_by) == (1, "alice")
         assert version.spec == document(description="heap dumps")
-        assert rule_service.published_rules(session) == []
+        assert rule_service.published_rules(session.connection()) == []
 
 
 def test_create_refuses_an_invalid_document_and_saves_nothing(db_engine: Engine) -> None:
@@ -68,7 +68,7 @@ def test_update_adds_version_2_and_publish_makes_it_live(db_engine: Engine) -> N
 
         published = rule_service.publish_rule(session, rule_id=rule_id)
         assert published is not None and published.live_version == 2
-        [live] = rule_service.published_rules(session)
+        [live] = rule_service.published_rules(session.connection())
         assert (live.rule_id, live.name, live.version, live.spec.priority) == (
             rule_id, "dumps", 2, 5,
         )  # fmt: skip
@@ -82,11 +82,11 @@ def test_published_version_stays_live_when_a_newer_one_is_saved(db_engine: Engin
         rule_service.update_rule(
             session, rule_id=rule.id, document=document(priority=99, enabled=False), actor="a"
         )
-        [live] = rule_service.published_rules(session)
+        [live] = rule_service.published_rules(session.connection())
         assert (live.version, live.spec.priority, live.spec.enabled) == (1, 10, True)
 
         rule_service.publish_rule(session, rule_id=rule.id, version=2)
-        [live] = rule_service.published_rules(session)
+        [live] = rule_service.published_rules(session.connection())
         assert (live.version, live.spec.priority, live.spec.enabled) == (2, 99, False)
 
         rolled_back = rule_service.publish_rule(session, rule_id=rule.id, version=1)
@@ -135,7 +135,7 @@ def test_delete_removes_the_rule_and_its_versions(db_engine: Engine) -> None:
         assert rule_service.list_versions(session, rule_id=gone.id) is None
         remaining = session.exec(select(RuleVersion.rule_id)).all()
         assert remaining == [keep.id]
-        assert [r.name for r in rule_service.published_rules(session)] == ["keep"]
+        assert [r.name for r in rule_service.published_rules(session.connection())] == ["keep"]
 
 
 def test_list_rules_and_their_newest_versions(db_engine: Engine) -> None:
@@ -162,4 +162,4 @@ def test_a_live_version_that_no_longer_validates_is_left_out(db_engine: Engine) 
         row.spec = document("stale", pipeline=[{"jenkins": {}}])
         session.add(row)
         session.commit()
-        assert [r.name for r in rule_service.published_rules(session)] == ["good"]
+        assert [r.name for r in rule_service.published_rules(session.connection())] == ["good"]
