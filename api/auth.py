@@ -10,16 +10,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
+from weakref import WeakKeyDictionary
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
 from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
 
-from api.deps import SessionDep
+from api.deps import EngineDep
 from api.errors import ApiError
 from api.models import ApiToken, AuditLog, Role, utcnow
 
@@ -28,6 +32,8 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 READERS = (Role.operator, Role.viewer)  # admin is always allowed
 # Refresh `last_used_at` at most this often, so reads do not each cost a write.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+# How long a verified token is trusted without asking the DB again (see TokenCache).
+TOKEN_CACHE_SECONDS = 10.0
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -43,6 +49,43 @@ class Principal:
     name: str
     role: Role
     token_id: int
+
+
+class TokenCache:
+    """Principals of recently verified tokens, per engine, so most requests skip the token query.
+
+    A token is trusted for `ttl` seconds after the DB said it is live. Revoking a token in this
+    process (the API's revoke route, or `revoke_token`) forgets every entry at once. A revoke
+    made elsewhere (another API replica, or `sluice token revoke` in its own process) is seen
+    here when the entry expires: a revoked token may keep working on this replica for up to
+    `ttl` seconds. Unknown and revoked tokens are never kept, so each costs a query as before;
+    `last_used_at` is refreshed when the DB is asked, so it may lag by up to `ttl` more.
+    """
+
+    def __init__(self, ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl, self.clock = ttl, clock
+        self.revocations = 0  # forget() calls so far
+        self._entries: WeakKeyDictionary[Engine, dict[str, tuple[Principal, float]]] = (
+            WeakKeyDictionary()
+        )
+
+    def get(self, engine: Engine, digest: str) -> Principal | None:
+        principal, expires = self._entries.get(engine, {}).get(digest, (None, 0.0))
+        return principal if self.clock() < expires else None
+
+    def put(self, engine: Engine, digest: str, principal: Principal, *, revocations: int) -> None:
+        """Remember a lookup made when `revocations` was current, unless a revoke came since."""
+        if revocations == self.revocations:
+            entry = (principal, self.clock() + self.ttl)
+            self._entries.setdefault(engine, {})[digest] = entry
+
+    def forget(self) -> None:
+        """Drop every entry (revokes are rare), and any lookup still in flight."""
+        self.revocations += 1
+        self._entries.clear()
+
+
+TOKENS = TokenCache(TOKEN_CACHE_SECONDS)
 
 
 def new_token() -> str:
@@ -95,13 +138,17 @@ def revoke_token(session: Session, *, token_id: int, actor: str) -> ApiToken | N
             )
         )
         session.commit()
+        TOKENS.forget()
         session.refresh(row)
     return row
 
 
 def find_token(session: Session, token: str) -> ApiToken | None:
     """The live (unrevoked) token row for a clear token, or None."""
-    digest = hash_token(token)
+    return _live_token(session, hash_token(token))
+
+
+def _live_token(session: Session, digest: str) -> ApiToken | None:
     row = session.exec(select(ApiToken).where(ApiToken.token_hash == digest)).first()
     if row is None or not hmac.compare_digest(row.token_hash, digest) or row.revoked_at:
         return None
@@ -116,25 +163,41 @@ def forbidden(message: str) -> ApiError:
     return ApiError(403, "forbidden", message)
 
 
-def authenticate(
+async def authenticate(
     request: Request,
-    session: SessionDep,
+    engine: EngineDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """The caller's principal from `Authorization: Bearer`; 401 if missing, unknown or revoked."""
+    """The caller's principal from `Authorization: Bearer`; 401 if missing, unknown or revoked.
+
+    A token verified in the last `TOKEN_CACHE_SECONDS` is not looked up again (TokenCache).
+    """
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise unauthorized("missing bearer token")
-    row = find_token(session, credentials.credentials)
-    if row is None or row.id is None:
-        raise unauthorized("invalid or revoked token")
-    now = utcnow()
-    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
-        row.last_used_at = now
-        session.add(row)
-        session.commit()
-    principal = Principal(name=row.name, role=Role(row.role), token_id=row.id)
+    digest = hash_token(credentials.credentials)
+    principal = TOKENS.get(engine, digest)
+    if principal is None:
+        revocations = TOKENS.revocations
+        principal = await run_in_threadpool(_verify, engine, digest)
+        if principal is None:
+            raise unauthorized("invalid or revoked token")
+        TOKENS.put(engine, digest, principal, revocations=revocations)
     request.state.principal = principal
     return principal
+
+
+def _verify(engine: Engine, digest: str) -> Principal | None:
+    """The live token's principal, recording its use; None if unknown or revoked."""
+    with Session(engine) as session:
+        row = _live_token(session, digest)
+        if row is None or row.id is None:
+            return None
+        now = utcnow()
+        if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+            row.last_used_at = now
+            session.add(row)
+            session.commit()
+        return Principal(name=row.name, role=Role(row.role), token_id=row.id)
 
 
 PrincipalDep = Annotated[Principal, Depends(authenticate)]
@@ -145,20 +208,23 @@ def _check(principal: Principal, roles: Iterable[Role], what: str) -> None:
         raise forbidden(f"role {principal.role} may not {what}")
 
 
-def require(*roles: Role) -> Callable[[Request, Principal], Principal]:
+RoleCheck = Callable[[Request, Principal], Awaitable[Principal]]
+
+
+def require(*roles: Role) -> RoleCheck:
     """A dependency allowing admin plus `roles`."""
 
-    def check(request: Request, principal: PrincipalDep) -> Principal:
+    async def check(request: Request, principal: PrincipalDep) -> Principal:
         _check(principal, roles, f"{request.method} {request.url.path}")
         return principal
 
     return check
 
 
-def read_write(*writers: Role) -> Callable[[Request, Principal], Principal]:
+def read_write(*writers: Role) -> RoleCheck:
     """A router dependency: reads for admin, operator and viewer; writes for admin + `writers`."""
 
-    def check(request: Request, principal: PrincipalDep) -> Principal:
+    async def check(request: Request, principal: PrincipalDep) -> Principal:
         roles = READERS if request.method in READ_METHODS else writers
         _check(principal, roles, f"{request.method} {request.url.path}")
         return principal

@@ -13,19 +13,22 @@ Which index serves which filter (each with the newest-first order, an index rang
 
 The time range narrows whichever index is used (created_at is its second column), and the
 cursor continues the same range. Several equality filters together use one of their indexes
-and check the others on the rows it yields. `path` joins each candidate's file event by
-primary key and matches case-insensitively; a page examines at most `keyset.SCAN_ROWS` tasks
-that the other filters select (see api/services/keyset.py), so a rare substring costs a few
-bounded pages rather than one scan of the whole table.
+and check the others on the rows it yields. Each task's file event is joined by primary key
+(a listed task shows its host and path). `path` matches that path case-insensitively; a page
+examines at most `keyset.SCAN_ROWS` tasks that the other filters select (see
+api/services/keyset.py), so a rare substring costs a few bounded pages rather than one scan of
+the whole table.
 """
 
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Row, Table
+from sqlalchemy import select as select_columns
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
-from api.models import FileEvent, Task, TaskStatus, TaskStep
+from api.models import FileEvent, Task, TaskPublic, TaskStatus, TaskStep
 from api.services.keyset import (
     InvalidCursor,
     Keyset,
@@ -38,7 +41,13 @@ from api.services.keyset import (
 
 __all__ = ["TASKS", "InvalidCursor", "encode_cursor", "get_task", "list_tasks"]
 
-TASKS = Keyset(Task.created_at, Task.id)
+# The list is a Core query on the tables: rows come back as tuples, no ORM objects are built.
+_tasks: Table = Task.__table__  # type: ignore[attr-defined]
+_files: Table = FileEvent.__table__  # type: ignore[attr-defined]
+TASKS = Keyset(_tasks.c.created_at, _tasks.c.id)
+# What a listed task shows: TaskPublic's stored fields in its order, then its file's host and path.
+LISTED = [_tasks.c[name] for name in TaskPublic.model_fields if name in _tasks.c]
+LISTED += [_files.c.host, _files.c.rel_path]
 
 
 def list_tasks(
@@ -53,37 +62,40 @@ def list_tasks(
     created_to: datetime | None = None,
     limit: int = 50,
     cursor: str | None = None,
-) -> Page[Task]:
+) -> Page[Row[Any]]:
     """Tasks newest first (created_at, id); pass `next_cursor` back to get the next page.
 
-    `created_from` is inclusive and `created_to` exclusive; `path` is a case-insensitive
-    substring of the file's path relative to its root.
+    Each row has the `LISTED` columns. `created_from` is inclusive and `created_to` exclusive;
+    `path` is a case-insensitive substring of the file's path relative to its root.
     """
+    task = _tasks.c
     indexed: list[Any] = []
     if status is not None:
-        indexed.append(col(Task.status) == status)
+        indexed.append(task.status == status)
     if agent_id is not None:
-        indexed.append(col(Task.agent_id) == agent_id)
+        indexed.append(task.agent_id == agent_id)
     if rule_id is not None:
-        indexed.append(col(Task.rule_id) == rule_id)
+        indexed.append(task.rule_id == rule_id)
     if error_class is not None:
-        indexed.append(col(Task.error_class) == error_class)
+        indexed.append(task.error_class == error_class)
     if created_from is not None:
-        indexed.append(col(Task.created_at) >= created_from)
+        indexed.append(task.created_at >= created_from)
     if created_to is not None:
-        indexed.append(col(Task.created_at) < created_to)
+        indexed.append(task.created_at < created_to)
     if cursor is not None:
         indexed.append(TASKS.before(decode_cursor(cursor)))
-    query = select(Task).where(*indexed).options(selectinload(Task.file_event))  # type: ignore[arg-type]
+    query = (
+        select_columns(*LISTED)
+        .select_from(_tasks.outerjoin(_files, _files.c.id == task.file_event_id))
+        .where(*indexed)
+    )
     window_end = None
     if path:
         window_end = TASKS.window_end(session, indexed)
-        query = query.join(FileEvent, col(FileEvent.id) == col(Task.file_event_id)).where(
-            col(FileEvent.rel_path).icontains(path, autoescape=True)
-        )
+        query = query.where(_files.c.rel_path.icontains(path, autoescape=True))
         if window_end is not None:
             query = query.where(TASKS.not_before(window_end))
-    rows = session.exec(query.order_by(*TASKS.order()).limit(limit + 1)).all()
+    rows = session.connection().execute(query.order_by(*TASKS.order()).limit(limit + 1)).all()
     return page_of(rows, limit=limit, window_end=window_end, position=_position)
 
 
@@ -112,5 +124,5 @@ def other_runs(session: Session, task: Task) -> list[Task]:
     return list(session.exec(query).all())
 
 
-def _position(task: Task) -> Position:
-    return task.created_at, task.id
+def _position(row: Row[Any]) -> Position:
+    return row.created_at, row.id

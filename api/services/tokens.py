@@ -6,7 +6,7 @@ request to audit; these do not, so an API call is audited once.
 
 from sqlmodel import Session, col, select
 
-from api.auth import hash_token, new_token
+from api.auth import TOKENS, hash_token, new_token
 from api.models import ApiToken, Role, utcnow
 
 
@@ -38,5 +38,6 @@ def revoke_token(session: Session, *, token_id: int) -> ApiToken | None:
     row.revoked_at = utcnow()
     session.add(row)
     session.commit()
+    TOKENS.forget()  # at once in this process; other replicas within TOKEN_CACHE_SECONDS
     session.refresh(row)
     return row

@@ -7,13 +7,22 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlalchemy import Engine, update
+from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
 from api.app import create_app
-from api.auth import find_token, hash_token, revoke_token
+from api.auth import (
+    TOKEN_CACHE_SECONDS,
+    TOKENS,
+    Principal,
+    TokenCache,
+    find_token,
+    hash_token,
+    revoke_token,
+)
 from api.db import make_engine
-from api.models import ApiToken, Role
+from api.models import ApiToken, Role, utcnow
 from sluice.cli import app as cli
 from sluice.settings import Settings
 from tests.api.tokens import bearer, issue_token
@@ -91,6 +100,33 @@ def test_revoked_token_is_401(client: TestClient, db_url: str) -> None:
     finally:
         engine.dispose()
     assert_unauthorized(client.get("/api/v1/tasks", headers=headers))
+
+
+def test_a_revoke_elsewhere_is_seen_once_the_cached_token_expires(
+    client: TestClient, db_engine: Engine, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As another replica would: the row is revoked without this process hearing of it.
+    headers = bearer(db_url, Role.viewer, "elsewhere")
+    assert client.get("/api/v1/tasks", headers=headers).status_code == 200
+    with Session(db_engine) as session:
+        query = update(ApiToken).where(col(ApiToken.name) == "elsewhere")
+        session.exec(query.values(revoked_at=utcnow()))
+        session.commit()
+    assert client.get("/api/v1/tasks", headers=headers).status_code == 200  # still cached
+    now = TOKENS.clock()
+    monkeypatch.setattr(TOKENS, "clock", lambda: now + TOKEN_CACHE_SECONDS)
+    assert_unauthorized(client.get("/api/v1/tasks", headers=headers))
+
+
+def test_a_lookup_that_raced_a_revoke_is_not_cached(db_engine: Engine) -> None:
+    cache = TokenCache(ttl=60)
+    principal = Principal(name="ci", role=Role.viewer, token_id=1)
+    started = cache.revocations
+    cache.forget()  # a revoke committed while the lookup was reading the row
+    cache.put(db_engine, "digest", principal, revocations=started)
+    assert cache.get(db_engine, "digest") is None
+    cache.put(db_engine, "digest", principal, revocations=cache.revocations)
+    assert cache.get(db_engine, "digest") == principal
 
 
 def test_tokens_are_stored_hashed_and_last_use_is_recorded(client: TestClient, db_url: str) -> None:

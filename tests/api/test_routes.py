@@ -9,7 +9,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.app import create_app
+from api.models import Task, TaskPage
+from api.routes.tasks import task_public
 from api.services.records import apply_step_update, apply_task_update
+from api.services.tasks import get_task
 from sluice.contracts import DetectedFile
 from sluice.settings import Settings, TemporalSettings
 from tests.api.builders import detected_file, step_update, task_update
@@ -101,6 +104,26 @@ def test_list_item_says_where_the_file_and_object_are(
         f"http://temporal.example:8233/namespaces/ops/workflows/{file.workflow_id}/run-7/history"
     )
     assert item["created_at"].endswith(("+00:00", "Z"))
+
+
+def test_list_body_is_exactly_the_task_page_model(client: TestClient, db_engine: Engine) -> None:
+    # The list route writes its JSON itself: it must be what TaskPage would have written.
+    finished = record_finished_file(db_engine)
+    failed = record_finished_file(db_engine, "failed")
+    with Session(db_engine) as session:  # a task with no file event, e.g. a manual trigger
+        session.add(Task(id="manual-1", workflow_id="manual-1", agent_id=None, rule_id=3))
+        session.commit()
+    response = client.get("/api/v1/tasks", params={"limit": 2})
+    assert response.headers["content-type"] == "application/json"
+    page = TaskPage.model_validate_json(response.content)
+    assert page.model_dump_json().encode() == response.content
+    rest = client.get("/api/v1/tasks", params={"limit": 2, "cursor": page.next_cursor})
+    items = page.items + TaskPage.model_validate_json(rest.content).items
+    assert [item.id for item in items] == ["manual-1", failed.workflow_id, finished.workflow_id]
+    with Session(db_engine) as session:
+        tasks = [get_task(session, task_id=item.id) for item in items]
+    assert items == [task_public(task, TEMPORAL) for task in tasks if task is not None]
+    assert (items[0].host, items[0].object_url) == (None, None)
 
 
 @pytest.mark.parametrize(

@@ -38,6 +38,14 @@ def test_create_returns_a_working_token_once(client: TestClient) -> None:
     assert ci["last_used_at"] is not None  # it was just used
 
 
+def test_revoke_refuses_a_token_in_use_at_once(client: TestClient) -> None:
+    created = client.post(TOKENS, json={"name": "busy", "role": "viewer"}).json()
+    as_busy = {"Authorization": f"Bearer {created['token']}"}
+    assert client.get("/api/v1/tasks", headers=as_busy).status_code == 200  # now cached
+    assert client.post(f"{TOKENS}/{created['id']}:revoke").status_code == 200
+    assert client.get("/api/v1/tasks", headers=as_busy).status_code == 401
+
+
 def test_create_and_revoke_are_audited_without_the_secret(client: TestClient) -> None:
     created = client.post(TOKENS, json={"name": "deploy", "role": "operator"}).json()
     token_id = str(created["id"])
