@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from typing import TYPE_CHECKING
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.errors import as_failure, failure
+from activities.records import RecordActivities
 from activities.upload import SHA256_TAG
-from sluice.contracts import ObjectRef, VerifyRequest, VerifyResult
+from sluice.contracts import ObjectRef, RecordBatch, VerifyRequest, VerifyResult
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -19,18 +21,40 @@ _READ_CHUNK = 1024 * 1024
 
 
 class ObjectActivities:
-    def __init__(self, client: S3Client) -> None:
+    def __init__(self, client: S3Client, records: RecordActivities | None = None) -> None:
         self._s3 = client
+        self._records = records
 
     @activity.defn(name="verify_object")
     def verify_object(self, req: VerifyRequest) -> VerifyResult:
-        """The object must have the file's size and recorded SHA-256 (and bytes, if read_back)."""
+        """The object must have the file's size and recorded SHA-256 (and bytes, if read_back).
+
+        If it does, `req.then` (the plan's end) is written too; see `VerifyRequest.then`.
+        """
+        started = time.monotonic()
         try:
-            return self._verify(req)
+            result = self._verify(req)
         except ApplicationError:
             raise
         except Exception as exc:
             raise as_failure(exc) from exc
+        if req.then is not None and self._records is not None:
+            result.recorded = self._write_end(req.then, result, started)
+        return result
+
+    def _write_end(self, batch: RecordBatch, result: VerifyResult, started: float) -> bool:
+        """Write the plan's end; on failure the workflow writes it, verify still succeeds."""
+        assert self._records is not None
+        verified = batch.steps[-1]
+        verified.duration_ms = int((time.monotonic() - started) * 1000)
+        verified.summary = result.summary()
+        try:
+            self._records.record(batch)
+        except Exception:
+            log = activity.logger
+            log.warning("%s: the workflow records its end", verified.task_id, exc_info=True)
+            return False
+        return True
 
     @activity.defn(name="abort_uploads")
     def abort_uploads(self, ref: ObjectRef) -> int:

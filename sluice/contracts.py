@@ -83,6 +83,7 @@ class UploadedPart:
     number: int
     etag: str
     size: int
+    crc32: str = ""  # base64, as S3's ChecksumCRC32 (when the upload sends checksums)
 
 
 @dataclass
@@ -124,22 +125,6 @@ class UploadResult:
     etag: str
     parts: int
     resumed_parts: int = 0
-
-
-@dataclass
-class VerifyRequest:
-    bucket: str
-    key: str
-    size: int
-    sha256: str
-    read_back: bool = False
-
-
-@dataclass
-class VerifyResult:
-    size: int
-    sha256: str
-    read_back: bool
 
 
 @dataclass
@@ -201,6 +186,32 @@ class RecordBatch:
 
     task: TaskUpdate | None = None
     steps: list[StepUpdate] = field(default_factory=list)
+
+
+@dataclass
+class VerifyRequest:
+    bucket: str
+    key: str
+    size: int
+    sha256: str
+    read_back: bool = False
+    # The plan's end, when verify is its last step: written by the same local activity once
+    # the object checks out, to save the workflow another round trip. Its last step update
+    # is this step's success; the activity fills in the duration and summary.
+    then: RecordBatch | None = None
+
+
+@dataclass
+class VerifyResult:
+    size: int
+    sha256: str
+    read_back: bool
+    recorded: bool = False  # `VerifyRequest.then` was written
+
+    def summary(self) -> dict[str, str]:
+        """What the verify step records about itself."""
+        read_back = str(self.read_back).lower()
+        return {"sha256": self.sha256, "size": str(self.size), "read_back": read_back}
 
 
 @dataclass

@@ -65,6 +65,11 @@ class StorageSettings(Section):
     part_size: int = Field(default=8 * MiB, ge=5 * MiB, le=5 * 1024 * MiB)
     part_concurrency: int = Field(default=4, ge=1, le=64)
     key_template: str = "{host}/{relpath}"
+    # How the server checks that an upload's bytes arrived intact. "checksum": each body
+    # carries one (single-part: the SHA-256 Sluice computes anyway; parts: CRC32) and is
+    # not hashed again into the SigV4 signature. "signature": bodies are signed (SHA-256 of
+    # every part, on both sides), for servers without S3's checksum headers.
+    body_integrity: Literal["checksum", "signature"] = "checksum"
 
     @field_validator("endpoint_url")
     @classmethod

@@ -66,7 +66,7 @@ async def run_worker(settings: Settings, client: Client) -> None:
     s3 = make_s3_client(settings.storage)
     records = RecordActivities(engine)
     routing = RoutingActivities(settings, records)
-    objects = ObjectActivities(s3)
+    objects = ObjectActivities(s3, records)
     context = ContextValues(engine, s3)
     channels = ChannelStore(engine, box)
     jenkins = JenkinsActivities(settings.jenkins, context)

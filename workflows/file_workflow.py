@@ -3,7 +3,8 @@
 Deterministic only: every side effect is an activity (see workflows/steps.py).
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: the sandbox imports this module afresh for every
+# workflow, and @workflow.defn reads the handlers' type hints each time; strings cost more.
 
 import asyncio
 from datetime import timedelta
@@ -64,6 +65,7 @@ class FileWorkflow:
         self._attributes: dict[str, SearchAttributeUpdate] = {}  # not upserted yet
         self._writes: list[workflow.ActivityHandle[None]] = []  # record writes under way
         self._started: set[str] = set()  # steps the routing activity recorded as running
+        self._end_written = False  # the last step's activity wrote the run's end
 
     @workflow.query
     def progress(self) -> TaskProgress:
@@ -124,12 +126,9 @@ class FileWorkflow:
             self._task("cancelled", error="cancelled", error_class="cancelled")
             await self._flush()
             raise
-        up = runner.upload
-        if up is None:
-            self._task("succeeded")
-        else:
-            self._task("succeeded", bucket=up.bucket, key=up.key, sha256=up.sha256)
+        self._task("succeeded", **_stored(runner))
         await self._flush()
+        up = runner.upload
         if up is None:
             return FileWorkflowResult("succeeded")
         return FileWorkflowResult("succeeded", up.bucket, up.key, up.sha256, up.size)
@@ -173,6 +172,8 @@ class FileWorkflow:
                 if not routed and not step.is_local():  # a local step is recorded as it ends
                     self._step(step, "running", attempt)
                     self._write_soon()  # written before the step's activity is scheduled
+                if step.is_local():
+                    runner.finish = self._end_if_last(step, attempt, runner)
                 started = workflow.now()
                 try:
                     outcome = await runner.attempt(step)
@@ -203,11 +204,24 @@ class FileWorkflow:
                         )
                     raise
                 self._step(step, "succeeded", attempt, _ms_since(started), summary=outcome.summary)
+                self._end_written = outcome.recorded
                 self._undo.extend(outcome.undo)
                 self._attempts[step.name] = attempt
                 return
         finally:
             self._running.remove(step.name)
+
+    def _end_if_last(self, step: StepPlan, attempt: int, runner: StepRunner) -> RecordBatch | None:
+        """What a success ends with, if `step` is the last the plan runs (see StepRunner.finish)."""
+        plan = self._plan
+        assert plan is not None
+        if self._stage != len(plan.stages) - 1 or len(plan.stages[-1]) != 1:
+            return None
+        info = workflow.info()
+        fields = {**self._task_fields, "status": "succeeded", **_stored(runner)}
+        task = TaskUpdate(info.workflow_id, run_id=info.run_id, **fields)
+        done = StepUpdate(info.workflow_id, step.name, step.type, "succeeded", attempt)
+        return RecordBatch(task=task, steps=[*self._step_updates, done])
 
     async def _give_up(self, step: StepPlan, runner: StepRunner, failed: StepFailed) -> None:
         """A step that failed for good cleans up after itself whatever on_failure says."""
@@ -297,6 +311,8 @@ class FileWorkflow:
         upsert is a history event and a visibility write on the server.
         """
         self._upsert_attributes()
+        if self._end_written:  # nothing follows the last step's own write but the status
+            self._task_fields, self._step_updates = {}, []
         if not self._task_fields and not self._step_updates:
             return
         info = workflow.info()
@@ -331,6 +347,12 @@ def _next_delay(step: StepPlan, failed: StepFailed, attempt: int) -> timedelta |
     if failed.retry_after_s is not None:  # the server said when (Retry-After), within reason
         seconds = max(seconds, min(failed.retry_after_s, retry.max_interval_s))
     return timedelta(seconds=seconds)
+
+
+def _stored(runner: StepRunner) -> dict[str, str]:
+    """Where the run's upload put the file, for the task's record."""
+    up = runner.upload
+    return {} if up is None else {"bucket": up.bucket, "key": up.key, "sha256": up.sha256}
 
 
 def _ms_since(started: Any) -> int:

@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
         ArchiveRequest,
         FileWorkflowInput,
         ObjectRef,
+        RecordBatch,
         StepPlan,
         UploadProgress,
         UploadRequest,
@@ -78,6 +79,7 @@ class Undo:
 class StepOutcome:
     summary: dict[str, str] = field(default_factory=dict)
     undo: list[Undo] = field(default_factory=list)
+    recorded: bool = False  # the step's activity also wrote StepRunner.finish
 
 
 Approver = Callable[[StepPlan], Awaitable[ApprovalDecision]]
@@ -91,6 +93,9 @@ class StepRunner(ActionSteps):
         self.upload: UploadResult | None = None
         self.rule = ""
         self.analysis: Analysis | None = None
+        # The plan's end, for the next attempt's activity to write if it succeeds; only a
+        # local verify can (see VerifyRequest.then). Others leave it to the workflow.
+        self.finish: RecordBatch | None = None
         self._approver = approver
         self._resume: dict[str, UploadProgress] = {}
         self._builds: dict[str, BuildRef] = {}
@@ -196,19 +201,14 @@ class StepRunner(ActionSteps):
                 retry_policy=ONE_ATTEMPT,
             )
         else:  # a HEAD (and a tag lookup for multipart objects)
+            request.then, self.finish = self.finish, None
             result = await workflow.execute_local_activity_method(
                 ObjectActivities.verify_object,
                 request,
                 start_to_close_timeout=timeout,
                 retry_policy=ONE_ATTEMPT,
             )
-        return StepOutcome(
-            summary={
-                "sha256": result.sha256,
-                "size": str(result.size),
-                "read_back": str(result.read_back).lower(),
-            }
-        )
+        return StepOutcome(summary=result.summary(), recorded=result.recorded)
 
     async def _archive(self, step: StepPlan) -> StepOutcome:
         file = self.input.file

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import hashlib
 import os
@@ -270,3 +271,34 @@ def test_server_side_encryption_is_requested_from_the_server(
     assert headers["x-amz-server-side-encryption"] == "aws:kms"
     assert headers["x-amz-server-side-encryption-aws-kms-key-id"] == "alias/ops"
     assert put.body == b"card=4111\n"
+
+
+@pytest.mark.parametrize("size", [1 * MiB, 12 * MiB], ids=["single-part", "multipart"])
+def test_the_server_checks_what_arrived(tmp_path: Path, s3: S3Client, size: int) -> None:
+    """Bodies go unsigned, so each carries a checksum the server checks and keeps."""
+    content = os.urandom(size)
+    (tmp_path / "out.log").write_bytes(content)
+    req = request(tmp_path, "out.log")
+
+    result = run_upload(ActivityEnvironment(), s3, tmp_path, req)
+
+    head = s3.head_object(Bucket=BUCKET, Key=req.key, ChecksumMode="ENABLED")
+    if result.parts == 1:  # the SHA-256 Sluice computed, checked by the server
+        assert head.get("ChecksumSHA256") == base64.b64encode(bytes.fromhex(result.sha256)).decode()
+    else:  # each part's CRC32, and a CRC32 of those for the object
+        assert str(head.get("ChecksumCRC32", "")).endswith(f"-{result.parts}")
+
+
+def test_signed_bodies_need_no_checksums(tmp_path: Path, storage_settings: StorageSettings) -> None:
+    """body_integrity "signature": for servers without S3's checksum headers."""
+    signing = make_s3_client(storage_settings.model_copy(update={"body_integrity": "signature"}))
+    content = os.urandom(11 * MiB)
+    (tmp_path / "signed.bin").write_bytes(content)
+    req = request(tmp_path, "signed.bin")
+
+    result = run_upload(ActivityEnvironment(), signing, tmp_path, req)
+
+    assert result.parts == 3
+    head = signing.head_object(Bucket=BUCKET, Key=req.key, ChecksumMode="ENABLED")
+    assert "ChecksumCRC32" not in head
+    assert signing.get_object(Bucket=BUCKET, Key=req.key)["Body"].read() == content

@@ -43,7 +43,10 @@ async def test_small_file_is_uploaded_verified_and_listed(
     assert stored_sha256(s3, settings.storage.bucket, key) == task["sha256"]
     steps = {step["name"]: step for step in task["steps"]}
     assert steps["upload"]["status"] == "succeeded"
+    assert steps["upload"]["summary"]["parts"] == "1"
+    # verify is the plan's last step: its activity wrote its own success and the task's
     assert steps["verify"]["status"] == "succeeded"
+    assert steps["verify"]["summary"]["sha256"] == task["sha256"]
     history = f"/workflows/{task['workflow_id']}/{task['run_id']}/history"
     assert task["temporal_url"].endswith(history)
     await keep_history(temporal_client, task["workflow_id"], "small_file_succeeded")
