@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 from sqlmodel import col
 from temporalio import activity
 
@@ -16,6 +16,9 @@ from api.services.rules import published_rules
 from sluice.contracts import Plan, RecordBatch, RouteRequest, StepUpdate, TaskUpdate
 from sluice.rules import plan_for
 from sluice.settings import Settings
+
+# Built once: a Core statement costs more to build than SQLite takes to run it.
+_LABELS = select(col(Agent.labels)).where(col(Agent.id) == bindparam("agent_id"))
 
 
 class RoutingActivities:
@@ -38,9 +41,7 @@ class RoutingActivities:
         return plan
 
     def _plan(self, conn: Connection, req: RouteRequest) -> Plan:
-        labels = conn.execute(
-            select(col(Agent.labels)).where(col(Agent.id) == req.file.agent_id)
-        ).scalar()
+        labels = conn.execute(_LABELS, {"agent_id": req.file.agent_id}).scalar()
         plan = plan_for(
             published_rules(conn),
             req.file,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, tuple_
+from sqlalchemy import ColumnElement, Select, Tuple, bindparam, tuple_
 from sqlmodel import Session, col, select
 
 T = TypeVar("T")
@@ -50,25 +50,46 @@ class Keyset:
         return [col(self.at).desc(), col(self.key).desc()]
 
     def before(self, position: Position) -> ColumnElement[bool]:
-        return tuple_(self.at, self.key) < tuple_(*position)
+        return self.columns() < tuple_(*position)
 
     def not_before(self, position: Position) -> ColumnElement[bool]:
-        return tuple_(self.at, self.key) >= tuple_(*position)
+        return self.columns() >= tuple_(*position)
 
-    def window_end(self, session: Session, conditions: Sequence[Any]) -> Position | None:
-        """The last of the next `SCAN_ROWS` rows matching `conditions`; None if fewer remain.
+    def columns(self) -> Tuple:
+        return tuple_(self.at, self.key)
+
+    def bound(self, name: str) -> Tuple:
+        """A position given when the statement runs, as `bind(name, position)` names it."""
+        return tuple_(
+            bindparam(f"{name}_at", type_=self.at.type),
+            bindparam(f"{name}_key", type_=self.key.type),
+        )
+
+    @staticmethod
+    def bind(name: str, position: Position) -> dict[str, Any]:
+        return {f"{name}_at": position[0], f"{name}_key": position[1]}
+
+    def window_query(self, conditions: Sequence[Any]) -> Select[Any]:
+        """The last of the next `SCAN_ROWS` rows matching `conditions` (bind `scan_offset`).
 
         The same index range scan as the page itself, stopping after SCAN_ROWS entries.
         """
-        query = (
+        return (
             select(self.at, self.key)
             .where(*conditions)
             .order_by(*self.order())
-            .offset(SCAN_ROWS - 1)
+            .offset(bindparam("scan_offset"))
             .limit(1)
         )
-        row = session.exec(query).first()
+
+    def window_end(self, session: Session, conditions: Sequence[Any]) -> Position | None:
+        """The last of the next `SCAN_ROWS` rows matching `conditions`; None if fewer remain."""
+        row = session.connection().execute(self.window_query(conditions), window_params()).first()
         return (row[0], row[1]) if row is not None else None
+
+
+def window_params() -> dict[str, int]:
+    return {"scan_offset": SCAN_ROWS - 1}
 
 
 def page_of(

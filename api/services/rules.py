@@ -201,21 +201,25 @@ def latest_versions(session: Session, *, rule_ids: Sequence[int]) -> dict[int, R
     return {row.rule_id: row for row in session.exec(query)}
 
 
+# The routing activity reads this for every file: built once, not per call.
+_LIVE_VERSIONS = sa_select(
+    col(RoutingRule.id), col(RoutingRule.name), col(RuleVersion.version), col(RuleVersion.spec)
+).join_from(
+    RoutingRule,
+    RuleVersion,
+    (col(RuleVersion.rule_id) == col(RoutingRule.id))
+    & (col(RuleVersion.version) == col(RoutingRule.live_version)),
+)
+
+
 def published_rules(conn: Connection) -> list[PublishedRule]:
     """The live version of every published rule, parsed, for routing.
 
     A live version that no longer validates (the rule language grew stricter since it was
     published) is left out and logged, so one stale rule cannot stop every file.
     """
-    columns = col(RoutingRule.id), col(RoutingRule.name), col(RuleVersion.version)
-    query = sa_select(*columns, col(RuleVersion.spec)).join_from(
-        RoutingRule,
-        RuleVersion,
-        (col(RuleVersion.rule_id) == col(RoutingRule.id))
-        & (col(RuleVersion.version) == col(RoutingRule.live_version)),
-    )
     published = []
-    for rule_id, name, version, document in conn.execute(query):
+    for rule_id, name, version, document in conn.execute(_LIVE_VERSIONS):
         try:
             spec: RuleSpec = parse_rule(document)
         except RuleError as exc:
