@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from api.models import RoutingRule, RuleVersion
 from api.services import rules as rule_service
-from sluice.rules import RuleError
+from sluice.rules import RuleError, parse_rule
 
 
 def document(name: str = "dumps", **overrides: Any) -> dict[str, Any]:
@@ -163,3 +163,35 @@ def test_a_live_version_that_no_longer_validates_is_left_out(db_engine: Engine) 
         session.add(row)
         session.commit()
         assert [r.name for r in rule_service.published_rules(session.connection())] == ["good"]
+
+
+def test_routing_parses_each_stored_document_once(
+    db_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed: list[str] = []
+
+    def counting(data: dict[str, Any]) -> Any:
+        parsed.append(data["name"])
+        return parse_rule(data)
+
+    monkeypatch.setattr(rule_service, "parse_rule", counting)
+    rule_service._parsed.cache_clear()
+    with Session(db_engine) as session:
+        rule = rule_service.create_rule(session, document=document("once"), actor="a")
+        assert rule.id is not None
+        rule_service.publish_rule(session, rule_id=rule.id)
+        parsed.clear()  # saving and publishing validate the document themselves
+        for _ in range(3):
+            [live] = rule_service.published_rules(session.connection())
+            assert (live.name, live.spec.priority) == ("once", 10)
+        assert parsed == ["once"]
+
+        # The cache is keyed by the stored text: a changed document is parsed afresh.
+        row = rule_service.get_version(session, rule_id=rule.id)
+        assert row is not None
+        row.spec = document("once", priority=3)
+        session.add(row)
+        session.commit()
+        [live] = rule_service.published_rules(session.connection())
+        assert live.spec.priority == 3
+        assert parsed == ["once", "once"]
