@@ -183,7 +183,7 @@ class FileWorkflow:
                     self._step(step, "failed", attempt, elapsed, failed=failed, summary=summary)
                     delay = _next_delay(step, failed, attempt)
                     if delay is None:
-                        await self._give_up(step, runner, failed)
+                        await self._give_up(step, runner, failed, attempt)
                         if step.on_failure == "continue":
                             return
                         raise PipelineFailed(step, failed) from None
@@ -223,12 +223,18 @@ class FileWorkflow:
         done = StepUpdate(info.workflow_id, step.name, step.type, "succeeded", attempt)
         return RecordBatch(task=task, steps=[*self._step_updates, done])
 
-    async def _give_up(self, step: StepPlan, runner: StepRunner, failed: StepFailed) -> None:
+    async def _give_up(
+        self, step: StepPlan, runner: StepRunner, failed: StepFailed, attempt: int
+    ) -> None:
         """A step that failed for good cleans up after itself whatever on_failure says."""
         await self._flush()
         for undo in runner.cleanup(step, failed):
             await run_undo(undo)
             self._undo = [u for u in self._undo if u.ref != undo.ref]
+            # Noting it costs a record write before compensation: runs started before this
+            # change had none, and must replay the same commands.
+            if workflow.patched("record-cleanup"):
+                self._step(step, "failed", attempt, failed=failed, summary=undo.done())
 
     async def _compensate(self) -> None:
         await self._flush()
@@ -237,7 +243,14 @@ class FileWorkflow:
             await run_undo(undo)
             attempt = self._attempts.get(undo.step, 1)
             self._step_updates.append(
-                StepUpdate(workflow.info().workflow_id, undo.step, "", "compensated", attempt)
+                StepUpdate(
+                    workflow.info().workflow_id,
+                    undo.step,
+                    "",
+                    "compensated",
+                    attempt,
+                    summary=undo.done(),
+                )
             )
         await self._flush()
 

@@ -74,6 +74,14 @@ class Undo:
     activity: str  # "delete_object" | "abort_uploads" | "stop_build"
     ref: ObjectRef | BuildRef
 
+    def done(self) -> dict[str, str]:
+        """What running it did, for its step's summary."""
+        ref = self.ref
+        if isinstance(ref, BuildRef):
+            return {"undone": f"stopped build {ref.url or ref.job}"}
+        did = "deleted" if self.activity == "delete_object" else "aborted unfinished uploads of"
+        return {"undone": f"{did} s3://{ref.bucket}/{ref.key}"}
+
 
 @dataclass
 class StepOutcome:

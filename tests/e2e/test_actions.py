@@ -163,6 +163,10 @@ async def test_failed_build_compensates_and_failures_are_aggregated(
         assert "finished FAILURE" in task["error"]
         assert steps["upload"]["status"] == "compensated"
         key = task["file_event"]["host"] + "/" + task["file_event"]["rel_path"]
+        assert (
+            steps["upload"]["summary"]["undone"] == f"deleted s3://{settings.storage.bucket}/{key}"
+        )
+        assert steps["jenkins"]["summary"]["undone"].startswith("stopped build http://")
         with pytest.raises(ClientError, match=r"404|Not Found"):
             s3.head_object(Bucket=settings.storage.bucket, Key=key)
     assert sorted(jenkins_peer.stops) == [("deploy-report", n) for n in (1, 2, 3)]

@@ -172,6 +172,7 @@ async def test_corrupted_object_fails_verify_and_is_deleted(
     verify = steps_by_name(task)["verify"]
     assert verify["attempts"] == 1  # a checksum mismatch is not retried
     assert not object_exists(s3, settings.storage.bucket, key)
+    assert verify["summary"]["undone"] == f"deleted s3://{settings.storage.bucket}/{key}"
 
 
 async def test_cancel_mid_upload_aborts_the_multipart_upload(
