@@ -31,6 +31,7 @@ def test_histories_are_checked_in() -> None:
         "cancelled_mid_upload",
         "jenkins_analyze_notify",
         "jenkins_failed_compensated",
+        "jenkins_failed_compensated_before_cleanup_notes",  # recorded without "record-cleanup"
         "manual_trigger_started",
         "agent_monitor_offline",
         "daily_report_sent",
