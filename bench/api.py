@@ -25,9 +25,12 @@ Each case (first page, a page half-way down by the API's own cursor, each filter
 - **raw**: the same WHERE / ORDER BY / LIMIT (limit + 1, as the service asks) with each
   task's file host and path by LEFT JOIN, written by hand and run on the driver itself
   (sqlite3, psycopg): the floor for answering the same page from the same indexes.
+- **bare**: that raw query served by the least a FastAPI route can be (`bench/api_bare.py`:
+  one async route, no middleware, auth, validation, ORM or thread hop, `json.dumps` of the
+  rows) through the same transport: the floor for answering the same page over HTTP.
 All sides must return the same ids in the same order on every call, or the run stops.
-Reported per case: p50/p95 ms per side and API p95 / raw p95. Targets (API p95 < 100 ms and
-within 3x of raw) are printed, never asserted.
+Reported per case: p50/p95 ms per side, API p95 / raw p95 and bare p95 / raw p95. Targets
+(API p95 < 100 ms and within 3x of raw) are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from typing import Any
 
 import httpx
 import psycopg
+from fastapi import FastAPI
 from rich.console import Console
 from rich.progress import Progress, TaskID
 from sqlalchemy import Engine, event
@@ -58,6 +62,7 @@ from api.db import make_engine, migrate
 from api.deps import read_in_session
 from api.models import Role
 from api.services.tasks import list_tasks
+from bench.api_bare import bare_app
 from bench.api_cases import LIMIT, Case, Raw, cases
 from bench.api_report import SIDES, Result, Run, console, markdown, progress_bar, table
 from bench.api_seed import seed_postgresql, seed_sqlite
@@ -67,11 +72,14 @@ from tests.fixtures.database import POSTGRES_BIN_GLOB, start_postgres, stop_post
 
 @dataclass(frozen=True)
 class Sides:
-    """Where a page is asked for: the app over HTTP, its engine (for the service), the driver."""
+    """Where a page is asked for: the app over HTTP, its engine (for the service), the driver,
+    and the bare app over HTTP."""
 
     client: httpx.AsyncClient
     engine: Engine
     raw: Raw
+    bare: httpx.AsyncClient
+    bare_app: FastAPI
 
 
 async def measure(url: str, n: int, args: argparse.Namespace, progress: Progress) -> list[Result]:
@@ -86,14 +94,20 @@ async def measure(url: str, n: int, args: argparse.Namespace, progress: Progress
     calls = args.warm_up + args.repeats
     todo = cases(url, n)
     bar = progress.add_task(f"measuring {raw.dialect}", total=len(todo) * calls)
+    bare = bare_app(raw)
     results = []
     try:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app),
-            base_url="http://sluice.bench",
-            headers={"Authorization": f"Bearer {token}"},
-        ) as client:
-            sides = Sides(client, app.state.engine, raw)
+        async with (
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app),
+                base_url="http://sluice.bench",
+                headers={"Authorization": f"Bearer {token}"},
+            ) as client,
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=bare), base_url="http://bare.bench"
+            ) as bare_client,
+        ):
+            sides = Sides(client, app.state.engine, raw, bare_client, bare)
             for case in todo:
                 results.append(await measure_case(sides, case, args, progress, bar))
                 if args.explain:
@@ -109,17 +123,23 @@ async def measure_case(
 ) -> Result:
     params, filters = case.params(), case.filters()
     sql, sql_args = case.raw_sql(sides.raw.dialect)
+    sides.bare_app.state.query = (sql, sql_args)
     result = Result(case)
     for call in range(args.warm_up + args.repeats):
         ids: dict[str, list[str]] = {}
         # Rotate which side goes first, so none always finds the caches warmer.
-        for side in SIDES[call % 3 :] + SIDES[: call % 3]:
+        first = call % len(SIDES)
+        for side in SIDES[first:] + SIDES[:first]:
             started = time.perf_counter()
             if side == "api":
                 response = await sides.client.get("/api/v1/tasks", params=params)
                 ms = (time.perf_counter() - started) * 1000
                 if response.status_code != 200:
                     raise SystemExit(f"{case.name}: API {response.status_code}: {response.text}")
+                ids[side] = [item["id"] for item in response.json()["items"]]
+            elif side == "bare":
+                response = await sides.bare.get("/page")
+                ms = (time.perf_counter() - started) * 1000
                 ids[side] = [item["id"] for item in response.json()["items"]]
             elif side == "service":
                 page = await read_in_session(sides.engine, partial(list_tasks, **filters))
@@ -131,11 +151,11 @@ async def measure_case(
                 ids[side] = [row[0] for row in rows[:LIMIT]]
             if call >= args.warm_up:
                 result.ms[side].append(ms)
-        if not ids["api"] == ids["service"] == ids["raw"]:
+        if not ids["api"] == ids["service"] == ids["raw"] == ids["bare"]:
             raise SystemExit(
-                f"{case.name}: the API, the service and the raw query returned different tasks "
-                f"({', '.join(str(len(found)) for found in ids.values())} rows; first "
-                f"{' vs '.join(str(found[:2]) for found in ids.values())}); sql: {sql} {sql_args}"
+                f"{case.name}: the sides returned different tasks ("
+                + "; ".join(f"{side}: {len(got)} rows, {got[:2]}" for side, got in ids.items())
+                + f"); sql: {sql} {sql_args}"
             )
         result.rows = len(ids["api"])
         progress.advance(bar)

@@ -131,6 +131,11 @@ class Raw:
     def rows(self, sql: str, args: Any) -> list[tuple[Any, ...]]:
         return list(self._conn.execute(sql, args).fetchall())
 
+    def dicts(self, sql: str, args: Any) -> list[dict[str, Any]]:
+        cursor = self._conn.execute(sql, args)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
     def plan(self, sql: str, args: Any) -> str:
         """The plan the database picks; on PostgreSQL also what it cost (EXPLAIN ANALYZE)."""
         if self.dialect == "sqlite":
