@@ -8,7 +8,7 @@ import logging
 import os
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import uvicorn
@@ -199,9 +199,9 @@ class DevStack:
         async with asyncio.TaskGroup() as group:
             group.create_task(_serve_api(api))
             group.create_task(run_worker(settings, client))
-            group.create_task(agent.run())
+            group.create_task(_once_serving(api, agent.run))  # it registers at once
             group.create_task(self._watch_servers())
-            group.create_task(self._announce(api))
+            group.create_task(_once_serving(api, self._announce))
 
     async def _watch_servers(self) -> None:
         while True:
@@ -212,9 +212,7 @@ class DevStack:
                     )
             await asyncio.sleep(1.0)
 
-    async def _announce(self, api: uvicorn.Server) -> None:
-        while not api.started:
-            await asyncio.sleep(0.1)
+    async def _announce(self) -> None:
         s = self.settings
         console.print(
             "\n[bold green]Sluice is up[/]\n"
@@ -229,6 +227,13 @@ class DevStack:
             "Drop a file into the inbox; Ctrl-C stops everything.\n",
             soft_wrap=True,  # keep the token and URLs on one line, for copy and paste
         )
+
+
+async def _once_serving(api: uvicorn.Server, then: Callable[[], Awaitable[None]]) -> None:
+    """Run `then` once the API accepts connections."""
+    while not api.started:
+        await asyncio.sleep(0.05)
+    await then()
 
 
 async def _serve_api(server: uvicorn.Server) -> None:
