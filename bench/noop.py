@@ -2,22 +2,33 @@
 
 A module of its own, as small as a workflow module gets: the sandbox imports a workflow's
 module afresh for every run, so a big module would slow the ceiling and flatter Sluice.
+
+The activity runs on the queue the workflow names. On the workflow's own queue (`QUEUE`),
+the server hands the activity back to the worker in its reply to the workflow task (eager
+dispatch), without going through matching. On a queue of its own (`HOST_QUEUE`), it is
+dispatched like Sluice's upload, which must run on the host that has the file.
 """
 
 from datetime import timedelta
 
 from temporalio import activity, workflow
 
+QUEUE = "bench-ceiling"
+HOST_QUEUE = "bench-ceiling-host"
+
 
 @activity.defn(name="bench_noop")
-def noop(n: int) -> int:
-    return n
+def noop(queue: str) -> str:
+    return queue
 
 
 @workflow.defn(name="BenchNoopWorkflow")
 class NoopWorkflow:
     @workflow.run
-    async def run(self, n: int) -> int:
+    async def run(self, activity_queue: str) -> str:
         return await workflow.execute_activity(
-            noop, n, start_to_close_timeout=timedelta(seconds=60)
+            noop,
+            activity_queue,
+            task_queue=activity_queue,
+            start_to_close_timeout=timedelta(seconds=60),
         )

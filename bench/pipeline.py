@@ -8,9 +8,11 @@ One run, one embedded Temporal dev server and SeaweedFS (free loopback ports, te
   real central worker (`sluice.worker.run_worker`, in this process) and the real host worker
   (inside a `sluice agent` child process), started with `start_file_workflow`; against
   (i) the orchestration ceiling, N workflows with one no-op activity on the same server,
-  taken in `--rounds` turns with Sluice, each side first in every other turn, so drifting
-  load on a shared machine hits both; and (ii) plain boto3 `put_object` of the same files
-  at the host worker's concurrency.
+  two ways: the activity on the workflow's queue (dispatched eagerly, the target's
+  baseline), and on a queue of its own like Sluice's upload (through matching), taken in
+  `--rounds` turns with Sluice, each side first in one turn in three, so drifting load on a
+  shared machine hits all; and (ii) plain boto3 `put_object` of the same files at the host
+  worker's concurrency.
 - large file: one file through the same pipeline against boto3 `upload_file` with the same
   part size and concurrency, `--large-runs` times each (in turn, best run counts), plus the
   agent's peak RSS (VmHWM) and its file reads meanwhile. "Plain boto3" is a client with
@@ -53,7 +55,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.s3 import connection_args, make_s3_client
-from bench.noop import NoopWorkflow, noop
+from bench.noop import HOST_QUEUE, QUEUE, NoopWorkflow, noop
 from bench.procs import CpuUse, PeakRss, rchar
 from bench.results import Results, markdown, report
 from bench.stack import BUCKET, Stack, quiet_runtime
@@ -123,10 +125,10 @@ class Pipeline:
             raise SystemExit(f"{file.rel_path}: pipeline ended {result}")
         return result
 
-    async def ceiling(self, n: int) -> None:
+    async def ceiling(self, activity_queue: str) -> None:
         async with self._starts:
             handle = await self.client.start_workflow(
-                NoopWorkflow.run, n, id=f"noop-{uuid.uuid4()}", task_queue="bench-ceiling"
+                NoopWorkflow.run, activity_queue, id=f"noop-{uuid.uuid4()}", task_queue=QUEUE
             )
         await handle.result()
 
@@ -183,28 +185,32 @@ async def small_files(
         # Warm-up: the agent's host worker polls, sandbox and connections are ready.
         warmups: list[Callable[[], Awaitable[object]]] = [
             *(partial(pipe.sluice, detected[p]) for p in warm),
-            *(partial(pipe.ceiling, i) for i in range(len(warm))),
+            *(partial(pipe.ceiling, queue) for _ in warm for queue in (QUEUE, HOST_QUEUE)),
             *(partial(pipe.boto3_put, p) for p in warm),
         ]
         await asyncio.wait_for(timed_batch(progress, "warm-up", warmups, len(warmups)), 180)
         n = len(small)
         pids = pipe.stack.pids()
         jobs: dict[str, Callable[[list[Path]], Iterable[Callable[[], Awaitable[object]]]]] = {
-            "ceiling": lambda files: (partial(pipe.ceiling, i) for i in range(len(files))),
+            "ceiling": lambda files: (partial(pipe.ceiling, QUEUE) for _ in files),
+            "ceiling, own queue": lambda files: (partial(pipe.ceiling, HOST_QUEUE) for _ in files),
             "sluice": lambda files: (partial(pipe.sluice, detected[p]) for p in files),
         }
         bars = {
-            "ceiling": progress.add_task("ceiling (no-op)", total=n),
+            "ceiling": progress.add_task("ceiling (no-op, eager)", total=n),
+            "ceiling, own queue": progress.add_task("ceiling (no-op, own queue)", total=n),
             "sluice": progress.add_task("sluice (FileWorkflow)", total=n),
         }
         seconds = dict.fromkeys(jobs, 0.0)
         res.cpu_ms = {side: dict.fromkeys(pids, 0.0) for side in jobs}
         assert pipe.stack.agent is not None
         with PeakRss(pipe.stack.agent.pid) as rss:
-            # In turns, each side first in every other: both see the same drift in load.
+            # In turns, each side first in one: all see the same drift in load.
+            sides = list(jobs)
             for turn in range(rounds):
                 files = small[turn::rounds]
-                for side in list(jobs) if turn % 2 == 0 else reversed(jobs):
+                first = turn % len(sides)
+                for side in sides[first:] + sides[:first]:
                     with CpuUse(pids, n) as cpu:
                         batch = jobs[side](files)
                         seconds[side] += await timed_batch(progress, bars[side], batch, len(files))
@@ -261,10 +267,11 @@ async def measure(stack: Stack, args: argparse.Namespace, res: Results) -> None:
     central = asyncio.create_task(run_worker(stack.settings, client))
     pool = ThreadPoolExecutor(16, thread_name_prefix="ceiling-activity")
     cache_bytecode([NoopWorkflow])  # as run_worker does for Sluice's workflows
-    ceiling = Worker(client, task_queue="bench-ceiling", workflows=[NoopWorkflow],
+    ceiling = Worker(client, task_queue=QUEUE, workflows=[NoopWorkflow],
                      activities=[noop], activity_executor=pool)  # fmt: skip
+    ceiling_host = Worker(client, task_queue=HOST_QUEUE, activities=[noop], activity_executor=pool)
     try:
-        async with ceiling:
+        async with ceiling, ceiling_host:
             small = sorted((stack.root / "small").iterdir())
             warm = sorted((stack.root / "warm").iterdir())
             await small_files(pipe, small, warm, args.rounds, res)
@@ -285,7 +292,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--small-kib", type=int, default=4, help="small file size in KiB")
     parser.add_argument("--large-mib", type=int, default=1024, help="large file size in MiB")
     parser.add_argument("--large-runs", type=int, default=3, help="large uploads per side")
-    parser.add_argument("--rounds", type=int, default=4, help="small-file turns per side")
+    parser.add_argument("--rounds", type=int, default=6, help="small-file turns per side")
     parser.add_argument("--warm-up", type=int, default=20, help="untimed files per side")
     parser.add_argument("--markdown", action="store_true", help="also print a Markdown table")
     return parser.parse_args(argv)

@@ -30,6 +30,8 @@ def rows(res: Results, args: argparse.Namespace) -> list[list[str]]:
     out = [
         [f"{small}, files/s vs orchestration ceiling", f"{r['sluice']:.1f}",
          f"{r['ceiling']:.1f}", f"{r['sluice'] / r['ceiling']:.2f}", ">= 0.6"],
+        [f"{small}, files/s vs ceiling, activity on its own queue", f"{r['sluice']:.1f}",
+         f"{r['ceiling, own queue']:.1f}", f"{r['sluice'] / r['ceiling, own queue']:.2f}", ""],
         [f"{small}, files/s vs boto3 put_object", f"{r['sluice']:.1f}", f"{r['boto3']:.1f}",
          f"{r['sluice'] / r['boto3']:.2f}", ""],
         [f"{args.large_mib} MiB file, MB/s vs boto3 upload_file", f"{r['large sluice']:.1f}",
@@ -48,6 +50,10 @@ def rows(res: Results, args: argparse.Namespace) -> list[list[str]]:
             base = sum(ceiling.values()) if name == "total" else ceiling[name]
             ratio = f"{mine / base:.2f}" if base else ""
             out.append([f"CPU ms per small file: {name}", f"{mine:.1f}", f"{base:.1f}", ratio, ""])
+        own = sum(res.cpu_ms["ceiling, own queue"].values())
+        mine = sum(sluice.values())
+        out.append(["CPU ms per small file: total, vs ceiling on its own queue",
+                    f"{mine:.1f}", f"{own:.1f}", f"{mine / own:.2f}", ""])  # fmt: skip
     reads = "n/a" if res.agent_reads is None else f"{res.agent_reads:.2f}"
     out.append(["agent file reads / large file size", reads, "", "", "1.00"])
     return out
