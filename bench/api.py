@@ -140,6 +140,7 @@ async def measure_case(
             elif side == "bare":
                 response = await sides.bare.get("/page")
                 ms = (time.perf_counter() - started) * 1000
+                response.raise_for_status()
                 ids[side] = [item["id"] for item in response.json()["items"]]
             elif side == "service":
                 page = await read_in_session(sides.engine, partial(list_tasks, **filters))
