@@ -63,7 +63,7 @@ from bench.upload import write_file
 from sluice.contracts import DetectedFile, FileWorkflowInput, FileWorkflowResult
 from sluice.settings import MiB, StorageSettings
 from sluice.starts import start_file_workflow
-from sluice.worker import cache_bytecode, run_worker
+from sluice.worker import run_worker
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -182,7 +182,7 @@ async def small_files(
 ) -> None:
     detected = {p: pipe.stack.detected(p) for p in [*warm, *small]}  # the agent's work, untimed
     with progress_bar() as progress:
-        # Warm-up: the agent's host worker polls, sandbox and connections are ready.
+        # Warm-up: the agent's host worker polls and the connections are ready.
         warmups: list[Callable[[], Awaitable[object]]] = [
             *(partial(pipe.sluice, detected[p]) for p in warm),
             *(partial(pipe.ceiling, queue) for _ in warm for queue in (QUEUE, HOST_QUEUE)),
@@ -266,7 +266,6 @@ async def measure(stack: Stack, args: argparse.Namespace, res: Results) -> None:
     pipe = Pipeline(stack, client)
     central = asyncio.create_task(run_worker(stack.settings, client))
     pool = ThreadPoolExecutor(16, thread_name_prefix="ceiling-activity")
-    cache_bytecode([NoopWorkflow])  # as run_worker does for Sluice's workflows
     ceiling = Worker(client, task_queue=QUEUE, workflows=[NoopWorkflow],
                      activities=[noop], activity_executor=pool)  # fmt: skip
     ceiling_host = Worker(client, task_queue=HOST_QUEUE, activities=[noop], activity_executor=pool)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import compileall
-import sys
-from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -43,23 +40,8 @@ WORKFLOWS = [
 ]
 
 
-def cache_bytecode(workflows: Iterable[type]) -> None:
-    """Write the bytecode cache of each workflow's module, unless it is fresh already.
-
-    The sandbox imports a workflow's module afresh for every run. Without a cache (say a
-    checkout run with `PYTHONDONTWRITEBYTECODE=1`) every run compiles the source again: 4 ms
-    of CPU for `workflows/file_workflow.py`. A module that cannot be cached (read-only
-    directory) still works, only slower.
-    """
-    for workflow in workflows:
-        source = sys.modules[workflow.__module__].__file__
-        if source is not None:
-            compileall.compile_file(source, quiet=2)
-
-
 async def run_worker(settings: Settings, client: Client) -> None:
     """Poll the central task queue until cancelled."""
-    cache_bytecode(WORKFLOWS)
     engine = make_engine(settings.database_url)
     box = SecretBox(settings.notifications.secret_key)
     require_secret_key(engine, box)

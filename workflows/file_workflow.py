@@ -2,10 +2,16 @@
 
 Deterministic only: every side effect is an activity (see workflows/steps.py), and what the
 run writes is noted and batched in workflows/notes.py.
+
+It runs outside Temporal's sandbox, one run per file. The sandbox imports a workflow's
+module afresh for every run and wraps every activation; that was about 20 ms of the central
+worker's CPU per file, a third of it (bench/pipeline.py), and it never covered the modules
+imported here, where most of this workflow's code lives. What the sandbox would catch,
+tests/workflows/test_determinism.py checks in every workflow module, and the replay test
+checks the commands.
 """
 
-# No `from __future__ import annotations`: the sandbox imports this module afresh for every
-# workflow, and @workflow.defn reads the handlers' type hints each time; strings cost more.
+from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
@@ -44,7 +50,7 @@ class PipelineFailed(Exception):
         self.failed = failed
 
 
-@workflow.defn
+@workflow.defn(sandboxed=False)
 class FileWorkflow:
     def __init__(self) -> None:
         self._notes = RunNotes()

@@ -1,0 +1,102 @@
+"""Workflow modules read no clock, draw no randomness and do no I/O of their own.
+
+FileWorkflow runs outside Temporal's sandbox (see workflows/file_workflow.py), and the
+modules it imports ran outside it all along, so this check stands in for the sandbox's: it
+reads every module in workflows/ and names each line that would make a replay diverge.
+The replay test (test_replay.py) checks the commands themselves.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+WORKFLOW_MODULES = sorted((Path(__file__).parents[2] / "workflows").glob("*.py"))
+
+# Modules whose use in workflow code reads the clock, randomness, the environment or the
+# outside world. Activities import them; workflows call activities instead.
+FORBIDDEN_MODULES = {
+    "boto3",
+    "botocore",
+    "glob",
+    "http",
+    "httpx",
+    "os",
+    "random",
+    "secrets",
+    "shutil",
+    "socket",
+    "sqlalchemy",
+    "sqlite3",
+    "subprocess",
+    "threading",
+    "time",
+    "urllib",
+    "uuid",
+}
+FORBIDDEN_BUILTINS = {"open", "input", "print", "exec", "eval", "breakpoint"}
+CLOCK_READS = {"now", "utcnow", "today"}  # datetime.now() and friends; use workflow.now()
+
+
+def nondeterminism(source: str) -> list[str]:
+    """Each line of `source` that a workflow must not have, with the reason."""
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            found += [
+                (node.lineno, f"imports {module}")
+                for module in _imported(node)
+                if module.split(".")[0] in FORBIDDEN_MODULES
+            ]
+        elif isinstance(node, ast.Call) and (call := _forbidden_call(node.func)):
+            found.append((node.lineno, call))
+    return [f"line {line}: {what}" for line, what in sorted(found)]
+
+
+def _imported(node: ast.Import | ast.ImportFrom) -> list[str]:
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    return [node.module or ""] if node.level == 0 else []  # relative: our own modules
+
+
+def _forbidden_call(func: ast.expr) -> str | None:
+    if isinstance(func, ast.Name) and func.id in FORBIDDEN_BUILTINS:
+        return f"calls {func.id}()"
+    if not isinstance(func, ast.Attribute) or func.attr not in CLOCK_READS:
+        return None
+    on_workflow = isinstance(func.value, ast.Name) and func.value.id == "workflow"
+    return None if on_workflow else f"reads the clock with .{func.attr}()"
+
+
+def test_the_check_names_what_breaks_replay() -> None:
+    source = """
+import time
+from os import environ
+from datetime import datetime
+import asyncio
+
+async def run():
+    started = datetime.now()
+    with open("/etc/hostname") as f:
+        print(f.read())
+    await asyncio.sleep(1)  # a durable timer in a workflow: allowed
+    return workflow.now() - started
+"""
+    assert nondeterminism(source) == [
+        "line 2: imports time",
+        "line 3: imports os",
+        "line 8: reads the clock with .now()",
+        "line 9: calls open()",
+        "line 10: calls print()",
+    ]
+
+
+@pytest.mark.parametrize("path", WORKFLOW_MODULES, ids=lambda p: p.name)
+def test_workflow_module_is_deterministic(path: Path) -> None:
+    assert nondeterminism(path.read_text()) == []
+
+
+def test_every_workflow_module_is_checked() -> None:
+    assert {p.name for p in WORKFLOW_MODULES} >= {"file_workflow.py", "steps.py", "notes.py"}
