@@ -9,10 +9,11 @@ One run, one embedded Temporal dev server and SeaweedFS (free loopback ports, te
   (inside a `sluice agent` child process), started with `start_file_workflow`; against
   (i) the orchestration ceiling, N workflows with one no-op activity on the same server,
   two ways: the activity on the workflow's queue (dispatched eagerly, the target's
-  baseline), and on a queue of its own like Sluice's upload (through matching), taken in
-  `--rounds` turns with Sluice, each side first in one turn in three, so drifting load on a
-  shared machine hits all; and (ii) plain boto3 `put_object` of the same files at the host
-  worker's concurrency.
+  baseline), and on a queue of its own like Sluice's upload (through matching); and N runs
+  of FileWorkflow's shape with no work in it (bench/noop.py), which splits what Sluice
+  costs into orchestration and work. The four sides are taken in `--rounds` turns, each
+  side first in one turn in four, so drifting load on a shared machine hits all; then
+  (ii) plain boto3 `put_object` of the same files at the host worker's concurrency.
 - large file: one file through the same pipeline against boto3 `upload_file` with the same
   part size and concurrency, `--large-runs` times each (in turn, best run counts), plus the
   agent's peak RSS (VmHWM) and its file reads meanwhile. "Plain boto3" is a client with
@@ -55,7 +56,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.s3 import connection_args, make_s3_client
-from bench.noop import HOST_QUEUE, QUEUE, NoopWorkflow, noop
+from bench.noop import HOST_QUEUE, QUEUE, STARTED_WITH, NoopWorkflow, ShapeWorkflow, noop
 from bench.procs import CpuUse, PeakRss, rchar
 from bench.results import Results, markdown, report
 from bench.stack import BUCKET, Stack, quiet_runtime
@@ -132,6 +133,17 @@ class Pipeline:
             )
         await handle.result()
 
+    async def shape(self) -> None:
+        async with self._starts:
+            handle = await self.client.start_workflow(
+                ShapeWorkflow.run,
+                HOST_QUEUE,
+                id=f"shape-{uuid.uuid4()}",
+                task_queue=QUEUE,
+                search_attributes=STARTED_WITH,
+            )
+        await handle.result()
+
     async def boto3_put(self, path: Path) -> None:
         key = f"boto3/{path.relative_to(self.stack.root).as_posix()}"
 
@@ -186,6 +198,7 @@ async def small_files(
         warmups: list[Callable[[], Awaitable[object]]] = [
             *(partial(pipe.sluice, detected[p]) for p in warm),
             *(partial(pipe.ceiling, queue) for _ in warm for queue in (QUEUE, HOST_QUEUE)),
+            *(pipe.shape for _ in warm),
             *(partial(pipe.boto3_put, p) for p in warm),
         ]
         await asyncio.wait_for(timed_batch(progress, "warm-up", warmups, len(warmups)), 180)
@@ -194,11 +207,13 @@ async def small_files(
         jobs: dict[str, Callable[[list[Path]], Iterable[Callable[[], Awaitable[object]]]]] = {
             "ceiling": lambda files: (partial(pipe.ceiling, QUEUE) for _ in files),
             "ceiling, own queue": lambda files: (partial(pipe.ceiling, HOST_QUEUE) for _ in files),
+            "shape": lambda files: (pipe.shape for _ in files),
             "sluice": lambda files: (partial(pipe.sluice, detected[p]) for p in files),
         }
         bars = {
             "ceiling": progress.add_task("ceiling (no-op, eager)", total=n),
             "ceiling, own queue": progress.add_task("ceiling (no-op, own queue)", total=n),
+            "shape": progress.add_task("FileWorkflow's shape, no work", total=n),
             "sluice": progress.add_task("sluice (FileWorkflow)", total=n),
         }
         seconds = dict.fromkeys(jobs, 0.0)
@@ -266,7 +281,7 @@ async def measure(stack: Stack, args: argparse.Namespace, res: Results) -> None:
     pipe = Pipeline(stack, client)
     central = asyncio.create_task(run_worker(stack.settings, client))
     pool = ThreadPoolExecutor(16, thread_name_prefix="ceiling-activity")
-    ceiling = Worker(client, task_queue=QUEUE, workflows=[NoopWorkflow],
+    ceiling = Worker(client, task_queue=QUEUE, workflows=[NoopWorkflow, ShapeWorkflow],
                      activities=[noop], activity_executor=pool)  # fmt: skip
     ceiling_host = Worker(client, task_queue=HOST_QUEUE, activities=[noop], activity_executor=pool)
     try:
@@ -291,7 +306,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--small-kib", type=int, default=4, help="small file size in KiB")
     parser.add_argument("--large-mib", type=int, default=1024, help="large file size in MiB")
     parser.add_argument("--large-runs", type=int, default=3, help="large uploads per side")
-    parser.add_argument("--rounds", type=int, default=6, help="small-file turns per side")
+    parser.add_argument("--rounds", type=int, default=8, help="small-file turns per side")
     parser.add_argument("--warm-up", type=int, default=20, help="untimed files per side")
     parser.add_argument("--markdown", action="store_true", help="also print a Markdown table")
     return parser.parse_args(argv)

@@ -32,6 +32,10 @@ def rows(res: Results, args: argparse.Namespace) -> list[list[str]]:
          f"{r['ceiling']:.1f}", f"{r['sluice'] / r['ceiling']:.2f}", ">= 0.6"],
         [f"{small}, files/s vs ceiling, activity on its own queue", f"{r['sluice']:.1f}",
          f"{r['ceiling, own queue']:.1f}", f"{r['sluice'] / r['ceiling, own queue']:.2f}", ""],
+        [f"{small}, files/s: FileWorkflow's shape, no work, vs ceiling", f"{r['shape']:.1f}",
+         f"{r['ceiling']:.1f}", f"{r['shape'] / r['ceiling']:.2f}", ""],
+        [f"{small}, files/s vs FileWorkflow's shape with no work", f"{r['sluice']:.1f}",
+         f"{r['shape']:.1f}", f"{r['sluice'] / r['shape']:.2f}", ""],
         [f"{small}, files/s vs boto3 put_object", f"{r['sluice']:.1f}", f"{r['boto3']:.1f}",
          f"{r['sluice'] / r['boto3']:.2f}", ""],
         [f"{args.large_mib} MiB file, MB/s vs boto3 upload_file", f"{r['large sluice']:.1f}",
@@ -54,6 +58,9 @@ def rows(res: Results, args: argparse.Namespace) -> list[list[str]]:
         mine = sum(sluice.values())
         out.append(["CPU ms per small file: total, vs ceiling on its own queue",
                     f"{mine:.1f}", f"{own:.1f}", f"{mine / own:.2f}", ""])  # fmt: skip
+        shape = sum(res.cpu_ms["shape"].values())
+        out.append(["CPU ms per small file: total, vs FileWorkflow's shape with no work",
+                    f"{mine:.1f}", f"{shape:.1f}", f"{mine / shape:.2f}", ""])  # fmt: skip
     reads = "n/a" if res.agent_reads is None else f"{res.agent_reads:.2f}"
     out.append(["agent file reads / large file size", reads, "", "", "1.00"])
     return out

@@ -43,6 +43,7 @@ def _updating(table: Table) -> Update:
 TASK_ROW, UPDATE_TASK = _locking(TASKS, "id"), _updating(TASKS)
 STEP_ROW, UPDATE_STEP = _locking(STEPS, "task_id", "name"), _updating(STEPS)
 ATTEMPT_ROW, UPDATE_ATTEMPT = _locking(ATTEMPTS, "step_id", "attempt"), _updating(ATTEMPTS)
+INSERT_ATTEMPT = ATTEMPTS.insert()
 
 # A transition is applied only if it does not rank below the current status, so a late
 # "running" never reopens a finished task. Equal ranks move freely (retrying <-> running).
@@ -67,7 +68,10 @@ STEP_RANK = {
 
 
 def record_batch(conn: Connection, batch: RecordBatch) -> None:
-    """Apply `batch`: its step transitions, then its task transition. The caller commits."""
+    """Apply `batch`: its task transition, then its step transitions. The caller commits.
+
+    Tasks are written in id order, so concurrent batches lock them in the same order.
+    """
     now = utcnow()
     task = batch.task
     if task is not None and task.file is not None:
@@ -75,11 +79,12 @@ def record_batch(conn: Connection, batch: RecordBatch) -> None:
     for task_id in sorted(
         {step.task_id for step in batch.steps} | ({task.task_id} if task else set())
     ):
-        _insert_absent(conn, TASKS, _placeholder_task(task_id, now))
+        if task is not None and task_id == task.task_id:
+            _apply_task(conn, task, now)
+        else:  # a step of a task not recorded yet: its row, for the step to refer to
+            _insert_absent(conn, TASKS, _new_task(task_id, now))
     for step in batch.steps:
         _apply_step(conn, step, now)
-    if task is not None:
-        _apply_task(conn, task, now)
 
 
 def apply_task_update(session: Session, *, update: TaskUpdate) -> Task:
@@ -102,15 +107,12 @@ def apply_step_update(session: Session, *, update: StepUpdate) -> TaskStep:
 
 def _apply_task(conn: Connection, change: TaskUpdate, now: datetime) -> None:
     status = TaskStatus(change.status)
+    if _insert_absent(
+        conn, TASKS, _task_after(_new_task(change.task_id, now), change, status, now)
+    ):
+        return  # a new task: one statement
     row = conn.execute(TASK_ROW, {"k_id": change.task_id}).mappings().one()
-    new = dict(row)
-    if change.file is not None:
-        new["file_event_id"] = row["file_event_id"] or change.file.file_event_id
-        new["agent_id"] = row["agent_id"] or change.file.agent_id
-        new["size"] = change.file.size if row["size"] is None else row["size"]
-    if TASK_RANK[status] >= TASK_RANK[TaskStatus(row["status"])]:
-        new |= _moved_task(row, change, status, now)
-    changed = _changes(row, new)
+    changed = _changes(row, _task_after(row, change, status, now))
     if changed:
         changed["updated_at"] = now
         conn.execute(UPDATE_TASK, {**changed, "k_id": change.task_id})
@@ -118,16 +120,20 @@ def _apply_task(conn: Connection, change: TaskUpdate, now: datetime) -> None:
 
 def _apply_step(conn: Connection, change: StepUpdate, now: datetime) -> None:
     status = StepStatus(change.status)
-    _insert_absent(conn, STEPS, _placeholder_step(change))
+    new_step = _new_step(change)
+    step_id = _insert_new_id(conn, STEPS, new_step | _moved_step(new_step, change, status, now))
+    if step_id is not None:  # a new step, so a new attempt: two statements
+        conn.execute(INSERT_ATTEMPT, _new_attempt(step_id, change, status, now))
+        return
     step = _step_row(conn, change)
-    _insert_absent(conn, ATTEMPTS, _placeholder_attempt(step["id"], change.attempt, status, now))
-    key = {"k_step_id": step["id"], "k_attempt": change.attempt}
-    attempt = conn.execute(ATTEMPT_ROW, key).mappings().one()
-    if STEP_RANK[status] >= STEP_RANK[StepStatus(attempt["status"])]:
-        changed = _changes(attempt, _moved_attempt(attempt, change, status))
-        if changed:
-            changed["recorded_at"] = now
-            conn.execute(UPDATE_ATTEMPT, {**changed, "k_id": attempt["id"]})
+    if not _insert_absent(conn, ATTEMPTS, _new_attempt(step["id"], change, status, now)):
+        key = {"k_step_id": step["id"], "k_attempt": change.attempt}
+        attempt = conn.execute(ATTEMPT_ROW, key).mappings().one()
+        if STEP_RANK[status] >= STEP_RANK[StepStatus(attempt["status"])]:
+            changed = _changes(attempt, _moved_attempt(attempt, change, status))
+            if changed:
+                changed["recorded_at"] = now
+                conn.execute(UPDATE_ATTEMPT, {**changed, "k_id": attempt["id"]})
     newer_attempt = change.attempt > step["attempts"]
     if newer_attempt or (
         change.attempt == step["attempts"]
@@ -136,6 +142,20 @@ def _apply_step(conn: Connection, change: StepUpdate, now: datetime) -> None:
         changed = _changes(step, _moved_step(step, change, status, now))
         if changed:
             conn.execute(UPDATE_STEP, {**changed, "k_id": step["id"]})
+
+
+def _task_after(
+    row: Mapping[Any, Any], change: TaskUpdate, status: TaskStatus, now: datetime
+) -> dict[str, Any]:
+    """The task `row` as `change` leaves it."""
+    new = dict(row)
+    if change.file is not None:
+        new["file_event_id"] = row["file_event_id"] or change.file.file_event_id
+        new["agent_id"] = row["agent_id"] or change.file.agent_id
+        new["size"] = change.file.size if row["size"] is None else row["size"]
+    if TASK_RANK[status] >= TASK_RANK[TaskStatus(row["status"])]:
+        new |= _moved_task(row, change, status, now)
+    return new
 
 
 def file_event_row(file: DetectedFile) -> FileEvent:
@@ -154,23 +174,34 @@ def file_event_row(file: DetectedFile) -> FileEvent:
     )
 
 
-# Placeholders name the key columns; the models' column defaults fill in the rest.
-def _placeholder_task(task_id: str, now: datetime) -> dict[str, Any]:
-    return {"id": task_id, "workflow_id": task_id, "created_at": now, "updated_at": now}
+# A new row before its first transition: every column at the model's default.
+NEW_TASK = Task(id="", workflow_id="").model_dump()
+NEW_STEP = TaskStep(task_id="", name="", step_type="").model_dump(exclude={"id"})
+NEW_ATTEMPT = TaskAttempt(step_id=0, attempt=0).model_dump(exclude={"id"})
 
 
-def _placeholder_step(change: StepUpdate) -> dict[str, Any]:
-    return {"task_id": change.task_id, "name": change.name, "step_type": change.step_type}
+def _new_task(task_id: str, now: datetime) -> dict[str, Any]:
+    return NEW_TASK | {"id": task_id, "workflow_id": task_id, "created_at": now, "updated_at": now}
 
 
-def _placeholder_attempt(
-    step_id: int, attempt: int, status: StepStatus, now: datetime
+def _new_step(change: StepUpdate) -> dict[str, Any]:
+    return NEW_STEP | {
+        "task_id": change.task_id, "name": change.name, "step_type": change.step_type
+    }  # fmt: skip
+
+
+def _new_attempt(
+    step_id: int, change: StepUpdate, status: StepStatus, now: datetime
 ) -> dict[str, Any]:
-    return {"step_id": step_id, "attempt": attempt, "status": status.value, "recorded_at": now}
+    """The attempt `change` starts, as its first transition leaves it."""
+    row = NEW_ATTEMPT | {
+        "step_id": step_id, "attempt": change.attempt, "status": status.value, "recorded_at": now
+    }  # fmt: skip
+    return row | _moved_attempt(row, change, status)
 
 
 def _moved_task(
-    row: RowMapping, change: TaskUpdate, status: TaskStatus, now: datetime
+    row: Mapping[Any, Any], change: TaskUpdate, status: TaskStatus, now: datetime
 ) -> dict[str, Any]:
     new = {
         "status": status.value,
@@ -197,7 +228,7 @@ def _moved_task(
 
 
 def _moved_step(
-    row: RowMapping, change: StepUpdate, status: StepStatus, now: datetime
+    row: Mapping[Any, Any], change: StepUpdate, status: StepStatus, now: datetime
 ) -> dict[str, Any]:
     new = {
         "attempts": max(row["attempts"], change.attempt),
@@ -221,7 +252,9 @@ def _moved_step(
     return new
 
 
-def _moved_attempt(row: RowMapping, change: StepUpdate, status: StepStatus) -> dict[str, Any]:
+def _moved_attempt(
+    row: Mapping[Any, Any], change: StepUpdate, status: StepStatus
+) -> dict[str, Any]:
     return {
         "status": status.value,
         "error": change.error or row["error"],
@@ -230,7 +263,7 @@ def _moved_attempt(row: RowMapping, change: StepUpdate, status: StepStatus) -> d
     }
 
 
-def _changes(row: RowMapping, new: Mapping[str, Any]) -> dict[str, Any]:
+def _changes(row: Mapping[Any, Any], new: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in new.items() if value != row[key]}
 
 
@@ -239,15 +272,27 @@ def _step_row(conn: Connection, change: StepUpdate) -> RowMapping:
     return conn.execute(STEP_ROW, key).mappings().one()
 
 
-def _insert_absent(conn: Connection, table: Table, values: Mapping[str, Any]) -> None:
-    """INSERT unless the row collides with a unique key; safe under concurrent writers."""
-    conn.execute(_insert_ignoring_conflicts(conn.dialect.name, table), values)
+def _insert_absent(conn: Connection, table: Table, values: Mapping[str, Any]) -> bool:
+    """INSERT unless the row collides with a unique key; safe under concurrent writers.
+
+    True if it inserted the row.
+    """
+    return conn.execute(_insert_ignoring_conflicts(conn.dialect.name, table), values).rowcount == 1
+
+
+def _insert_new_id(conn: Connection, table: Table, values: Mapping[str, Any]) -> int | None:
+    """As _insert_absent, but the new row's id, or None if the row was there."""
+    statement = _insert_ignoring_conflicts(conn.dialect.name, table, returning_id=True)
+    return conn.execute(statement, values).scalar()
 
 
 @cache
-def _insert_ignoring_conflicts(dialect: str, table: Table) -> Insert:
+def _insert_ignoring_conflicts(dialect: str, table: Table, returning_id: bool = False) -> Insert:
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    return insert(table).on_conflict_do_nothing()
+    statement = insert(table).on_conflict_do_nothing()
+    if returning_id:
+        return statement.returning(table.c.id)
+    return statement.execution_options(preserve_rowcount=True)  # else no INSERT's is kept
 
 
 def _parse_time(value: str) -> datetime:

@@ -3,11 +3,12 @@
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine, event, func
 from sqlmodel import Session, col, select
 
 from api.models import FileEvent, Task, TaskAttempt, TaskStatus, TaskStep
-from api.services.records import apply_step_update, apply_task_update
+from api.services.records import apply_step_update, apply_task_update, record_batch
+from sluice.contracts import RecordBatch
 from tests.api.builders import detected_file, step_update, task_update
 
 
@@ -145,3 +146,69 @@ def test_concurrent_duplicate_updates_make_one_row_each(db_engine: Engine) -> No
     assert counts == [1, 1, 1, 1]
     assert task is not None
     assert task.status == "succeeded"
+
+
+def test_a_new_task_and_its_first_step_are_written_without_reading_back(db_engine: Engine) -> None:
+    """The routing batch (every file's first write) is four INSERTs: no SELECT, no UPDATE."""
+    file = detected_file()
+    batch = RecordBatch(
+        task=task_update(file, "running"), steps=[step_update(file.workflow_id, "running")]
+    )
+    statements: list[str] = []
+
+    def note(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement.split()[0].upper())
+
+    event.listen(db_engine, "before_cursor_execute", note)
+    try:
+        with db_engine.begin() as conn:
+            record_batch(conn, batch)
+    finally:
+        event.remove(db_engine, "before_cursor_execute", note)
+    assert [s for s in statements if s not in ("BEGIN", "COMMIT")] == ["INSERT"] * 4
+    with Session(db_engine) as session:
+        task = session.get(Task, file.workflow_id)
+        assert task is not None
+        assert (task.status, task.file_event_id, task.size) == (
+            "running",
+            file.file_event_id,
+            file.size,
+        )
+        assert task.started_at is not None
+        assert (count(session, TaskStep), count(session, TaskAttempt)) == (1, 1)
+
+
+def test_a_first_write_makes_the_rows_an_update_of_existing_ones_makes(db_engine: Engine) -> None:
+    """New rows are written whole; they must equal placeholders updated the slow way."""
+    new, old = detected_file(), detected_file()
+    with Session(db_engine) as session:
+        # `old` gets its rows first, at their defaults: a pending step and a placeholder task.
+        apply_step_update(session, update=step_update(old.workflow_id, "pending"))
+        for file in (new, old):
+            fields = {"run_id": "r-1", "error": "slow disk", "error_class": "timeout"}
+            apply_task_update(session, update=task_update(file, "retrying", **fields))
+            apply_step_update(
+                session,
+                update=step_update(
+                    file.workflow_id, "failed", error="slow disk", error_class="timeout",
+                    duration_ms=700, summary={"bytes": "42"},
+                ),
+            )  # fmt: skip
+        rows = []
+        for file in (new, old):
+            task = session.get(Task, file.workflow_id)
+            step = session.exec(select(TaskStep).where(TaskStep.task_id == file.workflow_id)).one()
+            attempt = session.exec(select(TaskAttempt).where(TaskAttempt.step_id == step.id)).one()
+            assert task is not None
+            rows.append(
+                (
+                    (task.status, task.run_id, task.size, task.error, task.error_class),
+                    (task.started_at is not None, task.finished_at is not None),
+                    (step.status, step.step_type, step.attempts, step.error, step.error_class),
+                    (step.duration_ms, step.summary, step.finished_at is not None),
+                    (attempt.attempt, attempt.status, attempt.error, attempt.duration_ms),
+                )
+            )
+    assert rows[0] == rows[1]
+    assert rows[0][0][0] == "retrying"
+    assert rows[0][3] == (700, {"bytes": "42"}, True)
