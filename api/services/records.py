@@ -3,8 +3,13 @@
 Temporal retries activities, and updates can arrive twice or late; every function here can
 run any number of times, in any order, and leaves the row as the newest transition says.
 The writes are SQLAlchemy Core on the caller's connection, one transaction per batch: the
-central worker writes about three batches per file, and the ORM's unit of work and refreshes
-were most of the worker's CPU time per file (see bench/pipeline.py).
+central worker writes two batches per file, and the ORM's unit of work and refreshes were
+most of the worker's CPU time per file (see bench/pipeline.py).
+
+A row that is not there yet is written whole, as the transition leaves it, by one INSERT
+that yields to a concurrent writer's row; only a row that exists is locked, read and
+updated. A file's first batch (its file event, task, first step and attempt) is four
+INSERTs, its last (two steps and the task) eleven statements.
 """
 
 import hashlib
