@@ -86,7 +86,7 @@ def record_batch(conn: Connection, batch: RecordBatch) -> None:
     ):
         if task is not None and task_id == task.task_id:
             _apply_task(conn, task, now)
-        else:  # a step of a task not recorded yet: its row, for the step to refer to
+        else:  # a step's task, if it has no row yet: one for the step to refer to
             _insert_absent(conn, TASKS, _new_task(task_id, now))
     for step in batch.steps:
         _apply_step(conn, step, now)
