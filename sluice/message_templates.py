@@ -65,6 +65,7 @@ _TAGS: dict[type[nodes.Node], str] = {
     nodes.FromImport: "from ... import", nodes.Macro: "macro", nodes.CallBlock: "call",
     nodes.Assign: "set", nodes.AssignBlock: "set", nodes.With: "with", nodes.Block: "block",
 }  # fmt: skip
+_ATTRIBUTE_FILTERS = frozenset({"attr", "selectattr", "rejectattr", "groupby"})  # first argument
 _LOOP_FILTER = "sluice_counted_loop"
 
 
@@ -227,8 +228,9 @@ def _private_names(ast: nodes.Template) -> Iterator[str]:
             names: list[Any] = [node.attr]
         elif isinstance(node, nodes.Getitem):
             names = [node.arg.value] if isinstance(node.arg, nodes.Const) else []
-        else:  # attr('__class__'), map(attribute='__class__') ...
+        else:  # attr('__class__'), selectattr('__class__'), map(attribute='__class__') ...
             assert isinstance(node, nodes.Filter)
-            args = [*node.args, *(kw.value for kw in node.kwargs)]
+            args = [kw.value for kw in node.kwargs if kw.key == "attribute"]
+            args += node.args[:1] if node.name in _ATTRIBUTE_FILTERS else []
             names = [a.value for a in args if isinstance(a, nodes.Const)]
         yield from (n for n in names if isinstance(n, str) and n.startswith("_"))

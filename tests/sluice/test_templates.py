@@ -8,6 +8,7 @@ import os
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from activities.notify.templates import render_message
 from sluice.actions import FileContext, check_template, render_template, render_tree
@@ -22,6 +23,7 @@ from sluice.message_templates import (
 )
 from sluice.placeholders import PlaceholderError
 from sluice.rules import RuleError, parse_rule
+from sluice.settings import StorageSettings
 
 FILE = DetectedFile("web-01", "web-01", "/logs", "app/b.log", 42, 1, "2026-11-20T10:00:00Z")
 VALUES = FileContext("task-1", FILE, "logs", "sluice", "web-01/app/b.log").values({"env": "prod"})
@@ -45,6 +47,8 @@ MESSAGE_ATTACKS = [
     "{{ ''.__class__.__mro__[1].__subclasses__() }}",
     "{{ joiner.__init__.__globals__.os.environ }}",
     "{{ file|attr('__class__') }}",
+    "{{ [file]|map(attribute='__class__')|list }}",
+    "{{ [file]|selectattr('__class__')|list }}",
     "{{ range(3) }}",
     "{% set x = 1 %}{{ x }}",
     "{% macro m() %}{% endmacro %}",
@@ -204,9 +208,10 @@ def test_ordinary_templates_still_render() -> None:
         "{% for k, v in task|dictsort %}{{ loop.index }}.{{ k|upper }}={{ v }} {% endfor %}"
         "{{ file.name.upper() }} {{ task.get('id') }} {{ 90|duration }} {{ 0.25|percent }}"
         "{{ file.missing.deeper }}{{ analysis.severity|default('none') }}"
+        "{{ 'a_b'|replace('_', '-') }}"
     )
     assert message(text=text).startswith("[Sluice] task failed: b.log")
-    assert "1.ID=t-1 B.LOG t-1 90 s 25%none" in message(text=text)
+    assert "1.ID=t-1 B.LOG t-1 90 s 25%nonea-b" in message(text=text)
 
 
 def test_unknown_variables_and_filters_are_named_with_what_is_allowed() -> None:
@@ -238,3 +243,9 @@ def test_rules_with_message_attacks_are_refused_naming_the_field(
     document: dict[str, Any], path: str
 ) -> None:
     assert path in refusal(document)
+
+
+def test_the_default_key_template_setting_is_checked_at_start() -> None:
+    with pytest.raises(ValidationError, match=r"key_template\n.*\{name:>9\}"):
+        StorageSettings(key_template="{name:>9}")
+    assert StorageSettings(key_template="{{x}}/{host}").key_template == "{{x}}/{host}"
