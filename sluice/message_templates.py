@@ -166,7 +166,7 @@ def check_message_template(source: str) -> str:
 
 def render_message_template(source: str, values: Mapping[str, Any], max_chars: int) -> str:
     """Render a rule's template in the sandbox; MessageTemplateError past `max_chars`."""
-    template = _env.from_string(_checked(source))
+    template = _checked(source)
     token = _budget.set(_Budget())
     out: list[str] = []
     size = 0
@@ -183,28 +183,30 @@ def render_message_template(source: str, values: Mapping[str, Any], max_chars: i
     return "".join(out)
 
 
-def _checked(source: str) -> nodes.Template:
-    """The parsed template with its loops counted; MessageTemplateError naming each problem."""
+def _checked(source: str) -> jinja2.Template:
+    """The compiled template with its loops counted; MessageTemplateError naming each problem."""
     if len(source) > SOURCE_MAX_CHARS:
         raise MessageTemplateError(f"the template is longer than {SOURCE_MAX_CHARS} characters")
     try:
         ast = _env.parse(source)
-    except jinja2.TemplateSyntaxError as exc:
+        problems = _problems(ast)
+        unknown = [] if problems else meta.find_undeclared_variables(ast) - set(MESSAGE_NAMES)
+        if unknown:
+            names = ", ".join(sorted(unknown))
+            problems.append(f"unknown variable(s) {names}; use {' '.join(MESSAGE_NAMES)}")
+        if problems:
+            raise MessageTemplateError("; ".join(dict.fromkeys(problems)))
+        for loop in ast.find_all(nodes.For):
+            loop.iter = nodes.Filter(
+                loop.iter, _LOOP_FILTER, [], [], None, None, lineno=loop.lineno
+            )
+        return _env.from_string(ast)
+    except jinja2.TemplateSyntaxError as exc:  # also TemplateAssertionError
         raise MessageTemplateError(
             f"invalid Jinja2 template (line {exc.lineno}): {exc.message}"
         ) from None
-    problems = _problems(ast)
-    if not problems:
-        unknown = sorted(meta.find_undeclared_variables(ast) - set(MESSAGE_NAMES))
-        if unknown:
-            problems.append(
-                f"unknown variable(s) {', '.join(unknown)}; use {' '.join(MESSAGE_NAMES)}"
-            )
-    if problems:
-        raise MessageTemplateError("; ".join(dict.fromkeys(problems)))
-    for loop in ast.find_all(nodes.For):
-        loop.iter = nodes.Filter(loop.iter, _LOOP_FILTER, [], [], None, None, lineno=loop.lineno)
-    return ast
+    except SyntaxError as exc:  # Jinja2 passes some mistakes on to Python: f(a=1, a=2)
+        raise MessageTemplateError(f"invalid Jinja2 template: {exc.msg}") from None
 
 
 def _problems(ast: nodes.Template) -> list[str]:

@@ -42,6 +42,11 @@ ATTACKS: list[tuple[dict[str, Any], str, str]] = [
         "unknown variable(s) range; use event task file analysis",
     ),
     (
+        {"notify": {**NOTIFY, "text": "{% for loop in file %}{% endfor %}"}},
+        "pipeline[1].notify.text",
+        "Can't assign to special loop variable",  # found when compiling: once a 500
+    ),
+    (
         {"webhook": {"url": "https://hooks.example/{name.__class__}"}},
         "pipeline[1].webhook.url",
         "unknown template field(s) {name.__class__}; use {task_id}",

@@ -249,3 +249,15 @@ def test_the_default_key_template_setting_is_checked_at_start() -> None:
     with pytest.raises(ValidationError, match=r"key_template\n.*\{name:>9\}"):
         StorageSettings(key_template="{name:>9}")
     assert StorageSettings(key_template="{{x}}/{host}").key_template == "{{x}}/{host}"
+
+
+@pytest.mark.parametrize(
+    ("template", "says"),
+    [
+        ("{% for loop in file %}{% endfor %}", "Can't assign to special loop variable"),
+        ("{{ file.name|default(a=1, a=2) }}", "keyword argument repeated"),
+    ],
+)
+def test_mistakes_found_only_when_compiling_are_refused_at_save(template: str, says: str) -> None:
+    with pytest.raises(MessageTemplateError, match=says):
+        check_message_template(template)
