@@ -207,6 +207,8 @@ def _checked(source: str) -> jinja2.Template:
         ) from None
     except SyntaxError as exc:  # Jinja2 passes some mistakes on to Python: f(a=1, a=2)
         raise MessageTemplateError(f"invalid Jinja2 template: {exc.msg}") from None
+    except RecursionError:
+        raise MessageTemplateError("the template nests too deeply") from None
 
 
 def _problems(ast: nodes.Template) -> list[str]:

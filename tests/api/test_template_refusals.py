@@ -47,6 +47,11 @@ ATTACKS: list[tuple[dict[str, Any], str, str]] = [
         "Can't assign to special loop variable",  # found when compiling: once a 500
     ),
     (
+        {"notify": {**NOTIFY, "title": "{{ " + "(" * 3000 + "1" + ")" * 3000 + " }}"}},
+        "pipeline[1].notify.title",
+        "the template nests too deeply",  # a RecursionError: once a 500
+    ),
+    (
         {"webhook": {"url": "https://hooks.example/{name.__class__}"}},
         "pipeline[1].webhook.url",
         "unknown template field(s) {name.__class__}; use {task_id}",

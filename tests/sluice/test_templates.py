@@ -256,8 +256,10 @@ def test_the_default_key_template_setting_is_checked_at_start() -> None:
     [
         ("{% for loop in file %}{% endfor %}", "Can't assign to special loop variable"),
         ("{{ file.name|default(a=1, a=2) }}", "keyword argument repeated"),
+        ("{{ " + "(" * 3000 + "1" + ")" * 3000 + " }}", "nests too deeply"),
+        ("{{ 1" + "+1" * 5000 + " }}", "nests too deeply"),
     ],
 )
-def test_mistakes_found_only_when_compiling_are_refused_at_save(template: str, says: str) -> None:
+def test_mistakes_found_late_or_deep_are_refused_at_save(template: str, says: str) -> None:
     with pytest.raises(MessageTemplateError, match=says):
         check_message_template(template)
