@@ -102,7 +102,12 @@ class ScriptActivities:
 
     def _rendered_env(self, req: ScriptRequest) -> dict[str, str]:
         values = req.context.values()
-        env = {name: render_template(text, values) for name, text in req.env.items()}
+        try:
+            env = {name: render_template(text, values) for name, text in req.env.items()}
+        except ValueError as exc:
+            raise ApplicationError(
+                f"script env: {exc}", type="invalid_input", non_retryable=True
+            ) from exc
         env["SLUICE_FILE"] = str(values["path"])
         env["SLUICE_TASK_ID"] = req.context.task_id
         return env

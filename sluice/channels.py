@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
+
+from sluice.actions import check_template
 
 CHANNEL_TYPES = ("dingtalk", "wecom", "slack", "email", "webhook")
 
@@ -14,6 +23,10 @@ class ChannelConfig(BaseModel):
 
     SECRETS: ClassVar[tuple[str, ...]] = ()  # secret names this type takes
     REQUIRED_SECRETS: ClassVar[tuple[str, ...]] = ()
+
+
+def _message(msg: str) -> str:
+    return msg.removeprefix("Value error, ")
 
 
 def _http_url(value: str) -> str:
@@ -61,11 +74,14 @@ class EmailConfig(ChannelConfig):
 
 
 class WebhookConfig(ChannelConfig):
-    """A generic JSON webhook; secrets: optional `secret` for X-Sluice-Signature."""
+    """A generic JSON webhook; secrets: optional `secret` for X-Sluice-Signature.
+
+    A `webhook` step renders `url` and `headers` as parameter templates (sluice/actions.py).
+    """
 
     SECRETS = ("secret",)
-    url: str
-    headers: dict[str, str] = Field(default_factory=dict)
+    url: Annotated[str, AfterValidator(check_template)]
+    headers: dict[str, Annotated[str, AfterValidator(check_template)]] = Field(default_factory=dict)
 
     @field_validator("url")
     @classmethod
@@ -92,7 +108,7 @@ def check_channel(type_: str, config: dict[str, Any], secrets: dict[str, str]) -
     except ValidationError as exc:
         problems = "; ".join(
             f"config.{'.'.join(map(str, e['loc']))}: "
-            + ("unknown key" if e["type"] == "extra_forbidden" else e["msg"])
+            + ("unknown key" if e["type"] == "extra_forbidden" else _message(e["msg"]))
             for e in exc.errors()
         )
         raise ValueError(problems) from None

@@ -27,6 +27,8 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from sluice.keys import check_key_template
+
 MiB = 1024 * 1024
 DEFAULT_TEMP_SUFFIXES = [".tmp", ".part", ".crdownload", ".download", ".swp", ".swx", ".swpx"]
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
@@ -70,6 +72,8 @@ class StorageSettings(Section):
     # not hashed again into the SigV4 signature. "signature": bodies are signed (SHA-256 of
     # every part, on both sides), for servers without S3's checksum headers.
     body_integrity: Literal["checksum", "signature"] = "checksum"
+
+    _key_template = field_validator("key_template")(check_key_template)
 
     @field_validator("endpoint_url")
     @classmethod

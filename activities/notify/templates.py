@@ -1,4 +1,4 @@
-"""Messages from Jinja2 templates: one per event type, overridable per rule (title, text)."""
+"""Messages from Jinja2 templates: one per event type; a rule's own `title`/`text` run sandboxed."""
 
 from __future__ import annotations
 
@@ -8,6 +8,13 @@ from typing import Any
 import jinja2
 
 from activities.notify.senders import Message
+from sluice.message_templates import (
+    TEXT_MAX_CHARS,
+    TITLE_MAX_CHARS,
+    duration,
+    percent,
+    render_message_template,
+)
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 TITLES = {
@@ -42,21 +49,6 @@ _html = jinja2.Environment(
 )
 _inline = jinja2.Environment(undefined=jinja2.ChainableUndefined, trim_blocks=True)
 
-_UNITS = (("d", 86400), ("h", 3600), ("min", 60))
-
-
-def duration(seconds: float | None) -> str:
-    """Seconds for people: 42 s, 1.5 min, 3 h, 2 d."""
-    if seconds is None:
-        return "n/a"
-    unit, size = next(((u, s) for u, s in _UNITS if seconds >= 2 * s), ("s", 1))
-    return f"{seconds / size:.1f}".removesuffix(".0") + f" {unit}"
-
-
-def percent(ratio: float | None) -> str:
-    return "n/a" if ratio is None else f"{ratio * 100:.3g}%"
-
-
 for _env in (_files, _html, _inline):
     _env.filters.update(duration=duration, percent=percent)
 
@@ -72,9 +64,12 @@ def render_message(
     """Render `event`'s templates (or the rule's `title`/`text`) with `values`."""
     if event not in TITLES:
         raise ValueError(f"no template for event {event!r}")
-    title_out = _inline.from_string(title or TITLES[event]).render(values).strip()
+    if title:  # a rule's own templates run sandboxed (sluice/message_templates.py)
+        title_out = render_message_template(title, values, TITLE_MAX_CHARS).strip()
+    else:
+        title_out = _inline.from_string(TITLES[event]).render(values).strip()
     if text:
-        text_out = _inline.from_string(text).render(values)
+        text_out = render_message_template(text, values, TEXT_MAX_CHARS)
     else:
         text_out = _files.get_template(f"{event}.md.j2").render(values)
     text_out = "\n".join(line.rstrip() for line in text_out.strip().splitlines())

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-import jinja2
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from sluice.actions import EXCERPT_MAX_BYTES, check_template, check_template_tree
+from sluice.message_templates import check_message_template
 from sluice.rules.units import Duration, KiB, Size, size_range
 
 # Events a message template exists for (activities/notify/templates/<event>.md.j2).
@@ -43,26 +43,16 @@ def _check_url_template(url: str) -> str:
     return url
 
 
-def _check_jinja(text: str) -> str:
-    try:
-        jinja2.Environment().parse(text)
-    except jinja2.TemplateSyntaxError as exc:
-        raise ValueError(f"invalid Jinja2 template (line {exc.lineno}): {exc.message}") from None
-    return text
-
-
-def _check_headers(headers: dict[str, str]) -> dict[str, str]:
+def _check_header_names(headers: dict[str, str]) -> dict[str, str]:
     bad = [name for name in headers if not _HEADER.fullmatch(name)]
     if bad:
         raise ValueError(f"invalid header name(s) {bad}")
-    for value in headers.values():
-        check_template(value)
     return headers
 
 
 Template = Annotated[str, AfterValidator(check_template)]
 ChannelName = Annotated[str, AfterValidator(_check_channel)]
-JinjaTemplate = Annotated[str, AfterValidator(_check_jinja)]
+JinjaTemplate = Annotated[str, AfterValidator(check_message_template)]
 
 
 class JenkinsOptions(ActionOptions):
@@ -83,7 +73,9 @@ class WebhookOptions(ActionOptions):
     url: Annotated[str, AfterValidator(_check_url_template)] | None = None
     channel: ChannelName | None = None
     method: Literal["POST", "PUT", "PATCH", "GET", "DELETE"] = "POST"
-    headers: Annotated[dict[str, str], AfterValidator(_check_headers)] = Field(default_factory=dict)
+    headers: Annotated[dict[str, Template], AfterValidator(_check_header_names)] = Field(
+        default_factory=dict
+    )
     body: Annotated[Any, AfterValidator(check_template_tree)] = None
     presign_expiry: Annotated[Duration, Field(gt=0, le=7 * 86400)] = 3600.0
     request_timeout: Annotated[Duration, Field(gt=0)] = 30.0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Mapping
 from pathlib import PurePosixPath
 from typing import Annotated, Any, Literal
@@ -11,7 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from sluice.contracts import ERROR_CLASSES, ON_FAILURE, STEP_TYPES, RetrySettings, StepPlan
-from sluice.keys import KEY_FIELDS
+from sluice.keys import check_key_template
 from sluice.rules.actions import (
     AnalyzeOptions,
     ApprovalNoticeOptions,
@@ -36,25 +35,6 @@ StorageClass = Literal[
 _STEP_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 DEFAULT_TIMEOUT_S = {"approve": 24 * 3600.0}
-
-
-def _check_key_template(template: str) -> str:
-    try:
-        fields = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
-    except ValueError as exc:
-        raise ValueError(f"invalid key template {template!r}: {exc}") from None
-    if "" in fields:
-        raise ValueError(
-            f"key template {template!r} has an empty field {{}}; name it, e.g. {{relpath}}"
-        )
-    unknown = [name for name in fields if name not in KEY_FIELDS]
-    if unknown:
-        names = ", ".join("{" + name + "}" for name in unknown)
-        allowed = " ".join("{" + name + "}" for name in KEY_FIELDS)
-        raise ValueError(f"unknown key template field(s) {names}; use {allowed}")
-    if not template.strip("/"):
-        raise ValueError("the key template is empty")
-    return template
 
 
 def _check_bucket(bucket: str) -> str:
@@ -101,7 +81,7 @@ class UploadOptions(Options):
     """Where and how the file is stored; unset options take the worker's defaults."""
 
     bucket: Annotated[str, AfterValidator(_check_bucket)] | None = None
-    key: Annotated[str, AfterValidator(_check_key_template)] | None = None
+    key: Annotated[str, AfterValidator(check_key_template)] | None = None
     storage_class: StorageClass | None = None
     sse: Literal["AES256", "aws:kms"] | None = None
     sse_kms_key_id: str | None = None

@@ -144,3 +144,14 @@ async def test_resume_follows_the_same_build_instead_of_starting_another(
     result = await run(acts, request("long", resume=first.build))
     assert result.result == "SUCCESS"
     assert len([r for r in jenkins_peer.requests if r.method == "POST"]) == 1
+
+
+async def test_stored_hostile_params_trigger_no_build(jenkins_peer: JenkinsPeer) -> None:
+    """A rule saved before templates were checked: refused when rendered, no build queued."""
+    jenkins_peer.script("nightly")
+    params = {"ENV": "{labels.__class__.__missing__.__globals__}", "W": "{name:>99999}"}
+    with pytest.raises(ApplicationError) as caught:
+        await run(activities(jenkins_peer), request("nightly", params=params))
+    assert (caught.value.type, caught.value.non_retryable) == ("invalid_input", True)
+    assert "unknown template field(s) {labels.__class__.__missing__" in caught.value.message
+    assert jenkins_peer.all_builds == [] and not jenkins_peer.requests

@@ -3,6 +3,7 @@ secrets encrypted at rest, every send recorded, no resend on retry."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -234,3 +235,26 @@ def test_secrets_are_encrypted_at_rest_and_need_the_key(metadata_engine: Engine)
     with pytest.raises(ApplicationError) as caught:
         ChannelStore(metadata_engine, SecretBox.from_text("another key, also long")).load("ding")
     assert caught.value.type == "auth"
+
+
+@pytest.mark.parametrize(
+    "templates",
+    [
+        {"title_template": "{{ cycler.__init__.__globals__.os.getpid() }}"},
+        {"text_template": "{{ lipsum.__globals__['os'].getpid() }}"},
+        {"text_template": "{{ file|attr(task.rule) }}"},  # a value: no static check sees it
+    ],
+    ids=["cycler", "lipsum", "attr-at-run-time"],
+)
+async def test_a_stored_hostile_template_runs_no_code_and_sends_nothing(
+    metadata_engine: Engine, slack_peer: SlackPeer, templates: dict[str, str]
+) -> None:
+    """A rule saved before templates were checked: the sandbox refuses, nothing is sent."""
+    add_channel(metadata_engine, "slack", "slack", {}, {"url": slack_peer.webhook})
+    req = notify_request("slack", **templates)
+    req.facts["rule"] = "__class__"
+    with pytest.raises(ApplicationError) as caught:
+        await send(notifier(metadata_engine), req)
+    assert (caught.value.type, caught.value.non_retryable) == ("invalid_input", True)
+    assert "not allowed" in caught.value.message and str(os.getpid()) not in caught.value.message
+    assert slack_peer.accepted == []

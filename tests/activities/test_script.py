@@ -79,3 +79,18 @@ async def test_timeout_kills_the_process_group(tmp_path: Path) -> None:
         await run(tmp_path, [PYTHON, "-c", code], timeout_s=1.0)
     assert caught.value.type == "timeout" and not caught.value.non_retryable
     assert not marker.exists()
+
+
+@pytest.mark.parametrize("field", ["command", "env"])
+async def test_a_stored_hostile_template_runs_nothing(tmp_path: Path, field: str) -> None:
+    """A rule saved before templates were checked: refused when rendered, nothing runs."""
+    marker = tmp_path / "ran"
+    code = f"open({str(marker)!r}, 'w').write('x')"
+    hostile = "{name.__class__.__mro__}"
+    command, env = [PYTHON, "-c", code, hostile], {}
+    if field == "env":
+        command, env = command[:3], {"LEAK": "{labels.__class__.__missing__.__globals__}"}
+    with pytest.raises(ApplicationError) as caught:
+        await run(tmp_path, command, env=env)
+    assert (caught.value.type, caught.value.non_retryable) == ("invalid_input", True)
+    assert "unknown template field" in caught.value.message and not marker.exists()

@@ -116,3 +116,23 @@ async def test_response_excerpt_is_bounded(
     webhook_peer.fail_next(Answer(200, "x" * 100_000))
     result = await call(hooks, WebhookRequest(CTX, channel="hook", body={}))
     assert len(result.body_excerpt.encode()) <= 1024 + 3
+
+
+@pytest.mark.parametrize(
+    "req",
+    [
+        WebhookRequest(CTX, channel="hook", headers={"X-Leak": "{labels.__class__.__mro__}"}),
+        WebhookRequest(CTX, channel="hook", body={"env": ["{key.__class__}"]}),
+        WebhookRequest(CTX, channel="hook", body={"pad": "{size:>999999}"}),
+    ],
+    ids=["header", "body", "format-spec"],
+)
+async def test_a_stored_hostile_template_sends_nothing(
+    hooks: WebhookActivities, webhook_peer: WebhookPeer, req: WebhookRequest
+) -> None:
+    """A rule saved before templates were checked: refused when rendered, nothing is sent."""
+    with pytest.raises(ApplicationError) as caught:
+        await call(hooks, req)
+    assert (caught.value.type, caught.value.non_retryable) == ("invalid_input", True)
+    assert "unknown template field" in caught.value.message
+    assert webhook_peer.requests == []

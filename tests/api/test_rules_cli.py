@@ -182,3 +182,19 @@ def test_the_api_refusing_is_an_error(
     assert code == 1 and "403 role viewer may not POST /api/v1/rules" in output
     code, output = run("export", "--api-url", f"http://127.0.0.1:{free_port()}")
     assert code == 1 and "GET /rules" in output
+
+
+def test_apply_refuses_a_hostile_template_naming_the_field(
+    env: None, api: httpx.Client, tmp_path: Path
+) -> None:
+    title = "{{ cycler.__init__.__globals__.os.getpid() }}"
+    hostile = {
+        **LOGS,
+        "pipeline": [{"upload": {}}, {"notify": {"channels": ["o"], "title": title}}],
+    }
+    code, output = run("apply", "-f", str(write(tmp_path / "rules.yaml", [hostile])))
+    assert code == 1
+    assert "pipeline[1].notify.title: '__globals__': names starting with '_'" in " ".join(
+        output.split()
+    )
+    assert api.get("/rules").json() == []
