@@ -23,7 +23,7 @@ from sluice.rules_file import (
 )
 
 rules_app = typer.Typer(no_args_is_help=True, help="Routing rules, through the control plane API.")
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # an error stays one line, however long
 
 ApiUrlOption = Annotated[
     str, typer.Option("--api-url", envvar="SLUICE_API_URL", help="The control plane.")
@@ -55,6 +55,8 @@ def rules_apply(
     """Make each rule in the file live (matched by name): create, update, publish; show diffs."""
     try:
         documents = load_rules_file(file.read_text())
+    except UnicodeDecodeError as exc:
+        raise fail(f"{file}: not UTF-8 text (byte {exc.start})") from None
     except (OSError, RulesFileError) as exc:
         raise fail(f"{file}: {exc}") from None
     api = RulesApi(api_url, token)

@@ -20,6 +20,7 @@ import yaml
 
 from api.services.rule_diff import rule_diff
 from sluice.rules import parse_rule
+from sluice.rules.shape import MAX_DEPTH, check_shape
 
 CREATE, UPDATE, PUBLISH, UNCHANGED = "create", "update", "publish", "unchanged"
 
@@ -58,14 +59,20 @@ class RuleChange:
 def load_rules_file(text: str) -> list[dict[str, Any]]:
     """The documents of a rules file, each validated as the API would."""
     try:
+        _check_nesting(text)  # before PyYAML's recursive composer can overflow the stack
         loaded = yaml.safe_load(text)
+    except RulesFileError:
+        raise
     except yaml.YAMLError as exc:
         raise RulesFileError(f"not valid YAML: {exc}") from None
+    except ValueError as exc:  # an integer of over 4300 digits: Python's hint does not apply
+        raise RulesFileError(f"not valid YAML: {str(exc).split(';')[0]}") from None
     if not isinstance(loaded, list):
         raise RulesFileError("a rules file is a YAML list of rule documents")
     documents, names, problems = [], set(), []
     for index, raw in enumerate(loaded):
         try:
+            check_shape(raw)  # bounds what aliases expand to before it is copied
             document: dict[str, Any] = json.loads(json.dumps(raw))  # JSON values only
             name = parse_rule(document).name
         except (TypeError, ValueError) as exc:  # not JSON, or a RuleError naming the problems
@@ -78,6 +85,21 @@ def load_rules_file(text: str) -> list[dict[str, Any]]:
     if problems:
         raise RulesFileError("; ".join(problems))
     return documents
+
+
+def _check_nesting(text: str) -> None:
+    """RulesFileError at the line where the file nests deeper than a rule may (iterative)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH + 1:  # the file's list holds the documents
+                line = event.start_mark.line + 1 if event.start_mark else "?"
+                raise RulesFileError(
+                    f"line {line}: nested more than {MAX_DEPTH} levels deep (the limit for a rule)"
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def plan_changes(

@@ -6,7 +6,7 @@ import re
 import socket
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pydantic_settings
@@ -28,10 +28,16 @@ from pydantic_settings import (
 )
 
 from sluice.keys import check_key_template
+from sluice.patterns import MAX_PATTERN_CHARS
 
 MiB = 1024 * 1024
 DEFAULT_TEMP_SUFFIXES = [".tmp", ".part", ".crdownload", ".download", ".swp", ".swx", ".swpx"]
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+# Globs pushed from the control plane: bounded, so RE2 matches them in bounded work per path.
+AgentGlobs = Annotated[
+    list[Annotated[str, Field(max_length=MAX_PATTERN_CHARS)]], Field(max_length=100)
+]
 
 _yaml_file: ContextVar[Path | None] = ContextVar("sluice_yaml_file", default=None)
 
@@ -114,9 +120,9 @@ class AgentSettings(Section):
     scan_interval: float = Field(default=300.0, gt=0)  # a backstop: inotify catches the rest
     backfill: bool = True
     include_suffixes: list[str] = []
-    include_globs: list[str] = []
+    include_globs: AgentGlobs = []
     exclude_dirs: list[str] = []
-    exclude_globs: list[str] = []
+    exclude_globs: AgentGlobs = []
     temp_suffixes: list[str] = DEFAULT_TEMP_SUFFIXES
     include_hidden: bool = False
     min_size: int = Field(default=0, ge=0)

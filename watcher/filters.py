@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import PurePosixPath
 
+from sluice.patterns import Regex, compile_regex, literal, matchable
 from sluice.settings import AgentSettings
 
 
 @lru_cache(maxsize=256)
-def glob_regex(pattern: str) -> re.Pattern[str]:
+def glob_regex(pattern: str) -> Regex:
     """`*` and `?` stay inside one path segment, `**/` spans directories (zero or more).
 
-    A pattern without a `/` matches the file name at any depth, as in .gitignore.
+    A pattern without a `/` matches the file name at any depth, as in .gitignore. Pushed
+    from the control plane, so compiled by RE2: linear in the path whatever the pattern.
     """
     if "/" not in pattern:
         pattern = "**/" + pattern
@@ -34,13 +35,13 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
             out.append("[^/]")
             i += 1
         else:
-            out.append(re.escape(pattern[i]))
+            out.append(literal(pattern[i]))
             i += 1
-    return re.compile("".join(out) + r"\Z", re.IGNORECASE)
+    return compile_regex("".join(out) + r"\z", case_sensitive=False)
 
 
 def glob_matches(pattern: str, rel_path: str) -> bool:
-    return glob_regex(pattern).match(rel_path) is not None
+    return glob_regex(pattern).match(matchable(rel_path)) is not None
 
 
 @dataclass(frozen=True)

@@ -2,19 +2,21 @@
 
 `*` and `?` stay within one directory, `**` spans directories (`**/x` also matches `x` at the
 top), `[abc]` / `[!abc]` are character classes. A glob must match the whole relative path.
+Globs are translated to RE2 (sluice/patterns.py), so matching is linear in the path's length
+whatever the glob: `*a*a*a*a*a*b` costs no more than `*.log` per character.
 """
 
 from __future__ import annotations
 
-import re
+from sluice.patterns import PatternError, Regex, compile_regex, literal
 
 
 class GlobError(ValueError):
     """A glob that cannot be compiled, e.g. an unbalanced `[`."""
 
 
-def compile_glob(glob: str) -> re.Pattern[str]:
-    """The regular expression equivalent to `glob`; raises GlobError when it is malformed."""
+def glob_to_re2(glob: str) -> str:
+    """The RE2 pattern equivalent to `glob` (anchored at its end; match it from the start)."""
     if not glob:
         raise GlobError("a glob must not be empty")
     out: list[str] = []
@@ -41,12 +43,17 @@ def compile_glob(glob: str) -> re.Pattern[str]:
         elif char == "]":
             raise GlobError(f"unbalanced ']' at position {i} in {glob!r}")
         else:
-            out.append(re.escape(char))
+            out.append(literal(char))
             i += 1
+    return "".join(out) + r"\z"
+
+
+def compile_glob(glob: str) -> Regex:
+    """The RE2 regex equivalent to `glob` (use `.match`); raises GlobError when malformed."""
     try:
-        return re.compile("".join(out) + r"\Z", re.DOTALL)
-    except re.error as exc:
-        raise GlobError(f"invalid glob {glob!r}: {exc}") from None
+        return compile_regex(glob_to_re2(glob), dot_nl=True)
+    except PatternError as exc:
+        raise GlobError(f"invalid glob {glob!r}: {exc.reason}") from None
 
 
 def _char_class(glob: str, start: int) -> tuple[str, int]:
@@ -66,9 +73,9 @@ def _char_class(glob: str, start: int) -> tuple[str, int]:
         raise GlobError(f"a character class cannot match '/' in {glob!r}")
     body = f"[^/{members}]" if negate else f"[{members}]"
     try:
-        re.compile(body)
-    except re.error as exc:
+        compile_regex(body)
+    except PatternError as exc:
         raise GlobError(
-            f"invalid character class {glob[start : end + 1]!r} in {glob!r}: {exc}"
+            f"invalid character class {glob[start : end + 1]!r} in {glob!r}: {exc.reason}"
         ) from None
     return body, end + 1

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
@@ -21,25 +21,35 @@ from pydantic import (
 )
 
 from sluice.contracts import DetectedFile
+from sluice.patterns import PatternError, Regex, check_length, compile_regex, matchable
 from sluice.rules.globs import GlobError, compile_glob
 from sluice.rules.units import Size, format_size
 from sluice.rules.windows import TimeWindow, parse_window
 
+MAX_PATTERNS = 100  # globs, and suffixes, in one rule
+
 
 def _check_glob(glob: str) -> str:
     try:
-        compile_glob(glob)
-    except GlobError as exc:
+        compile_glob(check_length(glob, "glob"))
+    except (GlobError, PatternError) as exc:
         raise ValueError(str(exc)) from None
     return glob
 
 
 def _check_regex(pattern: str) -> str:
     try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise ValueError(f"invalid regex {pattern!r}: {exc}") from None
+        compile_regex(check_length(pattern, "regex"))
+    except PatternError as exc:
+        raise ValueError(f"invalid regex {pattern[:100]!r}: {exc}") from None
     return pattern
+
+
+def _at_most_patterns(items: Any) -> Any:
+    """Counted before each item is compiled, so 20,000 globs cost nothing to refuse."""
+    if isinstance(items, list) and len(items) > MAX_PATTERNS:
+        raise ValueError(f"at most {MAX_PATTERNS} per rule, got {len(items)}")
+    return items
 
 
 def _check_root(root: str) -> str:
@@ -66,7 +76,7 @@ def _check_window(window: str) -> str:
 def _check_suffix(suffix: str) -> str:
     if not suffix:
         raise ValueError("a suffix must not be empty")
-    return suffix
+    return check_length(suffix, "suffix")
 
 
 def _normalise_root(root: str) -> str:
@@ -74,6 +84,7 @@ def _normalise_root(root: str) -> str:
 
 
 Glob = Annotated[str, AfterValidator(_check_glob)]
+Patterns = BeforeValidator(_at_most_patterns)
 
 
 class MatchSpec(BaseModel):
@@ -84,9 +95,11 @@ class MatchSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    globs: list[Glob] = Field(default_factory=list)
+    globs: Annotated[list[Glob], Patterns] = Field(default_factory=list)
     regex: Annotated[str, AfterValidator(_check_regex)] | None = None
-    suffixes: list[Annotated[str, AfterValidator(_check_suffix)]] = Field(default_factory=list)
+    suffixes: Annotated[list[Annotated[str, AfterValidator(_check_suffix)]], Patterns] = Field(
+        default_factory=list
+    )
     min_size: Size | None = None
     max_size: Size | None = None
     roots: list[Annotated[str, AfterValidator(_check_root)]] = Field(default_factory=list)
@@ -95,8 +108,8 @@ class MatchSpec(BaseModel):
     window: Annotated[str, AfterValidator(_check_window)] | None = None
     timezone: Annotated[str, AfterValidator(_check_timezone)] = "UTC"
 
-    _globs: tuple[re.Pattern[str], ...] = PrivateAttr(default=())
-    _regex: re.Pattern[str] | None = PrivateAttr(default=None)
+    _globs: tuple[Regex, ...] = PrivateAttr(default=())
+    _regex: Regex | None = PrivateAttr(default=None)
     _window: TimeWindow | None = PrivateAttr(default=None)
 
     @field_validator("max_size")
@@ -113,16 +126,17 @@ class MatchSpec(BaseModel):
     @model_validator(mode="after")
     def _compile(self) -> MatchSpec:
         self._globs = tuple(compile_glob(glob) for glob in self.globs)
-        self._regex = re.compile(self.regex) if self.regex is not None else None
+        self._regex = compile_regex(self.regex) if self.regex is not None else None
         self._window = parse_window(self.window) if self.window is not None else None
         return self
 
     def matches(self, file: DetectedFile, *, labels: Mapping[str, str], now: datetime) -> bool:
         """Whether `file`, seen by an agent with `labels`, at `now`, meets every condition."""
         path = file.rel_path
-        if self._globs and not any(glob.match(path) for glob in self._globs):
+        text = matchable(path)  # RE2 reads UTF-8
+        if self._globs and not any(glob.match(text) for glob in self._globs):
             return False
-        if self._regex is not None and not self._regex.search(path):
+        if self._regex is not None and not self._regex.search(text):
             return False
         if self.suffixes and not path.endswith(tuple(self.suffixes)):
             return False

@@ -15,6 +15,7 @@ from sluice.contracts import STEP_TYPES, DetectedFile, StepPlan
 from sluice.rules.actions import FailureNoticeOptions
 from sluice.rules.errors import RuleError, format_loc, problems_from
 from sluice.rules.match import MatchSpec
+from sluice.rules.shape import ShapeError, check_shape
 from sluice.rules.steps import (
     COMMON_KEYS,
     NOT_YET_AVAILABLE,
@@ -82,7 +83,11 @@ def parse_rule(data: Mapping[str, Any]) -> RuleSpec:
     if not isinstance(data, Mapping):
         raise RuleError("<unnamed>", [("", "a rule document must be a mapping")])
     raw_name = data.get("name")
-    rule_name = raw_name if isinstance(raw_name, str) and raw_name else "<unnamed>"
+    rule_name = raw_name[:100] if isinstance(raw_name, str) and raw_name else "<unnamed>"
+    try:
+        check_shape(data)
+    except ShapeError as exc:
+        raise RuleError(rule_name, [(exc.path, exc.message)]) from None
     problems: Problems = []
     try:
         document = RuleDocument.model_validate(data)

@@ -157,6 +157,8 @@ def test_export_round_trips_through_apply(env: None, api: httpx.Client, tmp_path
         (yaml.safe_dump([LOGS, LOGS]), 'a second rule named "logs"'),
         (yaml.safe_dump([{**LOGS, "pipeline": [{"jenkins": {}}]}]), "pipeline[0].jenkins.job"),
         ("- name: when\n  match: {suffixes: [.log]}\n  at: 2026-01-01\n", "JSON"),
+        ("- name: deep\n  pipeline: " + "[" * 3000 + "]" * 3000, "line 2: nested more than 32"),
+        ("[" * 100_000 + "]" * 100_000, "line 1: nested more than 32 levels deep"),
     ],
 )
 def test_a_bad_rules_file_changes_nothing(

@@ -75,6 +75,33 @@ def test_invalid_rule_is_a_422_with_the_problem(client: TestClient) -> None:
     assert client.get(RULES).json() == []
 
 
+def test_hostile_patterns_and_documents_are_a_422_naming_the_field(client: TestClient) -> None:
+    response = client.post(RULES, json=document(match={"regex": r"(\w+)/\1"}))
+    assert response.status_code == 422
+    assert response.json()["error"]["message"].startswith(
+        "rule \"dumps\": match.regex: invalid regex '(\\\\w+)/\\\\1': backreferences such as \\1 "
+        "are not supported; Sluice matches regexes with RE2"
+    )
+    body: Any = "x"
+    for _ in range(300):
+        body = {"a": body}
+    webhook = {"webhook": {"url": "https://hooks.example/x", "body": body}}
+    response = client.post(RULES, json=document(pipeline=[webhook]))
+    assert response.status_code == 422
+    assert response.json()["error"]["message"] == (
+        'rule "dumps": pipeline[0].webhook.body.a.a…: nested more than 32 levels deep '
+        "(the limit for a rule)"
+    )
+    response = client.post(RULES, json=document(match={"globs": ["x" * 600_000]}))
+    assert response.status_code == 422
+    assert "larger than 128 KiB" in response.json()["error"]["message"]
+    deepest = '{"name": "dumps", "pipeline": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    headers = {"content-type": "application/json"}
+    response = client.post(RULES, content=deepest, headers=headers)
+    assert response.status_code in (400, 422), response.text
+    assert client.get(RULES).json() == []
+
+
 def test_body_that_is_not_an_object_is_invalid_request(client: TestClient) -> None:
     response = client.post(RULES, json=["dumps"])
     assert response.status_code == 422

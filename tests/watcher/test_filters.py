@@ -1,9 +1,10 @@
 """FileFilter: which files under a root are shipped (temp suffixes, include list, hidden)."""
 
 import pytest
+from pydantic import ValidationError
 
-from sluice.settings import DEFAULT_TEMP_SUFFIXES
-from watcher.filters import FileFilter
+from sluice.settings import DEFAULT_TEMP_SUFFIXES, AgentSettings
+from watcher.filters import FileFilter, glob_regex
 
 DEFAULT = FileFilter(DEFAULT_TEMP_SUFFIXES)
 
@@ -54,3 +55,18 @@ def test_configured_temp_suffixes_match_whatever_their_case() -> None:
     assert not upper.accepts("video.mkv.part")
     assert not upper.accepts("video.mkv.TMP")
     assert upper.accepts("video.mkv")
+
+
+def test_pushed_globs_match_in_work_linear_in_the_path_and_are_bounded() -> None:
+    glob = "*a" * 11 + "*b"  # seconds per path on a backtracking engine
+    compiled = glob_regex(glob)
+    # RE2: work per path character is at most the program size, which grows with the glob
+    assert type(compiled).__module__.startswith("re2")
+    assert compiled.programsize <= 10 * len(glob) + 40
+    only = FileFilter(DEFAULT_TEMP_SUFFIXES, include_globs=[glob])
+    assert not only.accepts("a" * 24 + "!")
+    assert only.accepts("A" * 11 + "B")  # agent globs ignore case
+    with pytest.raises(ValidationError, match=r"include_globs\.0"):
+        AgentSettings(id="web-01", include_globs=["x" * 1001])
+    with pytest.raises(ValidationError, match="exclude_globs"):
+        AgentSettings(id="web-01", exclude_globs=["*.log"] * 101)
