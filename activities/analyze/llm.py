@@ -19,6 +19,7 @@ from sluice.settings import AiSettings
 
 Short = Annotated[str, StringConstraints(max_length=500)]
 
+
 class LlmAnalysis(BaseModel):
     """The schema the model's answer must satisfy."""
 
