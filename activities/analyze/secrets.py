@@ -6,15 +6,22 @@ import re
 
 MASK = "***"
 
-# Names whose value is a secret, also inside longer names (AWS_SECRET_ACCESS_KEY, clientSecret,
-# X-Api-Key, PGPASSWORD); "(?![a-z])" keeps `tokens`, `tokenizer`, `author` readable.
-_SECRET_NAME = (
-    r"[\w.-]*?(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey"
-    r"|access[_-]?key|private[_-]?key|credentials?|authorization|cookie|signature|sig"
-    r"|session[_-]?id)(?![a-z])(?:[_.-][\w.-]*)?"
+# A name whose value is a secret, also inside a longer name (AWS_SECRET_ACCESS_KEY,
+# clientSecret, X-Api-Key, PGPASSWORD); "(?![a-z])" keeps `tokens`, `tokenizer`, `author`.
+_SECRET_NAME = re.compile(
+    r"(?i)(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key"
+    r"|private[_-]?key|credentials?|authorization|cookie|signature|sig|session[_-]?id)(?![a-z])"
 )
+# Headers whose whole value is the credential (schemes, Digest parameters, cookie lists).
+_HEADER = re.compile(r"(?i)(?:proxy-)?authorization|(?:set-)?cookie|x-[\w-]*(?:token|key)")
+# Every name is matched from its first character only ("(?<!...)"), and checked afterwards,
+# so matching stays linear in the line: hostile lines must not cost seconds.
+_ASSIGNMENT = re.compile(r"(?<![\w.-])([\w.-]+)([\"'\\]*\s*(?:=>|[=:])\s*)")
+_OPTION = re.compile(r"(?<!\S)(--?[\w-]+)(\s+|=)(?!-)([^\s\"']+)")
 # Quoted values end at their quote, or at the end of a line cut at MAX_LINE_CHARS.
-_QUOTED = r"\\\"(?:(?!\\\").)*(?:\\\"|$)|\"(?:[^\"\\]|\\.)*(?:\"|$)|'[^']*(?:'|$)"
+_VALUE = re.compile(
+    r"\\\"(?:(?!\\\").)*(?:\\\"|$)|\"(?:[^\"\\]|\\.)*(?:\"|$)|'[^']*(?:'|$)|[^\s,;&\"'<>]+"
+)
 _ORDERED: list[tuple[re.Pattern[str], str]] = [
     # A PEM private key on one line (or with escaped newlines): to its END line, if any.
     (
@@ -24,32 +31,13 @@ _ORDERED: list[tuple[re.Pattern[str], str]] = [
         ),
         rf"\1{MASK}\2",
     ),
-    # A header's whole value (Bearer/Basic/Digest/cookies), unquoted: to the end of the line.
-    (
-        re.compile(
-            r"(?i)\b((?:proxy-)?authorization|(?:set-)?cookie|x-[\w-]*(?:token|key))"
-            r"(\s*[=:]\s*)(?![\"'\\\s])[^\r\n]+"
-        ),
-        rf"\1\2{MASK}",
-    ),
     (re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+"), rf"\1 {MASK}"),
     # Basic credentials, but not prose ("Basic authentication"): base64 has a capital or digit.
     (
         re.compile(r"\b(Basic)\s+(?=[A-Za-z0-9+/][a-z]*[A-Z0-9+/=])[A-Za-z0-9+/]{8,}=*"),
         rf"\1 {MASK}",
     ),
-    # Command-line options: --password hunter2, --api-key=...
-    (
-        re.compile(
-            r"(?i)(\s--?[\w-]*?(?:password|passwd|token|secret|api[_-]?key)[\w-]*)(\s+|=)"
-            r"(?!-)[^\s\"']+"
-        ),
-        rf"\1\2{MASK}",
-    ),
-]  # fmt: skip
-_KEY_VALUE = re.compile(
-    rf"(?i)\b({_SECRET_NAME})([\"'\\]*\s*(?:=>|[=:])\s*)({_QUOTED}|[^\s,;&\"'<>]+)"
-)
+]
 _SHAPES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"), f"eyJ{MASK}"),
     (re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"), rf"\1{MASK}"),
@@ -62,20 +50,45 @@ _SHAPES: list[tuple[re.Pattern[str], str]] = [
 ]
 _KEY_BEGIN = re.compile(r"-----BEGIN ([A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?)-----")
 _KEY_END = re.compile(r"-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
-_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.-]+\b")
 
 
-def _masked_value(match: re.Match[str]) -> str:
-    value = match.group(3)
-    quote = next((q for q in ('\\"', '"', "'") if value.startswith(q) and len(value) > 1), "")
-    return f"{match.group(1)}{match.group(2)}{quote}{MASK}{quote}"
+def _masked_assignments(line: str) -> str:
+    out: list[str] = []
+    done = 0
+    for match in _ASSIGNMENT.finditer(line):
+        name, start = match.group(1), match.end()
+        if match.start() < done:
+            continue  # inside a value masked already
+        header = _HEADER.fullmatch(name) is not None
+        if not header and not _SECRET_NAME.search(name):
+            continue
+        if header and line[start : start + 1] not in ("", '"', "'", "\\"):
+            end, quote = len(line), ""  # a header's value, unquoted: the rest of the line
+        else:
+            value = _VALUE.match(line, start)
+            if value is None:
+                continue
+            end = value.end()
+            text = value.group(0)
+            quote = next((q for q in ('\\"', '"', "'") if text.startswith(q) and text != q), "")
+        out += [line[done:start], quote, MASK, quote]
+        done = end
+    return "".join(out) + line[done:] if out else line
+
+
+def _masked_option(match: re.Match[str]) -> str:
+    if not _SECRET_NAME.search(match.group(1)):
+        return match.group(0)
+    return f"{match.group(1)}{match.group(2)}{MASK}"
 
 
 def mask(line: str, *, emails: bool = False) -> str:
     """`line` with every credential it carries replaced by ***."""
     for pattern, replacement in _ORDERED:
         line = pattern.sub(replacement, line)
-    line = _KEY_VALUE.sub(_masked_value, line)
+    line = _OPTION.sub(_masked_option, line)
+    line = _masked_assignments(line)
     for pattern, replacement in _SHAPES:
         line = pattern.sub(replacement, line)
     if emails:
