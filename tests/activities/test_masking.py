@@ -139,7 +139,7 @@ HOSTILE = [
 
 
 def test_hostile_lines_are_masked_in_linear_time() -> None:
-    """Each line is MAX_LINE_CHARS long; a pattern that backtracked took 3.8 s on the first
+    """Each line is MAX_LINE_CHARS long; a pattern that backtracked took seconds on the first
     one alone. A generous bound (a few ms each when linear) says it did not hang."""
     started = time.perf_counter()
     for line in HOSTILE:
