@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import asdict
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -26,12 +25,23 @@ def job_path(job: str) -> str:
 
 
 def build_ref_from(value: Any) -> BuildRef | None:
-    """A BuildRef from heartbeat or failure details (a dataclass or its dict)."""
+    """A BuildRef from heartbeat details (a dataclass or its dict): a build that may still be
+    running. A finished build's failure carries `build_summary` instead, which is not one."""
     if isinstance(value, BuildRef):
         return value
-    if isinstance(value, dict) and "job" in value:
+    if isinstance(value, dict) and "job" in value and "server" in value:
         return BuildRef(**{k: value[k] for k in BuildRef.__dataclass_fields__ if k in value})
     return None
+
+
+def build_summary(build: BuildRef, result: str) -> dict[str, str]:
+    """What a jenkins step records, whatever its outcome: `job build url result`."""
+    return {
+        "job": build.job,
+        "build": str(build.number or ""),
+        "url": build.url or build.queue_url,
+        "result": result,
+    }
 
 
 class JenkinsActivities:
@@ -67,16 +77,18 @@ class JenkinsActivities:
         elapsed = int((time.monotonic() - started) * 1000)
         if result in OK_RESULTS or (result == "UNSTABLE" and req.unstable_ok):
             return JenkinsResult(build, result, elapsed)
+        # The build has finished: nothing to stop, so its details are a summary, not a BuildRef.
         raise ApplicationError(
             f"jenkins build {build.url or build.job} finished {result}",
-            asdict(build),
+            build_summary(build, result),
             type="action_failed",
             non_retryable=True,
         )
 
     @activity.defn(name="jenkins_stop")
     async def stop_build(self, ref: BuildRef) -> str:
-        """Stop a build (or cancel its queue item); a finished build is left as it is."""
+        """Stop a build still running (or cancel its queue item): "stopped", "dequeued", or
+        "finished <RESULT>" for a build that had ended, which is left as it is."""
         server = self._server(ref.server)
         async with self._client(server) as http:
             try:
@@ -207,10 +219,17 @@ class JenkinsActivities:
             ref.number = int(executable["number"])
         if not ref.number:
             return "nothing to stop"
+        build = f"{server.url}{job_path(ref.job)}/{ref.number}"
+        state = await http.get(f"{build}/api/json")
+        if state.status_code == 404:
+            return "gone"
+        if state.is_error:
+            raise response_failure(f"jenkins build {ref.job}#{ref.number}", state)
+        data = state.json()
+        if not data.get("building"):
+            return f"finished {data.get('result') or 'without a result'}"
         headers = await self._crumb(http, server)
-        response = await http.post(
-            f"{server.url}{job_path(ref.job)}/{ref.number}/stop", headers=headers
-        )
+        response = await http.post(f"{build}/stop", headers=headers)
         if response.is_error and response.status_code != 404:
             raise response_failure(f"jenkins stop {ref.job}#{ref.number}", response)
         return "stopped"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install what the tests need (Python packages, Debian's PostgreSQL), lint, type-check, test.
+# Install what the tests need (Python packages, Debian's PostgreSQL and Prometheus), lint,
+# type-check, test.
 # Extra args go to pytest, e.g. scripts/test.sh tests/api -x
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,13 @@ if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
+fi
+
+if ! command -v prometheus >/dev/null; then
+  echo "installing Prometheus from Debian's packages (the alert test starts its own server) …"
+  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq prometheus >/dev/null
 fi
 
 echo "== ruff"; .venv/bin/ruff check .

@@ -181,8 +181,22 @@ class AiSettings(Section):
     timeout: float = Field(default=60.0, gt=0)
     max_retries: int = Field(default=1, ge=0, le=5)
     max_tokens: int = Field(default=1024, ge=64)
+    # The model's context window in tokens (the default fits the default 32 KiB excerpt):
+    # the prompt is fitted to it, less max_tokens; a server that answers with a smaller
+    # one is believed (see activities/analyze/llm.py).
+    context_tokens: int = Field(default=32768, ge=2048)
     json_mode: bool = True  # send response_format {"type": "json_object"}
     temperature: float = Field(default=0.1, ge=0, le=2)
+
+    @model_validator(mode="after")
+    def _room_for_the_prompt(self) -> AiSettings:
+        if self.context_tokens < self.max_tokens + 1024:
+            raise ValueError(
+                f"context_tokens ({self.context_tokens}) must leave at least 1024 tokens of "
+                f"prompt above max_tokens ({self.max_tokens}); lower ai.max_tokens or raise "
+                "ai.context_tokens to the model's context size"
+            )
+        return self
 
 
 class NotificationSettings(Section):

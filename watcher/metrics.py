@@ -12,7 +12,16 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from sluice.contracts import ERROR_CLASSES
+
 log = logging.getLogger("sluice.agent")
+
+# `sluice_agent_errors` classes: the agent's own, and the classes of failed host activities
+# (an unclassified exception adds its type name when it first happens).
+KNOWN_ERRORS = (
+    "dispatch", "shutdown", "unreadable_dir", "symlink_escape", "config", "control_plane",
+    *ERROR_CLASSES,
+)  # fmt: skip
 
 
 class AgentMetrics:
@@ -51,6 +60,14 @@ class AgentMetrics:
         self.config_version = Gauge(
             "sluice_agent_config_version", "Applied control-plane config version", registry=r
         )
+
+        # Known label values exist at 0, so rate() sees each first event (see README).
+        for outcome in ("seen", "filtered"):
+            self.events.labels(outcome)
+        for outcome in ("started", "duplicate"):
+            self.dispatched.labels(outcome)
+        for error_class in KNOWN_ERRORS:
+            self.errors.labels(error_class)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -10,13 +10,18 @@ from typing import TYPE_CHECKING, Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError, TimeoutError
+from temporalio.exceptions import (
+    ActivityError,
+    ApplicationError,
+    TimeoutError,
+    is_cancelled_exception,
+)
 from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
     from activities.analyze.central import AnalyzeActivities
     from activities.analyze.host import ExcerptActivities
-    from activities.jenkins import JenkinsActivities, build_ref_from
+    from activities.jenkins import JenkinsActivities, build_ref_from, build_summary
     from activities.notify import NotifyActivities
     from activities.script import ScriptActivities
     from activities.webhook import WebhookActivities
@@ -64,7 +69,7 @@ class ActionSteps:
         )
 
     async def _jenkins(self, step: StepPlan) -> StepOutcome:
-        from workflows.steps import StepOutcome, Undo
+        from workflows.steps import StepOutcome, Undo, _classified
 
         opts = step.options
         request = JenkinsRequest(
@@ -91,16 +96,15 @@ class ActionSteps:
             build = _build_of(err)
             if build is not None:
                 self._builds[step.name] = build
-            raise
+            summary = _summary_of(err, build)
+            if summary is None or is_cancelled_exception(err):
+                raise
+            failed = _classified(err.cause or err)
+            failed.details = summary  # the failed attempt records the build it got to
+            raise failed from err
         self._builds.pop(step.name, None)
-        build = result.build
-        summary = {
-            "job": build.job,
-            "build": str(build.number or ""),
-            "url": build.url or build.queue_url,
-            "result": result.result or "triggered",
-        }
-        return StepOutcome(summary, undo=[Undo(step.name, "stop_build", build)])
+        summary = build_summary(result.build, result.result or "triggered")
+        return StepOutcome(summary, undo=[Undo(step.name, "stop_build", result.build)])
 
     def jenkins_cleanup(self, step: StepPlan) -> list[Any]:
         """A jenkins step that gives up stops the build its last attempt left running."""
@@ -282,3 +286,14 @@ def _build_of(err: ActivityError) -> BuildRef | None:
     elif isinstance(cause, TimeoutError):
         details = cause.last_heartbeat_details
     return build_ref_from(details[0]) if details else None
+
+
+def _summary_of(err: ActivityError, running: BuildRef | None) -> dict[str, str] | None:
+    """The build a failed jenkins attempt records: a finished build's summary from the
+    failure, or the build a timed-out attempt left running."""
+    cause = err.cause
+    if isinstance(cause, ApplicationError) and cause.details:
+        first = cause.details[0]
+        if isinstance(first, dict) and "result" in first:
+            return {str(k): str(v) for k, v in first.items()}
+    return build_summary(running, "running") if running is not None else None

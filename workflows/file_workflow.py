@@ -222,19 +222,19 @@ class FileWorkflow:
         """A step that failed for good cleans up after itself whatever on_failure says."""
         await self._notes.flush()
         for undo in runner.cleanup(step, failed):
-            await run_undo(undo)
+            outcome = await run_undo(undo)
             self._undo = [u for u in self._undo if u.ref != undo.ref]
             # Noting it costs a record write before compensation: runs started before this
             # change had none, and must replay the same commands.
             if workflow.patched("record-cleanup"):
-                self._notes.step(step, "failed", attempt, failed=failed, summary=undo.done())
+                self._notes.step(step, "failed", attempt, failed=failed, summary=undo.done(outcome))
 
     async def _compensate(self) -> None:
         await self._notes.flush()
         while self._undo:
             undo = self._undo.pop()
-            await run_undo(undo)
-            self._notes.compensated(undo.step, self._attempts.get(undo.step, 1), undo.done())
+            outcome = await run_undo(undo)
+            self._notes.compensated(undo.step, self._attempts.get(undo.step, 1), undo.done(outcome))
         await self._notes.flush()
 
     async def _wait_for_approval(self, step: StepPlan) -> ApprovalDecision:

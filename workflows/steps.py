@@ -74,11 +74,14 @@ class Undo:
     activity: str  # "delete_object" | "abort_uploads" | "stop_build"
     ref: ObjectRef | BuildRef
 
-    def done(self) -> dict[str, str]:
-        """What running it did, for its step's summary."""
+    def done(self, outcome: str = "stopped") -> dict[str, str]:
+        """What running it did (`outcome`: what stop_build answered), for its step's summary."""
         ref = self.ref
         if isinstance(ref, BuildRef):
-            return {"undone": f"stopped build {ref.url or ref.job}"}
+            if outcome in ("stopped", "dequeued"):
+                return {"undone": f"{outcome} build {ref.url or ref.queue_url or ref.job}"}
+            # it had ended by itself ("finished FAILURE") or was gone: left as it was
+            return {"undone": f"nothing to stop: build {ref.url or ref.job} {outcome}"}
         did = "deleted" if self.activity == "delete_object" else "aborted unfinished uploads of"
         return {"undone": f"{did} s3://{ref.bucket}/{ref.key}"}
 
@@ -259,16 +262,16 @@ class StepRunner(ActionSteps):
         return StepOutcome(summary=summary)
 
 
-async def run_undo(undo: Undo) -> None:
-    """Run one cleanup or compensation on the central queue, retrying until it sticks."""
+async def run_undo(undo: Undo) -> str:
+    """Run one cleanup or compensation on the central queue, retrying until it sticks; a
+    build's answer says whether it was stopped (see Undo.done)."""
     if isinstance(undo.ref, BuildRef):
-        await workflow.execute_activity_method(
+        return await workflow.execute_activity_method(
             JenkinsActivities.stop_build,
             undo.ref,
             start_to_close_timeout=timedelta(minutes=2),
             retry_policy=CLEANUP_RETRY,
         )
-        return
     method: Any = {
         "delete_object": ObjectActivities.delete_object,
         "abort_uploads": ObjectActivities.abort_uploads,
@@ -279,6 +282,7 @@ async def run_undo(undo: Undo) -> None:
         start_to_close_timeout=timedelta(minutes=2),
         retry_policy=CLEANUP_RETRY,
     )
+    return "stopped"
 
 
 def _classified(cause: BaseException) -> StepFailed:

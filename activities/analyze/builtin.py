@@ -65,8 +65,11 @@ _KNOWN: dict[str, tuple[str, str, list[str]]] = {
 }
 
 
-def builtin_analysis(excerpt: Excerpt, *, error_class: str = "", elapsed_ms: int = 0) -> Analysis:
-    """An Analysis from the host's findings; `degraded` with `error_class` when it stands in."""
+def builtin_analysis(
+    excerpt: Excerpt, *, error_class: str = "", elapsed_ms: int = 0, retries: int = 0
+) -> Analysis:
+    """An Analysis from the host's findings; `degraded` with `error_class` when it stands in
+    (after `retries` more LLM requests than the first)."""
     f = excerpt.findings
     errors = f.levels.get("ERROR", 0) + f.levels.get("FATAL", 0)
     warnings = f.levels.get("WARN", 0)
@@ -108,6 +111,7 @@ def builtin_analysis(excerpt: Excerpt, *, error_class: str = "", elapsed_ms: int
         used_lines=excerpt.used_lines,
         truncated=excerpt.truncated,
         elapsed_ms=elapsed_ms,
+        retries=retries,
         degraded=bool(error_class),
         error_class=error_class,
         model="builtin",

@@ -11,6 +11,7 @@ from collections import Counter, deque
 from collections.abc import Iterable
 from pathlib import Path
 
+from activities.analyze.secrets import LineMasker
 from sluice.actions import EXCERPT_MAX_BYTES, Excerpt, ExcerptRequest, LogFindings
 
 MAX_LINE_CHARS = 1000
@@ -42,28 +43,11 @@ _SIGNATURES = {
     "disk_full": re.compile(r"No space left on device"),
     "connection_refused": re.compile(r"Connection refused"),
 }
-_SECRETS = [
-    (re.compile(r"(?i)\b(password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key"
-                r"|secret[_-]?key|authorization)(\"?\s*[=:]\s*\"?)([^\s\",;&]+)"), r"\1\2***"),
-    (re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]+"), "Bearer ***"),
-    (re.compile(r"\bAKIA[0-9A-Z]{16}\b"), "AKIA***"),
-    (re.compile(r"\bsk-[A-Za-z0-9_-]{16,}"), "sk-***"),
-    (re.compile(r"(://[^/\s:@]+):[^/\s@]+@"), r"\1:***@"),
-]  # fmt: skip
-_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
 _NORMALIZE = [
     (re.compile(r"^\S*\d{2}[:/-]\d{2}[:/-]\d{2,4}\S*\s+(\S*\d{2}:\d{2}:\d{2}\S*\s+)?"), ""),
     (re.compile(r"0x[0-9a-fA-F]+|\b[0-9a-f]{8,}\b"), "#"),
     (re.compile(r"\d+"), "#"),
 ]
-
-
-def mask(line: str, *, emails: bool = False) -> str:
-    for pattern, replacement in _SECRETS:
-        line = pattern.sub(replacement, line)
-    if emails:
-        line = _EMAIL.sub("***@***", line)
-    return line
 
 
 def level_of(line: str) -> str:
@@ -105,8 +89,9 @@ def excerpt_lines(lines: Iterable[str], req: ExcerptRequest) -> Excerpt:
     signatures: list[str] = []
     first_error = ""
     number = -1
+    mask = LineMasker(emails=req.mask_emails)
     for number, raw in enumerate(lines):
-        line = mask(raw.rstrip("\n")[:MAX_LINE_CHARS], emails=req.mask_emails)
+        line = mask(raw.rstrip("\n")[:MAX_LINE_CHARS])
         level = level_of(line)
         if level:
             levels[level] += 1

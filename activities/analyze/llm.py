@@ -1,26 +1,23 @@
-"""Central: ask an OpenAI-compatible chat API for `{summary, severity, ...}` and validate it."""
+"""Central: ask an OpenAI-compatible chat API for `{summary, severity, ...}` and validate it,
+within the step's deadline and the model's context window."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import re
+import time
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 import openai
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from activities.analyze.prompt import SYSTEM_PROMPT, excerpt_budget, shorten, user_prompt
 from sluice.actions import AnalyzeRequest
 from sluice.settings import AiSettings
 
 Short = Annotated[str, StringConstraints(max_length=500)]
-
-SYSTEM_PROMPT = """You analyse log excerpts for operations engineers.
-Answer with one JSON object and nothing else:
-{"summary": string (<= 3 sentences), "severity": "info"|"low"|"medium"|"high"|"critical",
- "key_errors": [string, <= 5], "causes": [string, <= 5], "suggestions": [string, <= 5],
- "confidence": number between 0 and 1}
-Lines are numbered; "… (n lines skipped) …" marks omitted lines; *** marks masked secrets."""
 
 
 class LlmAnalysis(BaseModel):
@@ -37,9 +34,30 @@ class LlmAnalysis(BaseModel):
 
 
 class LlmFailed(Exception):
-    def __init__(self, error_class: str, message: str) -> None:
+    """The LLM gave no usable answer; `retries` and `tokens` say what trying cost."""
+
+    def __init__(self, error_class: str, message: str, *, context: Overflow | None = None) -> None:
         super().__init__(message)
         self.error_class = error_class
+        self.context = context
+        self.retries = 0
+        self.tokens = (0, 0)
+
+
+@dataclass
+class Overflow:
+    """A context-length error: the prompt's size and the context's, when the server said."""
+
+    prompt_tokens: int | None
+    context_tokens: int | None
+
+
+@dataclass
+class LlmResult:
+    answer: LlmAnalysis
+    retries: int
+    tokens: tuple[int, int]  # prompt, completion: all requests of this analysis
+    excerpt: str  # what the model saw: the excerpt, shortened if it had to be
 
 
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
@@ -55,18 +73,39 @@ def parse_answer(content: str | None) -> LlmAnalysis:
         raise LlmFailed("invalid_output", f"answer is not the expected JSON: {exc}") from None
 
 
-def user_prompt(req: AnalyzeRequest) -> str:
-    f = req.excerpt.findings
-    facts = {
-        "file": req.file_name,
-        "total_lines": f.total_lines,
-        "levels": f.levels,
-        "signatures": f.signatures,
-        "exception_types": f.exception_types,
-    }
-    extra = f"\nAlso: {req.prompt}" if req.prompt else ""
-    language = f"\nWrite the text fields in language: {req.language}." if req.language else ""
-    return f"Facts: {json.dumps(facts)}{extra}{language}\n\nExcerpt:\n{req.excerpt.text}"
+_MAX_SHRINKS = 3  # context-length retries, on top of ai.max_retries
+_MIN_REQUEST_S = 1.0  # no request is started with less time than this left
+_CONTEXT_PHRASES = (
+    "context_length_exceeded",  # OpenAI's error code
+    "exceed_context_size_error",  # llama.cpp's error type
+    "exceeds the available context size",  # llama.cpp
+    "maximum context length",  # OpenAI, vLLM
+    "context window",
+)
+_NUMBERS = {
+    "context": re.compile(r"maximum context length is (\d+)|context size \((\d+) tokens\)"),
+    "prompt": re.compile(
+        r"\((\d+) in the messages|resulted in (\d+) tokens|request \((\d+) tokens\)"
+    ),
+}
+
+
+def overflow_of(exc: openai.APIStatusError) -> Overflow | None:
+    """The context-length error in a 400 (OpenAI, vLLM and llama.cpp bodies), else None."""
+    body = exc.body if isinstance(exc.body, dict) else {}
+    error = body.get("error", body)
+    error = error if isinstance(error, dict) else {}
+    text = f"{exc} {error.get('code', '')} {error.get('type', '')}".lower()
+    if exc.status_code not in (400, 413) or not any(p in text for p in _CONTEXT_PHRASES):
+        return None
+
+    def number(field: str, kind: str) -> int | None:
+        if isinstance(error.get(field), int):
+            return int(error[field])
+        match = _NUMBERS[kind].search(text)
+        return int(next(g for g in match.groups() if g)) if match else None
+
+    return Overflow(number("n_prompt_tokens", "prompt"), number("n_ctx", "context"))
 
 
 class LlmClient:
@@ -80,42 +119,77 @@ class LlmClient:
             if settings.base_url
             else None
         )
+        # A server that says its context is smaller than ai.context_tokens is believed, so
+        # the next analyses fit at the first request.
+        self._context_tokens = settings.context_tokens
 
     @property
     def configured(self) -> bool:
         return self._client is not None
 
-    async def analyse(self, req: AnalyzeRequest) -> tuple[LlmAnalysis, int, tuple[int, int]]:
-        """(answer, retries used, (prompt, completion) tokens); LlmFailed when it gives up."""
-        assert self._client is not None
-        retries = 0
-        tokens = (0, 0)
+    async def analyse(self, req: AnalyzeRequest, *, deadline: float) -> LlmResult:
+        """The model's validated answer, asked before `deadline` (time.monotonic()); LlmFailed
+        (with the retries and tokens spent) when it gives up."""
+        retries, shrinks, tokens = 0, 0, (0, 0)
+        excerpt = shorten(req.excerpt.text, self._excerpt_bytes(req))
         while True:
             try:
-                answer, used = await self._once(req)
+                content, used = await self._once(req, excerpt, deadline)
                 tokens = (tokens[0] + used[0], tokens[1] + used[1])
-                return answer, retries, tokens
+                return LlmResult(parse_answer(content), retries, tokens, excerpt)
             except LlmFailed as exc:
-                if exc.error_class in ("auth", "rate_limit", "unknown"):
+                exc.retries, exc.tokens = retries, tokens
+                if exc.context is not None and shrinks < _MAX_SHRINKS:
+                    smaller = self._shrunk(req, excerpt, exc.context)
+                    if len(smaller) < len(excerpt):
+                        excerpt, shrinks, retries = smaller, shrinks + 1, retries + 1
+                        continue
+                if exc.error_class in ("auth", "rate_limit", "unknown", "context_length"):
                     raise  # retrying soon will not help, and must not hammer a limited API
-                if retries >= self._settings.max_retries:
+                pause = min(2.0 * (retries + 1), 5.0)
+                if retries >= self._settings.max_retries or (
+                    time.monotonic() + pause + _MIN_REQUEST_S > deadline
+                ):
                     raise
                 retries += 1
-                await asyncio.sleep(min(2.0 * retries, 5.0))
+                await asyncio.sleep(pause)
 
-    async def _once(self, req: AnalyzeRequest) -> tuple[LlmAnalysis, tuple[int, int]]:
+    def _excerpt_bytes(self, req: AnalyzeRequest) -> int:
+        return excerpt_budget(req, self._context_tokens - self._settings.max_tokens)
+
+    def _shrunk(self, req: AnalyzeRequest, excerpt: str, overflow: Overflow) -> str:
+        """A shorter excerpt after a context-length error: sized from the server's own numbers
+        when it gave them (its real bytes per token), else half as long."""
+        if overflow.context_tokens:
+            self._context_tokens = min(self._context_tokens, overflow.context_tokens)
+        sent = len(SYSTEM_PROMPT.encode()) + len(user_prompt(req, excerpt).encode())
+        if overflow.prompt_tokens and overflow.context_tokens:
+            room = overflow.context_tokens - self._settings.max_tokens - 64
+            allowed = int(sent / overflow.prompt_tokens * room * 0.9)
+            budget = allowed - (sent - len(excerpt.encode()))
+        else:
+            budget = min(self._excerpt_bytes(req), len(excerpt.encode()) // 2)
+        return shorten(excerpt, max(0, budget))
+
+    async def _once(
+        self, req: AnalyzeRequest, excerpt: str, deadline: float
+    ) -> tuple[str | None, tuple[int, int]]:
         assert self._client is not None
         s = self._settings
+        left = deadline - time.monotonic()
+        if left < _MIN_REQUEST_S:
+            raise LlmFailed("timeout", "no time left for the LLM within the step's timeout")
         try:
             response = await self._client.chat.completions.create(
                 model=s.model,
                 messages=[
                     {"role": "system", "content": SYSTEM_PROMPT},
-                    {"role": "user", "content": user_prompt(req)},
+                    {"role": "user", "content": user_prompt(req, excerpt)},
                 ],
                 temperature=s.temperature,
                 max_tokens=s.max_tokens,
                 response_format={"type": "json_object"} if s.json_mode else openai.omit,
+                timeout=min(s.timeout, left),
             )
         except openai.APITimeoutError as exc:
             raise LlmFailed("timeout", str(exc)) from None
@@ -126,11 +200,13 @@ class LlmClient:
         except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
             raise LlmFailed("auth", str(exc)) from None
         except openai.APIStatusError as exc:
+            overflow = overflow_of(exc)
+            if overflow is not None:
+                raise LlmFailed("context_length", str(exc), context=overflow) from None
             error_class = "network" if exc.status_code >= 500 else "unknown"
             raise LlmFailed(error_class, str(exc)) from None
         except openai.OpenAIError as exc:
             raise LlmFailed("invalid_output", str(exc)) from None
         usage = response.usage
         used = (usage.prompt_tokens, usage.completion_tokens) if usage else (0, 0)
-        content = response.choices[0].message.content if response.choices else None
-        return parse_answer(content), used
+        return (response.choices[0].message.content if response.choices else None), used

@@ -1,4 +1,8 @@
-"""Prometheus metrics of the analyze step: outcome, latency, degraded ratio, tokens."""
+"""Prometheus metrics of the analyze step: outcome, latency, degraded ratio, tokens.
+
+Every label set exists at 0 from import on: a series born at its first event has no earlier
+sample, so `rate()` would never see that event (the degrade-ratio alert gave NaN).
+"""
 
 from __future__ import annotations
 
@@ -22,6 +26,19 @@ DEGRADED_RATIO = Gauge(
     "sluice_ai_degraded_ratio",
     "Share of the last 100 analyses that fell back to the built-in analyzer",
 )
+
+# Why an analysis fell back to the built-in analyzer (README, analyze step).
+DEGRADED_CLASSES = (
+    "not_configured", "timeout", "network", "rate_limit", "auth", "invalid_output",
+    "context_length", "unknown",
+)  # fmt: skip
+ANALYSES.labels("llm", "")
+for _error_class in DEGRADED_CLASSES:
+    ANALYSES.labels("degraded", _error_class)
+for _outcome in ("llm", "degraded"):
+    LATENCY.labels(_outcome)
+for _kind in ("prompt", "completion"):
+    TOKENS.labels(_kind)
 
 _recent: deque[bool] = deque(maxlen=100)
 

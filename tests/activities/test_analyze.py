@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -47,10 +49,15 @@ def sample(metric: str, **labels: str) -> float:
     return REGISTRY.get_sample_value(metric, labels) or 0.0
 
 
-async def analyse(settings: AiSettings, excerpt: Excerpt) -> Analysis:
-    result: Analysis = await ActivityEnvironment().run(
-        AnalyzeActivities(settings).analyze_excerpt, AnalyzeRequest("app.log", excerpt)
-    )
+async def analyse(
+    settings: AiSettings | AnalyzeActivities, excerpt: Excerpt, *, step_timeout_s: float = 300
+) -> Analysis:
+    """One activity run, with the start-to-close timeout a step of `step_timeout_s` gives it."""
+    acts = settings if isinstance(settings, AnalyzeActivities) else AnalyzeActivities(settings)
+    env = ActivityEnvironment()
+    timeout = timedelta(seconds=step_timeout_s)
+    env.info = replace(env.info, start_to_close_timeout=timeout, schedule_to_close_timeout=None)
+    result: Analysis = await env.run(acts.analyze_excerpt, AnalyzeRequest("app.log", excerpt))
     return result
 
 
@@ -125,7 +132,11 @@ async def test_llm_answer_is_validated_and_used(
     assert analysis.model == "qwen-test" and analysis.used_lines == excerpt.used_lines
     prompt = openai_peer.prompts[-1]
     assert "java_pid4242.hprof" in prompt and "hunter2" not in prompt
-    assert sample("sluice_ai_tokens_total", kind="prompt") == tokens_before + 321
+    assert openai_peer.prompt_tokens[-1] > 1000  # what the peer reported, counted
+    assert (
+        sample("sluice_ai_tokens_total", kind="prompt")
+        == tokens_before + openai_peer.prompt_tokens[-1]
+    )
     assert sample("sluice_ai_analyses_total", outcome="llm", error_class="") == llm_before + 1
 
 
@@ -147,6 +158,7 @@ async def test_llm_failures_degrade_to_the_builtin_analyzer(
     settings = AiSettings(base_url=openai_peer.base_url, api_key=SecretStr("sk-test"), timeout=0.5)
     excerpt = excerpt_of(tmp_path, "nginx_error.log")
     before = sample("sluice_ai_analyses_total", outcome="degraded", error_class=error_class)
+    tokens_before = sample("sluice_ai_tokens_total", kind="prompt")
 
     analysis = await analyse(settings, excerpt)
 
@@ -154,6 +166,9 @@ async def test_llm_failures_degrade_to_the_builtin_analyzer(
     assert analysis.degraded and analysis.error_class == error_class
     assert analysis.model == "builtin" and analysis.severity == "high"
     assert len(openai_peer.requests) == calls
+    assert analysis.retries == calls - 1  # the requests it made are recorded
+    answered = sum(openai_peer.prompt_tokens) if error_class == "invalid_output" else 0
+    assert sample("sluice_ai_tokens_total", kind="prompt") == tokens_before + answered
     assert (
         sample("sluice_ai_analyses_total", outcome="degraded", error_class=error_class)
         == before + 1
@@ -166,3 +181,88 @@ async def test_llm_recovers_after_one_bad_answer(tmp_path: Path, openai_peer: Op
     settings = AiSettings(base_url=openai_peer.base_url, api_key=SecretStr("sk-test"))
     analysis = await analyse(settings, excerpt_of(tmp_path, "java_oom.log"))
     assert not analysis.degraded and analysis.retries == 1
+
+
+def busy_log(tmp_path: Path, lines: int, text: str) -> Excerpt:
+    """A log whose excerpt fills the default 400 lines / 32 KiB."""
+    name = f"busy-{lines}.log"
+    (tmp_path / "src").mkdir(exist_ok=True)
+    body = "".join(
+        f"2026-11-20 10:{n // 60 % 60:02d}:{n % 60:02d},{n % 1000:03d} ERROR [exec-{n % 17}] "
+        f"c.e.ReportService - {text} id={n * 7919:x} after {n * 37} ms\n"
+        for n in range(lines)
+    )
+    source = tmp_path / "src" / name
+    source.write_text(body, encoding="utf-8")
+    root = tmp_path / "root"
+    root.mkdir(exist_ok=True)
+    shutil.copy(source, root / name)
+    st = (root / name).stat()
+    req = ExcerptRequest(str(root), name, st.st_size, st.st_mtime_ns)
+    result: Excerpt = ActivityEnvironment().run(ExcerptActivities([root]).extract_excerpt, req)
+    return result
+
+
+@pytest.mark.parametrize("style", ["llama.cpp", "openai"])
+async def test_a_prompt_too_big_for_the_model_is_shortened_and_retried(
+    tmp_path: Path, openai_peer: OpenAIPeer, style: str
+) -> None:
+    openai_peer.context_tokens, openai_peer.style = 4096, style
+    excerpt = busy_log(tmp_path, 2000, "report build failed: upstream timed out")
+    assert len(excerpt.text.encode()) > 30_000  # the default excerpt, ~15k tokens
+    acts = AnalyzeActivities(
+        AiSettings(base_url=openai_peer.base_url, api_key=SecretStr("sk-test"))
+    )
+
+    analysis = await analyse(acts, excerpt)
+
+    assert not analysis.degraded and analysis.retries == 1
+    first, second = openai_peer.prompt_tokens
+    assert first > 4096 and second + 1024 <= 4096  # refused, then it fit with room to answer
+    assert analysis.truncated and 0 < analysis.used_lines < excerpt.used_lines
+    assert "excerpt shortened to fit" in openai_peer.prompts[-1]
+    assert openai_peer.prompts[-1].rstrip().endswith(excerpt.text.rsplit("\n", 1)[-1])  # tail kept
+
+    again = await analyse(acts, excerpt)  # the server's context size was learnt
+    assert not again.degraded and again.retries == 0 and len(openai_peer.prompt_tokens) == 3
+
+
+async def test_the_context_setting_fits_cjk_text_at_the_first_request(
+    tmp_path: Path, openai_peer: OpenAIPeer
+) -> None:
+    openai_peer.context_tokens = 4096
+    excerpt = busy_log(tmp_path, 2000, "报表生成失败 上游服务响应超时 请检查数据库连接池配置")
+    settings = AiSettings(
+        base_url=openai_peer.base_url, api_key=SecretStr("sk-test"), context_tokens=4096
+    )
+    analysis = await analyse(settings, excerpt, step_timeout_s=60)
+    assert not analysis.degraded and analysis.retries == 0
+    [tokens] = openai_peer.prompt_tokens
+    assert 2000 < tokens <= 4096 - 1024
+
+
+async def test_a_model_whose_context_cannot_hold_the_prompt_degrades_as_context_length(
+    tmp_path: Path, openai_peer: OpenAIPeer
+) -> None:
+    openai_peer.context_tokens = 200  # smaller than the instructions alone
+    before = sample("sluice_ai_analyses_total", outcome="degraded", error_class="context_length")
+    settings = AiSettings(base_url=openai_peer.base_url, api_key=SecretStr("sk-test"))
+    analysis = await analyse(settings, excerpt_of(tmp_path, "java_oom.log"))
+    assert analysis.degraded and analysis.error_class == "context_length"
+    assert analysis.severity == "critical"  # the built-in analysis
+    assert analysis.retries == len(openai_peer.requests) - 1 <= 3
+    after = sample("sluice_ai_analyses_total", outcome="degraded", error_class="context_length")
+    assert after == before + 1
+
+
+async def test_the_llm_gets_the_time_the_step_has_left(
+    tmp_path: Path, openai_peer: OpenAIPeer
+) -> None:
+    """A step timeout shorter than ai.timeout: the activity answers with the built-in analysis
+    before its own start-to-close timeout (the workflow test shows the task succeeds)."""
+    openai_peer.default, openai_peer.slow_s = "slow", 30.0
+    settings = AiSettings(base_url=openai_peer.base_url, api_key=SecretStr("sk-test"), timeout=60)
+    analysis = await analyse(settings, excerpt_of(tmp_path, "java_oom.log"), step_timeout_s=4)
+    assert analysis.degraded and analysis.error_class == "timeout"
+    assert len(openai_peer.requests) == 1  # no retry that could not finish in time
+    assert analysis.elapsed_ms < 4000  # it answered within the activity's timeout

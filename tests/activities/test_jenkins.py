@@ -8,7 +8,7 @@ import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.jenkins import JenkinsActivities
+from activities.jenkins import JenkinsActivities, build_ref_from
 from sluice.actions import BuildRef, FileContext, JenkinsRequest, JenkinsResult
 from sluice.contracts import DetectedFile
 from sluice.settings import JenkinsSettings
@@ -90,7 +90,25 @@ async def test_failed_build_is_a_permanent_failure_naming_the_build(
     err = caught.value
     assert err.type == "action_failed" and err.non_retryable
     assert "finished FAILURE" in err.message
-    assert err.details[0]["number"] == 1  # the workflow registers the build for compensation
+    # The step records the build; a finished build is not one to stop.
+    assert err.details[0] == {
+        "job": "broken",
+        "build": "1",
+        "url": f"{jenkins_peer.url}/job/broken/1/",
+        "result": "FAILURE",
+    }
+    assert build_ref_from(err.details[0]) is None
+
+
+async def test_stop_leaves_a_finished_build_alone(jenkins_peer: JenkinsPeer) -> None:
+    jenkins_peer.script("broken", result="FAILURE")
+    acts = activities(jenkins_peer)
+    with pytest.raises(ApplicationError):
+        await run(acts, request("broken"))
+    ref = BuildRef("default", "broken", number=1)
+    assert await ActivityEnvironment().run(acts.stop_build, ref) == "finished FAILURE"
+    assert jenkins_peer.stops == []
+    assert not any(r.path.endswith("/stop") for r in jenkins_peer.requests)
 
 
 async def test_bad_token_is_auth_and_unknown_job_not_found(jenkins_peer: JenkinsPeer) -> None:

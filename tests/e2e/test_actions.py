@@ -166,10 +166,14 @@ async def test_failed_build_compensates_and_failures_are_aggregated(
         assert (
             steps["upload"]["summary"]["undone"] == f"deleted s3://{settings.storage.bucket}/{key}"
         )
-        assert steps["jenkins"]["summary"]["undone"].startswith("stopped build http://")
+        # the failed build is recorded, and left alone: it had finished
+        summary = steps["jenkins"]["summary"]
+        assert (summary["job"], summary["result"]) == ("deploy-report", "FAILURE")
+        assert summary["url"] == f"{jenkins_peer.url}/job/deploy-report/{summary['build']}/"
+        assert "undone" not in summary
         with pytest.raises(ClientError, match=r"404|Not Found"):
             s3.head_object(Bucket=settings.storage.bucket, Key=key)
-    assert sorted(jenkins_peer.stops) == [("deploy-report", n) for n in (1, 2, 3)]
+    assert jenkins_peer.stops == []  # no stop sent to a finished build
     await keep_history(temporal_client, tasks[0]["workflow_id"], "jenkins_failed_compensated")
 
     # one notice at once, the two that followed within the window as one digest

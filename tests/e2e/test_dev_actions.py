@@ -251,7 +251,11 @@ def test_failed_build_is_compensated_and_announced(
     assert steps["upload"]["status"] == "compensated"
     assert_deleted(s3, f"{HOST}/report.csv")
     [build] = builds_of(peers.jenkins, "deploy-report")
-    assert build.result == "FAILURE" and ("deploy-report", build.number) in peers.jenkins.stops
+    assert build.result == "FAILURE" and peers.jenkins.stops == []  # finished: not stopped
+    summary = steps["jenkins"]["summary"]
+    assert summary["job"] == "deploy-report" and summary["build"] == str(build.number)
+    assert summary["url"].endswith(f"/job/deploy-report/{build.number}/")
+    assert summary["result"] == "FAILURE" and "undone" not in summary
 
     [notice] = eventually(
         lambda: notices_about(peers.dingtalk, "[Sluice] task failed: report.csv (action_failed)"),
@@ -305,6 +309,9 @@ def test_build_running_past_the_step_timeout_is_stopped(
     assert "timed out" in jenkins["error"]
     [build] = builds_of(peers.jenkins, "ops/slow-build")  # one build, stopped, not left running
     assert build.stopped and ("ops/slow-build", build.number) in peers.jenkins.stops
+    summary = jenkins["summary"]  # the build the step gave up on, and what was done to it
+    assert (summary["build"], summary["result"]) == (str(build.number), "running")
+    assert summary["undone"] == f"stopped build {summary['url']}"
     assert steps_by_name(task)["upload"]["status"] == "compensated"
     assert_deleted(s3, f"{HOST}/image.bin")
     [notice] = eventually(

@@ -20,6 +20,10 @@ class Build:
     polls_left: int
     stopped: bool = False
 
+    @property
+    def building(self) -> bool:
+        return not self.stopped and self.polls_left > 0
+
 
 @dataclass
 class QueueItem:
@@ -84,7 +88,8 @@ class JenkinsPeer(LoopbackServer):
             if build is None:
                 return Answer(404, "no such build")
             if parts[1:] == ["stop"] and request.method == "POST":
-                build.stopped = True
+                # Jenkins accepts a stop of a finished build and leaves its result as it is.
+                build.stopped = build.stopped or build.building
                 self.stops.append((job, build.number))
                 return Answer(302, "", {"Location": f"/job/{job}/{build.number}/"})
             if parts[1:] == ["api", "json"]:

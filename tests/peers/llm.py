@@ -1,9 +1,11 @@
 """An OpenAI-compatible chat completions peer: scripted JSON answers, slow answers, 429s,
-malformed output; it records prompts and reports token usage."""
+malformed output, a context window enforced as llama.cpp's server or OpenAI do; it records
+prompts and reports token usage."""
 
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 
@@ -19,10 +21,24 @@ GOOD = {
 }
 
 
+# A tokenizer's rough shape, independent of Sluice's estimate: words in pieces of up to four
+# letters, numbers in groups of three digits, every other character (CJK, punctuation) one.
+_TOKEN = re.compile(r"[A-Za-z]{1,4}|\d{1,3}|[^\sA-Za-z\d]")
+_MESSAGE_TOKENS = 4  # role markers of the chat template
+
+
+def count_tokens(messages: list[dict[str, str]]) -> int:
+    return sum(_MESSAGE_TOKENS + len(_TOKEN.findall(m["content"])) for m in messages)
+
+
 class OpenAIPeer(LoopbackServer):
     """Each request takes the next mode from `modes` (then `default`):
     "ok" (GOOD as JSON), "fenced" (GOOD inside ```json fences), "malformed", "wrong_schema",
-    "rate_limit" (429), "slow" (sleeps `slow_s`), "auth" (401)."""
+    "rate_limit" (429), "slow" (sleeps `slow_s`), "auth" (401).
+
+    With `context_tokens`, a prompt that does not fit is refused with a 400 and the body of
+    llama.cpp's server (`style="llama.cpp"`: prompt tokens >= n_ctx) or OpenAI's (`"openai"`:
+    prompt + max_tokens > the model's maximum context length)."""
 
     def __init__(self, api_key: str = "sk-test", slow_s: float = 3.0) -> None:
         self.api_key = api_key
@@ -30,6 +46,9 @@ class OpenAIPeer(LoopbackServer):
         self.default = "ok"
         self.slow_s = slow_s
         self.prompts: list[str] = []
+        self.prompt_tokens: list[int] = []  # of every request that got past authentication
+        self.context_tokens: int | None = None
+        self.style = "llama.cpp"
         super().__init__()
 
     @property
@@ -46,6 +65,11 @@ class OpenAIPeer(LoopbackServer):
         body = request.json()
         assert body["messages"][0]["role"] == "system"
         self.prompts.append(body["messages"][-1]["content"])
+        tokens = count_tokens(body["messages"])
+        self.prompt_tokens.append(tokens)
+        refusal = self._context_refusal(tokens, int(body.get("max_tokens") or 0))
+        if refusal is not None:
+            return refusal
         if mode == "rate_limit":
             return Answer(
                 429,
@@ -63,10 +87,44 @@ class OpenAIPeer(LoopbackServer):
             content = "```json\n" + json.dumps(GOOD) + "\n```"
         else:
             content = json.dumps(GOOD)
-        return Answer(200, _completion(body.get("model", ""), content))
+        return Answer(200, _completion(body.get("model", ""), content, tokens))
+
+    def _context_refusal(self, tokens: int, max_tokens: int) -> Answer | None:
+        limit = self.context_tokens
+        if limit is None:
+            return None
+        if self.style == "llama.cpp" and tokens >= limit:
+            # llama.cpp tools/server: send_error(..., ERROR_TYPE_EXCEED_CONTEXT_SIZE)
+            message = (
+                f"request ({tokens} tokens) exceeds the available context size "
+                f"({limit} tokens), try increasing it"
+            )
+            error = {
+                "code": 400,
+                "message": message,
+                "type": "exceed_context_size_error",
+                "n_prompt_tokens": tokens,
+                "n_ctx": limit,
+            }
+            return Answer(400, {"error": error})
+        if self.style == "openai" and tokens + max_tokens > limit:
+            message = (
+                f"This model's maximum context length is {limit} tokens. However, you "
+                f"requested {tokens + max_tokens} tokens ({tokens} in the messages, "
+                f"{max_tokens} in the completion). Please reduce the length of the messages "
+                "or completion."
+            )
+            error = {
+                "message": message,
+                "type": "invalid_request_error",
+                "param": "messages",
+                "code": "context_length_exceeded",
+            }
+            return Answer(400, {"error": error})
+        return None
 
 
-def _completion(model: str, content: str) -> dict[str, Any]:
+def _completion(model: str, content: str, prompt_tokens: int) -> dict[str, Any]:
     return {
         "id": "chatcmpl-test",
         "object": "chat.completion",
@@ -79,5 +137,9 @@ def _completion(model: str, content: str) -> dict[str, Any]:
                 "finish_reason": "stop",
             }
         ],
-        "usage": {"prompt_tokens": 321, "completion_tokens": 54, "total_tokens": 375},
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": 54,
+            "total_tokens": prompt_tokens + 54,
+        },
     }
