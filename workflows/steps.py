@@ -132,7 +132,10 @@ class StepRunner(ActionSteps):
         """What to undo at once when `step` gives up (or is cancelled, `failed` None)."""
         if step.type == "upload":
             progress = self._resume.get(step.name)
-            key = progress.key if progress and progress.key else self.upload_key(step)
+            try:
+                key = progress.key if progress and progress.key else self.upload_key(step)
+            except StepFailed:  # the key never rendered, so nothing was uploaded
+                return []
             if "{sha256}" not in key:  # else the upload never started: nothing to abort
                 return [Undo(step.name, "abort_uploads", ObjectRef(self.bucket(step), key))]
         if step.type == "jenkins":
@@ -148,7 +151,12 @@ class StepRunner(ActionSteps):
         return str(step.options["bucket"])
 
     def upload_key(self, step: StepPlan) -> str:
-        return render_key(str(step.options["key"]), self.input.file)
+        # A rule stored before its key template grew stricter must fail its step, not
+        # fail the workflow task over and over.
+        try:
+            return render_key(str(step.options["key"]), self.input.file)
+        except ValueError as err:
+            raise StepFailed(f"{step.name}: {err}", "invalid_input", retryable=False) from err
 
     async def _upload(self, step: StepPlan) -> StepOutcome:
         file, opts = self.input.file, step.options
