@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError, CancelledError
 
-from activities.errors import as_failure, failure
+from activities.errors import as_failure, failure, os_failure
 from activities.s3 import sends_checksums
 from activities.throttle import Throttle
 from sluice.contracts import UploadedPart, UploadProgress, UploadRequest, UploadResult
@@ -76,6 +76,8 @@ def checked_file(roots: Sequence[Path], root: str, rel_path: str, size: int, mti
         st = path.stat()
     except FileNotFoundError:
         raise failure("not_found", f"{path} no longer exists") from None
+    except OSError as exc:
+        raise os_failure(exc, Path(root) / rel_path) from None
     if (st.st_size, st.st_mtime_ns) != (size, mtime_ns):
         raise failure(
             "conflict",
