@@ -189,7 +189,7 @@ class _Upload:
             args["ChecksumAlgorithm"] = "CRC32"
         created = self._s3.create_multipart_upload(Bucket=self.req.bucket, Key=self.req.key, **args)
         progress = UploadProgress(upload_id=created["UploadId"], key=self.req.key)
-        activity.heartbeat(progress)  # an attempt's first heartbeat goes out at once: the id is kept
+        activity.heartbeat(progress)  # an attempt's first beat goes out at once: the id is kept
         return progress
 
     def _resume_point(self) -> UploadProgress | None:

@@ -10,7 +10,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from sluice.contracts import ERROR_CLASSES, ON_FAILURE, STEP_TYPES, RetrySettings, StepPlan
+from sluice.contracts import (
+    ERROR_CLASSES,
+    ON_FAILURE,
+    STEP_TYPES,
+    UPLOAD_HEARTBEAT_TIMEOUT_S,
+    RetrySettings,
+    StepPlan,
+)
 from sluice.keys import KEY_FIELDS
 from sluice.rules.actions import (
     AnalyzeOptions,
@@ -36,6 +43,7 @@ StorageClass = Literal[
 _STEP_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 DEFAULT_TIMEOUT_S = {"approve": 24 * 3600.0}
+DEFAULT_HEARTBEAT_TIMEOUT_S = {"upload": UPLOAD_HEARTBEAT_TIMEOUT_S}
 
 
 def _check_key_template(template: str) -> str:
@@ -174,6 +182,7 @@ class RetrySpec(BaseModel):
     non_retryable: Annotated[list[str], AfterValidator(_check_error_classes)] = Field(
         default_factory=list
     )
+    deadline: Duration = Field(default=RetrySettings.deadline_s, le=7 * 24 * 3600.0)
 
     @model_validator(mode="after")
     def _max_not_below_initial(self) -> RetrySpec:
@@ -188,6 +197,7 @@ class RetrySpec(BaseModel):
             backoff=self.backoff,
             max_interval_s=self.max_interval,
             non_retryable=list(self.non_retryable),
+            deadline_s=self.deadline,
         )
 
 
@@ -198,7 +208,7 @@ class CommonKeys(BaseModel):
 
     name: Annotated[str, AfterValidator(_check_step_name)] | None = None
     timeout: Duration | None = None
-    heartbeat_timeout: Duration = StepPlan.heartbeat_timeout_s
+    heartbeat_timeout: Duration | None = None  # default_heartbeat_timeout_s(type)
     retry: RetrySpec = Field(default_factory=RetrySpec)
     on_failure: Annotated[str, AfterValidator(_check_on_failure)] = "fail"
 
@@ -240,3 +250,7 @@ def split_options(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any
 
 def default_timeout_s(step_type: str) -> float:
     return DEFAULT_TIMEOUT_S.get(step_type, StepPlan.timeout_s)
+
+
+def default_heartbeat_timeout_s(step_type: str) -> float:
+    return DEFAULT_HEARTBEAT_TIMEOUT_S.get(step_type, StepPlan.heartbeat_timeout_s)

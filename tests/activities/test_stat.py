@@ -1,4 +1,4 @@
-"""The host's stat of a manually named file: OS refusals are classified, and say no more than asked."""
+"""The host's stat of a manually named file: OS refusals are classified and say no more."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from activities.stat import StatActivities, StatRequest
 
 def stat(root: Path, rel_path: str) -> ApplicationError:
     with pytest.raises(ApplicationError) as caught:
-        ActivityEnvironment().run(StatActivities([root]).stat_file, StatRequest(str(root), rel_path))
+        request = StatRequest(str(root), rel_path)
+        ActivityEnvironment().run(StatActivities([root]).stat_file, request)
     return caught.value
 
 

@@ -128,9 +128,7 @@ def test_a_stored_part_that_differs_is_sent_again(tmp_path: Path, s3: S3Client) 
     req = request(tmp_path, "dump.bin")
     upload_id = s3.create_multipart_upload(Bucket=BUCKET, Key=req.key)["UploadId"]
     for number, body in ((1, content[: 5 * MiB]), (2, os.urandom(5 * MiB))):  # 2 is not ours
-        s3.upload_part(
-            Bucket=BUCKET, Key=req.key, UploadId=upload_id, PartNumber=number, Body=body
-        )
+        s3.upload_part(Bucket=BUCKET, Key=req.key, UploadId=upload_id, PartNumber=number, Body=body)
 
     resumed = dataclasses.replace(req, resume=UploadProgress(upload_id, key=req.key))
     result = run_upload(ActivityEnvironment(), s3, tmp_path, resumed)
