@@ -43,7 +43,12 @@ with workflow.unsafe.imports_passed_through():
     from workflows.actions import ActionSteps
 
 ONE_ATTEMPT = RetryPolicy(maximum_attempts=1)  # retries are the step's, see module doc
-CLEANUP_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=10)
+# Undoing (abort, delete, stop a build) retries through an outage of its peer, up to
+# CLEANUP_DEADLINE; a non-retryable failure (not found, auth) still ends it at once.
+CLEANUP_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=2)
+)
+CLEANUP_DEADLINE = timedelta(hours=6)
 
 
 class StepFailed(Exception):
@@ -266,6 +271,7 @@ async def run_undo(undo: Undo) -> None:
             JenkinsActivities.stop_build,
             undo.ref,
             start_to_close_timeout=timedelta(minutes=2),
+            schedule_to_close_timeout=CLEANUP_DEADLINE,
             retry_policy=CLEANUP_RETRY,
         )
         return
@@ -277,6 +283,7 @@ async def run_undo(undo: Undo) -> None:
         method,
         undo.ref,
         start_to_close_timeout=timedelta(minutes=2),
+        schedule_to_close_timeout=CLEANUP_DEADLINE,
         retry_policy=CLEANUP_RETRY,
     )
 
