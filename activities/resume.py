@@ -16,6 +16,8 @@ import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from botocore.exceptions import ClientError
+
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
@@ -64,3 +66,19 @@ def holds(part: StoredPart, chunk: bytes, known_etag: str = "") -> bool:
     if _MD5.fullmatch(etag):
         return etag == hashlib.md5(chunk, usedforsecurity=False).hexdigest()
     return bool(part.crc32) and part.crc32 == crc32_of(chunk)  # SSE-KMS: the ETag is no MD5
+
+
+def finished_object(
+    client: S3Client, bucket: str, key: str, size: int, tag: str, sha256: str
+) -> str | None:
+    """The ETag of the object at `key` if it is already this file (size and SHA-256 tag):
+    an earlier attempt completed the upload but died before Temporal heard of it."""
+    try:
+        head = client.head_object(Bucket=bucket, Key=key)
+        tags = client.get_object_tagging(Bucket=bucket, Key=key)["TagSet"]
+    except ClientError as exc:
+        if str(exc.response.get("Error", {}).get("Code")) in {"404", "NoSuchKey", "NotFound"}:
+            return None
+        raise
+    stored = next((t["Value"] for t in tags if t["Key"] == tag), None)
+    return head["ETag"] if head["ContentLength"] == size and stored == sha256 else None

@@ -15,7 +15,7 @@ from temporalio.exceptions import ApplicationError, CancelledError
 
 from activities.errors import as_failure, failure, os_failure
 from activities.pulse import Pulse
-from activities.resume import StoredPart, crc32_of, holds, stored_parts
+from activities.resume import StoredPart, crc32_of, finished_object, holds, stored_parts
 from activities.s3 import sends_checksums
 from activities.throttle import Throttle
 from sluice.contracts import UploadedPart, UploadProgress, UploadRequest, UploadResult
@@ -99,6 +99,7 @@ class _Upload:
         self._stored: dict[int, StoredPart] = {}  # what S3 held when this attempt began
         self._known: dict[int, str] = {}  # part number → ETag an earlier attempt reported
         self.resumed = 0  # parts stored by an earlier attempt, not sent again
+        self._gone = False  # the upload an earlier attempt began is no more
 
     def _object_args(self) -> dict[str, Any]:
         args: dict[str, Any] = {}
@@ -137,8 +138,12 @@ class _Upload:
     def multipart(self) -> UploadResult:
         req = self.req
         part_size = part_size_for(req.expected_size, req.part_size)
-        self.progress = self._resume_point() or self._start()
-        progress = self.progress
+        self.progress = self._resume_point()
+        if self.progress is None and self._gone:
+            done = self._finished_earlier(part_size)
+            if done is not None:
+                return done
+        progress = self.progress = self.progress or self._start()
         sha = hashlib.sha256()
         size = 0
         with (
@@ -203,7 +208,8 @@ class _Upload:
             return None
         stored = stored_parts(self._s3, self.req.bucket, self.req.key, saved.upload_id)
         if stored is None:
-            activity.logger.warning("upload %s is gone; starting over", saved.upload_id)
+            activity.logger.warning("upload %s is gone (completed or aborted)", saved.upload_id)
+            self._gone = True
             return None
         self._stored = stored
         self._known = {part.number: part.etag for part in saved.parts}
@@ -211,6 +217,19 @@ class _Upload:
             "resuming upload %s: the server holds %d parts", saved.upload_id, len(stored)
         )
         return UploadProgress(saved.upload_id, [], self.req.key)
+
+    def _finished_earlier(self, part_size: int) -> UploadResult | None:
+        """The result, if an earlier attempt completed this very upload (one more read)."""
+        req = self.req
+        sha256 = _hash_file(self.path)
+        etag = finished_object(self._s3, req.bucket, req.key, req.expected_size, SHA256_TAG, sha256)
+        if etag is None:
+            activity.logger.info(
+                "s3://%s/%s is not this file yet; starting over", req.bucket, req.key
+            )
+            return None
+        parts = math.ceil(req.expected_size / part_size)
+        return UploadResult(req.bucket, req.key, req.expected_size, sha256, etag, parts, parts)
 
     def _reuse(self, number: int, chunk: bytes) -> bool:
         """Note part `number` as done if the server holds exactly `chunk` for it."""

@@ -161,6 +161,31 @@ def test_failed_attempt_hands_its_progress_to_the_next_one(tmp_path: Path, s3: S
     assert s3.get_object(Bucket=BUCKET, Key=req.key)["Body"].read() == content
 
 
+def test_an_upload_completed_before_the_attempt_died_is_not_sent_again(
+    tmp_path: Path, s3: S3Client
+) -> None:
+    """The object was completed, but Temporal never heard (the agent died, Temporal was down)."""
+    content = os.urandom(11 * MiB)  # three parts
+    (tmp_path / "done.bin").write_bytes(content)
+    req = request(tmp_path, "done.bin")
+    first = ActivityEnvironment()
+    beats: list[UploadProgress] = []
+    first.on_heartbeat = lambda *d: beats.append(d[0])
+    run_upload(first, s3, tmp_path, req)
+
+    second = ActivityEnvironment()
+    second.info = dataclasses.replace(
+        second.info, attempt=2, heartbeat_details=as_heartbeat_details(beats[0])
+    )
+    sent: list[int] = []
+    second.on_heartbeat = lambda *d: sent.append(len(d[0].parts))
+    result = run_upload(second, s3, tmp_path, req)
+
+    assert (result.parts, result.resumed_parts, sent) == (3, 3, [])
+    assert result.sha256 == hashlib.sha256(content).hexdigest()
+    assert not s3.list_multipart_uploads(Bucket=BUCKET, Prefix=req.key).get("Uploads")
+
+
 def test_resume_of_a_vanished_upload_starts_over(tmp_path: Path, s3: S3Client) -> None:
     content = os.urandom(11 * MiB)
     (tmp_path / "big.log").write_bytes(content)
