@@ -34,7 +34,7 @@ with workflow.unsafe.imports_passed_through():
         TaskProgress,
     )
     from workflows.notes import RunNotes
-    from workflows.steps import StepFailed, StepRunner, Undo, run_undo
+    from workflows.steps import StepFailed, StepRunner, Undo, gave_up, run_undo
 
 RULE = SearchAttributeKey.for_keyword("SluiceRule")
 
@@ -179,6 +179,7 @@ class FileWorkflow:
                     )
                     delay = _next_delay(step, failed, attempt, first_started)
                     if delay is None:
+                        gave_up(failed, step, attempt, _ms_since(first_started) / 1000)
                         await self._give_up(step, runner, failed, attempt)
                         if step.on_failure == "continue":
                             return

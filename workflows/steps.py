@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.upload import UploadActivities, progress_from
     from sluice.actions import Analysis, BuildRef
     from sluice.contracts import (
+        TRANSIENT_ERROR_CLASSES,
         ApprovalDecision,
         ArchiveRequest,
         FileWorkflowInput,
@@ -285,6 +286,20 @@ async def run_undo(undo: Undo) -> None:
         start_to_close_timeout=timedelta(minutes=2),
         schedule_to_close_timeout=CLEANUP_DEADLINE,
         retry_policy=CLEANUP_RETRY,
+    )
+
+
+def gave_up(failed: StepFailed, step: StepPlan, attempt: int, elapsed_s: float) -> None:
+    """Say so in `failed` if it is an outage that outlasted the step's retry deadline: the
+    task stays `failed` with its transient error class, and a retry may well succeed."""
+    transient = failed.error_class in TRANSIENT_ERROR_CLASSES
+    if not transient or not failed.retryable or failed.error_class in step.retry.non_retryable:
+        return
+    task_id = workflow.info().workflow_id
+    failed.message = (
+        f"{failed.message} (still {failed.error_class} after {attempt} attempts over "
+        f"{elapsed_s / 3600:.1f} h, past the retry deadline; the file is intact: "
+        f"POST /api/v1/tasks/{task_id}:retry runs it again)"
     )
 
 

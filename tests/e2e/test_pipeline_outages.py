@@ -75,7 +75,7 @@ async def outage_stack(
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
-@pytest.mark.timeout(240)
+@pytest.mark.timeout(480)
 async def test_s3_down_past_the_old_retry_window_loses_no_file_of_a_burst(
     outage_stack: None,
     database: str,
@@ -86,7 +86,17 @@ async def test_s3_down_past_the_old_retry_window_loses_no_file_of_a_burst(
 ) -> None:
     """Default retry policies: a burst arriving while S3 is down waits it out, however long."""
     publish(database, {"name": "logs", "match": {"suffixes": [".log"]}, "pipeline": [UPLOAD]})
+    short = {"max_attempts": 1, "initial_interval": "1s", "deadline": "3s"}
+    publish(
+        database,
+        {
+            "name": "short",
+            "match": {"suffixes": [".bin"]},
+            "pipeline": [{"upload": {"retry": short}}],
+        },
+    )
     stop(own_seaweed.proc)
+    (inbox / "short.bin").write_bytes(b"its retry deadline is shorter than the outage\n")
     contents = {f"burst-{i:02}.log": f"file {i}, written while storage was down\n".encode() * 50
                 for i in range(12)}  # fmt: skip
     for name, content in contents.items():
@@ -96,7 +106,9 @@ async def test_s3_down_past_the_old_retry_window_loses_no_file_of_a_burst(
     await eventually(lambda: _failed_uploads(api, len(contents), at_least=5), 90, "5 failures each")
     own_seaweed.proc = own_seaweed.spec.spawn()  # from this thread: see ServerSpec.spawn
     await asyncio.to_thread(own_seaweed.spec.wait_ready, own_seaweed.proc)
-    tasks = [await wait_for_task(api, name, within=150) for name in contents]
+    # The next attempt comes 2 s x 2^5 after the first, or (if S3 is slow to come back) at
+    # most max_interval (2 min) after the one before: about 65 s in, often, 250 s at worst.
+    tasks = [await wait_for_task(api, name, within=300) for name in contents]
 
     s3 = make_s3_client(outage_settings.storage)
     for task, (name, content) in zip(tasks, contents.items(), strict=True):
@@ -106,12 +118,21 @@ async def test_s3_down_past_the_old_retry_window_loses_no_file_of_a_burst(
         stored = s3.get_object(Bucket=outage_settings.storage.bucket, Key=f"test-host/{name}")
         assert stored["Body"].read() == content
     listed = (await api.get("/api/v1/tasks", params={"limit": 100})).json()["items"]
-    assert len(listed) == len(contents)  # one task per file: nothing failed and re-run
+    assert len(listed) == len(contents) + 1  # one task per file: nothing failed and re-run
+
+    # A step whose deadline the outage outlasts fails saying so, with its transient class.
+    failed = await wait_for_task(api, "short.bin", status="failed", within=120)
+    history = steps_by_name(failed)["upload"]["attempt_history"]
+    assert len(history) > 1  # retried past max_attempts (1) until the deadline
+    assert failed["error_class"] == "network"
+    assert "past the retry deadline" in failed["error"]
+    assert f"POST /api/v1/tasks/{failed['id']}:retry" in failed["error"]
 
 
 async def _failed_uploads(api: httpx.AsyncClient, files: int, at_least: int) -> bool:
-    """Whether `files` tasks exist, none has ended, and each upload failed `at_least` times."""
+    """Whether `files` .log tasks exist, none has ended, and each upload failed `at_least` times."""
     items = (await api.get("/api/v1/tasks", params={"limit": 100})).json()["items"]
+    items = [t for t in items if t["rel_path"].endswith(".log")]
     if len(items) < files or any(t["status"] in ("failed", "succeeded") for t in items):
         assert not any(t["status"] == "failed" for t in items), items
         return False
