@@ -11,8 +11,10 @@ from botocore.exceptions import (
     ConnectionClosedError,
     ConnectTimeoutError,
     EndpointConnectionError,
+    HTTPClientError,
     ReadTimeoutError,
 )
+from botocore.exceptions import ConnectionError as BotoConnectionError
 from temporalio.exceptions import ApplicationError
 
 from sluice.contracts import ERROR_CLASSES
@@ -40,7 +42,14 @@ def classify(exc: BaseException) -> tuple[str, bool]:
         return exc.type, not exc.non_retryable
     if isinstance(exc, ConnectTimeoutError | ReadTimeoutError | TimeoutError | socket.timeout):
         return "timeout", True
-    if isinstance(exc, EndpointConnectionError | ConnectionClosedError | ConnectionError):
+    if isinstance(
+        exc,
+        EndpointConnectionError
+        | ConnectionClosedError
+        | BotoConnectionError
+        | HTTPClientError
+        | ConnectionError,
+    ):
         return "network", True
     if isinstance(exc, ClientError):
         code = str(exc.response.get("Error", {}).get("Code", ""))
@@ -50,8 +59,18 @@ def classify(exc: BaseException) -> tuple[str, bool]:
             return "not_found", False
         if code in {"SlowDown", "RequestTimeout", "ServiceUnavailable", "InternalError"}:
             return "network", True
+        # A gateway or a server in trouble (502, 503, 504 with whatever code) is an outage.
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+        if status == 429:
+            return "rate_limit", True
+        if status >= 500 or status == 408:
+            return "network", True
     if isinstance(exc, OSError) and exc.errno in _OS_CLASSES:
         return _OS_CLASSES[exc.errno], False
+    if isinstance(exc, FileNotFoundError):  # raised by code, without an errno
+        return "not_found", False
+    if isinstance(exc, PermissionError):
+        return "auth", False
     return "unknown", True
 
 
