@@ -171,18 +171,23 @@ assert set(STEP_OPTIONS) | NOT_YET_AVAILABLE == set(STEP_TYPES), "every step typ
 
 
 class RetrySpec(BaseModel):
-    """A step's `retry:` block; intervals are durations ("2s", "2m")."""
+    """A step's `retry:` block; intervals are durations ("2s", "2m").
+
+    Left unset, `max_attempts` is 5 for failures that may be permanent while transient ones
+    ride out an outage until `deadline` (see RetrySettings). Set, it bounds every failure,
+    unless `deadline` is set too.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    max_attempts: int = Field(default=RetrySettings.max_attempts, ge=1, le=1000)
+    max_attempts: int | None = Field(default=None, ge=1, le=1000)
     initial_interval: Duration = RetrySettings.initial_interval_s
     backoff: float = Field(default=RetrySettings.backoff, ge=1.0, le=100.0)
     max_interval: Duration = RetrySettings.max_interval_s
     non_retryable: Annotated[list[str], AfterValidator(_check_error_classes)] = Field(
         default_factory=list
     )
-    deadline: Duration = Field(default=RetrySettings.deadline_s, le=7 * 24 * 3600.0)
+    deadline: Duration | None = Field(default=None, le=7 * 24 * 3600.0)
 
     @model_validator(mode="after")
     def _max_not_below_initial(self) -> RetrySpec:
@@ -191,13 +196,16 @@ class RetrySpec(BaseModel):
         return self
 
     def to_settings(self) -> RetrySettings:
+        deadline = self.deadline
+        if deadline is None:  # an explicit max_attempts means just that
+            deadline = RetrySettings.deadline_s if self.max_attempts is None else 0.0
         return RetrySettings(
-            max_attempts=self.max_attempts,
+            max_attempts=self.max_attempts or RetrySettings.max_attempts,
             initial_interval_s=self.initial_interval,
             backoff=self.backoff,
             max_interval_s=self.max_interval,
             non_retryable=list(self.non_retryable),
-            deadline_s=self.deadline,
+            deadline_s=deadline,
         )
 
 

@@ -32,7 +32,6 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 MiB = 1024 * 1024
-PATIENT_RETRY = {"max_attempts": 40, "initial_interval": "500ms", "max_interval": "2s"}
 UPLOAD: dict[str, Any] = {"upload": {}}  # every setting its default
 
 

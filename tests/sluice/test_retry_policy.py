@@ -62,6 +62,15 @@ def test_rules_and_the_default_plan_use_the_default_policies() -> None:
     assert DEFAULT_STAGES[0][0].retry == RetrySettings()
 
 
+def test_an_explicit_max_attempts_bounds_outages_too_unless_a_deadline_is_given() -> None:
+    once = rule_steps([{"upload": {"retry": {"max_attempts": 1}}}])["upload"].retry
+    both = rule_steps([{"upload": {"retry": {"max_attempts": 2, "deadline": "1h"}}}])["upload"]
+
+    assert attempts_until_given_up(once, "network")[0] == 1  # "one attempt" means one
+    assert attempts_until_given_up(both.retry, "network")[1] >= HOUR - 120
+    assert attempts_until_given_up(both.retry, "unknown")[0] == 2
+
+
 def test_a_rule_sets_the_deadline_as_a_duration() -> None:
     steps = rule_steps([{"upload": {"retry": {"deadline": "2h"}, "heartbeat_timeout": "20s"}}])
 
