@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import math
-import zlib
 from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
@@ -14,7 +13,9 @@ from typing import TYPE_CHECKING, Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError, CancelledError
 
-from activities.errors import as_failure, failure
+from activities.errors import as_failure, failure, os_failure
+from activities.pulse import Pulse
+from activities.resume import StoredPart, crc32_of, finished_object, holds, stored_parts
 from activities.s3 import sends_checksums
 from activities.throttle import Throttle
 from sluice.contracts import UploadedPart, UploadProgress, UploadRequest, UploadResult
@@ -76,6 +77,8 @@ def checked_file(roots: Sequence[Path], root: str, rel_path: str, size: int, mti
         st = path.stat()
     except FileNotFoundError:
         raise failure("not_found", f"{path} no longer exists") from None
+    except OSError as exc:
+        raise os_failure(exc, Path(root) / rel_path) from None
     if (st.st_size, st.st_mtime_ns) != (size, mtime_ns):
         raise failure(
             "conflict",
@@ -93,6 +96,10 @@ class _Upload:
         self.progress: UploadProgress | None = None
         self._throttle = Throttle(req.bandwidth_limit)
         self._checksums = sends_checksums(client)  # the server checks them; see StorageSettings
+        self._stored: dict[int, StoredPart] = {}  # what S3 held when this attempt began
+        self._known: dict[int, str] = {}  # part number → ETag an earlier attempt reported
+        self.resumed = 0  # parts stored by an earlier attempt, not sent again
+        self._gone = False  # the upload an earlier attempt began is no more
 
     def _object_args(self) -> dict[str, Any]:
         args: dict[str, Any] = {}
@@ -114,40 +121,54 @@ class _Upload:
         args = self._object_args()
         if self._checksums:
             args["ChecksumSHA256"] = base64.b64encode(digest).decode()
-        self._throttle.consume(len(body))
-        response = self._s3.put_object(
-            Bucket=req.bucket,
-            Key=req.key,
-            Body=body,
-            Tagging=f"{SHA256_TAG}={sha256}",
-            Metadata={SHA256_TAG: sha256},  # so verify needs only a HEAD
-            **args,
-        )  # no heartbeat: it would cost a server write per file, and there is no progress
+        # Heartbeats only if the PUT outlasts a quarter of the heartbeat timeout: a write on
+        # the server per file would cost more than the file.
+        with Pulse(tuple):
+            self._throttle.consume(len(body))
+            response = self._s3.put_object(
+                Bucket=req.bucket,
+                Key=req.key,
+                Body=body,
+                Tagging=f"{SHA256_TAG}={sha256}",
+                Metadata={SHA256_TAG: sha256},  # so verify needs only a HEAD
+                **args,
+            )
         return UploadResult(req.bucket, req.key, len(body), sha256, response["ETag"], parts=1)
 
     def multipart(self) -> UploadResult:
         req = self.req
         part_size = part_size_for(req.expected_size, req.part_size)
-        self.progress = self._resume_point() or self._start()
-        progress = self.progress
-        done = {part.number for part in progress.parts}
-        resumed = len(done)
+        self.progress = self._resume_point()
+        if self.progress is None and self._gone:
+            done = self._finished_earlier(part_size)
+            if done is not None:
+                return done
+        progress = self.progress = self.progress or self._start()
         sha = hashlib.sha256()
         size = 0
-        with self.path.open("rb") as stream, ThreadPoolExecutor(req.part_concurrency) as pool:
+        with (
+            self.path.open("rb") as stream,
+            ThreadPoolExecutor(req.part_concurrency) as pool,
+            Pulse(self._snapshot),
+        ):
             running: set[Future[UploadedPart]] = set()
             number = 0
             while chunk := stream.read(part_size):
                 number += 1
                 size += len(chunk)
                 sha.update(chunk)
-                if number in done:
-                    continue  # sent by an earlier attempt: hashed locally, not sent again
+                if self._reuse(number, chunk):
+                    continue  # stored by an earlier attempt: hashed locally, not sent again
                 if len(running) >= req.part_concurrency:
                     finished, running = wait(running, return_when=FIRST_COMPLETED)
                     self._record(finished)
                 running.add(pool.submit(self._send_part, number, chunk))
             self._record(wait(running).done)
+        if self.resumed:
+            activity.logger.info(
+                "upload %s: %d of %d parts were stored by an earlier attempt, %d sent",
+                progress.upload_id, self.resumed, number, number - self.resumed,
+            )  # fmt: skip
         if size != req.expected_size:
             raise failure("conflict", f"{self.path} changed while it was read")
         parts = sorted(progress.parts, key=lambda p: p.number)
@@ -164,7 +185,7 @@ class _Upload:
             Tagging={"TagSet": [{"Key": SHA256_TAG, "Value": sha256}]},
         )
         return UploadResult(
-            req.bucket, req.key, size, sha256, completed["ETag"], len(parts), resumed
+            req.bucket, req.key, size, sha256, completed["ETag"], len(parts), self.resumed
         )
 
     def _start(self) -> UploadProgress:
@@ -173,30 +194,59 @@ class _Upload:
             args["ChecksumAlgorithm"] = "CRC32"
         created = self._s3.create_multipart_upload(Bucket=self.req.bucket, Key=self.req.key, **args)
         progress = UploadProgress(upload_id=created["UploadId"], key=self.req.key)
-        activity.heartbeat(progress)
+        activity.heartbeat(progress)  # an attempt's first beat goes out at once: the id is kept
         return progress
 
     def _resume_point(self) -> UploadProgress | None:
-        """The progress an earlier attempt reported, kept only where S3 agrees."""
+        """The upload an earlier attempt started, if S3 still has it; its stored parts are
+        asked from S3 (see activities/resume.py), not taken from the heartbeat."""
         saved = self.req.resume
         details = activity.info().heartbeat_details
         if saved is None and details:  # a retry scheduled by Temporal itself
             saved = progress_from(details[0])
         if saved is None:
             return None
-        on_server: dict[int, str] = {}
-        try:
-            pages = self._s3.get_paginator("list_parts").paginate(
-                Bucket=self.req.bucket, Key=self.req.key, UploadId=saved.upload_id
-            )
-            for page in pages:
-                on_server |= {p["PartNumber"]: p["ETag"] for p in page.get("Parts", [])}
-        except self._s3.exceptions.NoSuchUpload:
-            activity.logger.warning("upload %s is gone; starting over", saved.upload_id)
+        stored = stored_parts(self._s3, self.req.bucket, self.req.key, saved.upload_id)
+        if stored is None:
+            activity.logger.warning("upload %s is gone (completed or aborted)", saved.upload_id)
+            self._gone = True
             return None
-        kept = [p for p in saved.parts if on_server.get(p.number) == p.etag]
-        activity.logger.info("resuming upload %s at %d parts", saved.upload_id, len(kept))
-        return UploadProgress(saved.upload_id, kept, self.req.key)
+        self._stored = stored
+        self._known = {part.number: part.etag for part in saved.parts}
+        activity.logger.info(
+            "resuming upload %s: the server holds %d parts", saved.upload_id, len(stored)
+        )
+        return UploadProgress(saved.upload_id, [], self.req.key)
+
+    def _finished_earlier(self, part_size: int) -> UploadResult | None:
+        """The result, if an earlier attempt completed this very upload (one more read)."""
+        req = self.req
+        sha256 = _hash_file(self.path)
+        etag = finished_object(self._s3, req.bucket, req.key, req.expected_size, SHA256_TAG, sha256)
+        if etag is None:
+            activity.logger.info(
+                "s3://%s/%s is not this file yet; starting over", req.bucket, req.key
+            )
+            return None
+        parts = math.ceil(req.expected_size / part_size)
+        return UploadResult(req.bucket, req.key, req.expected_size, sha256, etag, parts, parts)
+
+    def _reuse(self, number: int, chunk: bytes) -> bool:
+        """Note part `number` as done if the server holds exactly `chunk` for it."""
+        assert self.progress is not None
+        part = self._stored.pop(number, None)
+        if part is None or not holds(part, chunk, self._known.get(number, "")):
+            return False
+        crc32 = crc32_of(chunk) if self._checksums else ""
+        self.progress.parts.append(UploadedPart(number, part.etag, len(chunk), crc32))
+        self.resumed += 1
+        return True
+
+    def _snapshot(self) -> tuple[UploadProgress]:
+        """The progress as of now, copied: the SDK encodes heartbeats later, on its loop."""
+        assert self.progress is not None
+        progress = self.progress
+        return (UploadProgress(progress.upload_id, list(progress.parts), progress.key),)
 
     def _send_part(self, number: int, chunk: bytes) -> UploadedPart:
         assert self.progress is not None
@@ -204,7 +254,7 @@ class _Upload:
         crc32 = ""
         args: dict[str, Any] = {}
         if self._checksums:  # CRC32: cheaper than the SigV4 SHA-256 it replaces
-            crc32 = base64.b64encode(zlib.crc32(chunk).to_bytes(4, "big")).decode()
+            crc32 = crc32_of(chunk)
             args["ChecksumCRC32"] = crc32
         response = self._s3.upload_part(
             Bucket=self.req.bucket,
@@ -227,7 +277,7 @@ class _Upload:
         assert self.progress is not None
         for future in finished:
             self.progress.parts.append(future.result())
-        activity.heartbeat(self.progress)
+        activity.heartbeat(*self._snapshot())
         if activity.is_cancelled():
             raise CancelledError("upload cancelled")
 

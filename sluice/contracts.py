@@ -232,17 +232,51 @@ STEP_TYPES = (
     "upload", "verify", "approve", "archive", "jenkins", "webhook", "script", "analyze", "notify",
 )  # fmt: skip
 ON_FAILURE = ("fail", "continue", "compensate")
+# A killed agent's upload is retried this long after its last heartbeat; the upload beats
+# every quarter of it, and the SDK sends at most one beat per 0.8 x it (8 s) to the server.
+UPLOAD_HEARTBEAT_TIMEOUT_S = 10.0
+
+
+# Failures that mean a peer (S3, Jenkins, a webhook, the LLM, the agent) is down or busy for
+# now: retried with capped backoff until the step's retry deadline, whatever `max_attempts`.
+TRANSIENT_ERROR_CLASSES = ("network", "timeout", "rate_limit")
 
 
 @dataclass
 class RetrySettings:
-    """A step's retry policy; the workflow runs the attempts so each one is recorded."""
+    """A step's retry policy; the workflow runs the attempts so each one is recorded.
+
+    `max_attempts` bounds the attempts of failures that may be permanent. Transient ones
+    (TRANSIENT_ERROR_CLASSES) are retried until `deadline_s` after the step's first attempt
+    began, so an outage of hours loses no file; `deadline_s` 0 counts them like the rest.
+    With the defaults that is 2 s, 4 s, … capped at 2 min: about 180 attempts in 6 h.
+    """
 
     max_attempts: int = 5
     initial_interval_s: float = 2.0
     backoff: float = 2.0
     max_interval_s: float = 120.0
     non_retryable: list[str] = field(default_factory=list)
+    deadline_s: float = 6 * 3600.0
+
+    def next_delay_s(
+        self,
+        attempt: int,
+        error_class: str,
+        elapsed_s: float,
+        retry_after_s: float | None = None,
+    ) -> float | None:
+        """The wait after failed attempt `attempt` (1-based), `elapsed_s` after the first
+        began; None to give up. A server's Retry-After counts, capped by `max_interval_s`."""
+        if error_class in self.non_retryable:
+            return None
+        seconds = min(self.initial_interval_s * self.backoff ** (attempt - 1), self.max_interval_s)
+        if retry_after_s is not None:
+            seconds = max(seconds, min(retry_after_s, self.max_interval_s))
+        if attempt < self.max_attempts:
+            return seconds
+        transient = error_class in TRANSIENT_ERROR_CLASSES
+        return seconds if transient and elapsed_s + seconds <= self.deadline_s else None
 
 
 @dataclass
@@ -253,7 +287,7 @@ class StepPlan:
     type: str
     options: dict[str, Any] = field(default_factory=dict)
     timeout_s: float = 3600.0
-    heartbeat_timeout_s: float = 30.0
+    heartbeat_timeout_s: float = 30.0  # an upload's is UPLOAD_HEARTBEAT_TIMEOUT_S
     retry: RetrySettings = field(default_factory=RetrySettings)
     on_failure: str = "fail"
 

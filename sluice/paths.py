@@ -7,7 +7,8 @@ from pathlib import Path, PurePosixPath
 
 
 class OutsideRootError(ValueError):
-    """A path that would leave its watched root (`..`, absolute, or an escaping symlink)."""
+    """A path that would leave its watched root (`..`, absolute, or an escaping symlink), or
+    one that cannot be resolved at all (a symlink loop)."""
 
 
 def resolve_in_root(root: Path, rel_path: str) -> Path:
@@ -16,9 +17,13 @@ def resolve_in_root(root: Path, rel_path: str) -> Path:
     if rel.is_absolute() or ".." in rel.parts or not rel.parts:
         raise OutsideRootError(f"{rel_path!r} must be a relative path inside {root}")
     real_root = root.resolve()
-    target = (real_root / rel).resolve()
+    try:
+        target = (real_root / rel).resolve()
+    except (RuntimeError, OSError):  # pathlib's "Symlink loop" (RuntimeError before 3.13)
+        raise OutsideRootError(f"{rel_path!r} cannot be resolved: a symlink loop (ELOOP)") from None
     if not target.is_relative_to(real_root):
-        raise OutsideRootError(f"{rel_path!r} resolves to {target}, outside root {real_root}")
+        # Where it leads stays unsaid: the answer goes to whoever named the path.
+        raise OutsideRootError(f"{rel_path!r} is outside the agent's roots (a symlink leads out)")
     return target
 
 

@@ -34,7 +34,7 @@ with workflow.unsafe.imports_passed_through():
         TaskProgress,
     )
     from workflows.notes import RunNotes
-    from workflows.steps import StepFailed, StepRunner, Undo, run_undo
+    from workflows.steps import StepFailed, StepRunner, Undo, gave_up, run_undo
 
 RULE = SearchAttributeKey.for_keyword("SluiceRule")
 
@@ -159,6 +159,7 @@ class FileWorkflow:
         self._running.append(step.name)
         try:
             attempt = 0
+            first_started = workflow.now()
             while True:
                 attempt += 1
                 routed = attempt == 1 and step.name in self._started  # recorded by routing
@@ -176,8 +177,9 @@ class FileWorkflow:
                     self._notes.step(
                         step, "failed", attempt, elapsed, failed=failed, summary=summary
                     )
-                    delay = _next_delay(step, failed, attempt)
+                    delay = _next_delay(step, failed, attempt, first_started)
                     if delay is None:
+                        gave_up(failed, step, attempt, _ms_since(first_started) / 1000)
                         await self._give_up(step, runner, failed, attempt)
                         if step.on_failure == "continue":
                             return
@@ -260,16 +262,18 @@ class FileWorkflow:
         return decision
 
 
-def _next_delay(step: StepPlan, failed: StepFailed, attempt: int) -> timedelta | None:
-    """How long to wait before the next attempt, or None to give up."""
+def _next_delay(
+    step: StepPlan, failed: StepFailed, attempt: int, first_started: Any
+) -> timedelta | None:
+    """How long to wait before the next attempt, or None to give up (see RetrySettings)."""
     retry = step.retry
-    if not failed.retryable or failed.error_class in retry.non_retryable:
+    if not failed.retryable:
         return None
-    if attempt >= retry.max_attempts:
+    elapsed_s = (workflow.now() - first_started).total_seconds()
+    seconds = retry.next_delay_s(attempt, failed.error_class, elapsed_s, failed.retry_after_s)
+    # Runs from before the retry deadline gave up after max_attempts, and replay doing so.
+    if seconds is None or (attempt >= retry.max_attempts and not workflow.patched("deadline")):
         return None
-    seconds = min(retry.initial_interval_s * retry.backoff ** (attempt - 1), retry.max_interval_s)
-    if failed.retry_after_s is not None:  # the server said when (Retry-After), within reason
-        seconds = max(seconds, min(failed.retry_after_s, retry.max_interval_s))
     return timedelta(seconds=seconds)
 
 

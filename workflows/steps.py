@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.upload import UploadActivities, progress_from
     from sluice.actions import Analysis, BuildRef
     from sluice.contracts import (
+        TRANSIENT_ERROR_CLASSES,
         ApprovalDecision,
         ArchiveRequest,
         FileWorkflowInput,
@@ -43,7 +44,12 @@ with workflow.unsafe.imports_passed_through():
     from workflows.actions import ActionSteps
 
 ONE_ATTEMPT = RetryPolicy(maximum_attempts=1)  # retries are the step's, see module doc
-CLEANUP_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=10)
+# Undoing (abort, delete, stop a build) retries through an outage of its peer, up to
+# CLEANUP_DEADLINE; a non-retryable failure (not found, auth) still ends it at once.
+CLEANUP_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=2)
+)
+CLEANUP_DEADLINE = timedelta(hours=6)
 
 
 class StepFailed(Exception):
@@ -278,6 +284,7 @@ async def run_undo(undo: Undo) -> str:
             JenkinsActivities.stop_build,
             undo.ref,
             start_to_close_timeout=timedelta(minutes=2),
+            schedule_to_close_timeout=CLEANUP_DEADLINE,
             retry_policy=CLEANUP_RETRY,
         )
     method: Any = {
@@ -288,9 +295,24 @@ async def run_undo(undo: Undo) -> str:
         method,
         undo.ref,
         start_to_close_timeout=timedelta(minutes=2),
+        schedule_to_close_timeout=CLEANUP_DEADLINE,
         retry_policy=CLEANUP_RETRY,
     )
     return "stopped"
+
+
+def gave_up(failed: StepFailed, step: StepPlan, attempt: int, elapsed_s: float) -> None:
+    """Say so in `failed` if it is an outage that outlasted the step's retry deadline: the
+    task stays `failed` with its transient error class, and a retry may well succeed."""
+    transient = failed.error_class in TRANSIENT_ERROR_CLASSES
+    if not transient or not failed.retryable or failed.error_class in step.retry.non_retryable:
+        return
+    task_id = workflow.info().workflow_id
+    failed.message = (
+        f"{failed.message} (still {failed.error_class} after {attempt} attempts over "
+        f"{elapsed_s / 3600:.1f} h, past the retry deadline; the file is intact: "
+        f"POST /api/v1/tasks/{task_id}:retry runs it again)"
+    )
 
 
 def _classified(cause: BaseException) -> StepFailed:

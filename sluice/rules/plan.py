@@ -7,14 +7,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sluice.contracts import DetectedFile, Plan, StepPlan
+from sluice.contracts import UPLOAD_HEARTBEAT_TIMEOUT_S, DetectedFile, Plan, StepPlan
 from sluice.rules.spec import RuleSpec
 
 UNMATCHED_ACTIONS = ("upload", "ignore")
 
 # What a file that matches no rule gets when the default is "upload".
 DEFAULT_STAGES: list[list[StepPlan]] = [
-    [StepPlan(name="upload", type="upload")],
+    [StepPlan(name="upload", type="upload", heartbeat_timeout_s=UPLOAD_HEARTBEAT_TIMEOUT_S)],
     [StepPlan(name="verify", type="verify", options={"read_back": False})],
 ]
 

@@ -23,6 +23,7 @@ from sluice.rules.steps import (
     STEP_OPTIONS,
     CommonKeys,
     StepSpec,
+    default_heartbeat_timeout_s,
     default_timeout_s,
     split_options,
 )
@@ -137,7 +138,8 @@ def _parse_pipeline(entries: list[Any], problems: Problems) -> tuple[tuple[StepS
                 type=draft.type,
                 options=draft.options,
                 timeout_s=draft.common.timeout or default_timeout_s(draft.type),
-                heartbeat_timeout_s=draft.common.heartbeat_timeout,
+                heartbeat_timeout_s=draft.common.heartbeat_timeout
+                or default_heartbeat_timeout_s(draft.type),
                 retry=draft.common.retry,
                 on_failure=draft.common.on_failure,
             )

@@ -9,7 +9,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from sluice.contracts import ERROR_CLASSES, ON_FAILURE, STEP_TYPES, RetrySettings, StepPlan
+from sluice.contracts import (
+    ERROR_CLASSES,
+    ON_FAILURE,
+    STEP_TYPES,
+    UPLOAD_HEARTBEAT_TIMEOUT_S,
+    RetrySettings,
+    StepPlan,
+)
 from sluice.keys import check_key_template
 from sluice.rules.actions import (
     AnalyzeOptions,
@@ -35,6 +42,7 @@ StorageClass = Literal[
 _STEP_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 DEFAULT_TIMEOUT_S = {"approve": 24 * 3600.0}
+DEFAULT_HEARTBEAT_TIMEOUT_S = {"upload": UPLOAD_HEARTBEAT_TIMEOUT_S}
 
 
 def _check_bucket(bucket: str) -> str:
@@ -143,17 +151,23 @@ assert set(STEP_OPTIONS) | NOT_YET_AVAILABLE == set(STEP_TYPES), "every step typ
 
 
 class RetrySpec(BaseModel):
-    """A step's `retry:` block; intervals are durations ("2s", "2m")."""
+    """A step's `retry:` block; intervals are durations ("2s", "2m").
+
+    Left unset, `max_attempts` is 5 for failures that may be permanent while transient ones
+    ride out an outage until `deadline` (see RetrySettings). Set, it bounds every failure,
+    unless `deadline` is set too.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    max_attempts: int = Field(default=RetrySettings.max_attempts, ge=1, le=1000)
+    max_attempts: int | None = Field(default=None, ge=1, le=1000)
     initial_interval: Duration = RetrySettings.initial_interval_s
     backoff: float = Field(default=RetrySettings.backoff, ge=1.0, le=100.0)
     max_interval: Duration = RetrySettings.max_interval_s
     non_retryable: Annotated[list[str], AfterValidator(_check_error_classes)] = Field(
         default_factory=list
     )
+    deadline: Duration | None = Field(default=None, le=7 * 24 * 3600.0)
 
     @model_validator(mode="after")
     def _max_not_below_initial(self) -> RetrySpec:
@@ -162,12 +176,16 @@ class RetrySpec(BaseModel):
         return self
 
     def to_settings(self) -> RetrySettings:
+        deadline = self.deadline
+        if deadline is None:  # an explicit max_attempts means just that
+            deadline = RetrySettings.deadline_s if self.max_attempts is None else 0.0
         return RetrySettings(
-            max_attempts=self.max_attempts,
+            max_attempts=self.max_attempts or RetrySettings.max_attempts,
             initial_interval_s=self.initial_interval,
             backoff=self.backoff,
             max_interval_s=self.max_interval,
             non_retryable=list(self.non_retryable),
+            deadline_s=deadline,
         )
 
 
@@ -178,7 +196,7 @@ class CommonKeys(BaseModel):
 
     name: Annotated[str, AfterValidator(_check_step_name)] | None = None
     timeout: Duration | None = None
-    heartbeat_timeout: Duration = StepPlan.heartbeat_timeout_s
+    heartbeat_timeout: Duration | None = None  # default_heartbeat_timeout_s(type)
     retry: RetrySpec = Field(default_factory=RetrySpec)
     on_failure: Annotated[str, AfterValidator(_check_on_failure)] = "fail"
 
@@ -220,3 +238,7 @@ def split_options(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any
 
 def default_timeout_s(step_type: str) -> float:
     return DEFAULT_TIMEOUT_S.get(step_type, StepPlan.timeout_s)
+
+
+def default_heartbeat_timeout_s(step_type: str) -> float:
+    return DEFAULT_HEARTBEAT_TIMEOUT_S.get(step_type, StepPlan.heartbeat_timeout_s)

@@ -92,6 +92,51 @@ def test_crashed_multipart_upload_resumes_from_its_heartbeat(tmp_path: Path, s3:
     assert body == content
 
 
+def test_resume_asks_the_server_not_the_throttled_heartbeat(tmp_path: Path, s3: S3Client) -> None:
+    """The SDK throttles heartbeats, so the one the server kept may name no parts at all."""
+    content = os.urandom(23 * MiB)  # five parts
+    (tmp_path / "dump.hprof").write_bytes(content)
+    req = request(tmp_path, "dump.hprof")
+    beats: list[UploadProgress] = []
+
+    def crash_after_three_parts(*details: Any) -> None:
+        beats.append(dataclasses.replace(details[0], parts=list(details[0].parts)))
+        if len(details[0].parts) == 3:
+            raise Crash
+
+    first = ActivityEnvironment()
+    first.on_heartbeat = crash_after_three_parts
+    with pytest.raises(ApplicationError):
+        run_upload(first, s3, tmp_path, req)
+    only_the_first_beat = as_heartbeat_details(beats[0])  # the upload id, no parts
+
+    second = ActivityEnvironment()
+    second.info = dataclasses.replace(second.info, attempt=2, heartbeat_details=only_the_first_beat)
+    sent: list[int] = []
+    second.on_heartbeat = lambda *d: sent.append(len(d[0].parts))
+    result = run_upload(second, s3, tmp_path, req)
+
+    assert (result.resumed_parts, result.parts) == (3, 5)
+    assert sent == [4, 5]  # the three stored parts were hashed, not sent again
+    assert result.sha256 == hashlib.sha256(content).hexdigest()
+    assert s3.get_object(Bucket=BUCKET, Key=req.key)["Body"].read() == content
+
+
+def test_a_stored_part_that_differs_is_sent_again(tmp_path: Path, s3: S3Client) -> None:
+    content = os.urandom(12 * MiB)  # three parts
+    (tmp_path / "dump.bin").write_bytes(content)
+    req = request(tmp_path, "dump.bin")
+    upload_id = s3.create_multipart_upload(Bucket=BUCKET, Key=req.key)["UploadId"]
+    for number, body in ((1, content[: 5 * MiB]), (2, os.urandom(5 * MiB))):  # 2 is not ours
+        s3.upload_part(Bucket=BUCKET, Key=req.key, UploadId=upload_id, PartNumber=number, Body=body)
+
+    resumed = dataclasses.replace(req, resume=UploadProgress(upload_id, key=req.key))
+    result = run_upload(ActivityEnvironment(), s3, tmp_path, resumed)
+
+    assert (result.resumed_parts, result.parts) == (1, 3)
+    assert s3.get_object(Bucket=BUCKET, Key=req.key)["Body"].read() == content
+
+
 def test_failed_attempt_hands_its_progress_to_the_next_one(tmp_path: Path, s3: S3Client) -> None:
     """The workflow's retry path: the failure carries the progress, the next request resumes."""
     content = os.urandom(16 * MiB)  # four parts
@@ -114,6 +159,31 @@ def test_failed_attempt_hands_its_progress_to_the_next_one(tmp_path: Path, s3: S
 
     assert (result.resumed_parts, result.parts) == (1, 4)
     assert s3.get_object(Bucket=BUCKET, Key=req.key)["Body"].read() == content
+
+
+def test_an_upload_completed_before_the_attempt_died_is_not_sent_again(
+    tmp_path: Path, s3: S3Client
+) -> None:
+    """The object was completed, but Temporal never heard (the agent died, Temporal was down)."""
+    content = os.urandom(11 * MiB)  # three parts
+    (tmp_path / "done.bin").write_bytes(content)
+    req = request(tmp_path, "done.bin")
+    first = ActivityEnvironment()
+    beats: list[UploadProgress] = []
+    first.on_heartbeat = lambda *d: beats.append(d[0])
+    run_upload(first, s3, tmp_path, req)
+
+    second = ActivityEnvironment()
+    second.info = dataclasses.replace(
+        second.info, attempt=2, heartbeat_details=as_heartbeat_details(beats[0])
+    )
+    sent: list[int] = []
+    second.on_heartbeat = lambda *d: sent.append(len(d[0].parts))
+    result = run_upload(second, s3, tmp_path, req)
+
+    assert (result.parts, result.resumed_parts, sent) == (3, 3, [])
+    assert result.sha256 == hashlib.sha256(content).hexdigest()
+    assert not s3.list_multipart_uploads(Bucket=BUCKET, Prefix=req.key).get("Uploads")
 
 
 def test_resume_of_a_vanished_upload_starts_over(tmp_path: Path, s3: S3Client) -> None:

@@ -98,6 +98,17 @@ def agent_process(settings: Settings, log: Path, **extra: str) -> subprocess.Pop
     `extra` adds settings as SLUICE_* variables (`AGENT__SHUTDOWN_GRACE="4"`, say); none of the
     caller's own SLUICE_* variables leak in.
     """
+    return sluice_process("agent", settings, log, **extra)
+
+
+def worker_process(settings: Settings, log: Path, **extra: str) -> subprocess.Popen[bytes]:
+    """`sluice worker` in its own process, on the test's queue and metadata DB."""
+    return sluice_process("worker", settings, log, DATABASE_URL=settings.database_url, **extra)
+
+
+def sluice_process(
+    command: str, settings: Settings, log: Path, **extra: str
+) -> subprocess.Popen[bytes]:
     agent = settings.agent
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")},
@@ -116,7 +127,7 @@ def agent_process(settings: Settings, log: Path, **extra: str) -> subprocess.Pop
     }
     with log.open("ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "sluice.cli", "agent"],
+            [sys.executable, "-m", "sluice.cli", command],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -174,7 +174,12 @@ async def test_the_host_refuses_escaping_links_missing_files_and_directories(
     escape = await trigger(api, {"agent_id": agent, "path": ".held/escape.log"})
     assert escape.status_code == 422, escape.text
     assert escape.json()["error"]["code"] == "invalid_path"
-    assert "outside root" in escape.json()["error"]["message"]
+    assert "outside the agent's roots" in escape.json()["error"]["message"]
+    assert str(outside) not in escape.text  # the refusal does not reveal where the link leads
+
+    long_name = await trigger(api, {"agent_id": agent, "path": "x" * 300 + ".log"})
+    assert long_name.status_code == 422, long_name.text  # refused at once, not retried for 1 h
+    assert "File name too long (ENAMETOOLONG)" in long_name.json()["error"]["message"]
 
     missing = await trigger(api, {"agent_id": agent, "path": ".held/nothing.log"})
     assert missing.status_code == 404, missing.text

@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import signal
 import subprocess
+import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 from temporalio.client import Client
 
 from activities.s3 import ensure_bucket, make_s3_client
+from sluice.schedules import remove_schedules
 from sluice.servers import ServerSpec, seaweed_spec, stop
 from sluice.settings import Settings
 from sluice.worker import run_worker
-from tests.e2e.agent_support import RESUMABLE_RULE, agent_process
+from tests.e2e.agent_support import agent_process, eventually, worker_process
 from tests.e2e.flow import publish, steps_by_name, wait_for_task
 from tests.fixtures.servers import free_port_with_grpc
 from watcher.agent import Agent
@@ -28,7 +32,7 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 MiB = 1024 * 1024
-PATIENT_RETRY = {"max_attempts": 40, "initial_interval": "500ms", "max_interval": "2s"}
+UPLOAD: dict[str, Any] = {"upload": {}}  # every setting its default
 
 
 @dataclass
@@ -70,7 +74,8 @@ async def outage_stack(
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
-async def test_s3_outage_is_retried_until_storage_is_back(
+@pytest.mark.timeout(480)
+async def test_s3_down_past_the_old_retry_window_loses_no_file_of_a_burst(
     outage_stack: None,
     database: str,
     api: httpx.AsyncClient,
@@ -78,71 +83,167 @@ async def test_s3_outage_is_retried_until_storage_is_back(
     own_seaweed: Server,
     outage_settings: Settings,
 ) -> None:
+    """Default retry policies: a burst arriving while S3 is down waits it out, however long."""
+    publish(database, {"name": "logs", "match": {"suffixes": [".log"]}, "pipeline": [UPLOAD]})
+    short = {"max_attempts": 1, "initial_interval": "1s", "deadline": "3s"}
     publish(
         database,
         {
-            "name": "patient",
-            "match": {"suffixes": [".log"]},
-            "pipeline": [
-                {"upload": {"retry": PATIENT_RETRY}},
-                {"verify": {"retry": PATIENT_RETRY}},
-            ],
+            "name": "short",
+            "match": {"suffixes": [".bin"]},
+            "pipeline": [{"upload": {"retry": short}}],
         },
     )
     stop(own_seaweed.proc)
-    content = b"written while storage was down\n" * 100
-    (inbox / "outage.log").write_bytes(content)
+    (inbox / "short.bin").write_bytes(b"its retry deadline is shorter than the outage\n")
+    contents = {f"burst-{i:02}.log": f"file {i}, written while storage was down\n".encode() * 50
+                for i in range(12)}  # fmt: skip
+    for name, content in contents.items():
+        (inbox / name).write_bytes(content)
 
-    await wait_for_task(api, "outage.log", status="retrying")
+    # The old default gave up after its fifth attempt, ~30 s in; S3 stays down past that.
+    await eventually(lambda: _failed_uploads(api, len(contents), at_least=5), 90, "5 failures each")
     own_seaweed.proc = own_seaweed.spec.spawn()  # from this thread: see ServerSpec.spawn
     await asyncio.to_thread(own_seaweed.spec.wait_ready, own_seaweed.proc)
-    task = await wait_for_task(api, "outage.log", within=120)
+    # The next attempt comes 2 s x 2^5 after the first, or (if S3 is slow to come back) at
+    # most max_interval (2 min) after the one before: about 65 s in, often, 250 s at worst.
+    tasks = [await wait_for_task(api, name, within=300) for name in contents]
 
-    upload = steps_by_name(task)["upload"]
-    failed = [a for a in upload["attempt_history"] if a["status"] == "failed"]
-    assert failed and {a["error_class"] for a in failed} == {"network"}
-    assert upload["attempt_history"][-1]["status"] == "succeeded"
     s3 = make_s3_client(outage_settings.storage)
-    stored = s3.get_object(Bucket=outage_settings.storage.bucket, Key="test-host/outage.log")
-    assert stored["Body"].read() == content
+    for task, (name, content) in zip(tasks, contents.items(), strict=True):
+        history = steps_by_name(task)["upload"]["attempt_history"]
+        assert {a["error_class"] for a in history[:-1]} == {"network"}, history
+        assert len(history) > 5 and history[-1]["status"] == "succeeded"
+        stored = s3.get_object(Bucket=outage_settings.storage.bucket, Key=f"test-host/{name}")
+        assert stored["Body"].read() == content
+    listed = (await api.get("/api/v1/tasks", params={"limit": 100})).json()["items"]
+    assert len(listed) == len(contents) + 1  # one task per file: nothing failed and re-run
+
+    # A step whose deadline the outage outlasts fails saying so, with its transient class.
+    failed = await wait_for_task(api, "short.bin", status="failed", within=120)
+    history = steps_by_name(failed)["upload"]["attempt_history"]
+    assert len(history) > 1  # retried past max_attempts (1) until the deadline
+    assert failed["error_class"] == "network"
+    assert "past the retry deadline" in failed["error"]
+    assert f"POST /api/v1/tasks/{failed['id']}:retry" in failed["error"]
 
 
-async def test_host_worker_killed_mid_upload_resumes_without_resending_parts(
-    central_worker: None,
+async def _failed_uploads(api: httpx.AsyncClient, files: int, at_least: int) -> bool:
+    """Whether `files` .log tasks exist, none has ended, and each upload failed `at_least` times."""
+    items = (await api.get("/api/v1/tasks", params={"limit": 100})).json()["items"]
+    items = [t for t in items if t["rel_path"].endswith(".log")]
+    if len(items) < files or any(t["status"] in ("failed", "succeeded") for t in items):
+        assert not any(t["status"] == "failed" for t in items), items
+        return False
+    for item in items:
+        task = (await api.get(f"/api/v1/tasks/{item['id']}")).json()
+        history = steps_by_name(task)["upload"]["attempt_history"]
+        if sum(a["status"] == "failed" for a in history) < at_least:
+            return False
+    return True
+
+
+@pytest.mark.timeout(240)
+async def test_agent_and_worker_killed_mid_upload_resend_only_the_parts_in_flight(
     database: str,
     api: httpx.AsyncClient,
     inbox: Path,
     settings: Settings,
     tmp_path: Path,
     s3: S3Client,
+    temporal_client: Client,
 ) -> None:
-    publish(database, RESUMABLE_RULE)
-    content = os.urandom(40 * MiB)  # eight 5 MiB parts, about ten seconds at 4 MiB/s
-    (inbox / "big.hprof").write_bytes(content)
-    log = tmp_path / "agent.log"
-    first = agent_process(settings, log)
+    """Default settings (no short heartbeat timeout, no bandwidth cap): what S3 holds when
+    the agent dies is reused, so only the parts in flight (<= part_concurrency) go again."""
+    publish(database, {"name": "dumps", "match": {"suffixes": [".hprof"]}, "pipeline": [UPLOAD]})
+    sha256, parts = write_random(inbox / "big.hprof", 200 * MiB)  # forty 5 MiB parts
+    (inbox / "small.log").write_bytes(b"one part, no heartbeat\n")
+    bucket, key = settings.storage.bucket, "test-host/big.hprof"
+    log = tmp_path / "sluice.log"
+    agent, worker = agent_process(settings, log), worker_process(settings, log)
     try:
-        running = await wait_for_task(api, "big.hprof", status="running")
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 60
-        url = f"/api/v1/tasks/{running['id']}/progress"
-        while (await api.get(url)).json()["bytes_uploaded"] < 10 * MiB:
-            assert loop.time() < deadline, log.read_text()[-3000:]
-            await asyncio.sleep(0.2)
+        await eventually(lambda: _upload_id(s3, bucket, key), 60, "upload begun", every=0.05)
+        upload_id = _upload_id(s3, bucket, key) or ""
+        stored_8 = lambda: len(_parts(s3, bucket, key, upload_id)) >= 8  # noqa: E731
+        await eventually(stored_8, 60, "8 parts stored", every=0.05)
     finally:
-        first.send_signal(signal.SIGKILL)
-        first.wait()
+        for proc in (agent, worker):
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+    killed_at = time.time()
+    await asyncio.sleep(1)  # a part the server was still writing is either stored or dropped
+    stored = _parts(s3, bucket, key, upload_id)
+    assert 8 <= len(stored) < parts, "killed mid-upload"
 
-    second = agent_process(settings, log)
+    agent, worker = agent_process(settings, log), worker_process(settings, log)
     try:
-        task = await wait_for_task(api, "big.hprof", within=120)
+        task = await wait_for_task(api, "big.hprof", within=150)
+        await wait_for_task(api, "small.log", within=30)
     finally:
-        second.send_signal(signal.SIGTERM)
-        second.wait(timeout=60)
+        for proc in (agent, worker):
+            proc.send_signal(signal.SIGTERM)
+            await asyncio.to_thread(proc.wait, 60)
+        await remove_schedules(temporal_client, settings.temporal.task_queue)
 
     upload = steps_by_name(task)["upload"]
-    assert int(upload["summary"]["resumed_parts"]) >= 2  # not sent again after the restart
-    assert upload["summary"]["parts"] == "8"
-    assert upload["attempt_history"][0]["error_class"] == "timeout"
-    stored = s3.get_object(Bucket=settings.storage.bucket, Key="test-host/big.hprof")
-    assert stored["Body"].read() == content
+    assert upload["summary"]["parts"] == str(parts)
+    # Every part S3 held at the kill was reused: the parts sent twice are only those that
+    # were in flight when the agent died, at most part_concurrency (4) of them.
+    assert upload["summary"]["resumed_parts"] == str(len(stored))
+    assert [a["error_class"] for a in upload["attempt_history"]] == ["timeout", ""]
+    assert upload["summary"]["sha256"] == sha256 == _stored_sha256(s3, bucket, key)
+    tasks = (await api.get("/api/v1/tasks", params={"limit": 50})).json()["items"]
+    assert sorted(t["rel_path"] for t in tasks) == ["big.hprof", "small.log"]  # no duplicate
+
+    scheduled, retry_started = await _upload_attempts(temporal_client, task["workflow_id"])
+    assert [a.heartbeat_timeout.ToSeconds() for a in scheduled] == [10, 10]  # the default
+    print(
+        f"kill -> retry started {retry_started - killed_at:.1f} s; {len(stored)} of {parts} "
+        f"parts stored at the kill, reused; {parts - len(stored)} sent by the retry"
+    )
+
+
+def write_random(path: Path, size: int, part: int = 5 * MiB) -> tuple[str, int]:
+    """Write `size` random bytes; their SHA-256 and the number of `part`-sized parts."""
+    sha = hashlib.sha256()
+    with path.open("wb") as out:
+        for _ in range(size // MiB):
+            chunk = os.urandom(MiB)
+            sha.update(chunk)
+            out.write(chunk)
+    return sha.hexdigest(), -(-size // part)
+
+
+def _upload_id(s3: S3Client, bucket: str, key: str) -> str | None:
+    uploads = s3.list_multipart_uploads(Bucket=bucket, Prefix=key).get("Uploads", [])
+    return next((u["UploadId"] for u in uploads if u["Key"] == key), None)
+
+
+def _parts(s3: S3Client, bucket: str, key: str, upload_id: str) -> list[int]:
+    pages = s3.get_paginator("list_parts").paginate(Bucket=bucket, Key=key, UploadId=upload_id)
+    return [part["PartNumber"] for page in pages for part in page.get("Parts", [])]
+
+
+def _stored_sha256(s3: S3Client, bucket: str, key: str) -> str:
+    sha = hashlib.sha256()
+    for chunk in s3.get_object(Bucket=bucket, Key=key)["Body"].iter_chunks(MiB):
+        sha.update(chunk)
+    return sha.hexdigest()
+
+
+async def _upload_attempts(client: Client, workflow_id: str) -> tuple[list[Any], float]:
+    """The upload activities scheduled, and when the last one started (unix seconds)."""
+    history = await client.get_workflow_handle(workflow_id).fetch_history()
+    scheduled = {
+        e.event_id: e.activity_task_scheduled_event_attributes
+        for e in history.events
+        if e.HasField("activity_task_scheduled_event_attributes")
+        and e.activity_task_scheduled_event_attributes.activity_type.name == "upload_file"
+    }
+    started = [
+        e.event_time.ToDatetime().replace(tzinfo=UTC).timestamp()
+        for e in history.events
+        if e.HasField("activity_task_started_event_attributes")
+        and e.activity_task_started_event_attributes.scheduled_event_id in scheduled
+    ]
+    return list(scheduled.values()), started[-1]

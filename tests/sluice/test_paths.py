@@ -35,10 +35,10 @@ def test_a_symlink_pointing_outside_the_root_is_refused(root: Path, tmp_path: Pa
     (root / "link.txt").symlink_to(secret)
     (root / "linked-dir").symlink_to(tmp_path)
 
-    with pytest.raises(OutsideRootError, match="outside root"):
-        resolve_in_root(root, "link.txt")
-    with pytest.raises(OutsideRootError, match="outside root"):
-        resolve_in_root(root, "linked-dir/secret.txt")
+    for rel_path in ("link.txt", "linked-dir/secret.txt"):
+        with pytest.raises(OutsideRootError, match="outside the agent's roots") as caught:
+            resolve_in_root(root, rel_path)
+        assert str(tmp_path) not in str(caught.value)  # where it leads is not for the asker
 
 
 def test_a_symlink_pointing_inside_the_root_is_followed(root: Path) -> None:

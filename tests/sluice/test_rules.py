@@ -139,6 +139,7 @@ def test_full_document_becomes_stages_of_step_plans() -> None:
             backoff=2.0,
             max_interval_s=120.0,
             non_retryable=["auth"],
+            deadline_s=0.0,  # max_attempts is set: it bounds outages too
         ),
         on_failure="compensate",
     )
