@@ -142,7 +142,7 @@ def test_filters_and_keyset_pages(client: TestClient, db_url: str) -> None:
             break
     assert len(seen) == 6 and seen == sorted(seen, reverse=True)
     bad = client.get(AUDIT, params={"cursor": "not-a-cursor"})
-    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_cursor"
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_cursor"
 
 
 def test_request_id_is_generated_or_echoed_on_every_response(client: TestClient) -> None:

@@ -1,0 +1,113 @@
+"""Inputs at the edges on SQLite and PostgreSQL: extreme times and forged cursors are 422s
+naming the parameter, never a 500 (an OverflowError or a DB overflow)."""
+
+import base64
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from fastapi.testclient import TestClient
+from httpx import Response
+
+from api.app import create_app
+from sluice.rules.windows import parse_window
+from sluice.settings import Settings
+from tests.api.tokens import bearer
+
+V1 = "/api/v1"
+EDGES = ("0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00")
+TIME_PARAMS = [
+    ("/tasks", "created_from"),
+    ("/tasks", "created_to"),
+    ("/file-events", "detected_from"),
+    ("/file-events", "detected_to"),
+    ("/audit-logs", "since"),
+    ("/dashboard", "from"),
+]
+PAGED = ("/tasks", "/file-events", "/audit-logs")
+
+
+def forged(value: object) -> str:
+    """A cursor built the way the API builds its own, around a value it never wrote."""
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
+BAD_CURSORS = [
+    "²",
+    "9" * 40,
+    "-1",
+    "x" * 5000,
+    forged([EDGES[0], "file-1"]),
+    forged([EDGES[1], "file-1"]),
+    forged(["2026-01-01T00:00:00", "file-1"]),  # no zone
+    forged(["2026-01-01T00:00:00Z", 7]),
+    forged([10**40]),
+    forged([0]),
+    forged([True]),
+    forged([[[[]]]]),
+    forged({"a": 1}),
+]
+
+
+@pytest.fixture
+def client(db_url: str) -> Iterator[TestClient]:
+    app = create_app(Settings(database_url=db_url))
+    with TestClient(app, headers=bearer(db_url), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def assert_names(response: Response, status: int, code: str, fragment: str) -> None:
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert error["code"] == code and fragment in error["message"], error
+
+
+@pytest.mark.parametrize("edge", EDGES)
+def test_times_past_the_range_are_422s_naming_the_parameter(client: TestClient, edge: str) -> None:
+    for path, name in TIME_PARAMS:
+        params = {name: edge}
+        if name == "to":
+            params["from"] = "2026-01-01T00:00:00Z"
+        response = client.get(V1 + path, params=params)
+        assert_names(response, 422, "invalid_request", f"query.{name}: ")
+        assert "between 0002-01-01 and 9998-12-31" in response.text
+    day = edge[:10]
+    assert_names(
+        client.get(f"{V1}/reports/daily", params={"date": day}),
+        422,
+        "invalid_request",
+        "query.date",
+    )
+
+
+@pytest.mark.parametrize("edge", EDGES)
+def test_rules_test_at_past_the_range_is_a_422(client: TestClient, edge: str) -> None:
+    body = {"rel_path": "a/b.log", "size": 1, "agent_id": "web-01", "root": "/data", "at": edge}
+    assert_names(client.post(f"{V1}/rules:test", json=body), 422, "invalid_request", "body.at")
+
+
+def test_times_just_inside_the_range_answer(client: TestClient) -> None:
+    for value in ("0002-01-01T00:00:00Z", "9998-12-31T23:59:59Z"):
+        for path, name in TIME_PARAMS[:-1]:
+            assert client.get(V1 + path, params={name: value}).status_code == 200
+    assert client.get(f"{V1}/reports/daily", params={"date": "9998-12-31"}).status_code == 200
+    body = {"rel_path": "a.log", "size": 1, "agent_id": "w", "root": "/d", "at": "9998-12-31"}
+    assert client.post(f"{V1}/rules:test", json=body).status_code == 200
+
+
+@pytest.mark.parametrize("cursor", BAD_CURSORS, ids=range(len(BAD_CURSORS)))
+def test_every_forged_cursor_is_a_422(client: TestClient, cursor: str) -> None:
+    for path in PAGED:
+        response = client.get(V1 + path, params={"cursor": cursor})
+        assert_names(response, 422, "invalid_cursor", "cursor: not a next_cursor from this API")
+
+
+def test_overnight_windows_hold_at_the_first_and_last_instants() -> None:
+    """An overnight window looks at the day before; on 0001-01-01 that step overflowed."""
+    overnight = parse_window("Sun 22:00-06:00")
+    first = datetime(1, 1, 1, 1, 0, tzinfo=UTC)  # a Monday, 01:00: inside Sunday's night
+    assert overnight.contains(first, ZoneInfo("UTC"))
+    last = datetime(9999, 12, 31, 23, 0, tzinfo=UTC)  # a Friday
+    assert not overnight.contains(last, ZoneInfo("UTC"))
