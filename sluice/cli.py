@@ -95,10 +95,12 @@ def api(config: ConfigOption = None) -> None:
 
     from api.app import create_app
     from api.db import migrate
+    from api.serving import HeaderLimitedProtocol
 
     settings = _settings(config)
     migrate(settings.database_url)
-    uvicorn.run(create_app(settings), host=settings.api.host, port=settings.api.port)
+    app = create_app(settings)
+    uvicorn.run(app, host=settings.api.host, port=settings.api.port, http=HeaderLimitedProtocol)
 
 
 @app.command()

@@ -21,6 +21,7 @@ from api.app import create_app
 from api.auth import create_token, find_token
 from api.db import make_engine, migrate
 from api.models import Role
+from api.serving import HeaderLimitedProtocol
 from sluice.runtime import connect_temporal
 from sluice.servers import ServerError, ServerSpec, port_is_free, seaweed_spec, stop, temporal_spec
 from sluice.settings import Settings
@@ -185,6 +186,7 @@ class DevStack:
                 port=settings.api.port,
                 log_level="warning",
                 access_log=False,
+                http=HeaderLimitedProtocol,  # request-header limits, as `sluice api`
             )
         )
         agent = Agent(
