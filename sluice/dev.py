@@ -45,7 +45,9 @@ def stored_token(database_url: str, path: Path, *, name: str, role: Role) -> str
                 row = find_token(session, token)
                 if row is not None and row.role == role and row.name == name:
                     return token
-            _row, token = create_token(session, name=name, role=role, actor="sluice-dev")
+            _row, token = create_token(  # revokes the lost token of that name
+                session, name=name, role=role, actor="sluice-dev", replace=True
+            )
     finally:
         engine.dispose()
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,7 @@ from api.auth import require
 from api.deps import SessionDep
 from api.errors import ERROR_RESPONSES, ApiError
 from api.models import AuditLog, Role
-from api.models.common import ApiTime
+from api.models.common import ApiTime, RowId
 from api.services.keyset import InvalidCursor, decode_id_cursor, encode_id_cursor
 
 router = APIRouter(
@@ -25,6 +25,8 @@ router = APIRouter(
 class AuditLogPublic(BaseModel):
     id: int
     actor: str
+    actor_token_id: int | None  # None for the token CLI (actor `cli:<user>`)
+    actor_role: str
     action: str
     resource_type: str
     resource_id: str
@@ -42,6 +44,7 @@ class AuditLogPage(BaseModel):
 def list_audit_logs(
     session: SessionDep,
     actor: str | None = None,
+    token_id: RowId | None = None,
     action: str | None = None,
     resource_type: str | None = None,
     since: ApiTime | None = None,
@@ -57,6 +60,8 @@ def list_audit_logs(
             raise ApiError(422, "invalid_cursor", str(exc)) from exc
     if actor is not None:
         query = query.where(AuditLog.actor == actor)
+    if token_id is not None:
+        query = query.where(AuditLog.actor_token_id == token_id)
     if action is not None:
         query = query.where(AuditLog.action == action)
     if resource_type is not None:

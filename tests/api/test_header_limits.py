@@ -3,24 +3,18 @@
 
 import contextlib
 import json
-import os
 import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 
 from api.app import create_app
 from api.db import migrate
 from api.serving import MAX_HEADER_BYTES, MAX_HEADERS, HeaderLimitedProtocol
 from sluice.settings import Settings
-from tests.api.serving import serving
-from tests.fixtures.database import free_port
+from tests.api.serving import serving, sluice_api
 
 MiB = 1024 * 1024
 
@@ -91,25 +85,6 @@ def test_headers_within_the_limits_are_served_request_after_request(base_url: st
 
 
 def test_sluice_api_enforces_the_limits(sqlite_url: str, tmp_path: Path) -> None:
-    port = free_port()
-    env = {**os.environ, "SLUICE_DATABASE_URL": sqlite_url, "SLUICE_API__PORT": str(port)}
-    log = (tmp_path / "api.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sluice.cli", "api"], env=env, stdout=log, stderr=log
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, (tmp_path / "api.log").read_text()
-            try:
-                if httpx.get(f"{base_url}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "sluice api did not start"
-                time.sleep(0.2)
+    with sluice_api(sqlite_url, tmp_path / "api.log") as base_url:
         assert_refused(exchange(base_url, request("X-Big: " + "a" * MiB))[0], "over")
         assert_refused(exchange(base_url, request(*(f"X{i}: v" for i in range(500))))[0], "more")
-    finally:
-        proc.terminate()
-        proc.wait(20)
