@@ -1,8 +1,7 @@
 """Inputs at the edges on SQLite and PostgreSQL: extreme times and forged cursors are 422s
-naming the parameter, never a 500 (an OverflowError or a DB overflow)."""
+naming the parameter, never a 500 (an OverflowError or a DB overflow); so are NUL
+characters, which PostgreSQL refuses in text."""
 
-import base64
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -14,10 +13,11 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from sluice.rules.windows import parse_window
 from sluice.settings import Settings
+from tests.api.edge_inputs import BAD_CURSORS
+from tests.api.edge_inputs import EDGE_TIMES as EDGES
 from tests.api.tokens import bearer
 
 V1 = "/api/v1"
-EDGES = ("0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00")
 TIME_PARAMS = [
     ("/tasks", "created_from"),
     ("/tasks", "created_to"),
@@ -27,28 +27,6 @@ TIME_PARAMS = [
     ("/dashboard", "from"),
 ]
 PAGED = ("/tasks", "/file-events", "/audit-logs")
-
-
-def forged(value: object) -> str:
-    """A cursor built the way the API builds its own, around a value it never wrote."""
-    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
-
-
-BAD_CURSORS = [
-    "²",
-    "9" * 40,
-    "-1",
-    "x" * 5000,
-    forged([EDGES[0], "file-1"]),
-    forged([EDGES[1], "file-1"]),
-    forged(["2026-01-01T00:00:00", "file-1"]),  # no zone
-    forged(["2026-01-01T00:00:00Z", 7]),
-    forged([10**40]),
-    forged([0]),
-    forged([True]),
-    forged([[[[]]]]),
-    forged({"a": 1}),
-]
 
 
 @pytest.fixture
@@ -102,6 +80,19 @@ def test_every_forged_cursor_is_a_422(client: TestClient, cursor: str) -> None:
     for path in PAGED:
         response = client.get(V1 + path, params={"cursor": cursor})
         assert_names(response, 422, "invalid_cursor", "cursor: not a next_cursor from this API")
+
+
+def test_nul_characters_are_422s_naming_where(client: TestClient) -> None:
+    """PostgreSQL refuses NUL in text; it was a 500 from the driver there."""
+    fragment = "NUL characters (\\u0000) are not accepted"
+    response = client.get(f"{V1}/file-events", params={"path": "\x00"})
+    assert_names(response, 422, "invalid_request", f"query: {fragment}")
+    response = client.post(f"{V1}/tokens", json={"name": "\x00", "role": "viewer"})
+    assert_names(response, 422, "invalid_request", f"body: {fragment}")
+    response = client.post(f"{V1}/agents/heartbeat", json={"id": "\x00"})
+    assert_names(response, 422, "invalid_request", f"body: {fragment}")
+    literal = client.post(f"{V1}/tokens", json={"name": "\\u0000", "role": "viewer"})
+    assert literal.status_code == 201 and literal.json()["name"] == "\\u0000", literal.text
 
 
 def test_overnight_windows_hold_at_the_first_and_last_instants() -> None:
