@@ -11,14 +11,23 @@ from api.services.tokens import live_named
 
 
 def issue_token(db_url: str, role: Role = Role.admin, name: str | None = None) -> str:
-    """A new token for `role` in the database at `db_url`, named `name` (which must be free
-    among live tokens) or else `test-<role>`, `test-<role>-2`, … whichever is free."""
+    """A new token for `role` in the database at `db_url`, named `name` (`test-<role>` if not
+    given), or `<name>-2`, `<name>-3`, … while live tokens hold it: live names are unique.
+
+    An agent token must carry its agent's id as its name, so it replaces a live one instead.
+    """
+    base = name or f"test-{role}"
     engine = make_engine(db_url)
     try:
         with Session(engine) as session:
-            names = (f"test-{role}" if n == 1 else f"test-{role}-{n}" for n in count(1))
-            chosen = name or next(n for n in names if not live_named(session, n))
-            _row, token = create_token(session, name=chosen, role=role, actor="tests")
+            if role == Role.agent:
+                chosen, replace = base, True
+            else:
+                names = (base if n == 1 else f"{base}-{n}" for n in count(1))
+                chosen, replace = next(n for n in names if not live_named(session, n)), False
+            _row, token = create_token(
+                session, name=chosen, role=role, actor="tests", replace=replace
+            )
     finally:
         engine.dispose()
     return token
