@@ -2,7 +2,8 @@
 
 `audit_logs` gets `actor_token_id` (indexed) and `actor_role`; rows written before stay
 NULL and "". `notifications.channel_id` becomes nullable with ON DELETE SET NULL, and
-`channel_name` keeps a deleted channel's name on its records.
+`channel_name` keeps a deleted channel's name on its records. Downgrading drops the
+records of deleted channels, which the older schema cannot hold.
 
 Revision ID: 0005
 Revises: 0004
