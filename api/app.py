@@ -28,6 +28,7 @@ from api.routes import (
     tasks,
     tokens,
 )
+from api.routes.docs import install_docs
 from api.services.agents import Liveness
 from sluice.settings import Settings
 
@@ -43,7 +44,10 @@ def create_app(settings: Settings) -> FastAPI:
         yield
         engine.dispose()
 
-    app = FastAPI(title="Sluice", version=_version(), lifespan=lifespan)
+    # /docs and /redoc come from api.routes.docs, which serves their assets locally.
+    app = FastAPI(
+        title="Sluice", version=_version(), lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     app.state.settings = settings
     app.state.engine = engine
     app.state.metrics = ApiMetrics(engine, Liveness.of(settings.monitor))
@@ -71,6 +75,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(reports.router, prefix=API_PREFIX)
     app.include_router(console.router)
     app.mount("/static", StaticFiles(directory=ui.STATIC_DIR), name="static")
+    install_docs(app)
     return app
 
 

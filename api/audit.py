@@ -2,8 +2,9 @@
 
 `RequestContext` is plain ASGI middleware: it honours (or generates) `X-Request-ID`, echoes
 it, and once a POST/PUT/PATCH/DELETE under /api/v1 has answered 2xx/3xx, writes who (the
-token's name), what (`rule.create`, `task.cancel`, …), which resource, the request body and the
-response body (secrets redacted) before the response's last byte goes out.
+token's name, id and role), what (`rule.create`, `task.cancel`, …), which resource, the
+request body and the response body (secrets redacted) before the response's last byte goes
+out.
 """
 
 from __future__ import annotations
@@ -151,6 +152,8 @@ class RequestContext:
                 resource_id = str(source["id"])
         row = AuditLog(
             actor=principal.name,
+            actor_token_id=principal.token_id,
+            actor_role=str(principal.role),
             action=target.action,
             resource_type=target.resource_type,
             resource_id=resource_id,

@@ -7,33 +7,29 @@ channels; `viewer` only reads; `agent` may register, heartbeat and read its own 
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import secrets
-import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
-from weakref import WeakKeyDictionary
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import EngineDep
 from api.errors import ApiError
 from api.models import ApiToken, AuditLog, Role, utcnow
+from api.services import tokens
+from api.services.tokens import TokenConflict as TokenConflict  # for the CLI
+from api.services.tokens import hash_token as hash_token
 
-TOKEN_PREFIX = "sluice_"
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 READERS = (Role.operator, Role.viewer)  # admin is always allowed
 # Refresh `last_used_at` at most this often, so reads do not each cost a write.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
-# How long a verified token is trusted without asking the DB again (see TokenCache).
-TOKEN_CACHE_SECONDS = 10.0
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -44,64 +40,22 @@ _bearer = HTTPBearer(
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the token's name (an agent token is named after its agent) and role."""
+    """Who is calling: the token's name (an agent token is named after its agent), role and id."""
 
     name: str
     role: Role
     token_id: int
 
 
-class TokenCache:
-    """Principals of recently verified tokens, per engine, so most requests skip the token query.
+def create_token(
+    session: Session, *, name: str, role: Role, actor: str, replace: bool = False
+) -> tuple[ApiToken, str]:
+    """Store a new token's hash (audited as `token.create`); the clear token is returned once.
 
-    A token is trusted for `ttl` seconds after the DB said it is live. Revoking a token in this
-    process (the API's revoke route, or `revoke_token`) forgets every entry at once. A revoke
-    made elsewhere (another API replica, or `sluice token revoke` in its own process) is seen
-    here when the entry expires: a revoked token may keep working on this replica for up to
-    `ttl` seconds. Unknown and revoked tokens are never kept, so each costs a query as before;
-    `last_used_at` is refreshed when the DB is asked, so it may lag by up to `ttl` more.
+    TokenConflict if a live token has the name, unless `replace` revokes it (`sluice dev`
+    does, when it has lost the token it kept).
     """
-
-    def __init__(self, ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.ttl, self.clock = ttl, clock
-        self.revocations = 0  # forget() calls so far
-        self._entries: WeakKeyDictionary[Engine, dict[str, tuple[Principal, float]]] = (
-            WeakKeyDictionary()
-        )
-
-    def get(self, engine: Engine, digest: str) -> Principal | None:
-        principal, expires = self._entries.get(engine, {}).get(digest, (None, 0.0))
-        return principal if self.clock() < expires else None
-
-    def put(self, engine: Engine, digest: str, principal: Principal, *, revocations: int) -> None:
-        """Remember a lookup made when `revocations` was current, unless a revoke came since."""
-        if revocations == self.revocations:
-            entry = (principal, self.clock() + self.ttl)
-            self._entries.setdefault(engine, {})[digest] = entry
-
-    def forget(self) -> None:
-        """Drop every entry (revokes are rare), and any lookup still in flight."""
-        self.revocations += 1
-        self._entries.clear()
-
-
-TOKENS = TokenCache(TOKEN_CACHE_SECONDS)
-
-
-def new_token() -> str:
-    return TOKEN_PREFIX + secrets.token_urlsafe(32)
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def create_token(session: Session, *, name: str, role: Role, actor: str) -> tuple[ApiToken, str]:
-    """Store a new token's hash (audited as `token.create`); the clear token is returned once."""
-    token = new_token()
-    row = ApiToken(name=name, role=role, token_hash=hash_token(token))
-    session.add(row)
-    session.flush()
+    row, token = tokens.add_token(session, name=name, role=role, replace=replace)
     session.add(
         AuditLog(
             actor=actor,
@@ -117,29 +71,26 @@ def create_token(session: Session, *, name: str, role: Role, actor: str) -> tupl
 
 
 def list_tokens(session: Session) -> list[ApiToken]:
-    return list(session.exec(select(ApiToken).order_by(col(ApiToken.id))))
+    return tokens.list_tokens(session)
 
 
 def revoke_token(session: Session, *, token_id: int, actor: str) -> ApiToken | None:
-    """Revoke a token (idempotent); None if there is no such token."""
-    row = session.get(ApiToken, token_id)
+    """Revoke a token (audited as `token.revoke`); None if there is no such token,
+    TokenConflict if it is revoked already."""
+    row = tokens.mark_revoked(session, token_id=token_id)
     if row is None:
         return None
-    if row.revoked_at is None:
-        row.revoked_at = utcnow()
-        session.add(row)
-        session.add(
-            AuditLog(
-                actor=actor,
-                action="token.revoke",
-                resource_type="token",
-                resource_id=str(token_id),
-                diff={"before": {"name": row.name, "role": str(row.role)}},
-            )
+    session.add(
+        AuditLog(
+            actor=actor,
+            action="token.revoke",
+            resource_type="token",
+            resource_id=str(token_id),
+            diff={"before": {"name": row.name, "role": str(row.role)}},
         )
-        session.commit()
-        TOKENS.forget()
-        session.refresh(row)
+    )
+    session.commit()
+    session.refresh(row)
     return row
 
 
@@ -170,18 +121,16 @@ async def authenticate(
 ) -> Principal:
     """The caller's principal from `Authorization: Bearer`; 401 if missing, unknown or revoked.
 
-    A token verified in the last `TOKEN_CACHE_SECONDS` is not looked up again (TokenCache).
+    Every request asks the DB, so a revoke (through any replica or the CLI) holds from the
+    next request on. No cache: checking a revocation counter per request would cost the same
+    thread hop and indexed read as the token lookup itself.
     """
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise unauthorized("missing bearer token")
     digest = hash_token(credentials.credentials)
-    principal = TOKENS.get(engine, digest)
+    principal = await run_in_threadpool(_verify, engine, digest)
     if principal is None:
-        revocations = TOKENS.revocations
-        principal = await run_in_threadpool(_verify, engine, digest)
-        if principal is None:
-            raise unauthorized("invalid or revoked token")
-        TOKENS.put(engine, digest, principal, revocations=revocations)
+        raise unauthorized("invalid or revoked token")
     request.state.principal = principal
     return principal
 
@@ -189,6 +138,8 @@ async def authenticate(
 def _verify(engine: Engine, digest: str) -> Principal | None:
     """The live token's principal, recording its use; None if unknown or revoked."""
     with Session(engine) as session:
+        # Autocommit spares PostgreSQL's BEGIN and ROLLBACK on the usual, read-only, path.
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         row = _live_token(session, digest)
         if row is None or row.id is None:
             return None

@@ -1,10 +1,49 @@
-"""Refuse request bodies above `api.max_body_bytes` with 413, before any route reads them."""
+"""Refuse request bodies above `api.max_body_bytes` (413), nested deeper than MAX_JSON_DEPTH
+(422), or requests carrying NUL characters (422), before any route reads them."""
 
 from __future__ import annotations
+
+import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import error_response
+
+# No API document nests this deep; deeper ones fail later in ways that are not 4xx (the
+# serialiser's recursion limit), so they are refused here whatever the route.
+MAX_JSON_DEPTH = 64
+# A JSON string (skipped whole, brackets inside it do not count) or a bracket.
+_JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+# NUL as a raw byte or a JSON escape (one not itself escaped). No Sluice input holds one, and
+# PostgreSQL refuses it in text (a 500 from the driver), so it is refused up front.
+_BODY_NUL = re.compile(rb"\x00|(?<!\\)(?:\\\\)*\\u0000")
+_NUL = "NUL characters (\\u0000) are not accepted"
+
+
+def nul_in(scope: Scope) -> str:
+    """Where the request's path or query holds a NUL, or "" if nowhere."""
+    if "\x00" in scope["path"]:
+        return "path"
+    query: bytes = scope.get("query_string", b"")
+    if b"\x00" in query or b"%00" in query:
+        return "query"
+    return ""
+
+
+def json_depth_over(body: bytes, limit: int) -> bool:
+    """Whether the JSON text `body` nests arrays and objects deeper than `limit`."""
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False  # too few brackets to get there: the usual case, at C speed
+    depth = 0
+    for token in _JSON_TOKEN.finditer(body):
+        bracket = token.group()
+        if bracket in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        elif bracket in (b"]", b"}"):
+            depth -= 1
+    return False
 
 
 class BodyLimit:
@@ -19,7 +58,14 @@ class BodyLimit:
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        where = nul_in(scope)
+        if where:
+            await error_response(422, "invalid_request", f"{where}: {_NUL}")(scope, receive, send)
+            return
+        if scope["method"] not in ("POST", "PUT", "PATCH"):
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
@@ -42,6 +88,14 @@ class BodyLimit:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
+        problem = ""
+        if json_depth_over(body, MAX_JSON_DEPTH):
+            problem = f"body: JSON nested deeper than {MAX_JSON_DEPTH} levels"
+        elif _BODY_NUL.search(body):
+            problem = f"body: {_NUL}"
+        if problem:
+            await error_response(422, "invalid_request", problem)(scope, receive, send)
+            return
         replayed = False
 
         async def replay() -> Message:

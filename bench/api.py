@@ -14,8 +14,8 @@ and then `VACUUM ANALYZE`d, which autovacuum would do on its own after such a lo
 Each case (first page, a page half-way down by the API's own cursor, each filter) is called
 `--warm-up` + `--repeats` times each way, alternating which side goes first:
 - **api**: `GET /api/v1/tasks` on `create_app(settings)` with an admin bearer token, through
-  httpx's `ASGITransport` in this process. That is routing, auth (a token lookup, then
-  cached for `api.auth.TOKEN_CACHE_SECONDS`), query validation, the service's page query
+  httpx's `ASGITransport` in this process. That is routing, auth (a token lookup in its
+  own worker-thread hop, on every request), query validation, the service's page query
   (file host and path by join) in one worker-thread hop, and JSON serialisation, as in
   production minus the socket. Uvicorn on loopback would add HTTP parsing and a second
   process to schedule on two shared cores: noise that is neither the query nor the app.
@@ -86,7 +86,9 @@ async def measure(url: str, n: int, args: argparse.Namespace, progress: Progress
     engine = make_engine(url)
     try:
         with Session(engine) as session:
-            _row, token = create_token(session, name="bench", role=Role.admin, actor="bench")
+            _row, token = create_token(
+                session, name="bench", role=Role.admin, actor="bench", replace=True
+            )
     finally:
         engine.dispose()
     app = create_app(load_settings(database_url=url))

@@ -95,10 +95,12 @@ def api(config: ConfigOption = None) -> None:
 
     from api.app import create_app
     from api.db import migrate
+    from api.serving import HeaderLimitedProtocol
 
     settings = _settings(config)
     migrate(settings.database_url)
-    uvicorn.run(create_app(settings), host=settings.api.host, port=settings.api.port)
+    app = create_app(settings)
+    uvicorn.run(app, host=settings.api.host, port=settings.api.port, http=HeaderLimitedProtocol)
 
 
 @app.command()
@@ -198,7 +200,7 @@ def token_create(
     """Create a token and print it once (only its hash is stored)."""
     from sqlmodel import Session
 
-    from api.auth import create_token
+    from api.auth import TokenConflict, create_token
     from api.db import make_engine, migrate
     from api.models import Role
 
@@ -212,6 +214,8 @@ def token_create(
     try:
         with Session(engine) as session:
             row, token = create_token(session, name=name, role=chosen, actor=_cli_actor())
+    except TokenConflict as exc:
+        raise _fail(str(exc)) from None
     finally:
         engine.dispose()
     err.print(f"token {row.id} ({name}, {chosen}) created; it is shown only this once:")
@@ -248,7 +252,7 @@ def token_revoke(token_id: int, config: ConfigOption = None) -> None:
     """Revoke a token by id; it answers 401 from then on."""
     from sqlmodel import Session
 
-    from api.auth import revoke_token
+    from api.auth import TokenConflict, revoke_token
     from api.db import make_engine, migrate
 
     settings = _settings(config)
@@ -257,6 +261,8 @@ def token_revoke(token_id: int, config: ConfigOption = None) -> None:
     try:
         with Session(engine) as session:
             row = revoke_token(session, token_id=token_id, actor=_cli_actor())
+    except TokenConflict as exc:
+        raise _fail(str(exc)) from None
     finally:
         engine.dispose()
     if row is None:

@@ -21,6 +21,7 @@ from api.app import create_app
 from api.auth import create_token, find_token
 from api.db import make_engine, migrate
 from api.models import Role
+from api.serving import HeaderLimitedProtocol
 from sluice.runtime import connect_temporal
 from sluice.servers import ServerError, ServerSpec, port_is_free, seaweed_spec, stop, temporal_spec
 from sluice.settings import Settings
@@ -44,7 +45,9 @@ def stored_token(database_url: str, path: Path, *, name: str, role: Role) -> str
                 row = find_token(session, token)
                 if row is not None and row.role == role and row.name == name:
                     return token
-            _row, token = create_token(session, name=name, role=role, actor="sluice-dev")
+            _row, token = create_token(  # revokes the lost token of that name
+                session, name=name, role=role, actor="sluice-dev", replace=True
+            )
     finally:
         engine.dispose()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -185,6 +188,7 @@ class DevStack:
                 port=settings.api.port,
                 log_level="warning",
                 access_log=False,
+                http=HeaderLimitedProtocol,  # request-header limits, as `sluice api`
             )
         )
         agent = Agent(

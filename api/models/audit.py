@@ -13,7 +13,10 @@ class AuditLog(SQLModel, table=True):
     __tablename__ = "audit_logs"
 
     id: int | None = Field(default=None, primary_key=True)
-    actor: str
+    actor: str  # the token's name, or `cli:<user>` for the token CLI
+    # Which token acted and with what role: names need not tell tokens apart over time.
+    actor_token_id: int | None = Field(default=None, index=True)
+    actor_role: str = status_field("")
     action: str
     resource_type: str = Field(index=True)
     resource_id: str

@@ -46,7 +46,10 @@ class ChannelPublic(ChannelBase):
 
 
 class NotificationBase(SQLModel):
-    channel_id: int = Field(foreign_key="channels.id", index=True)
+    # None once the channel is deleted; the record stays, under `channel_name`.
+    channel_id: int | None = Field(
+        default=None, foreign_key="channels.id", ondelete="SET NULL", index=True
+    )
     task_id: str | None = Field(default=None, foreign_key="tasks.id", index=True)
     event_type: str
     step: str = ""  # the notify step (or "on_failure", "test", "digest") that sent it
@@ -61,6 +64,7 @@ class Notification(NotificationBase, table=True):
     __tablename__ = "notifications"
 
     id: int | None = Field(default=None, primary_key=True)
+    channel_name: str = ""  # set when the channel is deleted, so its history keeps the name
 
 
 class NotificationPublic(NotificationBase):

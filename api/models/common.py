@@ -1,10 +1,11 @@
 """Column helpers shared by every table: aware UTC timestamps, JSON, status strings."""
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from annotated_types import Interval
+from pydantic import AfterValidator
 from sqlalchemy import JSON, BigInteger, String
 from sqlmodel import Field, SQLModel, UTCDateTime
 
@@ -22,6 +23,35 @@ SQLModel.metadata.naming_convention = {
 # counters; PostgreSQL's are 32-bit): out of range is a 422, not a DB overflow (a 500).
 INT_MAX = 2**31 - 1
 RowId = Annotated[int, Interval(ge=1, le=INT_MAX)]
+
+
+# Times and days from requests stay a year inside what `datetime` can hold, so converting one
+# to any zone, or stepping a day or a bucket from it, cannot overflow (an OverflowError is a
+# 500). Naive times are UTC, as every route reads them.
+EARLIEST = datetime(2, 1, 1, tzinfo=UTC)
+LATEST = datetime(9998, 12, 31, 23, 59, 59, tzinfo=UTC)
+_RANGE = f"must be between {EARLIEST.date()} and {LATEST.date()} (UTC)"
+
+
+def check_time(value: datetime) -> datetime:
+    """`value` unchanged if it lies in [EARLIEST, LATEST]; ValueError saying the range if not."""
+    try:
+        utc = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    except OverflowError:  # its offset moves it past year 1 or 9999
+        raise ValueError(_RANGE) from None
+    if not EARLIEST <= utc <= LATEST:
+        raise ValueError(_RANGE)
+    return value
+
+
+def check_day(value: date) -> date:
+    if not EARLIEST.date() <= value <= LATEST.date():
+        raise ValueError(_RANGE)
+    return value
+
+
+ApiTime = Annotated[datetime, AfterValidator(check_time)]
+ApiDay = Annotated[date, AfterValidator(check_day)]
 
 
 def utcnow() -> datetime:

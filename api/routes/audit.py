@@ -11,6 +11,8 @@ from api.auth import require
 from api.deps import SessionDep
 from api.errors import ERROR_RESPONSES, ApiError
 from api.models import AuditLog, Role
+from api.models.common import ApiTime, RowId
+from api.services.keyset import InvalidCursor, decode_id_cursor, encode_id_cursor
 
 router = APIRouter(
     prefix="/audit-logs",
@@ -23,6 +25,8 @@ router = APIRouter(
 class AuditLogPublic(BaseModel):
     id: int
     actor: str
+    actor_token_id: int | None  # None for the token CLI (actor `cli:<user>`)
+    actor_role: str
     action: str
     resource_type: str
     resource_id: str
@@ -40,20 +44,24 @@ class AuditLogPage(BaseModel):
 def list_audit_logs(
     session: SessionDep,
     actor: str | None = None,
+    token_id: RowId | None = None,
     action: str | None = None,
     resource_type: str | None = None,
-    since: datetime | None = None,
+    since: ApiTime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
 ) -> AuditLogPage:
     """List audit rows newest first (admin, operator); follow `next_cursor` for older ones."""
     query = select(AuditLog).order_by(col(AuditLog.id).desc()).limit(limit + 1)
     if cursor is not None:
-        if not cursor.isdigit():
-            raise ApiError(400, "invalid_cursor", f"not a cursor from this API: {cursor!r}")
-        query = query.where(col(AuditLog.id) < int(cursor))
+        try:
+            query = query.where(col(AuditLog.id) < decode_id_cursor(cursor))
+        except InvalidCursor as exc:
+            raise ApiError(422, "invalid_cursor", str(exc)) from exc
     if actor is not None:
         query = query.where(AuditLog.actor == actor)
+    if token_id is not None:
+        query = query.where(AuditLog.actor_token_id == token_id)
     if action is not None:
         query = query.where(AuditLog.action == action)
     if resource_type is not None:
@@ -64,4 +72,4 @@ def list_audit_logs(
     rows = list(session.exec(query))
     more = len(rows) > limit
     items = [AuditLogPublic.model_validate(row, from_attributes=True) for row in rows[:limit]]
-    return AuditLogPage(items=items, next_cursor=str(items[-1].id) if more else None)
+    return AuditLogPage(items=items, next_cursor=encode_id_cursor(items[-1].id) if more else None)

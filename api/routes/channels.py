@@ -98,7 +98,7 @@ def update_channel(
 
 @router.delete("/channels/{channel_id}", status_code=204)
 def delete_channel(channel_id: RowId, session: SessionDep) -> Response:
-    """Delete a channel and its notification records."""
+    """Delete a channel (its name is free again); its notification records stay, by name."""
     if not channel_service.delete_channel(session, channel_id=channel_id):
         raise not_found("channel", str(channel_id))
     return Response(status_code=204)

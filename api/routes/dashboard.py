@@ -1,6 +1,6 @@
 """The dashboard: files, outcomes, dwell times and failures over a recent period or a range."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -9,6 +9,7 @@ from api.auth import require
 from api.deps import SessionDep, SettingsDep
 from api.errors import ERROR_RESPONSES, ApiError
 from api.models import Role, utcnow
+from api.models.common import ApiTime
 from api.models.dashboard import Dashboard
 from api.services import dashboard as dashboard_service
 from api.services.agents import Liveness
@@ -26,8 +27,8 @@ def get_dashboard(
     session: SessionDep,
     settings: SettingsDep,
     period: Literal["1h", "24h", "7d"] = "24h",
-    start: Annotated[datetime | None, Query(alias="from")] = None,
-    end: Annotated[datetime | None, Query(alias="to")] = None,
+    start: Annotated[ApiTime | None, Query(alias="from")] = None,
+    end: Annotated[ApiTime | None, Query(alias="to")] = None,
     top: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> Dashboard:
     """Files and bytes per bucket, success rate, dwell p50/p95, top failures, agents online.

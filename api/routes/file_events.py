@@ -1,6 +1,5 @@
 """Files the agents detected: list them newest first, and show one file's whole life."""
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -16,6 +15,7 @@ from api.models import (
     Role,
     TaskStatus,
 )
+from api.models.common import ApiTime
 from api.routes.tasks import as_utc, task_run
 from api.services import file_events as file_service
 from api.services.keyset import InvalidCursor
@@ -43,10 +43,10 @@ def list_file_events(
         ),
     ] = None,
     detected_from: Annotated[
-        datetime | None, Query(description="Detected at or after (ISO 8601; naive is UTC).")
+        ApiTime | None, Query(description="Detected at or after (ISO 8601; naive is UTC).")
     ] = None,
     detected_to: Annotated[
-        datetime | None, Query(description="Detected before (ISO 8601; naive is UTC).")
+        ApiTime | None, Query(description="Detected before (ISO 8601; naive is UTC).")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
@@ -63,7 +63,7 @@ def list_file_events(
             cursor=cursor,
         )
     except InvalidCursor as exc:
-        raise ApiError(400, "invalid_cursor", str(exc)) from exc
+        raise ApiError(422, "invalid_cursor", str(exc)) from exc
     runs = file_service.runs_by_file(session, file_event_ids=[event.id for event in page.items])
     items = []
     for event in page.items:

@@ -1,6 +1,6 @@
 """Reports: one day's uploads, failures and stuck tasks (also sent daily to channels)."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -9,6 +9,7 @@ from api.auth import require
 from api.deps import SessionDep, SettingsDep
 from api.errors import ERROR_RESPONSES
 from api.models import Role, utcnow
+from api.models.common import ApiDay
 from api.models.dashboard import DailyReport
 from api.services import dashboard as dashboard_service
 from api.services.agents import Liveness
@@ -25,7 +26,7 @@ router = APIRouter(
 def daily_report(
     session: SessionDep,
     settings: SettingsDep,
-    day: Annotated[date | None, Query(alias="date", description="YYYY-MM-DD (today)")] = None,
+    day: Annotated[ApiDay | None, Query(alias="date", description="YYYY-MM-DD (today)")] = None,
 ) -> DailyReport:
     """One day in `reports.time_zone`: volume, sizes, failure rate and classes, stuck tasks."""
     now = utcnow()

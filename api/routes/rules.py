@@ -12,7 +12,7 @@ from api.auth import PrincipalDep, read_write
 from api.deps import SessionDep, SettingsDep
 from api.errors import ERROR_RESPONSES, ApiError, ErrorBody, not_found
 from api.models import Role, RoutingRule, RuleVersion
-from api.models.common import INT_MAX, RowId
+from api.models.common import INT_MAX, ApiTime, RowId
 from api.services import rules as rule_service
 from api.services.rule_diff import rule_diff
 from sluice.contracts import DetectedFile, Plan
@@ -86,7 +86,7 @@ class RuleTestRequest(BaseModel):
     root: str = Field(description="the watch root, absolute, as the agent reports it")
     labels: dict[str, str] = Field(default_factory=dict, description="the agent's labels")
     host: str | None = Field(default=None, description="default: the agent id")
-    at: datetime | None = Field(default=None, description="when the file is seen; default now")
+    at: ApiTime | None = Field(default=None, description="when the file is seen; default now")
 
 
 @router.get("/rules", response_model=list[RulePublic])

@@ -26,7 +26,7 @@ from api.models import (
     TaskStatus,
     TaskStep,
 )
-from api.models.common import RowId
+from api.models.common import ApiTime, RowId
 from api.services import tasks as task_service
 from sluice.settings import TemporalSettings
 
@@ -61,10 +61,10 @@ async def list_tasks(
         ),
     ] = None,
     created_from: Annotated[
-        datetime | None, Query(description="Created at or after (ISO 8601; naive is UTC).")
+        ApiTime | None, Query(description="Created at or after (ISO 8601; naive is UTC).")
     ] = None,
     created_to: Annotated[
-        datetime | None, Query(description="Created before (ISO 8601; naive is UTC).")
+        ApiTime | None, Query(description="Created before (ISO 8601; naive is UTC).")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
@@ -87,7 +87,7 @@ async def list_tasks(
             ),
         )
     except task_service.InvalidCursor as exc:
-        raise ApiError(400, "invalid_cursor", str(exc)) from exc
+        raise ApiError(422, "invalid_cursor", str(exc)) from exc
     # Serialised here, as TaskPage would be, rather than validating each item into a model
     # first (tests/api/test_routes.py checks the body against TaskPage).
     items = [listed_task(row, settings.temporal) for row in page.items]

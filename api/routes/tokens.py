@@ -37,8 +37,14 @@ TokenBody = Annotated[
 
 @router.post("", response_model=ApiTokenCreated, status_code=201)
 def create_token(body: TokenBody, session: SessionDep) -> ApiTokenCreated:
-    """Issue a token with a role; the secret is in this response only (stored hashed)."""
-    row, token = token_service.issue_token(session, name=body.name, role=body.role)
+    """Issue a token with a role; the secret is in this response only (stored hashed).
+
+    409 if a live token has the name: names tell tokens apart in the audit log.
+    """
+    try:
+        row, token = token_service.issue_token(session, name=body.name, role=body.role)
+    except token_service.TokenConflict as exc:
+        raise ApiError(409, "conflict", str(exc)) from exc
     return ApiTokenCreated.model_validate(row, update={"token": token})
 
 
@@ -50,7 +56,7 @@ def list_tokens(session: SessionDep) -> list[ApiTokenPublic]:
 
 @router.post("/{token_id}:revoke", response_model=ApiTokenPublic)
 def revoke_token(token_id: RowId, session: SessionDep) -> ApiTokenPublic:
-    """Revoke a token: it answers 401 from then on."""
+    """Revoke a token: it answers 401 from the next request on, on every replica; 409 twice."""
     try:
         row = token_service.revoke_token(session, token_id=token_id)
     except token_service.TokenConflict as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -74,12 +75,19 @@ def update_channel(
 
 
 def delete_channel(session: Session, *, channel_id: int) -> bool:
-    """Delete a channel and its notification records."""
+    """Delete a channel, freeing its name; its notification records stay, under its name.
+
+    The records lose their `channel_id` (the foreign key also sets it NULL should one be
+    written meanwhile) and keep the channel's name in `channel_name`.
+    """
     channel = session.get(Channel, channel_id)
     if channel is None:
         return False
-    for row in session.exec(select(Notification).where(Notification.channel_id == channel_id)):
-        session.delete(row)
+    session.execute(
+        update(Notification)
+        .where(col(Notification.channel_id) == channel_id)
+        .values(channel_id=None, channel_name=channel.name)
+    )
     session.delete(channel)
     session.commit()
     return True
@@ -93,8 +101,9 @@ def list_notifications(
     status: NotificationStatus | None = None,
     limit: int = 100,
 ) -> list[NotificationPublic]:
-    """Sends, newest first, with the channel's name."""
-    query = select(Notification, Channel.name).join(
+    """Sends, newest first, with the channel's name (kept on the record once it is deleted)."""
+    name = func.coalesce(Channel.name, Notification.channel_name)
+    query = select(Notification, name).outerjoin(
         Channel, col(Channel.id) == col(Notification.channel_id)
     )
     if channel_id is not None:

@@ -21,12 +21,17 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import ColumnElement, Select, Tuple, bindparam, tuple_
 from sqlmodel import Session, col, select
 
+from api.models.common import INT_MAX, check_time
+
 T = TypeVar("T")
 Position = tuple[datetime, str]
 
 # Rows one page of a path-substring search may examine: index entries plus a primary-key
 # lookup of each candidate's file, so a page costs the same whatever the substring.
 SCAN_ROWS = 10_000
+# Cursors this API writes are far shorter; longer ones are refused before decoding.
+MAX_CURSOR_LENGTH = 512
+MAX_KEY_LENGTH = 200
 
 
 class InvalidCursor(ValueError):
@@ -102,17 +107,49 @@ def page_of(
 
 
 def encode_cursor(at: datetime, key: str) -> str:
-    raw = json.dumps([at.isoformat(), key]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return _encode([at.isoformat(), key])
 
 
 def decode_cursor(cursor: str) -> Position:
+    """The position in a cursor from `encode_cursor`; InvalidCursor for anything else."""
+    match _decode(cursor):
+        case [str() as at, str() as key] if len(key) <= MAX_KEY_LENGTH:
+            try:
+                parsed = check_time(datetime.fromisoformat(at))
+            except ValueError:  # not a time, or one no row can have
+                raise _invalid(cursor) from None
+            if parsed.tzinfo is not None:
+                return parsed, key
+    raise _invalid(cursor)
+
+
+def encode_id_cursor(row_id: int) -> str:
+    """A cursor for a list paged on an integer primary key alone (the audit log)."""
+    return _encode([row_id])
+
+
+def decode_id_cursor(cursor: str) -> int:
+    match _decode(cursor):
+        case [int() as row_id] if 1 <= row_id <= INT_MAX and not isinstance(row_id, bool):
+            return row_id
+    raise _invalid(cursor)
+
+
+def _encode(value: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> Any:
+    """The JSON inside a cursor, or None if it is not base64 of JSON."""
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        return None
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        at, key = json.loads(raw)
-        parsed = datetime.fromisoformat(at)
-    except (binascii.Error, ValueError, TypeError) as exc:
-        raise InvalidCursor(f"invalid cursor {cursor!r}") from exc
-    if parsed.tzinfo is None or not isinstance(key, str):
-        raise InvalidCursor(f"invalid cursor {cursor!r}")
-    return parsed, key
+        return json.loads(raw)
+    except (binascii.Error, ValueError, RecursionError):
+        return None
+
+
+def _invalid(cursor: str) -> InvalidCursor:
+    shown = cursor if len(cursor) <= 60 else cursor[:60] + "…"
+    return InvalidCursor(f"cursor: not a next_cursor from this API: {shown!r}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -32,7 +32,7 @@ class TimeWindow:
         day = local.weekday()
         if self.start < self.end:
             return day in self.days and self.start <= minute < self.end
-        yesterday = (local - timedelta(days=1)).weekday()
+        yesterday = (day - 1) % 7  # not `local - 1 day`, which overflows on 0001-01-01
         return (day in self.days and minute >= self.start) or (
             yesterday in self.days and minute < self.end
         )

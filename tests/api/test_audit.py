@@ -142,7 +142,7 @@ def test_filters_and_keyset_pages(client: TestClient, db_url: str) -> None:
             break
     assert len(seen) == 6 and seen == sorted(seen, reverse=True)
     bad = client.get(AUDIT, params={"cursor": "not-a-cursor"})
-    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_cursor"
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_cursor"
 
 
 def test_request_id_is_generated_or_echoed_on_every_response(client: TestClient) -> None:
@@ -179,6 +179,34 @@ def test_token_cli_changes_are_audited(
     assert runner.invoke(cli, ["token", "revoke", rows[0]["resource_id"]]).exit_code == 0
     after = audit(client, resource_type="token")
     assert (after[0]["action"], after[0]["resource_id"]) == ("token.revoke", rows[0]["resource_id"])
+
+
+def test_rows_name_the_acting_token_and_its_role(client: TestClient, db_url: str) -> None:
+    client.post("/api/v1/rules", json=RULE)
+    admin = bearer(db_url, Role.admin, "bob")
+    client.post("/api/v1/rules", json={**RULE, "name": "other"}, headers=admin)
+    tokens = {t["name"]: t["id"] for t in client.get("/api/v1/tokens", headers=admin).json()}
+    rows = audit(client, action="rule.create")
+    assert [(r["actor"], r["actor_token_id"], r["actor_role"]) for r in rows] == [
+        ("bob", tokens["bob"], "admin"),
+        ("alice", tokens["alice"], "operator"),
+    ]
+    [alice] = audit(client, token_id=tokens["alice"], action="rule.create")
+    assert alice["actor"] == "alice"
+
+
+def test_token_cli_refuses_a_live_name_and_a_second_revoke(
+    client: TestClient, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SLUICE_DATABASE_URL", db_url)
+    runner = CliRunner()
+    twin = runner.invoke(cli, ["token", "create", "--name", "alice", "--role", "admin"])
+    assert twin.exit_code == 1 and "a live token named 'alice' exists" in twin.output
+    assert "Traceback" not in twin.output
+    rows = audit(client, resource_type="token")
+    assert [r["actor"] for r in rows if r["diff"]["after"]["name"] == "alice"] == ["tests"]
+    cli_row = audit(client, resource_type="token")[0]
+    assert (cli_row["actor_token_id"], cli_row["actor_role"]) == (None, "")
 
 
 @pytest.mark.parametrize(

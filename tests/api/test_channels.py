@@ -104,3 +104,25 @@ def test_test_message_is_sent_and_recorded(client: TestClient, dingtalk_peer: Di
     ]
     only_failed = client.get("/api/v1/notifications", params={"status": "failed"}).json()
     assert len(only_failed) == 1 and "send too fast" in only_failed[0]["error"]
+
+
+def test_deleting_a_channel_keeps_its_notification_history_and_frees_its_name(
+    client: TestClient, dingtalk_peer: DingTalkPeer
+) -> None:
+    channel = client.post(CHANNELS, json=dingtalk(dingtalk_peer)).json()
+    assert client.post(f"{CHANNELS}/{channel['id']}:test").json()["sent"] is True
+
+    deleted = client.delete(f"{CHANNELS}/{channel['id']}")
+    assert deleted.status_code == 204, deleted.text
+    assert client.get(f"{CHANNELS}/{channel['id']}").status_code == 404
+    [record] = client.get("/api/v1/notifications").json()
+    assert (record["channel"], record["channel_id"], record["status"]) == ("ops-ding", None, "sent")
+
+    again = client.post(CHANNELS, json=dingtalk(dingtalk_peer))
+    assert again.status_code == 201, again.text
+    assert client.post(f"{CHANNELS}/{again.json()['id']}:test").json()["sent"] is True
+    new_only = client.get("/api/v1/notifications", params={"channel_id": again.json()["id"]})
+    assert [r["channel_id"] for r in new_only.json()] == [again.json()["id"]]
+    assert len(client.get("/api/v1/notifications").json()) == 2
+    assert client.delete(f"{CHANNELS}/{again.json()['id']}").status_code == 204
+    assert {r["channel"] for r in client.get("/api/v1/notifications").json()} == {"ops-ding"}

@@ -169,7 +169,7 @@ def test_unknown_file_and_bad_cursor(client: TestClient) -> None:
         "error": {"code": "not_found", "message": "file event 'nope' not found"}
     }
     bad = client.get(FILES, params={"cursor": "garbage"})
-    assert (bad.status_code, bad.json()["error"]["code"]) == (400, "invalid_cursor")
+    assert (bad.status_code, bad.json()["error"]["code"]) == (422, "invalid_cursor")
     too_many = client.get(FILES, params={"limit": 501})
     assert (too_many.status_code, too_many.json()["error"]["code"]) == (422, "invalid_request")
 

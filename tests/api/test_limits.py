@@ -1,13 +1,16 @@
-"""Oversized request bodies are refused with 413 before a route reads them."""
+"""Oversized request bodies are refused with 413, too deeply nested ones with 422, before a
+route reads them."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.limits import MAX_JSON_DEPTH, json_depth_over
 from sluice.settings import ApiSettings, Settings
 from tests.api.tokens import bearer
 
@@ -54,3 +57,30 @@ def test_a_body_under_the_limit_goes_through(client: TestClient) -> None:
     response = client.post("/api/v1/rules", json=rule("fits"))
 
     assert response.status_code == 201, response.text
+
+
+def nested(depth: int) -> object:
+    value: object = "leaf"
+    for _ in range(depth):
+        value = {"a": value}
+    return value
+
+
+def test_json_nested_past_the_limit_is_422_and_nothing_is_saved(client: TestClient) -> None:
+    """A webhook body 300 deep was accepted, then failed to serialise: a 500."""
+    hook = {"webhook": {"url": "http://127.0.0.1:9/hook", "body": nested(300)}}
+    response = client.post("/api/v1/rules", json={**rule("deep"), "pipeline": [hook]})
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == {
+        "code": "invalid_request",
+        "message": f"body: JSON nested deeper than {MAX_JSON_DEPTH} levels",
+    }
+    assert client.get("/api/v1/rules").json() == []
+
+
+def test_json_depth_counts_brackets_outside_strings_only() -> None:
+    at_limit = json.dumps(nested(MAX_JSON_DEPTH)).encode()
+    assert not json_depth_over(at_limit, MAX_JSON_DEPTH)
+    assert json_depth_over(json.dumps(nested(MAX_JSON_DEPTH + 1)).encode(), MAX_JSON_DEPTH)
+    brackets_in_text = json.dumps({"text": "[{" * 1000, "quoted": '\\"[' * 100}).encode()
+    assert not json_depth_over(brackets_in_text, MAX_JSON_DEPTH)

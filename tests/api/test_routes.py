@@ -132,7 +132,7 @@ def test_list_body_is_exactly_the_task_page_model(client: TestClient, db_engine:
         ({"limit": 0}, 422, "invalid_request"),
         ({"limit": 501}, 422, "invalid_request"),
         ({"status": "exploded"}, 422, "invalid_request"),
-        ({"cursor": "garbage"}, 400, "invalid_cursor"),
+        ({"cursor": "garbage"}, 422, "invalid_cursor"),
         ({"created_from": "yesterday"}, 422, "invalid_request"),
         ({"rule_id": "heap"}, 422, "invalid_request"),
         ({"path": ""}, 422, "invalid_request"),

@@ -112,3 +112,18 @@ def test_only_admins_manage_tokens(
     anonymous = client.request(method, path, json=body, headers={"Authorization": ""})
     assert anonymous.status_code == 401
     assert [t["name"] for t in client.get(TOKENS).json()].count("sneaky") == 0
+
+
+def test_a_live_tokens_name_cannot_be_issued_again(client: TestClient, db_url: str) -> None:
+    """An operator named like the admin would read as the admin in the audit log."""
+    root_id = next(t["id"] for t in client.get(TOKENS).json() if t["name"] == "root")
+    twin = client.post(TOKENS, json={"name": "root", "role": "operator"})
+    assert twin.status_code == 409, twin.text
+    message = twin.json()["error"]["message"]
+    assert f"a live token named 'root' exists (id {root_id})" in message
+    assert [t["name"] for t in client.get(TOKENS).json()] == ["root"]
+
+    first = client.post(TOKENS, json={"name": "ci", "role": "viewer"}).json()
+    assert client.post(f"{TOKENS}/{first['id']}:revoke").status_code == 200
+    second = client.post(TOKENS, json={"name": "ci", "role": "viewer"})  # a revoked name is free
+    assert second.status_code == 201 and second.json()["id"] != first["id"]

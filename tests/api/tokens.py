@@ -1,19 +1,32 @@
 """Issue API tokens straight into a test database, for clients that must authenticate."""
 
+from itertools import count
+
 from sqlmodel import Session
 
 from api.auth import create_token
 from api.db import make_engine
 from api.models import Role
+from api.services.tokens import live_named
 
 
 def issue_token(db_url: str, role: Role = Role.admin, name: str | None = None) -> str:
-    """A new token for `role` (named `test-<role>` unless given) in the database at `db_url`."""
+    """A new token for `role` in the database at `db_url`, named `name` (`test-<role>` if not
+    given), or `<name>-2`, `<name>-3`, … while live tokens hold it: live names are unique.
+
+    An agent token must carry its agent's id as its name, so it replaces a live one instead.
+    """
+    base = name or f"test-{role}"
     engine = make_engine(db_url)
     try:
         with Session(engine) as session:
+            if role == Role.agent:
+                chosen, replace = base, True
+            else:
+                names = (base if n == 1 else f"{base}-{n}" for n in count(1))
+                chosen, replace = next(n for n in names if not live_named(session, n)), False
             _row, token = create_token(
-                session, name=name or f"test-{role}", role=role, actor="tests"
+                session, name=chosen, role=role, actor="tests", replace=replace
             )
     finally:
         engine.dispose()
