@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -13,12 +15,16 @@ from rich.console import Console
 from sluice.rules_cli import rules_app
 from sluice.runtime import (
     connect_temporal,
+    exit_process,
     return_big_buffers_to_the_os,
     run_until_signal,
     setup_logging,
 )
 from sluice.servers import ServerError
-from sluice.settings import Settings, SettingsError, load_settings
+from sluice.settings import Settings, SettingsError, load_settings, refuse_dev_keys
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 db_app = typer.Typer(no_args_is_help=True, help="Metadata database.")
@@ -44,6 +50,36 @@ def _settings(config: Path | None, **overrides: Any) -> Settings:
     return settings
 
 
+def _deployed_settings(config: Path | None) -> Settings:
+    """Settings for `sluice api|worker`: refused with the built-in development S3 keys."""
+    settings = _settings(config)
+    _refuse_dev_keys(settings)
+    return settings
+
+
+def _refuse_dev_keys(settings: Settings) -> None:
+    try:
+        refuse_dev_keys(settings.storage)
+    except SettingsError as exc:
+        err.print(f"[red]{exc}[/]", highlight=False)
+        raise typer.Exit(2) from None
+
+
+def _refuse_unreadable_secrets(settings: Settings) -> None:
+    """Channels with encrypted secrets need the key they were saved with: say so, then exit."""
+    from activities.notify.store import require_secret_key
+    from api.db import make_engine
+    from sluice.secretbox import SecretBox, SecretKeyMissing
+
+    engine = make_engine(settings.database_url)
+    try:
+        require_secret_key(engine, SecretBox(settings.notifications.secret_key))
+    except SecretKeyMissing as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        engine.dispose()
+
+
 def _fail(message: str) -> typer.Exit:
     err.print(f"[red]error:[/] {message}", highlight=False)
     return typer.Exit(1)
@@ -63,7 +99,7 @@ def dev(
     ] = None,
 ) -> None:
     """Run Temporal, SeaweedFS, the API, a worker and an agent watching --inbox."""
-    from sluice.dev import DevStack, dev_settings
+    from sluice.dev import DevStack, dev_settings, stop_grace
 
     base = _settings(config)
     dev_ports = {
@@ -82,10 +118,12 @@ def dev(
         }
     )
     inbox.mkdir(parents=True, exist_ok=True)
+    settings = dev_settings(base, inbox)
     try:
-        asyncio.run(run_until_signal(DevStack(dev_settings(base, inbox)).run))
+        asyncio.run(run_until_signal(DevStack(settings).run, grace=stop_grace(settings)))
     except ServerError as exc:
         raise _fail(str(exc)) from None
+    exit_process()
 
 
 @app.command()
@@ -96,8 +134,9 @@ def api(config: ConfigOption = None) -> None:
     from api.app import create_app
     from api.db import migrate
 
-    settings = _settings(config)
+    settings = _deployed_settings(config)
     migrate(settings.database_url)
+    _refuse_unreadable_secrets(settings)
     uvicorn.run(create_app(settings), host=settings.api.host, port=settings.api.port)
 
 
@@ -107,13 +146,15 @@ def worker(config: ConfigOption = None) -> None:
     from api.db import migrate
     from sluice.worker import run_worker
 
-    settings = _settings(config)
+    settings = _deployed_settings(config)
     migrate(settings.database_url)
+    _refuse_unreadable_secrets(settings)
 
     async def main() -> None:
         await run_worker(settings, await connect_temporal(settings.temporal))
 
-    asyncio.run(run_until_signal(main))
+    asyncio.run(run_until_signal(main, grace=settings.pipeline.shutdown_grace))
+    exit_process()
 
 
 @app.command()
@@ -135,6 +176,7 @@ def agent(config: ConfigOption = None) -> None:
         err.print(f"[red]{exc}[/]", highlight=False)
         raise typer.Exit(2) from None
     setup_logging()
+    _refuse_dev_keys(settings)
     return_big_buffers_to_the_os()
     use_log_format(settings.agent.log_format)
     for warning in warnings:
@@ -166,6 +208,7 @@ def agent(config: ConfigOption = None) -> None:
         asyncio.run(supervised())
     except AgentConfigError as exc:
         raise _fail(str(exc)) from None
+    exit_process()
 
 
 @db_app.command("upgrade")
@@ -187,33 +230,58 @@ def _cli_actor() -> str:
         return "cli"
 
 
-@token_app.command("create")
-def token_create(
-    name: Annotated[
-        str, typer.Option(help="Who uses it; an agent token is named after its agent id.")
-    ],
-    role: Annotated[str, typer.Option(help="admin, operator, viewer or agent.")],
-    config: ConfigOption = None,
-) -> None:
-    """Create a token and print it once (only its hash is stored)."""
+@contextlib.contextmanager
+def _token_session(config: Path | None) -> Iterator[Session]:
+    """A session on the migrated metadata DB; migrations run quietly (stdout is the result)."""
     from sqlmodel import Session
 
-    from api.auth import create_token
     from api.db import make_engine, migrate
+    from sluice.devstate import find_dev_state
+
+    settings = _settings(config)
+    url = settings.database_url
+    dev = find_dev_state()
+    if "database_url" not in settings.model_fields_set and dev and dev.database_url:
+        url = dev.database_url  # beside `sluice dev`: its database
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    migrate(url)
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[str, typer.Option(help="admin, operator, viewer or agent.")] = "viewer",
+    name: Annotated[
+        str | None,
+        typer.Option(
+            help="Who uses it [default: <role>-<6 hex digits>]; an agent token is named after "
+            "its agent id.",
+            show_default=False,
+        ),
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Create a token and print it once on stdout (only its hash is stored)."""
+    import secrets
+
+    from api.auth import create_token
     from api.models import Role
 
     try:
         chosen = Role(role)
     except ValueError:
         raise _fail(f"unknown role {role!r}; choose one of {', '.join(Role)}") from None
-    settings = _settings(config)
-    migrate(settings.database_url)
-    engine = make_engine(settings.database_url)
-    try:
-        with Session(engine) as session:
-            row, token = create_token(session, name=name, role=chosen, actor=_cli_actor())
-    finally:
-        engine.dispose()
+    if name is None:
+        if chosen == Role.agent:
+            raise _fail("an agent token is named after its agent: pass --name <agent id>")
+        name = f"{chosen}-{secrets.token_hex(3)}"
+    with _token_session(config) as session:
+        row, token = create_token(session, name=name, role=chosen, actor=_cli_actor())
     err.print(f"token {row.id} ({name}, {chosen}) created; it is shown only this once:")
     typer.echo(token)
 
@@ -221,19 +289,10 @@ def token_create(
 @token_app.command("list")
 def token_list(config: ConfigOption = None) -> None:
     """List tokens: id, name, role, created, last used, revoked."""
-    from sqlmodel import Session
-
     from api.auth import list_tokens
-    from api.db import make_engine, migrate
 
-    settings = _settings(config)
-    migrate(settings.database_url)
-    engine = make_engine(settings.database_url)
-    try:
-        with Session(engine) as session:
-            rows = list_tokens(session)
-    finally:
-        engine.dispose()
+    with _token_session(config) as session:
+        rows = list_tokens(session)
     typer.echo("id\tname\trole\tcreated\tlast_used\trevoked")
     for row in rows:
         used = row.last_used_at.isoformat() if row.last_used_at else "-"
@@ -246,22 +305,13 @@ def token_list(config: ConfigOption = None) -> None:
 @token_app.command("revoke")
 def token_revoke(token_id: int, config: ConfigOption = None) -> None:
     """Revoke a token by id; it answers 401 from then on."""
-    from sqlmodel import Session
-
     from api.auth import revoke_token
-    from api.db import make_engine, migrate
 
-    settings = _settings(config)
-    migrate(settings.database_url)
-    engine = make_engine(settings.database_url)
-    try:
-        with Session(engine) as session:
-            row = revoke_token(session, token_id=token_id, actor=_cli_actor())
-    finally:
-        engine.dispose()
-    if row is None:
-        raise _fail(f"no token with id {token_id}")
-    err.print(f"token {token_id} ({row.name}) revoked")
+    with _token_session(config) as session:
+        row = revoke_token(session, token_id=token_id, actor=_cli_actor())
+        if row is None:
+            raise _fail(f"no token with id {token_id}")
+        typer.echo(f"token {token_id} ({row.name}) revoked")
 
 
 if __name__ == "__main__":
