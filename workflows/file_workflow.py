@@ -192,7 +192,7 @@ class FileWorkflow:
                         self._undo.extend(runner.cleanup(step, None))
                         self._notes.step(
                             step,
-                            "failed",
+                            "cancelled",
                             attempt,
                             _ms_since(started),
                             failed=StepFailed("cancelled", "cancelled", retryable=False),
