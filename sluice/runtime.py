@@ -14,7 +14,9 @@ from collections.abc import Awaitable, Callable
 from typing import NoReturn
 
 from temporalio.client import Client
+from temporalio.exceptions import ApplicationError
 
+from sluice.contracts import ERROR_CLASSES
 from sluice.settings import TemporalSettings
 
 log = logging.getLogger("sluice")
@@ -27,6 +29,19 @@ def setup_logging(level: str = "INFO") -> None:
     for noisy in ("botocore", "urllib3", "httpx", "watchdog", "s3transfer"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.getLogger("temporalio").setLevel(logging.WARNING)
+    logging.getLogger("temporalio.activity").addFilter(_expected_failures)
+
+
+def _expected_failures(record: logging.LogRecord) -> bool:
+    """Drop the SDK's traceback for a step failure Sluice classified (ApplicationError with a
+    known error class): FileWorkflow logs each failed attempt in one line. Tracebacks stay
+    for everything else, which is a bug."""
+    error = record.exc_info[1] if record.exc_info else None
+    return not (
+        isinstance(error, ApplicationError)
+        and error.type in ERROR_CLASSES
+        and error.type != "unknown"
+    )
 
 
 def return_big_buffers_to_the_os() -> None:

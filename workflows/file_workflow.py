@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
         StepPlan,
         TaskProgress,
     )
+    from workflows import tasklog
     from workflows.notes import RunNotes
     from workflows.steps import StepFailed, StepRunner, Undo, run_undo
 
@@ -95,6 +96,7 @@ class FileWorkflow:
             if plan.action == "ignore":
                 self._notes.task("ignored")
                 await self._notes.flush()
+                tasklog.task_finished(inp.file, "ignored")
                 return FileWorkflowResult("ignored")
             await self._execute(plan, runner)
         except PipelineFailed as failed:
@@ -104,6 +106,7 @@ class FileWorkflow:
             error, error_class = failed.failed.message, failed.failed.error_class
             self._notes.task("failed", error=error, error_class=error_class)
             await self._notes.flush()
+            tasklog.task_finished(inp.file, "failed", error_class, error)
             if self._plan is not None and self._plan.on_failure_notify:
                 facts = {
                     "step": failed.step.name,
@@ -121,9 +124,11 @@ class FileWorkflow:
             await self._compensate()
             self._notes.task("cancelled", error="cancelled", error_class="cancelled")
             await self._notes.flush()
+            tasklog.task_finished(inp.file, "cancelled")
             raise
         self._notes.task("succeeded", **_stored(runner))
         await self._notes.flush()
+        tasklog.task_finished(inp.file, "succeeded")
         up = runner.upload
         if up is None:
             return FileWorkflowResult("succeeded")
@@ -177,6 +182,8 @@ class FileWorkflow:
                         step, "failed", attempt, elapsed, failed=failed, summary=summary
                     )
                     delay = _next_delay(step, failed, attempt)
+                    file = runner.input.file
+                    tasklog.attempt_failed(file, step.name, attempt, failed, delay)
                     if delay is None:
                         await self._give_up(step, runner, failed, attempt)
                         if step.on_failure == "continue":
