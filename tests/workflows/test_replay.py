@@ -36,6 +36,7 @@ def test_histories_are_checked_in() -> None:
         "agent_monitor_offline",
         "daily_report_sent",
         "approval_cancelled_compensated",
+        "agent_monitor_loop_offline",
     }
 
 
