@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
         WebhookRequest,
     )
     from sluice.contracts import FileWorkflowInput, StepPlan, UploadResult
+    from sluice.starts import file_where
 
 if TYPE_CHECKING:
     from workflows.steps import StepOutcome
@@ -51,6 +52,10 @@ class ActionSteps:
     rule: str
     analysis: Analysis | None
     _builds: dict[str, BuildRef]
+
+    def where(self) -> str:
+        """The file, for activity summaries in the Temporal UI."""
+        return file_where(self.input.file)
 
     def context(self) -> FileContext:
         up = self.upload
@@ -82,6 +87,7 @@ class ActionSteps:
             result = await workflow.execute_activity_method(
                 JenkinsActivities.run_build,
                 request,
+                summary=f"{step.name}: Jenkins job {request.job} for {self.where()}",
                 start_to_close_timeout=timedelta(seconds=step.timeout_s),
                 heartbeat_timeout=timedelta(seconds=step.heartbeat_timeout_s),
                 retry_policy=ONE_ATTEMPT,
@@ -126,6 +132,7 @@ class ActionSteps:
         result = await workflow.execute_activity_method(
             WebhookActivities.call_webhook,
             request,
+            summary=f"{step.name}: webhook {request.channel or request.method} for {self.where()}",
             start_to_close_timeout=timedelta(seconds=step.timeout_s),
             retry_policy=ONE_ATTEMPT,
         )
@@ -146,6 +153,7 @@ class ActionSteps:
         result = await workflow.execute_activity_method(
             ScriptActivities.run_script,
             request,
+            summary=f"{step.name}: script {request.command[0]} for {self.where()}",
             task_queue=self.input.host_queue,
             # the script's own timeout kills it; this one catches a lost host
             start_to_close_timeout=timedelta(seconds=step.timeout_s + 30),
@@ -178,6 +186,7 @@ class ActionSteps:
                 mask_emails=bool(opts.get("mask_emails", False)),
             ),
             task_queue=self.input.host_queue,
+            summary=f"{step.name}: excerpt of {self.where()}",
             start_to_close_timeout=timedelta(seconds=min(step.timeout_s, 600)),
             retry_policy=ONE_ATTEMPT,
         )
@@ -189,6 +198,7 @@ class ActionSteps:
                 language=str(opts.get("language", "en")),
                 prompt=str(opts.get("prompt", "")),
             ),
+            summary=f"{step.name}: analysis of {self.where()}",
             start_to_close_timeout=timedelta(seconds=step.timeout_s),
             retry_policy=ONE_ATTEMPT,
         )
@@ -202,6 +212,7 @@ class ActionSteps:
         result = await workflow.execute_activity_method(
             NotifyActivities.send_notification,
             request,
+            summary=f"{step.name}: notify {', '.join(request.channels)}",
             start_to_close_timeout=timedelta(seconds=step.timeout_s),
             retry_policy=ONE_ATTEMPT,
         )
@@ -234,6 +245,7 @@ class ActionSteps:
             await workflow.execute_activity_method(
                 NotifyActivities.send_notification,
                 request,
+                summary=f"{step.name}: approval notice to {', '.join(request.channels)}",
                 start_to_close_timeout=timedelta(minutes=2),
                 retry_policy=NOTICE_RETRY,
             )
@@ -254,6 +266,7 @@ class ActionSteps:
                 await workflow.execute_activity_method(
                     NotifyActivities.queue_failure_notice,
                     FailureNotice(channel, request),
+                    summary=f"failure notice to {channel}",
                     start_to_close_timeout=timedelta(minutes=2),
                     retry_policy=NOTICE_RETRY,
                 )

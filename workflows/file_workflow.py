@@ -147,6 +147,7 @@ class FileWorkflow:
         runner.rule = plan.rule_name
         self._notes.attribute(RULE.value_set(plan.rule_name or "default"))
         self._notes.upsert_attributes()
+        workflow.set_current_details(tasklog.plan_details(plan))
         return plan
 
     async def _execute(self, plan: Plan, runner: StepRunner) -> None:

@@ -44,9 +44,9 @@ def printed_hints() -> set[str]:
             and isinstance(node.body[0].value, ast.Constant)
         }
         for node in ast.walk(tree):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                if id(node) not in docstrings:
-                    hints.update(m.strip() for m in HINT.findall(node.value))
+            text = node.value if isinstance(node, ast.Constant) else None
+            if isinstance(text, str) and id(node) not in docstrings:
+                hints.update(m.strip() for m in HINT.findall(text))
     for path in (ROOT / "ui").rglob("*.js"):
         hints.update(m.strip() for m in HINT.findall(path.read_text()))
     return hints
