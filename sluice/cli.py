@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
+from sluice.cli_support import ConfigOption, cli_settings, err, fail
 from sluice.rules_cli import rules_app
 from sluice.runtime import (
     connect_temporal,
@@ -21,38 +19,22 @@ from sluice.runtime import (
     setup_logging,
 )
 from sluice.servers import ServerError
-from sluice.settings import Settings, SettingsError, load_settings, refuse_dev_keys
+from sluice.settings import Settings, SettingsError, refuse_dev_keys
+from sluice.token_cli import token_app
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
+    pass
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 db_app = typer.Typer(no_args_is_help=True, help="Metadata database.")
 app.add_typer(db_app, name="db")
-token_app = typer.Typer(no_args_is_help=True, help="API tokens (bearer, with a role).")
 app.add_typer(token_app, name="token")
 app.add_typer(rules_app, name="rules")
-err = Console(stderr=True)
-
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option("--config", "-c", envvar="SLUICE_CONFIG", help="YAML settings file."),
-]
-
-
-def _settings(config: Path | None, **overrides: Any) -> Settings:
-    try:
-        settings = load_settings(config, **overrides)
-    except SettingsError as exc:
-        err.print(f"[red]{exc}[/]", highlight=False)
-        raise typer.Exit(2) from None
-    setup_logging()
-    return settings
 
 
 def _deployed_settings(config: Path | None) -> Settings:
     """Settings for `sluice api|worker`: refused with the built-in development S3 keys."""
-    settings = _settings(config)
+    settings = cli_settings(config)
     _refuse_dev_keys(settings)
     return settings
 
@@ -75,14 +57,9 @@ def _refuse_unreadable_secrets(settings: Settings) -> None:
     try:
         require_secret_key(engine, SecretBox(settings.notifications.secret_key))
     except SecretKeyMissing as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     finally:
         engine.dispose()
-
-
-def _fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/] {message}", highlight=False)
-    return typer.Exit(1)
 
 
 @app.command()
@@ -101,7 +78,7 @@ def dev(
     """Run Temporal, SeaweedFS, the API, a worker and an agent watching --inbox."""
     from sluice.dev import DevStack, dev_settings, stop_grace
 
-    base = _settings(config)
+    base = cli_settings(config)
     dev_ports = {
         "state_dir": state_dir,
         "temporal_port": temporal_port,
@@ -122,7 +99,7 @@ def dev(
     try:
         asyncio.run(run_until_signal(DevStack(settings).run, grace=stop_grace(settings)))
     except ServerError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     exit_process()
 
 
@@ -186,7 +163,7 @@ def agent(config: ConfigOption = None) -> None:
         if settings.agent.observer == "inotify":
             check_watchable(roots, file_filter=FileFilter.from_settings(settings.agent))
     except AgentConfigError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
 
     def reload() -> Settings:
         return load_agent_settings(config)[0]
@@ -207,7 +184,7 @@ def agent(config: ConfigOption = None) -> None:
     try:
         asyncio.run(supervised())
     except AgentConfigError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     exit_process()
 
 
@@ -216,102 +193,9 @@ def db_upgrade(config: ConfigOption = None) -> None:
     """Apply database migrations (SQLite or PostgreSQL)."""
     from api.db import migrate
 
-    settings = _settings(config)
+    settings = cli_settings(config)
     migrate(settings.database_url)
     err.print("database is up to date")
-
-
-def _cli_actor() -> str:
-    import getpass
-
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
-
-
-@contextlib.contextmanager
-def _token_session(config: Path | None) -> Iterator[Session]:
-    """A session on the migrated metadata DB; migrations run quietly (stdout is the result)."""
-    from sqlmodel import Session
-
-    from api.db import make_engine, migrate
-    from sluice.devstate import find_dev_state
-
-    settings = _settings(config)
-    url = settings.database_url
-    dev = find_dev_state()
-    if "database_url" not in settings.model_fields_set and dev and dev.database_url:
-        url = dev.database_url  # beside `sluice dev`: its database
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    migrate(url)
-    engine = make_engine(url)
-    try:
-        with Session(engine) as session:
-            yield session
-    finally:
-        engine.dispose()
-
-
-@token_app.command("create")
-def token_create(
-    role: Annotated[str, typer.Option(help="admin, operator, viewer or agent.")] = "viewer",
-    name: Annotated[
-        str | None,
-        typer.Option(
-            help="Who uses it [default: <role>-<6 hex digits>]; an agent token is named after "
-            "its agent id.",
-            show_default=False,
-        ),
-    ] = None,
-    config: ConfigOption = None,
-) -> None:
-    """Create a token and print it once on stdout (only its hash is stored)."""
-    import secrets
-
-    from api.auth import create_token
-    from api.models import Role
-
-    try:
-        chosen = Role(role)
-    except ValueError:
-        raise _fail(f"unknown role {role!r}; choose one of {', '.join(Role)}") from None
-    if name is None:
-        if chosen == Role.agent:
-            raise _fail("an agent token is named after its agent: pass --name <agent id>")
-        name = f"{chosen}-{secrets.token_hex(3)}"
-    with _token_session(config) as session:
-        row, token = create_token(session, name=name, role=chosen, actor=_cli_actor())
-    err.print(f"token {row.id} ({name}, {chosen}) created; it is shown only this once:")
-    typer.echo(token)
-
-
-@token_app.command("list")
-def token_list(config: ConfigOption = None) -> None:
-    """List tokens: id, name, role, created, last used, revoked."""
-    from api.auth import list_tokens
-
-    with _token_session(config) as session:
-        rows = list_tokens(session)
-    typer.echo("id\tname\trole\tcreated\tlast_used\trevoked")
-    for row in rows:
-        used = row.last_used_at.isoformat() if row.last_used_at else "-"
-        revoked = row.revoked_at.isoformat() if row.revoked_at else "-"
-        typer.echo(
-            f"{row.id}\t{row.name}\t{row.role}\t{row.created_at.isoformat()}\t{used}\t{revoked}"
-        )
-
-
-@token_app.command("revoke")
-def token_revoke(token_id: int, config: ConfigOption = None) -> None:
-    """Revoke a token by id; it answers 401 from then on."""
-    from api.auth import revoke_token
-
-    with _token_session(config) as session:
-        row = revoke_token(session, token_id=token_id, actor=_cli_actor())
-        if row is None:
-            raise _fail(f"no token with id {token_id}")
-        typer.echo(f"token {token_id} ({row.name}) revoked")
 
 
 if __name__ == "__main__":
