@@ -5,48 +5,61 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
+from sluice.cli_support import ConfigOption, cli_settings, err, fail
 from sluice.rules_cli import rules_app
 from sluice.runtime import (
     connect_temporal,
+    exit_process,
     return_big_buffers_to_the_os,
     run_until_signal,
     setup_logging,
 )
 from sluice.servers import ServerError
-from sluice.settings import Settings, SettingsError, load_settings
+from sluice.settings import Settings, SettingsError, refuse_dev_keys
+from sluice.token_cli import token_app
+
+if TYPE_CHECKING:
+    pass
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 db_app = typer.Typer(no_args_is_help=True, help="Metadata database.")
 app.add_typer(db_app, name="db")
-token_app = typer.Typer(no_args_is_help=True, help="API tokens (bearer, with a role).")
 app.add_typer(token_app, name="token")
 app.add_typer(rules_app, name="rules")
-err = Console(stderr=True)
-
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option("--config", "-c", envvar="SLUICE_CONFIG", help="YAML settings file."),
-]
 
 
-def _settings(config: Path | None, **overrides: Any) -> Settings:
-    try:
-        settings = load_settings(config, **overrides)
-    except SettingsError as exc:
-        err.print(f"[red]{exc}[/]", highlight=False)
-        raise typer.Exit(2) from None
-    setup_logging()
+def _deployed_settings(config: Path | None) -> Settings:
+    """Settings for `sluice api|worker`: refused with the built-in development S3 keys."""
+    settings = cli_settings(config)
+    _refuse_dev_keys(settings)
     return settings
 
 
-def _fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/] {message}", highlight=False)
-    return typer.Exit(1)
+def _refuse_dev_keys(settings: Settings) -> None:
+    try:
+        refuse_dev_keys(settings.storage)
+    except SettingsError as exc:
+        err.print(f"[red]{exc}[/]", highlight=False)
+        raise typer.Exit(2) from None
+
+
+def _refuse_unreadable_secrets(settings: Settings) -> None:
+    """Channels with encrypted secrets need the key they were saved with: say so, then exit."""
+    from activities.notify.store import require_secret_key
+    from api.db import make_engine
+    from sluice.secretbox import SecretBox, SecretKeyMissing
+
+    engine = make_engine(settings.database_url)
+    try:
+        require_secret_key(engine, SecretBox(settings.notifications.secret_key))
+    except SecretKeyMissing as exc:
+        raise fail(str(exc)) from None
+    finally:
+        engine.dispose()
 
 
 @app.command()
@@ -63,9 +76,9 @@ def dev(
     ] = None,
 ) -> None:
     """Run Temporal, SeaweedFS, the API, a worker and an agent watching --inbox."""
-    from sluice.dev import DevStack, dev_settings
+    from sluice.dev import DevStack, dev_settings, stop_grace
 
-    base = _settings(config)
+    base = cli_settings(config)
     dev_ports = {
         "state_dir": state_dir,
         "temporal_port": temporal_port,
@@ -82,10 +95,12 @@ def dev(
         }
     )
     inbox.mkdir(parents=True, exist_ok=True)
+    settings = dev_settings(base, inbox)
     try:
-        asyncio.run(run_until_signal(DevStack(dev_settings(base, inbox)).run))
+        asyncio.run(run_until_signal(DevStack(settings).run, grace=stop_grace(settings)))
     except ServerError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
+    exit_process()
 
 
 @app.command()
@@ -97,8 +112,9 @@ def api(config: ConfigOption = None) -> None:
     from api.db import migrate
     from api.serving import HeaderLimitedProtocol
 
-    settings = _settings(config)
+    settings = _deployed_settings(config)
     migrate(settings.database_url)
+    _refuse_unreadable_secrets(settings)
     app = create_app(settings)
     uvicorn.run(app, host=settings.api.host, port=settings.api.port, http=HeaderLimitedProtocol)
 
@@ -109,13 +125,15 @@ def worker(config: ConfigOption = None) -> None:
     from api.db import migrate
     from sluice.worker import run_worker
 
-    settings = _settings(config)
+    settings = _deployed_settings(config)
     migrate(settings.database_url)
+    _refuse_unreadable_secrets(settings)
 
     async def main() -> None:
         await run_worker(settings, await connect_temporal(settings.temporal))
 
-    asyncio.run(run_until_signal(main))
+    asyncio.run(run_until_signal(main, grace=settings.pipeline.shutdown_grace))
+    exit_process()
 
 
 @app.command()
@@ -137,6 +155,7 @@ def agent(config: ConfigOption = None) -> None:
         err.print(f"[red]{exc}[/]", highlight=False)
         raise typer.Exit(2) from None
     setup_logging()
+    _refuse_dev_keys(settings)
     return_big_buffers_to_the_os()
     use_log_format(settings.agent.log_format)
     for warning in warnings:
@@ -146,7 +165,7 @@ def agent(config: ConfigOption = None) -> None:
         if settings.agent.observer == "inotify":
             check_watchable(roots, file_filter=FileFilter.from_settings(settings.agent))
     except AgentConfigError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
 
     def reload() -> Settings:
         return load_agent_settings(config)[0]
@@ -167,7 +186,8 @@ def agent(config: ConfigOption = None) -> None:
     try:
         asyncio.run(supervised())
     except AgentConfigError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
+    exit_process()
 
 
 @db_app.command("upgrade")
@@ -175,99 +195,9 @@ def db_upgrade(config: ConfigOption = None) -> None:
     """Apply database migrations (SQLite or PostgreSQL)."""
     from api.db import migrate
 
-    settings = _settings(config)
+    settings = cli_settings(config)
     migrate(settings.database_url)
     err.print("database is up to date")
-
-
-def _cli_actor() -> str:
-    import getpass
-
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
-
-
-@token_app.command("create")
-def token_create(
-    name: Annotated[
-        str, typer.Option(help="Who uses it; an agent token is named after its agent id.")
-    ],
-    role: Annotated[str, typer.Option(help="admin, operator, viewer or agent.")],
-    config: ConfigOption = None,
-) -> None:
-    """Create a token and print it once (only its hash is stored)."""
-    from sqlmodel import Session
-
-    from api.auth import TokenConflict, create_token
-    from api.db import make_engine, migrate
-    from api.models import Role
-
-    try:
-        chosen = Role(role)
-    except ValueError:
-        raise _fail(f"unknown role {role!r}; choose one of {', '.join(Role)}") from None
-    settings = _settings(config)
-    migrate(settings.database_url)
-    engine = make_engine(settings.database_url)
-    try:
-        with Session(engine) as session:
-            row, token = create_token(session, name=name, role=chosen, actor=_cli_actor())
-    except TokenConflict as exc:
-        raise _fail(str(exc)) from None
-    finally:
-        engine.dispose()
-    err.print(f"token {row.id} ({name}, {chosen}) created; it is shown only this once:")
-    typer.echo(token)
-
-
-@token_app.command("list")
-def token_list(config: ConfigOption = None) -> None:
-    """List tokens: id, name, role, created, last used, revoked."""
-    from sqlmodel import Session
-
-    from api.auth import list_tokens
-    from api.db import make_engine, migrate
-
-    settings = _settings(config)
-    migrate(settings.database_url)
-    engine = make_engine(settings.database_url)
-    try:
-        with Session(engine) as session:
-            rows = list_tokens(session)
-    finally:
-        engine.dispose()
-    typer.echo("id\tname\trole\tcreated\tlast_used\trevoked")
-    for row in rows:
-        used = row.last_used_at.isoformat() if row.last_used_at else "-"
-        revoked = row.revoked_at.isoformat() if row.revoked_at else "-"
-        typer.echo(
-            f"{row.id}\t{row.name}\t{row.role}\t{row.created_at.isoformat()}\t{used}\t{revoked}"
-        )
-
-
-@token_app.command("revoke")
-def token_revoke(token_id: int, config: ConfigOption = None) -> None:
-    """Revoke a token by id; it answers 401 from then on."""
-    from sqlmodel import Session
-
-    from api.auth import TokenConflict, revoke_token
-    from api.db import make_engine, migrate
-
-    settings = _settings(config)
-    migrate(settings.database_url)
-    engine = make_engine(settings.database_url)
-    try:
-        with Session(engine) as session:
-            row = revoke_token(session, token_id=token_id, actor=_cli_actor())
-    except TokenConflict as exc:
-        raise _fail(str(exc)) from None
-    finally:
-        engine.dispose()
-    if row is None:
-        raise _fail(f"no token with id {token_id}")
-    err.print(f"token {token_id} ({row.name}) revoked")
 
 
 if __name__ == "__main__":

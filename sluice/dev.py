@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import shlex
 import subprocess
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -22,6 +23,7 @@ from api.auth import create_token, find_token
 from api.db import make_engine, migrate
 from api.models import Role
 from api.serving import HeaderLimitedProtocol
+from sluice.devstate import ADMIN_TOKEN_FILE, DEFAULT_STATE_DIR, STATE_DIR_ENV, write_dev_state
 from sluice.runtime import connect_temporal
 from sluice.servers import ServerError, ServerSpec, port_is_free, seaweed_spec, stop, temporal_spec
 from sluice.settings import Settings
@@ -31,7 +33,7 @@ from watcher.agent import Agent
 log = logging.getLogger("sluice.dev")
 console = Console(stderr=True)
 
-ADMIN_TOKEN_FILE = "admin-token"
+SERVER_STOP_GRACE = 30.0  # SeaweedFS takes about 15 s to stop cleanly
 AGENT_TOKEN_FILE = "agent-token"
 
 
@@ -85,6 +87,12 @@ def dev_settings(base: Settings, inbox: Path) -> Settings:
     return base.model_copy(update=updates)
 
 
+def stop_grace(settings: Settings) -> float:
+    """How long a stop may take: the worker's and the agent's grace, then each server's."""
+    servers = 2 * SERVER_STOP_GRACE
+    return settings.pipeline.shutdown_grace + settings.agent.shutdown_grace + servers
+
+
 class _EmbeddedApi(uvicorn.Server):
     """Uvicorn without its own signal handlers: the dev supervisor owns SIGINT/SIGTERM."""
 
@@ -130,7 +138,7 @@ class DevStack:
             self.stopping = True  # servers complain while their clients go away: not news
             for spec, proc in reversed(self.procs):
                 log.info("stopping %s", spec.name)
-                await asyncio.to_thread(stop, proc)
+                await asyncio.to_thread(stop, proc, SERVER_STOP_GRACE)
 
     async def _start_servers(self) -> None:
         started = time.monotonic()
@@ -218,6 +226,7 @@ class DevStack:
 
     async def _announce(self) -> None:
         s = self.settings
+        write_dev_state(self.state, s.api.public_url, s.database_url)
         console.print(
             "\n[bold green]Sluice is up[/]\n"
             f"  API          {s.api.public_url}/api/v1/tasks\n"
@@ -225,12 +234,27 @@ class DevStack:
             f"  console      {s.api.public_url}/#token={self.admin_token}\n"
             f"  Temporal UI  {s.temporal.ui_url}\n"
             f"  Temporal     {s.temporal.address}\n"
-            f"  S3           {s.storage.endpoint_url}  bucket {s.storage.bucket}\n"
+            f"  S3           {s.storage.endpoint_url}  bucket {s.storage.bucket}  "
+            f"{_s3_keys(s)}\n"
             f"  inbox        {', '.join(map(str, s.agent.roots))}\n"
             f"  state        {self.state}\n"
+            f"  CLI          {self._cli_prefix()}sluice rules export  (finds this stack)\n"
             "Drop a file into the inbox; Ctrl-C stops everything.\n",
             soft_wrap=True,  # keep the token and URLs on one line, for copy and paste
         )
+
+    def _cli_prefix(self) -> str:
+        """What a CLI command run from here needs to find this stack's state dir."""
+        if self.state == DEFAULT_STATE_DIR.resolve():
+            return ""
+        return f"{STATE_DIR_ENV}={shlex.quote(str(self.state))} "
+
+
+def _s3_keys(s: Settings) -> str:
+    keys = (s.storage.access_key, s.storage.secret_key)
+    if keys[0] is None or keys[1] is None:
+        return "anonymous"
+    return f"access key {keys[0].get_secret_value()}  secret key {keys[1].get_secret_value()}"
 
 
 async def _once_serving(api: uvicorn.Server, then: Callable[[], Awaitable[None]]) -> None:

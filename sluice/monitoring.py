@@ -42,6 +42,23 @@ class AgentMonitorResult:
 
 
 @dataclass
+class AgentMonitorLoopInput:
+    """The long-lived monitor of one task queue: a check every `interval_s` seconds."""
+
+    check: AgentMonitorInput
+    interval_s: float
+
+
+@dataclass
+class AgentMonitorStatus:
+    """What the monitor loop answers to its `status` query."""
+
+    checks: int  # in this run (a run continues as new after MONITOR_CHECKS_PER_RUN)
+    last: AgentMonitorResult | None
+    interval_s: float
+
+
+@dataclass
 class EventNotice:
     """One message of an event without a task (`agent_offline`, `daily_report`) to one channel."""
 

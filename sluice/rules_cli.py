@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from sluice.devstate import DEFAULT_API_URL, api_client_settings
 from sluice.rules_file import (
     UNCHANGED,
     RulesApi,
@@ -26,18 +27,23 @@ rules_app = typer.Typer(no_args_is_help=True, help="Routing rules, through the c
 err = Console(stderr=True, soft_wrap=True)  # an error stays one line, however long
 
 ApiUrlOption = Annotated[
-    str, typer.Option("--api-url", envvar="SLUICE_API_URL", help="The control plane.")
-]
-TokenOption = Annotated[
-    str,
+    str | None,
     typer.Option(
-        "--token",
-        envvar="SLUICE_API_TOKEN",
-        help="An operator or admin API token.",
+        "--api-url",
+        envvar="SLUICE_API_URL",
+        help=f"The control plane [default: the `sluice dev` run from here, else {DEFAULT_API_URL}]",
         show_default=False,
     ),
 ]
-DEFAULT_API_URL = "http://127.0.0.1:8000"
+TokenOption = Annotated[
+    str | None,
+    typer.Option(
+        "--token",
+        envvar="SLUICE_API_TOKEN",
+        help="An operator or admin API token [default: the `sluice dev` run from here's admin's]",
+        show_default=False,
+    ),
+]
 
 
 def fail(message: str) -> typer.Exit:
@@ -45,11 +51,18 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(1)
 
 
+def _rules_api(api_url: str | None, token: str | None) -> RulesApi:
+    try:
+        return RulesApi(*api_client_settings(api_url, token))
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+
+
 @rules_app.command("apply")
 def rules_apply(
     file: Annotated[Path, typer.Option("--file", "-f", help="A YAML list of rule documents.")],
-    token: TokenOption,
-    api_url: ApiUrlOption = DEFAULT_API_URL,
+    token: TokenOption = None,
+    api_url: ApiUrlOption = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the changes only.")] = False,
 ) -> None:
     """Make each rule in the file live (matched by name): create, update, publish; show diffs."""
@@ -59,7 +72,7 @@ def rules_apply(
         raise fail(f"{file}: not UTF-8 text (byte {exc.start})") from None
     except (OSError, RulesFileError) as exc:
         raise fail(f"{file}: {exc}") from None
-    api = RulesApi(api_url, token)
+    api = _rules_api(api_url, token)
     try:
         rules = api.rules()
         changes = plan_changes(documents, rules, api.live_documents(rules))
@@ -84,9 +97,9 @@ def rules_apply(
 
 
 @rules_app.command("export")
-def rules_export(token: TokenOption, api_url: ApiUrlOption = DEFAULT_API_URL) -> None:
+def rules_export(token: TokenOption = None, api_url: ApiUrlOption = None) -> None:
     """Print the live rules as a rules file that `rules apply` takes back unchanged."""
-    api = RulesApi(api_url, token)
+    api = _rules_api(api_url, token)
     try:
         rules = api.rules()
         live = api.live_documents(rules)

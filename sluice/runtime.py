@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import logging
+import os
 import signal
 import sys
+import threading
 from collections.abc import Awaitable, Callable
+from typing import NoReturn
 
 from temporalio.client import Client
+from temporalio.exceptions import ApplicationError
 
+from sluice.contracts import ERROR_CLASSES
 from sluice.settings import TemporalSettings
 
 log = logging.getLogger("sluice")
@@ -23,6 +29,19 @@ def setup_logging(level: str = "INFO") -> None:
     for noisy in ("botocore", "urllib3", "httpx", "watchdog", "s3transfer"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.getLogger("temporalio").setLevel(logging.WARNING)
+    logging.getLogger("temporalio.activity").addFilter(_expected_failures)
+
+
+def _expected_failures(record: logging.LogRecord) -> bool:
+    """Drop the SDK's traceback for a step failure Sluice classified (ApplicationError with a
+    known error class): FileWorkflow logs each failed attempt in one line. Tracebacks stay
+    for everything else, which is a bug."""
+    error = record.exc_info[1] if record.exc_info else None
+    return not (
+        isinstance(error, ApplicationError)
+        and error.type in ERROR_CLASSES
+        and error.type != "unknown"
+    )
 
 
 def return_big_buffers_to_the_os() -> None:
@@ -62,12 +81,24 @@ async def connect_temporal(cfg: TemporalSettings, *, attempts: int = 30) -> Clie
     raise AssertionError("unreachable")
 
 
-async def run_until_signal(main: Callable[[], Awaitable[None]]) -> None:
-    """Run `main` until it ends or SIGINT/SIGTERM arrives, then cancel it and wait."""
+async def run_until_signal(main: Callable[[], Awaitable[None]], *, grace: float) -> None:
+    """Run `main` until it ends or SIGINT/SIGTERM arrives, then cancel it and wait.
+
+    A signal also arms a watchdog: if the process has not ended `grace` + 15 s later (a
+    thread that never returns), it exits anyway.
+    """
     loop = asyncio.get_running_loop()
     task = asyncio.ensure_future(main())
+
+    def stop() -> None:
+        log.info("stopping (at most %.0fs)", grace + 15)
+        task.cancel()
+        timer = threading.Timer(grace + 15, _too_slow)
+        timer.daemon = True
+        timer.start()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, task.cancel)
+        loop.add_signal_handler(sig, stop)
     try:
         await task
     except asyncio.CancelledError:
@@ -75,3 +106,23 @@ async def run_until_signal(main: Callable[[], Awaitable[None]]) -> None:
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+
+
+def exit_process(code: int = 0) -> NoReturn:
+    """End the process now, skipping the interpreter's teardown.
+
+    That teardown garbage-collects the Temporal SDK's native runtime, whose drop can wait
+    forever for a native thread that needs the GIL (a signal had cancelled an RPC in
+    flight): the process logged `stopped` and never exited. Everything worth keeping is
+    committed or flushed by then.
+    """
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
+
+
+def _too_slow() -> None:
+    log.error("did not stop in time; exiting anyway")
+    exit_process(3)

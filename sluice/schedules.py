@@ -1,10 +1,15 @@
-"""The Temporal schedules `sluice worker` brings in line with its settings each time it starts:
-the agent monitor (always) and the daily report (while it has channels).
+"""What `sluice worker` brings in line with its settings each time it starts: the agent
+monitor (always: one long-lived workflow) and the daily report schedule (while it has
+channels).
 
-Creating is idempotent: an existing schedule is updated in place, keeping its state, so a
-schedule an operator paused in the Temporal UI stays paused across worker restarts. Ids
-start with the task queue (`sluice-agent-monitor`, `sluice-daily-report` by default), so
-Sluice installations sharing a namespace on separate queues do not overwrite each other.
+Both are idempotent: the running monitor is re-configured by a signal (signal-with-start),
+and an existing schedule is updated in place, keeping its state, so a schedule an operator
+paused in the Temporal UI stays paused across worker restarts. Ids start with the task
+queue (`sluice-agent-monitor`, `sluice-daily-report` by default), so Sluice installations
+sharing a namespace on separate queues do not overwrite each other.
+
+The monitor was a schedule that started a workflow every `monitor.interval` (2,880 a day
+in the Temporal UI's list); a worker start deletes that schedule if it is still there.
 """
 
 from __future__ import annotations
@@ -21,7 +26,6 @@ from temporalio.client import (
     ScheduleActionStartWorkflow,
     ScheduleAlreadyRunningError,
     ScheduleCalendarSpec,
-    ScheduleIntervalSpec,
     ScheduleOverlapPolicy,
     SchedulePolicy,
     ScheduleRange,
@@ -32,16 +36,13 @@ from temporalio.client import (
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.monitor import unknown_channels
-from sluice.monitoring import AgentMonitorInput, DailyReportInput
+from sluice.monitoring import AgentMonitorInput, AgentMonitorLoopInput, DailyReportInput
 from sluice.settings import Settings
 
 log = logging.getLogger("sluice.worker")
 
-MONITOR_RUN_TIMEOUT = timedelta(minutes=5)
 REPORT_RUN_TIMEOUT = timedelta(hours=1)
-# A missed monitor tick is not worth running late; a missed report is, within half a day.
-MONITOR_CATCHUP = timedelta(minutes=1)
-REPORT_CATCHUP = timedelta(hours=12)
+REPORT_CATCHUP = timedelta(hours=12)  # a missed report is still worth sending, within a day
 
 
 def agent_monitor_id(task_queue: str) -> str:
@@ -52,26 +53,44 @@ def daily_report_id(task_queue: str) -> str:
     return f"{task_queue}-daily-report"
 
 
-def agent_monitor_schedule(settings: Settings) -> Schedule:
+def agent_monitor_config(settings: Settings) -> AgentMonitorLoopInput:
     """Every `monitor.interval`: mark silent agents offline, tell the offline channels."""
-    queue = settings.temporal.task_queue
-    inp = AgentMonitorInput(
+    check = AgentMonitorInput(
         offline_after_s=settings.monitor.offline_after,
         channels=list(settings.notifications.agent_offline_channels),
     )
-    return Schedule(
-        action=ScheduleActionStartWorkflow(
-            "AgentMonitorWorkflow",
-            inp,
-            id=agent_monitor_id(queue),  # Temporal appends each run's scheduled time
-            task_queue=queue,
-            execution_timeout=MONITOR_RUN_TIMEOUT,
+    return AgentMonitorLoopInput(check=check, interval_s=settings.monitor.interval)
+
+
+async def ensure_agent_monitor(client: Client, settings: Settings) -> None:
+    """Start the queue's monitor, or send the running one the current settings."""
+    queue, config = settings.temporal.task_queue, agent_monitor_config(settings)
+    await remove_schedule(client, agent_monitor_id(queue))  # the former design's
+    handle = await client.start_workflow(
+        "AgentMonitorLoop",
+        config,
+        id=agent_monitor_id(queue),
+        task_queue=queue,
+        start_signal="configure",
+        start_signal_args=[config],
+        static_summary=f"agent monitor of task queue {queue}",
+        static_details=(
+            f"Checks agents' heartbeats every {config.interval_s:g}s; marks an agent offline "
+            f"after {config.check.offline_after_s:g}s of silence and tells "
+            f"{', '.join(config.check.channels) or 'no channel'}. Continues as new every "
+            "few hundred checks; a worker start re-configures it."
         ),
-        spec=ScheduleSpec(
-            intervals=[ScheduleIntervalSpec(every=timedelta(seconds=settings.monitor.interval))]
-        ),
-        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=MONITOR_CATCHUP),
     )
+    log.info("agent monitor %s running (every %gs)", handle.id, config.interval_s)
+
+
+async def stop_agent_monitor(client: Client, task_queue: str) -> None:
+    """Terminate the queue's monitor if it runs."""
+    try:
+        await client.get_workflow_handle(agent_monitor_id(task_queue)).terminate("removed")
+    except RPCError as exc:
+        if exc.status != RPCStatusCode.NOT_FOUND:
+            raise
 
 
 def daily_report_schedule(settings: Settings) -> Schedule:
@@ -107,9 +126,10 @@ def daily_report_schedule(settings: Settings) -> Schedule:
 
 
 async def ensure_schedules(client: Client, settings: Settings, engine: Engine) -> None:
-    """Create or update the schedules; drop the daily report's when it has no channels."""
+    """Start or re-configure the monitor; create or update the daily report's schedule, or
+    drop it when it has no channels."""
     queue = settings.temporal.task_queue
-    await upsert_schedule(client, agent_monitor_id(queue), agent_monitor_schedule(settings))
+    await ensure_agent_monitor(client, settings)
     if settings.notifications.daily_report_channels:
         await upsert_schedule(client, daily_report_id(queue), daily_report_schedule(settings))
     else:
@@ -158,6 +178,8 @@ async def remove_schedule(client: Client, schedule_id: str) -> None:
 
 
 async def remove_schedules(client: Client, task_queue: str) -> None:
-    """Delete both schedules of `task_queue` (for tests, and for decommissioning a queue)."""
+    """Stop the monitor and delete the schedules of `task_queue` (for tests, and for
+    decommissioning a queue)."""
+    await stop_agent_monitor(client, task_queue)
     await remove_schedule(client, agent_monitor_id(task_queue))
     await remove_schedule(client, daily_report_id(task_queue))

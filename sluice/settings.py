@@ -7,6 +7,7 @@ import socket
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pydantic_settings
@@ -33,6 +34,7 @@ from sluice.patterns import MAX_PATTERN_CHARS
 MiB = 1024 * 1024
 DEFAULT_TEMP_SUFFIXES = [".tmp", ".part", ".crdownload", ".download", ".swp", ".swx", ".swpx"]
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 # Globs pushed from the control plane: bounded, so RE2 matches them in bounded work per path.
 AgentGlobs = Annotated[
@@ -61,12 +63,15 @@ class TemporalSettings(Section):
     api_key: SecretStr | None = None
 
 
+DEV_S3_KEY = "sluice"  # the embedded SeaweedFS's; only for a server on this machine
+
+
 class StorageSettings(Section):
     endpoint_url: str | None = "http://127.0.0.1:8333"
     region: str = "us-east-1"
     bucket: str = Field(default="sluice", min_length=3, max_length=63)
-    access_key: SecretStr | None = SecretStr("sluice")
-    secret_key: SecretStr | None = SecretStr("sluice")
+    access_key: SecretStr | None = SecretStr(DEV_S3_KEY)
+    secret_key: SecretStr | None = SecretStr(DEV_S3_KEY)
     path_style: bool = True
     verify_tls: bool = True
     ca_bundle: Path | None = None
@@ -382,6 +387,26 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
         ) from None
     finally:
         _yaml_file.reset(token)
+
+
+def refuse_dev_keys(storage: StorageSettings) -> None:
+    """Outside `sluice dev`, the built-in S3 keys are only for a server on this machine.
+
+    Everyone knows them, so against any other endpoint they are a mistake; SettingsError
+    names the settings to set.
+    """
+    host = urlsplit(storage.endpoint_url or "https://s3.amazonaws.com").hostname or ""
+    dev_keys = [
+        name
+        for name in ("access_key", "secret_key")
+        if (key := getattr(storage, name)) is not None and key.get_secret_value() == DEV_S3_KEY
+    ]
+    if dev_keys and host not in _LOOPBACK:
+        names = " and ".join(f"storage.{n} (env SLUICE_STORAGE__{n.upper()})" for n in dev_keys)
+        raise SettingsError(
+            f"{names} still hold the built-in development key, and the S3 endpoint "
+            f"{storage.endpoint_url or 'AWS'} is not on this machine: set the bucket's real keys"
+        )
 
 
 def describe_errors(exc: ValidationError, config_file: Path | None) -> str:

@@ -12,7 +12,7 @@ from temporalio.common import (
     WorkflowIDReusePolicy,
 )
 
-from sluice.contracts import FileWorkflowInput, FileWorkflowResult
+from sluice.contracts import DetectedFile, FileWorkflowInput, FileWorkflowResult
 
 # Started by name so the agent never imports workflow code (and what it pulls in).
 FILE_WORKFLOW = "FileWorkflow"
@@ -39,6 +39,8 @@ async def start_file_workflow(
         id=workflow_id or file.workflow_id,
         task_queue=task_queue,
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        static_summary=file_summary(file),
+        static_details=file_details(inp),
         search_attributes=TypedSearchAttributes(
             [
                 SearchAttributePair(AGENT, file.agent_id),
@@ -48,3 +50,37 @@ async def start_file_workflow(
             ]
         ),
     )
+
+
+def file_where(file: DetectedFile) -> str:
+    """`host:/root/rel/path`, as logs and the Temporal UI name a file."""
+    return f"{file.host}:{file.root.rstrip('/')}/{file.rel_path}"
+
+
+def file_summary(file: DetectedFile) -> str:
+    """What the Temporal UI lists for the run: `host:path (size)`."""
+    return f"{file_where(file)} ({_size(file.size)})"
+
+
+def file_details(inp: FileWorkflowInput) -> str:
+    """The run's file in the Temporal UI's details (Markdown); the rule follows as current
+    details once routing chose it."""
+    file = inp.file
+    lines = [
+        f"**{file.name}** on {file.host} (agent {file.agent_id})",
+        f"- path: {file.root.rstrip('/')}/{file.rel_path}",
+        f"- size: {file.size} bytes ({_size(file.size)})",
+        f"- detected: {file.detected_at}",
+    ]
+    if inp.retry_of:
+        lines.append(f"- retry of: {inp.retry_of}")
+    return "\n".join(lines)
+
+
+def _size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")

@@ -24,7 +24,7 @@ from api.db import make_engine
 from sluice.schedules import ensure_schedules
 from sluice.secretbox import SecretBox
 from sluice.settings import Settings
-from workflows.agent_monitor import AgentMonitorWorkflow
+from workflows.agent_monitor import AgentMonitorLoop, AgentMonitorWorkflow
 from workflows.daily_report import DailyReportWorkflow
 from workflows.digest import FailureDigestWorkflow
 from workflows.file_workflow import FileWorkflow
@@ -36,6 +36,7 @@ WORKFLOWS = [
     FailureDigestWorkflow,
     ManualTriggerWorkflow,
     AgentMonitorWorkflow,
+    AgentMonitorLoop,
     DailyReportWorkflow,
 ]
 

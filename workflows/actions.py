@@ -38,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
         WebhookRequest,
     )
     from sluice.contracts import FileWorkflowInput, StepPlan, UploadResult
+    from sluice.starts import file_where
 
 if TYPE_CHECKING:
     from workflows.steps import StepOutcome
@@ -56,6 +57,10 @@ class ActionSteps:
     rule: str
     analysis: Analysis | None
     _builds: dict[str, BuildRef]
+
+    def where(self) -> str:
+        """The file, for activity summaries in the Temporal UI."""
+        return file_where(self.input.file)
 
     def context(self) -> FileContext:
         up = self.upload
@@ -87,6 +92,7 @@ class ActionSteps:
             result = await workflow.execute_activity_method(
                 JenkinsActivities.run_build,
                 request,
+                summary=f"{step.name}: Jenkins job {request.job} for {self.where()}",
                 start_to_close_timeout=timedelta(seconds=step.timeout_s),
                 heartbeat_timeout=timedelta(seconds=step.heartbeat_timeout_s),
                 retry_policy=ONE_ATTEMPT,
@@ -130,6 +136,7 @@ class ActionSteps:
         result = await workflow.execute_activity_method(
             WebhookActivities.call_webhook,
             request,
+            summary=f"{step.name}: webhook {request.channel or request.method} for {self.where()}",
             start_to_close_timeout=timedelta(seconds=step.timeout_s),
             retry_policy=ONE_ATTEMPT,
         )
@@ -150,6 +157,7 @@ class ActionSteps:
         result = await workflow.execute_activity_method(
             ScriptActivities.run_script,
             request,
+            summary=f"{step.name}: script {request.command[0]} for {self.where()}",
             task_queue=self.input.host_queue,
             # the script's own timeout kills it; this one catches a lost host
             start_to_close_timeout=timedelta(seconds=step.timeout_s + 30),
@@ -182,6 +190,7 @@ class ActionSteps:
                 mask_emails=bool(opts.get("mask_emails", False)),
             ),
             task_queue=self.input.host_queue,
+            summary=f"{step.name}: excerpt of {self.where()}",
             start_to_close_timeout=timedelta(seconds=min(step.timeout_s, 600)),
             retry_policy=ONE_ATTEMPT,
         )
@@ -193,6 +202,7 @@ class ActionSteps:
                 language=str(opts.get("language", "en")),
                 prompt=str(opts.get("prompt", "")),
             ),
+            summary=f"{step.name}: analysis of {self.where()}",
             start_to_close_timeout=timedelta(seconds=step.timeout_s),
             retry_policy=ONE_ATTEMPT,
         )
@@ -206,6 +216,7 @@ class ActionSteps:
         result = await workflow.execute_activity_method(
             NotifyActivities.send_notification,
             request,
+            summary=f"{step.name}: notify {', '.join(request.channels)}",
             start_to_close_timeout=timedelta(seconds=step.timeout_s),
             retry_policy=ONE_ATTEMPT,
         )
@@ -238,6 +249,7 @@ class ActionSteps:
             await workflow.execute_activity_method(
                 NotifyActivities.send_notification,
                 request,
+                summary=f"{step.name}: approval notice to {', '.join(request.channels)}",
                 start_to_close_timeout=timedelta(minutes=2),
                 retry_policy=NOTICE_RETRY,
             )
@@ -258,6 +270,7 @@ class ActionSteps:
                 await workflow.execute_activity_method(
                     NotifyActivities.queue_failure_notice,
                     FailureNotice(channel, request),
+                    summary=f"failure notice to {channel}",
                     start_to_close_timeout=timedelta(minutes=2),
                     retry_policy=NOTICE_RETRY,
                 )

@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
         StepPlan,
         TaskProgress,
     )
+    from workflows import tasklog
     from workflows.notes import RunNotes
     from workflows.steps import StepFailed, StepRunner, Undo, gave_up, run_undo
 
@@ -95,6 +96,7 @@ class FileWorkflow:
             if plan.action == "ignore":
                 self._notes.task("ignored")
                 await self._notes.flush()
+                tasklog.task_finished(inp.file, "ignored")
                 return FileWorkflowResult("ignored")
             await self._execute(plan, runner)
         except PipelineFailed as failed:
@@ -104,6 +106,7 @@ class FileWorkflow:
             error, error_class = failed.failed.message, failed.failed.error_class
             self._notes.task("failed", error=error, error_class=error_class)
             await self._notes.flush()
+            tasklog.task_finished(inp.file, "failed", error_class, error)
             if self._plan is not None and self._plan.on_failure_notify:
                 facts = {
                     "step": failed.step.name,
@@ -121,9 +124,11 @@ class FileWorkflow:
             await self._compensate()
             self._notes.task("cancelled", error="cancelled", error_class="cancelled")
             await self._notes.flush()
+            tasklog.task_finished(inp.file, "cancelled")
             raise
         self._notes.task("succeeded", **_stored(runner))
         await self._notes.flush()
+        tasklog.task_finished(inp.file, "succeeded")
         up = runner.upload
         if up is None:
             return FileWorkflowResult("succeeded")
@@ -142,6 +147,7 @@ class FileWorkflow:
         runner.rule = plan.rule_name
         self._notes.attribute(RULE.value_set(plan.rule_name or "default"))
         self._notes.upsert_attributes()
+        workflow.set_current_details(tasklog.plan_details(plan))
         return plan
 
     async def _execute(self, plan: Plan, runner: StepRunner) -> None:
@@ -178,6 +184,8 @@ class FileWorkflow:
                         step, "failed", attempt, elapsed, failed=failed, summary=summary
                     )
                     delay = _next_delay(step, failed, attempt, first_started)
+                    file = runner.input.file
+                    tasklog.attempt_failed(file, step.name, attempt, failed, delay)
                     if delay is None:
                         gave_up(failed, step, attempt, _ms_since(first_started) / 1000)
                         await self._give_up(step, runner, failed, attempt)
@@ -194,7 +202,7 @@ class FileWorkflow:
                         self._undo.extend(runner.cleanup(step, None))
                         self._notes.step(
                             step,
-                            "failed",
+                            "cancelled",
                             attempt,
                             _ms_since(started),
                             failed=StepFailed("cancelled", "cancelled", retryable=False),

@@ -66,8 +66,11 @@ class RunNotes:
         )
 
     def compensated(self, name: str, attempt: int, summary: dict[str, str]) -> None:
+        """Note that `attempt` of step `name` was undone: an entry of its own after it, so
+        the attempt stays recorded as it happened."""
         task_id = workflow.info().workflow_id
-        self._steps.append(StepUpdate(task_id, name, "", "compensated", attempt, summary=summary))
+        entry = attempt + 1
+        self._steps.append(StepUpdate(task_id, name, "", "compensated", entry, summary=summary))
 
     def attribute(self, update: SearchAttributeUpdate) -> None:
         """Note a search attribute's new value; it is upserted with the next write."""

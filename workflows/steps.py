@@ -185,6 +185,7 @@ class StepRunner(ActionSteps):
             result: UploadResult = await workflow.execute_activity_method(
                 UploadActivities.upload_file,
                 request,
+                summary=f"{step.name}: {self.where()} to s3://{request.bucket}/{request.key}",
                 task_queue=self.input.host_queue,
                 start_to_close_timeout=timedelta(seconds=step.timeout_s),
                 heartbeat_timeout=timedelta(seconds=step.heartbeat_timeout_s),
@@ -221,6 +222,7 @@ class StepRunner(ActionSteps):
             result = await workflow.execute_activity_method(
                 ObjectActivities.verify_object,
                 request,
+                summary=f"{step.name}: read back s3://{up.bucket}/{up.key}",
                 start_to_close_timeout=timeout,
                 heartbeat_timeout=timedelta(seconds=step.heartbeat_timeout_s),
                 retry_policy=ONE_ATTEMPT,
@@ -230,6 +232,7 @@ class StepRunner(ActionSteps):
             result = await workflow.execute_local_activity_method(
                 ObjectActivities.verify_object,
                 request,
+                summary=f"{step.name}: s3://{up.bucket}/{up.key}",
                 start_to_close_timeout=timeout,
                 retry_policy=ONE_ATTEMPT,
             )
@@ -247,6 +250,7 @@ class StepRunner(ActionSteps):
                 str(step.options["action"]),
                 str(step.options.get("to", "")),
             ),
+            summary=f"{step.name}: {step.options['action']} {self.where()}",
             task_queue=self.input.host_queue,
             start_to_close_timeout=timedelta(seconds=step.timeout_s),
             retry_policy=ONE_ATTEMPT,
@@ -283,6 +287,7 @@ async def run_undo(undo: Undo) -> str:
         return await workflow.execute_activity_method(
             JenkinsActivities.stop_build,
             undo.ref,
+            summary=f"{undo.step}: stop build {undo.ref.job} #{undo.ref.number or '?'}",
             start_to_close_timeout=timedelta(minutes=2),
             schedule_to_close_timeout=CLEANUP_DEADLINE,
             retry_policy=CLEANUP_RETRY,
@@ -294,6 +299,7 @@ async def run_undo(undo: Undo) -> str:
     await workflow.execute_activity_method(
         method,
         undo.ref,
+        summary=f"{undo.step}: {undo.activity.replace('_', ' ')}",
         start_to_close_timeout=timedelta(minutes=2),
         schedule_to_close_timeout=CLEANUP_DEADLINE,
         retry_policy=CLEANUP_RETRY,

@@ -24,6 +24,7 @@ class StepStatus(StrEnum):
     succeeded = "succeeded"
     failed = "failed"
     skipped = "skipped"
+    cancelled = "cancelled"
     compensated = "compensated"
 
     @property

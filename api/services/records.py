@@ -68,6 +68,7 @@ STEP_RANK = {
     StepStatus.succeeded: 2,
     StepStatus.failed: 2,
     StepStatus.skipped: 2,
+    StepStatus.cancelled: 2,
     StepStatus.compensated: 3,
 }
 
@@ -235,8 +236,10 @@ def _moved_task(
 def _moved_step(
     row: Mapping[Any, Any], change: StepUpdate, status: StepStatus, now: datetime
 ) -> dict[str, Any]:
+    # A compensation is an entry after the step's last attempt, not an attempt of its own.
+    ran = change.attempt if status is not StepStatus.compensated else change.attempt - 1
     new = {
-        "attempts": max(row["attempts"], change.attempt),
+        "attempts": max(row["attempts"], ran),
         "status": status.value,
         "step_type": change.step_type or row["step_type"],
         "duration_ms": change.duration_ms or row["duration_ms"],

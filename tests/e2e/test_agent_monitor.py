@@ -1,19 +1,26 @@
-"""The agent monitor schedule that `sluice worker` creates: silent agents go offline once,
-their channel hears about it once, and a heartbeat brings them back."""
+"""The agent monitor that `sluice worker` starts (one long-lived workflow per task queue):
+silent agents go offline once, their channel hears about it once, and a heartbeat brings
+them back."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
 from sqlmodel import Session
 from temporalio.client import (
     Client,
+    Schedule,
     ScheduleActionStartWorkflow,
     ScheduleIntervalSpec,
+    ScheduleSpec,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
     WorkflowHistory,
 )
 from temporalio.service import RPCError, RPCStatusCode
@@ -21,19 +28,25 @@ from temporalio.worker import Replayer
 
 from api.db import make_engine
 from api.models import Agent, AgentStatus, utcnow
-from sluice.monitoring import AgentMonitorInput, AgentMonitorResult
+from sluice.monitoring import (
+    AgentMonitorInput,
+    AgentMonitorLoopInput,
+    AgentMonitorResult,
+    AgentMonitorStatus,
+)
 from sluice.schedules import agent_monitor_id, daily_report_id, ensure_schedules, remove_schedules
 from sluice.settings import Settings
 from tests.e2e.flow import keep_history
-from tests.e2e.schedule_support import created_schedule, history_of, quiet, run_now
 from tests.peers.chat import WebhookPeer
-from workflows.agent_monitor import AgentMonitorWorkflow
+from workflows.agent_monitor import AgentMonitorLoop
+
+HOUR = timedelta(hours=1)
 
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     """The session settings with a channel-secret key, a channel for offline agents, and
-    an hourly monitor (the tests trigger its runs themselves)."""
+    an hourly monitor (the tests trigger its checks themselves)."""
     notifications = settings.notifications.model_validate(
         {"secret_key": "agent monitor test key", "agent_offline_channels": ["ops-hook"]}
     )
@@ -43,7 +56,7 @@ def settings(settings: Settings) -> Settings:
 
 @pytest.fixture
 async def schedules_removed(settings: Settings, temporal_client: Client) -> AsyncIterator[None]:
-    """Delete this test's schedules afterwards, so they stop firing at a queue nobody polls."""
+    """Stop this test's monitor and delete its schedules afterwards."""
     yield
     await remove_schedules(temporal_client, settings.temporal.task_queue)
 
@@ -87,12 +100,12 @@ async def test_a_silent_agent_goes_offline_once_and_comes_back_with_a_heartbeat(
     assert (await api.post("/api/v1/channels", json=channel)).status_code == 201
     await register(api, "web-01")
     await register(api, "web-02")
-    handle = await created_schedule(temporal_client, agent_monitor_id(settings.temporal.task_queue))
-    await quiet(temporal_client, handle)
+    monitor = temporal_client.get_workflow_handle(agent_monitor_id(settings.temporal.task_queue))
+    await checked(monitor, at_least=1)  # the first check, at start
 
     silence(database, "web-01", 600)  # offline_after is 90 s
     assert await statuses(api) == {"web-01": "offline", "web-02": "online"}  # shown at once
-    result, workflow_id, run_id = await run_now(temporal_client, handle, AgentMonitorResult)
+    result = await check_now(monitor)
 
     assert result == AgentMonitorResult(went_offline=["web-01"], notified=["ops-hook"])
     (message,) = webhook_peer.accepted
@@ -107,9 +120,8 @@ async def test_a_silent_agent_goes_offline_once_and_comes_back_with_a_heartbeat(
     )  # fmt: skip
     assert sent["task_id"] is None and sent["count"] == 1
 
-    # the next tick finds it offline already: no second message
-    again, _, _ = await run_now(temporal_client, handle, AgentMonitorResult)
-    assert again == AgentMonitorResult(went_offline=[], notified=[])
+    # the next check finds it offline already: no second message
+    assert await check_now(monitor) == AgentMonitorResult(went_offline=[], notified=[])
     assert len(webhook_peer.accepted) == 1
 
     beat = await api.post("/api/v1/agents/heartbeat", json={"id": "web-01"})
@@ -123,10 +135,32 @@ async def test_a_silent_agent_goes_offline_once_and_comes_back_with_a_heartbeat(
     finally:
         engine.dispose()
 
-    # the run's history replays on the current workflow code
-    history: WorkflowHistory = await history_of(temporal_client, workflow_id, run_id)
-    await Replayer(workflows=[AgentMonitorWorkflow]).replay_workflow(history)
-    await keep_history(temporal_client, workflow_id, "agent_monitor_offline")
+    # the run's history (so far) replays on the current workflow code
+    history: WorkflowHistory = await monitor.fetch_history()
+    await Replayer(workflows=[AgentMonitorLoop]).replay_workflow(history)
+    await keep_history(temporal_client, monitor.id, "agent_monitor_loop_offline")
+    # one workflow in the list, however many checks ran
+    count = await temporal_client.count_workflows(f"WorkflowId = '{monitor.id}'")
+    assert count.count == 1
+
+
+async def checked(monitor: WorkflowHandle[Any, Any], at_least: int) -> AgentMonitorStatus:
+    """The monitor's status once it has run `at_least` checks in this run."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 30
+    while True:
+        status = await monitor.query(AgentMonitorLoop.status)
+        if status.checks >= at_least:
+            return status
+        assert loop.time() < deadline, f"the monitor ran {status.checks} checks"
+        await asyncio.sleep(0.1)
+
+
+async def check_now(monitor: WorkflowHandle[Any, Any]) -> AgentMonitorResult | None:
+    """Signal a check, and its result once it ran."""
+    before = (await monitor.query(AgentMonitorLoop.status)).checks
+    await monitor.signal(AgentMonitorLoop.check_now)
+    return (await checked(monitor, before + 1)).last
 
 
 async def test_a_late_agent_shows_stale_before_it_goes_offline(
@@ -139,7 +173,7 @@ async def test_a_late_agent_shows_stale_before_it_goes_offline(
     assert shown["status"] == "stale"
 
 
-async def test_worker_start_creates_then_updates_the_schedules_in_place(
+async def test_worker_start_starts_one_monitor_then_reconfigures_it_in_place(
     database: str,
     settings: Settings,
     schedules_removed: None,
@@ -147,6 +181,14 @@ async def test_worker_start_creates_then_updates_the_schedules_in_place(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     queue = settings.temporal.task_queue
+    # What an earlier worker left: the monitor as a schedule of one-check runs.
+    old = ScheduleActionStartWorkflow(
+        "AgentMonitorWorkflow", AgentMonitorInput(90.0), id=f"{queue}-old", task_queue=queue
+    )
+    await temporal_client.create_schedule(
+        agent_monitor_id(queue),
+        Schedule(action=old, spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=HOUR)])),
+    )
     engine = make_engine(database)
     try:
         with caplog.at_level(logging.WARNING, logger="sluice.worker"):
@@ -154,8 +196,16 @@ async def test_worker_start_creates_then_updates_the_schedules_in_place(
         assert "agent_offline_channels names channels that do not exist (yet): ops-hook" in (
             caplog.text
         )
-        handle = temporal_client.get_schedule_handle(agent_monitor_id(queue))
-        await handle.pause(note="paused by an operator")
+        with pytest.raises(RPCError) as gone:
+            await temporal_client.get_schedule_handle(agent_monitor_id(queue)).describe()
+        assert gone.value.status == RPCStatusCode.NOT_FOUND
+        monitor = temporal_client.get_workflow_handle(agent_monitor_id(queue))
+        first = await monitor.describe()
+        assert (first.workflow_type, first.status) == (
+            "AgentMonitorLoop",
+            WorkflowExecutionStatus.RUNNING,
+        )
+        assert await first.static_summary() == f"agent monitor of task queue {queue}"
 
         changed = settings.model_copy(
             update={
@@ -167,17 +217,19 @@ async def test_worker_start_creates_then_updates_the_schedules_in_place(
             }
         )  # fmt: skip
         await ensure_schedules(temporal_client, changed, engine)  # a restart, new settings
-        schedule = (await handle.describe()).schedule
-
-        assert schedule.spec.intervals == [ScheduleIntervalSpec(every=timedelta(seconds=20))]
-        assert schedule.state.paused and schedule.state.note == "paused by an operator"
-        action = schedule.action
-        assert isinstance(action, ScheduleActionStartWorkflow)
-        assert (action.workflow, action.task_queue) == ("AgentMonitorWorkflow", queue)
-        (inp,) = await temporal_client.data_converter.decode(action.args, [AgentMonitorInput])
-        assert inp == AgentMonitorInput(offline_after_s=120.0, channels=["a", "b"])
         report = temporal_client.get_schedule_handle(daily_report_id(queue))
-        assert not (await report.describe()).schedule.state.paused
+        await report.pause(note="paused by an operator")
+        await ensure_schedules(temporal_client, changed, engine)  # and another
+
+        again = await monitor.describe()
+        assert (again.run_id, again.status) == (first.run_id, WorkflowExecutionStatus.RUNNING)
+        configs = await signalled_configs(temporal_client, monitor)
+        assert configs[-1] == AgentMonitorLoopInput(
+            AgentMonitorInput(offline_after_s=120.0, channels=["a", "b"]), interval_s=20.0
+        )
+        assert len(configs) == 3  # one per worker start, all to the same run
+        state = (await report.describe()).schedule.state
+        assert state.paused and state.note == "paused by an operator"
 
         await ensure_schedules(temporal_client, settings, engine)  # no report channels again
         with pytest.raises(RPCError) as gone:
@@ -185,3 +237,18 @@ async def test_worker_start_creates_then_updates_the_schedules_in_place(
         assert gone.value.status == RPCStatusCode.NOT_FOUND
     finally:
         engine.dispose()
+
+
+async def signalled_configs(
+    client: Client, monitor: WorkflowHandle[Any, Any]
+) -> list[AgentMonitorLoopInput]:
+    """Each `configure` signal the monitor got, oldest first."""
+    configs = []
+    async for event in monitor.fetch_history_events():
+        attrs = event.workflow_execution_signaled_event_attributes
+        if event.HasField("workflow_execution_signaled_event_attributes"):
+            (config,) = await client.data_converter.decode(
+                attrs.input.payloads, [AgentMonitorLoopInput]
+            )
+            configs.append(config)
+    return configs

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -132,6 +133,17 @@ def eventually(probe: Callable[[], list[T]], what: str, within: float = 30.0) ->
     raise AssertionError(f"no {what} within {within}s")
 
 
+def log_lines(dev: DevStack, pattern: str) -> list[str]:
+    """Lines of the stack's log that match `pattern` (waiting for the first, up to 30 s)."""
+    regex = re.compile(pattern)
+
+    def probe() -> list[str]:
+        lines = (dev.root / "dev.log").read_text(errors="replace").splitlines()
+        return [line for line in lines if regex.search(line)]
+
+    return eventually(probe, f"log line /{pattern}/")
+
+
 def builds_of(jenkins: JenkinsPeer, job: str) -> list[Build]:
     return [build for build in jenkins.all_builds if build.job == job]
 
@@ -191,6 +203,7 @@ def test_log_goes_through_jenkins_and_llm_then_dingtalk_and_email(
     task = wait_for_task(dev, "app.log")
 
     assert task["status"] == "succeeded", task["error"]
+    assert len(log_lines(dev, rf"task {task['id']} succeeded {HOST}:\S+/app\.log in \d")) == 1
     steps = steps_by_name(task)
     assert {name: s["status"] for name, s in steps.items()} == dict.fromkeys(
         ["upload", "verify", "jenkins", "analyze", "notify"], "succeeded"
@@ -243,6 +256,13 @@ def test_failed_build_is_compensated_and_announced(
 
     assert task["status"] == "failed"
     assert task["error_class"] == "action_failed" and "finished FAILURE" in task["error"]
+    # One line for the failed attempt and one for the task; an expected failure, no traceback.
+    finished = log_lines(dev, rf"task {task['id']} failed {HOST}:\S+/report\.csv in ")
+    assert len(finished) == 1 and "(action_failed: " in finished[0], finished
+    [attempt] = log_lines(dev, r"step jenkins attempt 1 failed for \S+/report\.csv")
+    assert "(action_failed: " in attempt and attempt.endswith("no more attempts")
+    log = (dev.root / "dev.log").read_text(errors="replace")
+    assert "Traceback" not in log and "Completing activity as failed" not in log
     steps = steps_by_name(task)
     assert (steps["jenkins"]["status"], steps["jenkins"]["error_class"]) == (
         "failed",

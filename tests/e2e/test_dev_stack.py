@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -17,6 +19,16 @@ from activities.s3 import make_s3_client
 from sluice.servers import port_is_free
 from sluice.settings import StorageSettings
 from tests.e2e.dev_support import DevStack, free_dev_ports, wait_for_task
+
+
+def beside(stack: DevStack, *args: str) -> subprocess.CompletedProcess[str]:
+    """`sluice <args>` from the stack's directory, told its state dir as the banner says."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")}
+    return subprocess.run(
+        [sys.executable, "-m", "sluice.cli", *args],
+        cwd=stack.root, env={**env, "SLUICE_DEV__STATE_DIR": str(stack.state)},
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
 
 
 @pytest.fixture
@@ -37,6 +49,14 @@ def test_file_flows_through_dev_stack_and_state_survives_restart(stack: DevStack
         (stack.inbox / "dumps" / "app.log").write_bytes(content)
         assert httpx.get(f"{stack.api}/api/v1/tasks", timeout=5).status_code == 401
         task = wait_for_task(stack, "dumps/app.log")
+        # The CLI beside the stack finds its API, token and DB; the banner says what to set.
+        exported = beside(stack, "rules", "export")
+        assert exported.returncode == 0 and exported.stdout == "[]\n", exported.stderr
+        viewer = beside(stack, "token", "create", "--role", "viewer")
+        assert viewer.returncode == 0, viewer.stderr
+        assert viewer.stdout.startswith("sluice_") and "alembic" not in viewer.stderr.lower()
+        as_viewer = {"Authorization": f"Bearer {viewer.stdout.strip()}"}
+        assert httpx.get(f"{stack.api}/api/v1/tasks", headers=as_viewer).status_code == 200
     finally:
         assert stack.stop(proc) == 0, stack.log_tail()
 
@@ -45,6 +65,9 @@ def test_file_flows_through_dev_stack_and_state_survives_restart(stack: DevStack
     token = token_file.read_text().strip()
     log = (stack.root / "dev.log").read_text()
     assert token.startswith("sluice_") and token in log
+    s3_line = f"S3           http://127.0.0.1:{stack.ports['s3']}  bucket sluice  access key "
+    assert s3_line + "sluice  secret key sluice" in log
+    assert f"SLUICE_DEV__STATE_DIR={stack.state} sluice rules export" in log
     assert "control plane unreachable" not in log  # the agent starts once the API serves
 
     assert task["status"] == "succeeded", task["error"]

@@ -1,12 +1,15 @@
-"""`sluice api|worker|agent` refuse bad settings and bad roots before reaching any server."""
+"""`sluice api|worker|agent` refuse bad settings, keys and roots before reaching any server."""
 
 import os
 import socket
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session
 from typer.testing import CliRunner
 
+from api.db import make_engine, migrate
+from api.models import Channel
 from sluice.cli import app
 
 COMMANDS = ["api", "worker", "agent"]
@@ -96,3 +99,36 @@ def test_agent_with_a_missing_root_exits_1_naming_it_without_contacting_temporal
     assert code == 1, output
     assert str(missing) in output
     assert "does not exist" in output
+
+
+@pytest.mark.timeout(20)
+@pytest.mark.parametrize("command", COMMANDS)
+def test_the_built_in_s3_keys_are_refused_for_an_s3_elsewhere(
+    command: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("SLUICE_STORAGE__ENDPOINT_URL", "https://s3.example.com")
+    monkeypatch.setenv("SLUICE_STORAGE__ACCESS_KEY", "AKIAREALKEY")
+    code, output = _output([command])
+    assert code == 2, output
+    assert "storage.secret_key (env SLUICE_STORAGE__SECRET_KEY)" in output
+    assert "storage.access_key" not in output  # that one was set
+    assert "https://s3.example.com" in output
+    assert not (tmp_path / "state").exists()
+
+
+@pytest.mark.timeout(20)
+@pytest.mark.parametrize("command", ["api", "worker"])
+def test_channels_with_secrets_and_no_key_are_refused_at_start(
+    command: str, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path}/state/sluice.db"
+    (tmp_path / "state").mkdir()
+    migrate(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        session.add(Channel(name="ops-mail", type="email", config={}, secret_encrypted="gAAA"))
+        session.commit()
+    engine.dispose()
+    code, output = _output([command])
+    assert code == 1, output
+    assert "ops-mail" in output and "SLUICE_NOTIFICATIONS__SECRET_KEY" in output
