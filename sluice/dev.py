@@ -35,6 +35,7 @@ console = Console(stderr=True)
 
 SERVER_STOP_GRACE = 30.0  # SeaweedFS takes about 15 s to stop cleanly
 AGENT_TOKEN_FILE = "agent-token"
+SECRET_KEY_FILE = "secret-key"  # encrypts channel secrets (notifications.secret_key)
 
 
 def stored_token(database_url: str, path: Path, *, name: str, role: Role) -> str:
@@ -52,12 +53,28 @@ def stored_token(database_url: str, path: Path, *, name: str, role: Role) -> str
             )
     finally:
         engine.dispose()
+    _write_private(path, token)
+    return token
+
+
+def stored_secret_key(path: Path) -> str:
+    """The Fernet key kept in `path` (mode 0600), made on first use: channel secrets stay
+    readable across restarts of the dev stack."""
+    if path.exists():
+        return path.read_text().strip()
+    from cryptography.fernet import Fernet
+
+    key = Fernet.generate_key().decode()
+    _write_private(path, key)
+    return key
+
+
+def _write_private(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as out:
-        out.write(token + "\n")
+        out.write(text + "\n")
     path.chmod(0o600)
-    return token
 
 
 def dev_settings(base: Settings, inbox: Path) -> Settings:
@@ -84,6 +101,9 @@ def dev_settings(base: Settings, inbox: Path) -> Settings:
     }
     if "database_url" not in base.model_fields_set:
         updates["database_url"] = f"sqlite:///{state}/sluice.db"
+    if base.notifications.secret_key is None:  # channels with secrets work out of the box
+        key = SecretStr(stored_secret_key(state / SECRET_KEY_FILE))
+        updates["notifications"] = base.notifications.model_copy(update={"secret_key": key})
     return base.model_copy(update=updates)
 
 
