@@ -65,13 +65,21 @@ class JenkinsActivities:
                 build = await self._follow_queue(http, build, req.poll_interval_s)
                 result = await self._follow_build(http, server, build, req.poll_interval_s)
             except asyncio.CancelledError:
-                # The task was cancelled: stop the build here, as the cancellation carries no
-                # details back. A timeout leaves it: the next attempt resumes following it,
-                # and the workflow stops it from the heartbeat if the step gives up.
+                # A timeout leaves the build: the next attempt resumes following it, and the
+                # workflow stops it from the heartbeat if the step gives up.
                 details = activity.cancellation_details()
-                if build is not None and details is not None and details.cancel_requested:
-                    await asyncio.shield(self._stop(http, server, build))
-                raise
+                if build is None or details is None or not details.cancel_requested:
+                    raise
+                # The task was cancelled: stop the build here. A cancelled activity carries
+                # no details back, so the build goes back as a failure of type "cancelled",
+                # which the workflow records on the cancelled step and cancels on with.
+                outcome = await asyncio.shield(self._stop(http, server, build))
+                raise ApplicationError(
+                    f"cancelled; {outcome}: build {build.url or build.queue_url or build.job}",
+                    build_summary(build, "ABORTED" if outcome == "stopped" else outcome),
+                    type="cancelled",
+                    non_retryable=True,
+                ) from None
             except httpx.HTTPError as exc:
                 raise transport_failure(f"jenkins {server.url}", exc) from exc
         elapsed = int((time.monotonic() - started) * 1000)

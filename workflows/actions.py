@@ -3,6 +3,7 @@ and the rule's failure notice. Deterministic code only (see workflows/steps.py).
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import asdict
 from datetime import timedelta
@@ -57,6 +58,7 @@ class ActionSteps:
     rule: str
     analysis: Analysis | None
     _builds: dict[str, BuildRef]
+    cancelled_summaries: dict[str, dict[str, str]]
 
     def where(self) -> str:
         """The file, for activity summaries in the Temporal UI."""
@@ -99,6 +101,10 @@ class ActionSteps:
                 cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
             )
         except ActivityError as err:
+            if isinstance(err.cause, ApplicationError) and err.cause.type == "cancelled":
+                # cancelled mid-build: the activity stopped the build and says which it was
+                self.cancelled_summaries[step.name] = _summary_of(err, None) or {}
+                raise asyncio.CancelledError(err.cause.message) from err
             build = _build_of(err)
             if build is not None:
                 self._builds[step.name] = build

@@ -206,6 +206,7 @@ class FileWorkflow:
                             attempt,
                             _ms_since(started),
                             failed=StepFailed("cancelled", "cancelled", retryable=False),
+                            summary=runner.cancelled_summaries.pop(step.name, None),
                         )
                     raise
                 self._notes.step(

@@ -116,6 +116,8 @@ class StepRunner(ActionSteps):
         self._approver = approver
         self._resume: dict[str, UploadProgress] = {}
         self._builds: dict[str, BuildRef] = {}
+        # What a step cancelled mid-work left behind (a jenkins build), for its record.
+        self.cancelled_summaries: dict[str, dict[str, str]] = {}
 
     async def attempt(self, step: StepPlan) -> StepOutcome:
         """Run one attempt; raise StepFailed (classified) if it fails."""

@@ -193,3 +193,43 @@ async def test_failed_build_compensates_and_failures_are_aggregated(
         ("on_failure", 1, "sent"),
     ]
     assert smtp_peer.messages == []  # the email channel is not among the failure channels
+
+
+async def test_a_cancelled_build_is_stopped_and_recorded_on_the_cancelled_step(
+    database: str,
+    running: Agent,
+    api: httpx.AsyncClient,
+    inbox: Path,
+    jenkins_peer: JenkinsPeer,
+) -> None:
+    jenkins_peer.script("nightly", build_polls=100_000)  # runs until stopped
+    publish(
+        database,
+        {
+            "name": "long-builds",
+            "match": {"suffixes": [".nightly"]},
+            "pipeline": [{"upload": {}}, {"jenkins": {"job": "nightly", "poll_interval": "200ms"}}],
+        },
+    )
+    (inbox / "run.nightly").write_text("go\n")
+    running_task = await wait_for_task(api, "run.nightly", status="running")
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 60
+    while not any(job == "nightly" for job, _ in jenkins_peer.builds):
+        assert loop.time() < deadline, "the build never started"
+        await asyncio.sleep(0.2)
+
+    cancelled = await api.post(f"/api/v1/tasks/{running_task['id']}:cancel")
+    assert cancelled.status_code == 202, cancelled.text
+    task = await wait_for_task(api, "run.nightly", status="cancelled")
+
+    number = next(n for job, n in jenkins_peer.builds if job == "nightly")
+    assert jenkins_peer.stops == [("nightly", number)]
+    step = steps_by_name(task)["jenkins"]
+    assert step["status"] == "cancelled"
+    assert step["summary"] == {
+        "job": "nightly",
+        "build": str(number),
+        "url": f"{jenkins_peer.url}/job/nightly/{number}/",
+        "result": "ABORTED",
+    }
