@@ -7,7 +7,9 @@ import contextlib
 import logging
 import os
 import shlex
+import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -258,7 +260,8 @@ class DevStack:
             f"{_s3_keys(s)}\n"
             f"  inbox        {', '.join(map(str, s.agent.roots))}\n"
             f"  state        {self.state}\n"
-            f"  CLI          {self._cli_prefix()}sluice rules export  (finds this stack)\n"
+            f"  CLI          {self._cli_prefix()}{sluice_command(sys.argv[0])} rules export"
+            "  (finds this stack)\n"
             "Drop a file into the inbox; Ctrl-C stops everything.\n",
             soft_wrap=True,  # keep the token and URLs on one line, for copy and paste
         )
@@ -268,6 +271,18 @@ class DevStack:
         if self.state == DEFAULT_STATE_DIR.resolve():
             return ""
         return f"{STATE_DIR_ENV}={shlex.quote(str(self.state))} "
+
+
+def sluice_command(argv0: str) -> str:
+    """How a shell in this directory runs the `sluice` that is running: bare when PATH finds
+    this one (an activated venv, a pip install), else its path (`.venv/bin/sluice`)."""
+    running = Path(argv0)
+    if running.name != "sluice":  # `python -m sluice` or an embedding: the name is all we know
+        return "sluice"
+    found = shutil.which("sluice")
+    if found and Path(found).resolve() == running.resolve():
+        return "sluice"
+    return shlex.quote(os.path.relpath(running.resolve()))
 
 
 def _s3_keys(s: Settings) -> str:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from api.app import create_app
-from sluice.dev import SECRET_KEY_FILE, dev_settings
+from sluice.dev import SECRET_KEY_FILE, dev_settings, sluice_command
 from sluice.settings import Settings
 from tests.api.tokens import bearer
 from tests.peers.chat import DingTalkPeer
@@ -61,3 +62,20 @@ def test_a_configured_key_wins(tmp_path: Path, db_url: str) -> None:
     settings = dev_settings(base, tmp_path / "inbox")
     assert settings.notifications.secret_key == key
     assert not (tmp_path / SECRET_KEY_FILE).exists()
+
+
+def test_the_banner_names_a_sluice_that_runs_when_pasted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    venv_bin = tmp_path / ".venv" / "bin"
+    venv_bin.mkdir(parents=True)
+    exe = venv_bin / "sluice"
+    exe.write_text("#!/bin/sh\n")
+    exe.chmod(0o755)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")  # the venv is not activated
+
+    assert sluice_command(str(exe)) == ".venv/bin/sluice"
+    monkeypatch.setenv("PATH", f"{venv_bin}:/usr/bin:/bin")
+    assert sluice_command(str(exe)) == "sluice"
+    assert sluice_command("/somewhere/sluice/cli.py") == "sluice"  # python -m sluice.cli
