@@ -21,6 +21,10 @@ from sluice.settings import Settings
 from tests.api.tokens import issue_token
 from tests.fixtures.servers import free_port_with_grpc
 
+# The fault tests' outages are as short as CI affords; `SLUICE_TEST_OUTAGE=60` stretches each
+# to at least that many seconds (the minute-long fault run), with the same assertions.
+OUTAGE_S = float(os.environ.get("SLUICE_TEST_OUTAGE", "0"))
+
 
 class OwnTemporal:
     """A Temporal dev server of the test's own (port + state dir), so stopping it harms no one."""

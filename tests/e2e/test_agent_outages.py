@@ -22,7 +22,13 @@ from sluice.contracts import UPLOAD_HEARTBEAT_TIMEOUT_S
 from sluice.servers import free_port
 from sluice.settings import Settings, StorageSettings, load_settings
 from sluice.worker import run_worker
-from tests.e2e.agent_support import OwnTemporal, count_runs, eventually, with_agent_token
+from tests.e2e.agent_support import (
+    OUTAGE_S,
+    OwnTemporal,
+    count_runs,
+    eventually,
+    with_agent_token,
+)
 from watcher.agent import Agent
 
 if TYPE_CHECKING:
@@ -185,7 +191,7 @@ def _task_states(database_url: str) -> dict[str, str]:
     return dict(rows)
 
 
-@pytest.mark.timeout(240)
+@pytest.mark.timeout(240 + OUTAGE_S)
 async def test_temporal_and_the_api_down_mid_burst_lose_and_repeat_nothing(
     tmp_path: Path, own_temporal: OwnTemporal, storage_settings: StorageSettings, s3: S3Client
 ) -> None:
@@ -216,6 +222,7 @@ async def test_temporal_and_the_api_down_mid_burst_lose_and_repeat_nothing(
 
         own_temporal.stop()
         await api.stop()
+        down_at = asyncio.get_running_loop().time()
         for i in range(10):
             (inbox / f"during-{i}.log").write_text(f"during {i}\n")
         await eventually(lambda: agent.spool.depth() >= 10, 30, "files spooled while down")
@@ -224,6 +231,7 @@ async def test_temporal_and_the_api_down_mid_burst_lose_and_repeat_nothing(
         control_errors = agent.metrics.errors.labels("control_plane")
         await eventually(lambda: control_errors._value.get() > 0, 30, "API unreachable")
         await asyncio.sleep(_UPLOAD_HEARTBEAT_TIMEOUT + 2)
+        await asyncio.sleep(max(0.0, OUTAGE_S - (asyncio.get_running_loop().time() - down_at)))
 
         own_temporal.start()
         await api.start()

@@ -23,7 +23,7 @@ from sluice.schedules import remove_schedules
 from sluice.servers import ServerSpec, seaweed_spec, stop
 from sluice.settings import Settings
 from sluice.worker import run_worker
-from tests.e2e.agent_support import agent_process, eventually, worker_process
+from tests.e2e.agent_support import OUTAGE_S, agent_process, eventually, worker_process
 from tests.e2e.flow import publish, steps_by_name, wait_for_task
 from tests.fixtures.servers import free_port_with_grpc
 from watcher.agent import Agent
@@ -95,6 +95,7 @@ async def test_s3_down_past_the_old_retry_window_loses_no_file_of_a_burst(
         },
     )
     stop(own_seaweed.proc)
+    down_at = time.monotonic()
     (inbox / "short.bin").write_bytes(b"its retry deadline is shorter than the outage\n")
     contents = {f"burst-{i:02}.log": f"file {i}, written while storage was down\n".encode() * 50
                 for i in range(12)}  # fmt: skip
@@ -103,6 +104,7 @@ async def test_s3_down_past_the_old_retry_window_loses_no_file_of_a_burst(
 
     # The old default gave up after its fifth attempt, ~30 s in; S3 stays down past that.
     await eventually(lambda: _failed_uploads(api, len(contents), at_least=5), 90, "5 failures each")
+    await asyncio.sleep(max(0.0, OUTAGE_S - (time.monotonic() - down_at)))
     own_seaweed.proc = own_seaweed.spec.spawn()  # from this thread: see ServerSpec.spawn
     await asyncio.to_thread(own_seaweed.spec.wait_ready, own_seaweed.proc)
     # The next attempt comes 2 s x 2^5 after the first, or (if S3 is slow to come back) at
