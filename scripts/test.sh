@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Install what the tests need (Python packages, Debian's PostgreSQL and Prometheus), lint,
-# type-check, test.
+# type-check, build the docs (strict: a broken link fails), test.
 # Extra args go to pytest, e.g. scripts/test.sh tests/api -x
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/bootstrap.sh local,test
+scripts/bootstrap.sh local,test,docs
 
 if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
   echo "installing PostgreSQL from Debian's packages (the tests start their own server) …"
@@ -22,4 +22,9 @@ fi
 
 echo "== ruff"; .venv/bin/ruff check .
 echo "== mypy"; .venv/bin/mypy
+echo "== docs"
+site="$(mktemp -d)"
+NO_MKDOCS_2_WARNING=1 .venv/bin/mkdocs build --strict --site-dir "$site" \
+  || { rm -rf "$site"; exit 1; }
+rm -rf "$site"
 echo "== pytest"; exec .venv/bin/pytest "$@"
