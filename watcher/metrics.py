@@ -61,7 +61,7 @@ class AgentMetrics:
             "sluice_agent_config_version", "Applied control-plane config version", registry=r
         )
 
-        # Known label values exist at 0, so rate() sees each first event (see README).
+        # Known label values exist at 0, so rate() sees each first event (see docs/agent.md).
         for outcome in ("seen", "filtered"):
             self.events.labels(outcome)
         for outcome in ("started", "duplicate"):

@@ -27,7 +27,7 @@ DEGRADED_RATIO = Gauge(
     "Share of the last 100 analyses that fell back to the built-in analyzer",
 )
 
-# Why an analysis fell back to the built-in analyzer (README, analyze step).
+# Why an analysis fell back to the built-in analyzer (docs/actions.md, analyze step).
 DEGRADED_CLASSES = (
     "not_configured", "timeout", "network", "rate_limit", "auth", "invalid_output",
     "context_length", "unknown",
