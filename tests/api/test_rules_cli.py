@@ -1,14 +1,11 @@
 """`sluice rules apply|export` against the real API (uvicorn on loopback), SQLite and PostgreSQL."""
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 import yaml
 from typer.testing import CliRunner
 
@@ -16,6 +13,7 @@ from api.app import create_app
 from api.models import Role
 from sluice.cli import app as cli
 from sluice.settings import Settings
+from tests.api.serving import serving
 from tests.api.tokens import bearer, issue_token
 from tests.fixtures.database import free_port
 
@@ -31,20 +29,8 @@ LOGS = {"name": "logs", "match": {"suffixes": [".log"]}, "pipeline": [{"upload":
 @pytest.fixture
 def api_url(db_url: str) -> Iterator[str]:
     """The API under uvicorn on a free loopback port, in a thread."""
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(Settings(database_url=db_url)), host="127.0.0.1", port=port, log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the API did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with serving(create_app(Settings(database_url=db_url))) as url:
+        yield url
 
 
 @pytest.fixture

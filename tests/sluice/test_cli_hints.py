@@ -5,13 +5,10 @@ from __future__ import annotations
 import ast
 import os
 import re
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlmodel import Session
 from typer.testing import CliRunner, Result
 
@@ -21,8 +18,8 @@ from api.db import make_engine, migrate
 from api.models import Role
 from sluice.cli import app
 from sluice.devstate import write_dev_state
-from sluice.servers import free_port
 from sluice.settings import Settings
+from tests.api.serving import serving
 from tests.api.tokens import issue_token
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,21 +77,9 @@ def dev_stack(tmp_path: Path) -> Iterator[str]:
     db_url = f"sqlite:///{state}/sluice.db"
     migrate(db_url)
     (state / "admin-token").write_text(issue_token(db_url, Role.admin, "dev-admin") + "\n")
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(Settings(database_url=db_url)), host="127.0.0.1", port=port, log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the API did not start"
-        time.sleep(0.05)
-    write_dev_state(state, f"http://127.0.0.1:{port}", db_url)
-    yield db_url
-    server.should_exit = True
-    thread.join(10)
+    with serving(create_app(Settings(database_url=db_url))) as url:
+        write_dev_state(state, url, db_url)
+        yield db_url
 
 
 def run(*args: str) -> Result:
