@@ -6,9 +6,6 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import URL, Engine, create_engine, event, make_url
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, SQLModel
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -64,12 +61,3 @@ def migrate(url: str) -> None:
             command.upgrade(config, "head")
     finally:
         engine.dispose()
-
-
-def insert_if_absent(session: Session, row: SQLModel) -> None:
-    """INSERT `row` unless it collides with a unique key; safe under concurrent writers."""
-    table = type(row).__table__  # type: ignore[attr-defined]
-    values = row.model_dump(exclude={"id"} if getattr(row, "id", 0) is None else set())
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    session.exec(insert(table).values(values).on_conflict_do_nothing())

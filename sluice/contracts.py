@@ -8,6 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+def host_queue(agent_id: str) -> str:
+    """The task queue of an agent's host worker: activities that need its files run there."""
+    return f"sluice-host-{agent_id}"
+
+
 @dataclass(frozen=True)
 class DetectedFile:
     """A finished file as the agent saw it; the dedup key makes the workflow id."""

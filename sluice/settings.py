@@ -28,6 +28,7 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from sluice.contracts import host_queue
 from sluice.keys import check_key_template
 from sluice.patterns import MAX_PATTERN_CHARS
 
@@ -156,7 +157,7 @@ class AgentSettings(Section):
 
     @property
     def host_queue(self) -> str:
-        return f"sluice-host-{self.id}"
+        return host_queue(self.id)
 
     @property
     def state_dir(self) -> Path:

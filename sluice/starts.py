@@ -41,14 +41,19 @@ async def start_file_workflow(
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         static_summary=file_summary(file),
         static_details=file_details(inp),
-        search_attributes=TypedSearchAttributes(
-            [
-                SearchAttributePair(AGENT, file.agent_id),
-                SearchAttributePair(HOST, file.host),
-                SearchAttributePair(FILE_NAME, file.name),
-                SearchAttributePair(STATUS, "pending"),
-            ]
-        ),
+        search_attributes=file_search_attributes(file),
+    )
+
+
+def file_search_attributes(file: DetectedFile) -> TypedSearchAttributes:
+    """What the Temporal UI lists and filters a file's run by; its status starts `pending`."""
+    return TypedSearchAttributes(
+        [
+            SearchAttributePair(AGENT, file.agent_id),
+            SearchAttributePair(HOST, file.host),
+            SearchAttributePair(FILE_NAME, file.name),
+            SearchAttributePair(STATUS, "pending"),
+        ]
     )
 
 

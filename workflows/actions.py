@@ -44,7 +44,7 @@ with workflow.unsafe.imports_passed_through():
 if TYPE_CHECKING:
     from workflows.steps import StepOutcome
 
-ONE_ATTEMPT = RetryPolicy(maximum_attempts=1)
+ONE_ATTEMPT = RetryPolicy(maximum_attempts=1)  # retries are the step's, see steps.py
 NOTICE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_attempts=5)
 # Summary values are strings in the task's step record; the analysis is one compact JSON.
 ANALYSIS_SUMMARY_KEYS = ("severity", "degraded", "error_class")

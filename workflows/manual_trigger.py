@@ -18,8 +18,6 @@ from datetime import timedelta
 from temporalio import workflow
 from temporalio.common import (
     RetryPolicy,
-    SearchAttributePair,
-    TypedSearchAttributes,
     WorkflowIDReusePolicy,
 )
 from temporalio.exceptions import (
@@ -33,7 +31,7 @@ from temporalio.workflow import ParentClosePolicy
 with workflow.unsafe.imports_passed_through():
     from activities.stat import StatActivities, StatRequest
     from sluice.contracts import DetectedFile, FileWorkflowInput
-    from sluice.starts import AGENT, FILE_NAME, FILE_WORKFLOW, HOST, STATUS
+    from sluice.starts import FILE_WORKFLOW, file_search_attributes
 
 # How long the agent may take to answer before the trigger gives up (it may be restarting).
 AGENT_ANSWER_TIMEOUT = timedelta(hours=1)
@@ -104,14 +102,7 @@ class ManualTriggerWorkflow:
                 task_queue=inp.task_queue,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 parent_close_policy=ParentClosePolicy.ABANDON,
-                search_attributes=TypedSearchAttributes(
-                    [
-                        SearchAttributePair(AGENT, file.agent_id),
-                        SearchAttributePair(HOST, file.host),
-                        SearchAttributePair(FILE_NAME, file.name),
-                        SearchAttributePair(STATUS, "pending"),
-                    ]
-                ),
+                search_attributes=file_search_attributes(file),
             )
         except WorkflowAlreadyStartedError:
             result.status = EXISTING

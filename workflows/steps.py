@@ -41,9 +41,8 @@ with workflow.unsafe.imports_passed_through():
         VerifyRequest,
     )
     from sluice.keys import render_key
-    from workflows.actions import ActionSteps
+    from workflows.actions import ONE_ATTEMPT, ActionSteps
 
-ONE_ATTEMPT = RetryPolicy(maximum_attempts=1)  # retries are the step's, see module doc
 # Undoing (abort, delete, stop a build) retries through an outage of its peer, up to
 # CLEANUP_DEADLINE; a non-retryable failure (not found, auth) still ends it at once.
 CLEANUP_RETRY = RetryPolicy(

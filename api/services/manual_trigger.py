@@ -15,6 +15,7 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureEr
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.models import Agent
+from sluice.contracts import host_queue
 from watcher.manual import ManualTarget
 from workflows.manual_trigger import (
     REFUSED,
@@ -47,7 +48,7 @@ async def trigger_file(
         host=agent.hostname,
         root=target.root,
         rel_path=target.rel_path,
-        host_queue=f"sluice-host-{agent.id}",
+        host_queue=host_queue(agent.id),
         task_queue=task_queue,
     )
     trigger_id = f"{TRIGGER_PREFIX}{uuid.uuid4().hex}"

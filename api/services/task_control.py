@@ -16,6 +16,7 @@ from sluice.contracts import (
     FileWorkflowInput,
     TaskProgress,
     UploadProgress,
+    host_queue,
 )
 from sluice.settings import Settings
 from sluice.starts import start_file_workflow
@@ -89,7 +90,7 @@ async def _run_again(
         select(func.count()).select_from(Task).where(col(Task.file_event_id) == event.id)
     ).one()
     workflow_id = f"{file.workflow_id}-r{runs + 1}"
-    inp = FileWorkflowInput(file, f"sluice-host-{event.agent_id}", retry_of=retry_of)
+    inp = FileWorkflowInput(file, host_queue(event.agent_id), retry_of=retry_of)
     try:
         await start_file_workflow(
             client, inp, task_queue=settings.temporal.task_queue, workflow_id=workflow_id
