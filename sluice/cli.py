@@ -146,7 +146,7 @@ def agent(config: ConfigOption = None) -> None:
     from watcher.agent import Agent, AgentConfigError
     from watcher.filters import FileFilter
     from watcher.logs import use_log_format
-    from watcher.service import load_agent_settings, run_until_stopped
+    from watcher.service import load_agent_settings
     from watcher.watching import check_watchable, checked_roots
 
     try:
@@ -181,7 +181,8 @@ def agent(config: ConfigOption = None) -> None:
         ).run()
 
     async def supervised() -> None:
-        await run_until_stopped(asyncio.ensure_future(main()), settings.agent.shutdown_grace)
+        stopping = "stopping: no new work; running activities get %.0fs to finish"
+        await run_until_signal(main, grace=settings.agent.shutdown_grace, stopping=stopping)
 
     try:
         asyncio.run(supervised())

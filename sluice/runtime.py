@@ -81,17 +81,22 @@ async def connect_temporal(cfg: TemporalSettings, *, attempts: int = 30) -> Clie
     raise AssertionError("unreachable")
 
 
-async def run_until_signal(main: Callable[[], Awaitable[None]], *, grace: float) -> None:
+async def run_until_signal(
+    main: Callable[[], Awaitable[None]],
+    *,
+    grace: float,
+    stopping: str = "stopping (running work gets %.0fs)",
+) -> None:
     """Run `main` until it ends or SIGINT/SIGTERM arrives, then cancel it and wait.
 
-    A signal also arms a watchdog: if the process has not ended `grace` + 15 s later (a
-    thread that never returns), it exits anyway.
+    A signal logs `stopping` (given `grace`) and arms a watchdog: if the process has not
+    ended `grace` + 15 s later (a thread that never returns), it exits anyway.
     """
     loop = asyncio.get_running_loop()
     task = asyncio.ensure_future(main())
 
     def stop() -> None:
-        log.info("stopping (at most %.0fs)", grace + 15)
+        log.info(stopping, grace)
         task.cancel()
         timer = threading.Timer(grace + 15, _too_slow)
         timer.daemon = True

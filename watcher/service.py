@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import os
-import signal
 import tempfile
-import threading
 from pathlib import Path
 
 import yaml
@@ -15,7 +11,6 @@ import yaml
 from sluice.gowatchfile import looks_like_go_watch_file, map_go_watch_file
 from sluice.settings import Settings, SettingsError, load_settings
 
-log = logging.getLogger("sluice.agent")
 
 
 def load_agent_settings(config: Path | None) -> tuple[Settings, list[str]]:
@@ -45,34 +40,3 @@ def load_agent_settings(config: Path | None) -> tuple[Settings, list[str]]:
     finally:
         os.unlink(tmp.name)
     return settings, [f"{config} is a go-watch-file config, mapped to Sluice settings", *warnings]
-
-
-async def run_until_stopped(agent_main: asyncio.Future[None], grace: float) -> None:
-    """Await the agent; SIGTERM/SIGINT cancel it.
-
-    The process then ends within `grace` + 15 s, even if an activity thread never returns.
-    """
-    loop = asyncio.get_running_loop()
-
-    def stop() -> None:
-        log.info("stopping: no new work; running activities get %.0fs to finish", grace)
-        agent_main.cancel()
-        timer = threading.Timer(grace + 15, _hard_exit)
-        timer.daemon = True
-        timer.start()
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop)
-    try:
-        await agent_main
-    except asyncio.CancelledError:
-        log.info("stopped")
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
-
-
-def _hard_exit() -> None:
-    log.error("activities did not stop in time; exiting anyway (they resume from heartbeats)")
-    logging.shutdown()
-    os._exit(3)
