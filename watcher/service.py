@@ -1,4 +1,4 @@
-"""Run `sluice agent` as a process: load its config (Sluice or go-watch-file), stop on signals."""
+"""Load `sluice agent`'s config: Sluice settings or a go-watch-file config mapped to them."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import yaml
 
 from sluice.gowatchfile import looks_like_go_watch_file, map_go_watch_file
 from sluice.settings import Settings, SettingsError, load_settings
-
 
 
 def load_agent_settings(config: Path | None) -> tuple[Settings, list[str]]:
