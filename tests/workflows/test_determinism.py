@@ -2,8 +2,9 @@
 
 FileWorkflow runs outside Temporal's sandbox (see workflows/file_workflow.py), and the
 modules it imports ran outside it all along, so this check stands in for the sandbox's: it
-reads every module in workflows/ and names each line that would make a replay diverge.
-The replay test (test_replay.py) checks the commands themselves.
+reads every module in workflows/, and every `sluice.*` module they import (their functions
+run inside workflow code), and names each line that would make a replay diverge. The replay
+test (test_replay.py) checks the commands themselves.
 """
 
 from __future__ import annotations
@@ -100,3 +101,44 @@ def test_workflow_module_is_deterministic(path: Path) -> None:
 
 def test_every_workflow_module_is_checked() -> None:
     assert {p.name for p in WORKFLOW_MODULES} >= {"file_workflow.py", "steps.py", "notes.py"}
+
+
+def _kernel_imports(path: Path) -> set[str]:
+    """The `sluice.*` modules `path` imports, as dotted names."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names.update(m for m in _imported(node) if m.split(".")[0] == "sluice")
+    return names
+
+
+def kernel_modules_workflows_run() -> list[Path]:
+    """Every `sluice.*` module the workflow modules import, directly or through each other:
+    their functions run inside workflow code, outside any sandbox."""
+    root = Path(__file__).parents[2]
+    seen: set[Path] = set()
+    todo = [name for path in WORKFLOW_MODULES for name in _kernel_imports(path)]
+    while todo:
+        dotted = root / todo.pop().replace(".", "/")
+        path = (
+            dotted.with_suffix(".py")
+            if dotted.with_suffix(".py").exists()
+            else dotted / "__init__.py"
+        )
+        if path.exists() and path not in seen:
+            seen.add(path)
+            todo += _kernel_imports(path)
+    return sorted(seen)
+
+
+KERNEL_MODULES = kernel_modules_workflows_run()
+
+
+@pytest.mark.parametrize("path", KERNEL_MODULES, ids=lambda p: str(p.relative_to(p.parents[1])))
+def test_kernel_module_a_workflow_runs_is_deterministic(path: Path) -> None:
+    assert nondeterminism(path.read_text()) == []
+
+
+def test_the_kernel_modules_of_file_workflow_are_checked() -> None:
+    names = {str(p.relative_to(p.parents[1])) for p in KERNEL_MODULES}
+    assert {"sluice/keys.py", "sluice/placeholders.py", "sluice/contracts.py"} <= names
