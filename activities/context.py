@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from api.models import Agent
 from sluice.actions import FileContext, uses_field
+from store.models import Agent
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

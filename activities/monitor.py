@@ -14,9 +14,6 @@ from temporalio.exceptions import ApplicationError
 from activities.notify import NotifyActivities
 from activities.notify.store import ChannelStore
 from activities.notify.templates import render_message
-from api.models import Agent, Channel, utcnow
-from api.services.agents import Liveness, mark_offline
-from api.services.dashboard import daily_report, report_day
 from sluice.monitoring import (
     DailyReportRequest,
     DailyReportSummary,
@@ -25,6 +22,9 @@ from sluice.monitoring import (
     OfflineCheck,
 )
 from sluice.settings import MonitorSettings
+from store.agents import Liveness, mark_offline
+from store.dashboard import daily_report, report_day
+from store.models import Agent, Channel, utcnow
 
 
 class MonitorActivities:

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from sqlalchemy import Connection, Engine
 from temporalio import activity
 
-from api.services.records import record_batch
 from sluice.contracts import RecordBatch
+from store.records import record_batch
 
 
 class RecordActivities:

@@ -10,12 +10,12 @@ from sqlmodel import col
 from temporalio import activity
 
 from activities.records import RecordActivities
-from api.models import Agent
-from api.services.records import record_batch
-from api.services.rules import published_rules
 from sluice.contracts import Plan, RecordBatch, RouteRequest, StepUpdate, TaskUpdate
 from sluice.rules import plan_for
 from sluice.settings import Settings
+from store.models import Agent
+from store.records import record_batch
+from store.rules import published_rules
 
 # Built once: a Core statement costs more to build than SQLite takes to run it.
 _LABELS = select(col(Agent.labels)).where(col(Agent.id) == bindparam("agent_id"))

@@ -10,7 +10,6 @@ from fastapi.staticfiles import StaticFiles
 
 import ui
 from api.audit import RequestContext
-from api.db import make_engine
 from api.errors import install_error_handlers
 from api.limits import BodyLimit
 from api.metrics import ApiMetrics, RequestMetrics
@@ -29,8 +28,9 @@ from api.routes import (
     tokens,
 )
 from api.routes.docs import install_docs
-from api.services.agents import Liveness
 from sluice.settings import Settings
+from store.agents import Liveness
+from store.db import make_engine
 
 API_PREFIX = "/api/v1"
 

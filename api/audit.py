@@ -22,7 +22,7 @@ from sqlmodel import Session
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.models import AuditLog
+from store.models import AuditLog
 
 log = logging.getLogger("sluice.api")
 

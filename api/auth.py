@@ -21,10 +21,10 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import EngineDep
 from api.errors import ApiError
-from api.models import ApiToken, AuditLog, Role, utcnow
 from api.services import tokens
 from api.services.tokens import TokenConflict as TokenConflict  # for the CLI
 from api.services.tokens import hash_token as hash_token
+from store.models import ApiToken, AuditLog, Role, utcnow
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 READERS = (Role.operator, Role.viewer)  # admin is always allowed

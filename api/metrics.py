@@ -21,8 +21,8 @@ from sqlmodel import Session, col, select
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.models import Task, TaskStatus, utcnow
-from api.services.agents import Liveness, count_by_status
+from store.agents import Liveness, count_by_status
+from store.models import Task, TaskStatus, utcnow
 
 UNMATCHED = "unmatched"  # the route label of requests no route matched (404s)
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

@@ -58,15 +58,15 @@ from sqlmodel import Session
 
 from api.app import create_app
 from api.auth import create_token
-from api.db import make_engine, migrate
 from api.deps import read_in_session
-from api.models import Role
 from api.services.tasks import list_tasks
 from bench.api_bare import bare_app
 from bench.api_cases import LIMIT, Case, Raw, cases
 from bench.api_report import SIDES, Result, Run, console, markdown, progress_bar, table
 from bench.api_seed import seed_postgresql, seed_sqlite
 from sluice.settings import load_settings
+from store.db import make_engine, migrate
+from store.models import Role
 from tests.fixtures.database import POSTGRES_BIN_GLOB, start_postgres, stop_postgres
 
 

@@ -10,11 +10,11 @@ from typing import Any
 import psycopg
 from sqlmodel import Session, select
 
-from api.db import make_engine
-from api.models import RoutingRule, Task
 from api.services.keyset import encode_cursor
 from api.services.tasks import TASKS
 from bench.api_seed import END, RULES
+from store.db import make_engine
+from store.models import RoutingRule, Task
 
 LIMIT = 50
 SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DateTime on SQLite

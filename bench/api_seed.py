@@ -12,8 +12,8 @@ from rich.progress import Progress
 from sqlalchemy import Table as SqlTable
 from sqlmodel import Session, SQLModel
 
-from api.db import make_engine
-from api.models import RoutingRule
+from store.db import make_engine
+from store.models import RoutingRule
 
 BATCH = 10_000
 END = datetime(2026, 11, 20, tzinfo=UTC)  # fixed, so every run seeds the same rows

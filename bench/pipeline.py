@@ -5,7 +5,7 @@
 
 One run, one embedded Temporal dev server and SeaweedFS (free loopback ports, temp state):
 - small files: N files through the default plan (upload + verify + DB records) run by the
-  real central worker (`sluice.worker.run_worker`, in this process) and the real host worker
+  real central worker (`sluice.cli.worker.run_worker`, in this process) and the real host worker
   (inside a `sluice agent` child process), started with `start_file_workflow`; against
   (i) the orchestration ceiling, N workflows with one no-op activity on the same server,
   two ways: the activity on the workflow's queue (dispatched eagerly, the target's
@@ -61,10 +61,10 @@ from bench.procs import CpuUse, PeakRss, rchar
 from bench.results import Results, markdown, report
 from bench.stack import BUCKET, Stack, quiet_runtime
 from bench.upload import write_file
+from sluice.cli.worker import run_worker
 from sluice.contracts import DetectedFile, FileWorkflowInput, FileWorkflowResult
 from sluice.settings import MiB, StorageSettings
 from sluice.starts import start_file_workflow
-from sluice.worker import run_worker
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

@@ -29,8 +29,8 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.s3 import ensure_bucket, make_s3_client
 from activities.upload import SHA256_TAG, UploadActivities
+from sluice.cli.servers import port_is_free, seaweed_spec, stop
 from sluice.contracts import UploadRequest
-from sluice.servers import port_is_free, seaweed_spec, stop
 from sluice.settings import MiB, StorageSettings
 
 if TYPE_CHECKING:

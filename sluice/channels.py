@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
@@ -16,6 +17,18 @@ from pydantic import (
 from sluice.actions import check_template
 
 CHANNEL_TYPES = ("dingtalk", "wecom", "slack", "email", "webhook")
+# `POST /channels/{id}:test` runs this (by name) on the worker, which holds the senders.
+CHANNEL_TEST_WORKFLOW = "ChannelTestWorkflow"
+CHANNEL_TEST_TIMEOUT_S = 60.0
+
+
+@dataclass
+class ChannelTestResult:
+    """What a channel's test message came to; `error_class` as a step's (rate_limit, auth...)."""
+
+    sent: bool
+    error: str = ""
+    error_class: str = ""
 
 
 class ChannelConfig(BaseModel):

@@ -16,6 +16,8 @@ from sluice.contracts import DetectedFile, FileWorkflowInput, FileWorkflowResult
 
 # Started by name so the agent never imports workflow code (and what it pulls in).
 FILE_WORKFLOW = "FileWorkflow"
+DECIDE_UPDATE = "decide"  # FileWorkflow's update: an ApprovalDecision for the waiting step
+PROGRESS_QUERY = "progress"  # FileWorkflow's query: its TaskProgress
 
 AGENT = SearchAttributeKey.for_keyword("SluiceAgent")
 HOST = SearchAttributeKey.for_keyword("SluiceHost")

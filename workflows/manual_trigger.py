@@ -12,7 +12,6 @@ Deterministic only: the stat is an activity; the start is a workflow command.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 from temporalio import workflow
@@ -31,6 +30,14 @@ from temporalio.workflow import ParentClosePolicy
 with workflow.unsafe.imports_passed_through():
     from activities.stat import StatActivities, StatRequest
     from sluice.contracts import DetectedFile, FileWorkflowInput
+    from sluice.manual import (
+        EXISTING,
+        MANUAL_TRIGGER_WORKFLOW,
+        REFUSED,
+        STARTED,
+        ManualTriggerInput,
+        ManualTriggerResult,
+    )
     from sluice.starts import FILE_WORKFLOW, file_search_attributes
 
 # How long the agent may take to answer before the trigger gives up (it may be restarting).
@@ -40,34 +47,8 @@ STAT_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)
 )
 
-STARTED = "started"  # a new FileWorkflow runs the file
-EXISTING = "existing"  # this exact file (same size and mtime) ran before: not run again
-REFUSED = "refused"  # the host refused the path, or never answered
 
-
-@dataclass
-class ManualTriggerInput:
-    agent_id: str
-    host: str  # the agent's hostname, as it registered
-    root: str
-    rel_path: str
-    host_queue: str  # sluice-host-<agent>
-    task_queue: str  # where FileWorkflow runs (the central queue)
-
-
-@dataclass
-class ManualTriggerResult:
-    status: str
-    workflow_id: str = ""  # the FileWorkflow (and task) id, new or existing
-    file_event_id: str = ""
-    root: str = ""
-    rel_path: str = ""
-    size: int = 0
-    error_class: str = ""
-    error: str = ""
-
-
-@workflow.defn(name="ManualTriggerWorkflow")
+@workflow.defn(name=MANUAL_TRIGGER_WORKFLOW)
 class ManualTriggerWorkflow:
     @workflow.run
     async def run(self, inp: ManualTriggerInput) -> ManualTriggerResult:

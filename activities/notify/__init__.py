@@ -15,7 +15,6 @@ from temporalio.exceptions import ApplicationError
 from activities.notify.senders import Message, Senders
 from activities.notify.store import ChannelStore, LoadedChannel
 from activities.notify.templates import render_message
-from api.models import Notification, NotificationStatus
 from sluice.actions import (
     DigestInput,
     DigestRequest,
@@ -24,6 +23,7 @@ from sluice.actions import (
     NotifyResult,
 )
 from sluice.settings import NotificationSettings
+from store.models import Notification, NotificationStatus
 
 DIGEST_WORKFLOW = "FailureDigestWorkflow"
 
@@ -106,6 +106,13 @@ class NotifyActivities:
         message = render_message("task_failed_digest", values)
         await self.deliver(channel, message, task_id=None, step="digest", count=req.total)
 
+    @activity.defn(name="send_test_message")
+    async def send_test_message(self, channel_id: int) -> None:
+        """`POST /channels/{id}:test`: one test message, recorded like any other send."""
+        channel = await asyncio.to_thread(self._channels.load_id, channel_id)
+        message = render_message("test", {"channel": channel.name})
+        await self.deliver(channel, message, task_id=None, step="test")
+
     async def deliver(
         self,
         channel: LoadedChannel,
@@ -115,7 +122,7 @@ class NotifyActivities:
         step: str,
         count: int = 1,
     ) -> None:
-        """Send one message and record the outcome (also for `POST /channels/{id}:test`)."""
+        """Send one message and record the outcome."""
         row = Notification(
             channel_id=channel.id,
             task_id=task_id or None,

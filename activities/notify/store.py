@@ -8,9 +8,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 from temporalio.exceptions import ApplicationError
 
-from api.models import Channel, Notification, NotificationStatus
 from sluice.channels import ChannelConfig, check_channel
 from sluice.secretbox import SecretBox, SecretKeyMissing, SecretUnreadable
+from store.models import Channel, Notification, NotificationStatus
 
 
 @dataclass
@@ -37,6 +37,14 @@ class ChannelStore:
             raise _bad(f"channel {name!r} is disabled")
         if type_ is not None and row.type != type_:
             raise _bad(f"channel {name!r} is a {row.type} channel, not {type_}")
+        return self.loaded(row)
+
+    def load_id(self, channel_id: int) -> LoadedChannel:
+        """Channel `channel_id`, enabled or not (a test message may try a disabled one)."""
+        with Session(self._engine) as session:
+            row = session.get(Channel, channel_id)
+        if row is None:
+            raise _bad(f"channel {channel_id} does not exist")
         return self.loaded(row)
 
     def loaded(self, row: Channel) -> LoadedChannel:

@@ -4,8 +4,8 @@ from datetime import datetime
 
 from sqlmodel import SQLModel
 
-from api.models.status import TaskStatus
-from api.models.tasks import FileEventPublic, TaskRun
+from store.models.status import TaskStatus
+from store.models.tasks import FileEventPublic, TaskRun
 
 
 class FileEventSummary(FileEventPublic):

@@ -5,7 +5,8 @@ from fastapi import APIRouter, Depends
 from api.auth import PrincipalDep, require, require_own_agent
 from api.deps import SessionDep, SettingsDep
 from api.errors import ERROR_RESPONSES, ApiError, not_found
-from api.models import (
+from api.services import agents as agent_service
+from store.models import (
     AgentConfigPublic,
     AgentConfigUpdate,
     AgentHeartbeat,
@@ -14,7 +15,6 @@ from api.models import (
     HeartbeatReply,
     Role,
 )
-from api.services import agents as agent_service
 
 router = APIRouter(prefix="/agents", tags=["agents"], responses=ERROR_RESPONSES)
 

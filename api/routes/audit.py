@@ -10,9 +10,9 @@ from sqlmodel import col, select
 from api.auth import require
 from api.deps import SessionDep
 from api.errors import ERROR_RESPONSES, ApiError
-from api.models import AuditLog, Role
-from api.models.common import ApiTime, RowId
 from api.services.keyset import InvalidCursor, decode_id_cursor, encode_id_cursor
+from store.models import AuditLog, Role
+from store.models.common import ApiTime, RowId
 
 router = APIRouter(
     prefix="/audit-logs",

@@ -1,20 +1,23 @@
 """Notification channels: CRUD, a test message, and the record of every notification sent."""
 
+import uuid
+from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
-from sqlalchemy import Engine
-from temporalio.exceptions import ApplicationError
+from temporalio.client import WorkflowFailureError
+from temporalio.exceptions import TimeoutError as TemporalTimeout
 
-from activities.notify import NotifyActivities
-from activities.notify.store import ChannelStore
-from activities.notify.templates import render_message
 from api.auth import read_write
-from api.deps import SessionDep, SettingsDep
+from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import ERROR_RESPONSES, ApiError, not_found
-from api.models import (
+from api.services import channels as channel_service
+from sluice.channels import CHANNEL_TEST_TIMEOUT_S, CHANNEL_TEST_WORKFLOW, ChannelTestResult
+from sluice.secretbox import SecretBox, SecretKeyMissing, SecretUnreadable
+from sluice.settings import Settings
+from store.models import (
     ChannelCreate,
     ChannelPublic,
     ChannelUpdate,
@@ -22,10 +25,7 @@ from api.models import (
     NotificationStatus,
     Role,
 )
-from api.models.common import RowId
-from api.services import channels as channel_service
-from sluice.secretbox import SecretBox, SecretKeyMissing, SecretUnreadable
-from sluice.settings import Settings
+from store.models.common import RowId
 
 router = APIRouter(
     tags=["channels"],
@@ -106,22 +106,33 @@ def delete_channel(channel_id: RowId, session: SessionDep) -> Response:
 
 @router.post("/channels/{channel_id}:test", response_model=TestResult)
 async def test_channel(
-    channel_id: RowId, request: Request, session: SessionDep, settings: SettingsDep
+    channel_id: RowId, session: SessionDep, settings: SettingsDep, temporal: TemporalDep
 ) -> TestResult:
-    """Send a test message now; the outcome is recorded in /notifications too."""
-    row = channel_service.get_channel(session, channel_id=channel_id)
-    if row is None:
+    """Send a test message now, through the worker; the outcome is in /notifications too."""
+    if channel_service.get_channel(session, channel_id=channel_id) is None:
         raise not_found("channel", str(channel_id))
-    engine: Engine = request.app.state.engine
-    store = ChannelStore(engine, _box(settings))
-    notify = NotifyActivities(store, settings.notifications)
-    message = render_message("test", {"channel": row.name})
+    queue = settings.temporal.task_queue
     try:
-        channel = store.loaded(row)
-        await notify.deliver(channel, message, task_id=None, step="test")
-    except ApplicationError as exc:
-        return TestResult(sent=False, error=exc.message, error_class=exc.type or "unknown")
-    return TestResult(sent=True)
+        result = await temporal.execute_workflow(
+            CHANNEL_TEST_WORKFLOW,
+            channel_id,
+            id=f"channel-test-{channel_id}-{uuid.uuid4().hex[:12]}",
+            task_queue=queue,
+            result_type=ChannelTestResult,
+            execution_timeout=timedelta(seconds=CHANNEL_TEST_TIMEOUT_S + 30),
+        )
+    except WorkflowFailureError as exc:
+        if not isinstance(exc.cause, TemporalTimeout):
+            raise ApiError(
+                502, "channel_test_failed", f"channel test: {exc.cause or exc}"
+            ) from None
+        raise ApiError(
+            503,
+            "worker_unavailable",
+            f"no worker sent the test message in time: is `sluice worker` running for "
+            f"task queue {queue!r}?",
+        ) from None
+    return TestResult(sent=result.sent, error=result.error, error_class=result.error_class)
 
 
 @router.get("/notifications", response_model=list[NotificationPublic])

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Depends, Query
 from api.auth import require
 from api.deps import SessionDep, SettingsDep
 from api.errors import ERROR_RESPONSES, ApiError
-from api.models import Role, utcnow
-from api.models.common import ApiTime
-from api.models.dashboard import Dashboard
-from api.services import dashboard as dashboard_service
-from api.services.agents import Liveness
+from store import dashboard as dashboard_service
+from store.agents import Liveness
+from store.models import Role, utcnow
+from store.models.common import ApiTime
+from store.models.dashboard import Dashboard
 
 router = APIRouter(
     prefix="/dashboard",

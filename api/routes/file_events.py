@@ -7,18 +7,12 @@ from fastapi import APIRouter, Depends, Query
 from api.auth import require
 from api.deps import SessionDep, SettingsDep
 from api.errors import ERROR_RESPONSES, ApiError, not_found
-from api.models import (
-    FileEventDetail,
-    FileEventPage,
-    FileEventPublic,
-    FileEventSummary,
-    Role,
-    TaskStatus,
-)
-from api.models.common import ApiTime
+from api.models import FileEventDetail, FileEventPage, FileEventSummary
 from api.routes.tasks import as_utc, task_run
 from api.services import file_events as file_service
 from api.services.keyset import InvalidCursor
+from store.models import FileEventPublic, Role, TaskStatus
+from store.models.common import ApiTime
 
 router = APIRouter(
     prefix="/file-events",

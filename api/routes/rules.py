@@ -11,12 +11,13 @@ from sqlmodel import Session
 from api.auth import PrincipalDep, read_write
 from api.deps import SessionDep, SettingsDep
 from api.errors import ERROR_RESPONSES, ApiError, ErrorBody, not_found
-from api.models import Role, RoutingRule, RuleVersion
-from api.models.common import INT_MAX, ApiTime, RowId
 from api.services import rules as rule_service
-from api.services.rule_diff import rule_diff
 from sluice.contracts import DetectedFile, Plan
 from sluice.rules import RuleError, plan_for
+from sluice.rules.diff import rule_diff
+from store.models import Role, RoutingRule, RuleVersion
+from store.models.common import INT_MAX, ApiTime, RowId
+from store.rules import published_rules
 
 router = APIRouter(
     tags=["rules"],
@@ -120,7 +121,7 @@ def test_rules(request: RuleTestRequest, session: SessionDep, settings: Settings
         detected_at=now.isoformat(),
     )
     return plan_for(
-        rule_service.published_rules(session.connection()),
+        published_rules(session.connection()),
         file,
         labels=request.labels,
         now=now,

@@ -11,11 +11,11 @@ from temporalio.service import RPCError
 from api.auth import PrincipalDep, read_write
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import ERROR_RESPONSES, ApiError, ErrorBody, not_found
-from api.models import Agent, FileEvent, ManualTrigger, Role, Task, TriggerPublic
+from api.models import ManualTrigger, TriggerPublic
 from api.services import manual_trigger, task_control
 from sluice.contracts import ApprovalDecision
-from watcher.manual import PathRejected, manual_target
-from workflows.manual_trigger import EXISTING, STARTED
+from sluice.manual import EXISTING, STARTED, PathRejected, manual_target
+from store.models import Agent, FileEvent, Role, Task
 
 router = APIRouter(
     prefix="/tasks",

@@ -12,7 +12,9 @@ from sqlalchemy import Row
 from api.auth import read_write
 from api.deps import EngineDep, SessionDep, SettingsDep, read_in_session
 from api.errors import ERROR_RESPONSES, ApiError, not_found
-from api.models import (
+from api.services import tasks as task_service
+from sluice.settings import TemporalSettings
+from store.models import (
     AttemptPublic,
     FileEventPublic,
     LinkedRun,
@@ -26,9 +28,7 @@ from api.models import (
     TaskStatus,
     TaskStep,
 )
-from api.models.common import ApiTime, RowId
-from api.services import tasks as task_service
-from sluice.settings import TemporalSettings
+from store.models.common import ApiTime, RowId
 
 LISTED_NAMES = [column.name for column in task_service.LISTED]
 

@@ -7,9 +7,9 @@ from fastapi import APIRouter, Body, Depends
 from api.auth import require
 from api.deps import SessionDep
 from api.errors import ERROR_RESPONSES, ApiError, ErrorBody, not_found
-from api.models import ApiTokenCreate, ApiTokenCreated, ApiTokenPublic
-from api.models.common import RowId
 from api.services import tokens as token_service
+from store.models import ApiTokenCreate, ApiTokenCreated, ApiTokenPublic
+from store.models.common import RowId
 
 router = APIRouter(
     prefix="/tokens",

@@ -6,7 +6,9 @@ from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from api.models import (
+from sluice.channels import check_channel
+from sluice.secretbox import SecretBox
+from store.models import (
     Channel,
     ChannelCreate,
     ChannelPublic,
@@ -15,8 +17,6 @@ from api.models import (
     NotificationPublic,
     NotificationStatus,
 )
-from sluice.channels import check_channel
-from sluice.secretbox import SecretBox
 
 
 class ChannelConflict(Exception):

@@ -20,8 +20,9 @@ from typing import Any
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
-from api.models import FileEvent, Task, TaskStatus, TaskStep, TimelineEntry
+from api.models import TimelineEntry
 from api.services.keyset import Keyset, Page, Position, decode_cursor, page_of
+from store.models import FileEvent, Task, TaskStatus, TaskStep
 
 FILE_EVENTS = Keyset(FileEvent.detected_at, FileEvent.id)
 

@@ -21,7 +21,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import ColumnElement, Select, Tuple, bindparam, tuple_
 from sqlmodel import Session, col, select
 
-from api.models.common import INT_MAX, check_time
+from store.models.common import INT_MAX, check_time
 
 T = TypeVar("T")
 Position = tuple[datetime, str]

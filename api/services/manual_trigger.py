@@ -10,22 +10,22 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.models import Agent
 from sluice.contracts import host_queue
-from watcher.manual import ManualTarget
-from workflows.manual_trigger import (
+from sluice.manual import (
+    MANUAL_TRIGGER_WORKFLOW,
     REFUSED,
+    ManualTarget,
     ManualTriggerInput,
     ManualTriggerResult,
-    ManualTriggerWorkflow,
 )
+from store.models import Agent
 
 TRIGGER_PREFIX = "manual-"
-WORKFLOW_TYPE = "ManualTriggerWorkflow"
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,9 @@ async def trigger_file(
     )
     trigger_id = f"{TRIGGER_PREFIX}{uuid.uuid4().hex}"
     handle = await client.start_workflow(
-        ManualTriggerWorkflow.run,
+        MANUAL_TRIGGER_WORKFLOW,
         inp,
+        result_type=ManualTriggerResult,
         id=trigger_id,
         task_queue=task_queue,
         memo={"agent_id": agent.id, "root": target.root, "rel_path": target.rel_path},
@@ -70,14 +71,14 @@ async def trigger_state(client: Client, trigger_id: str) -> TriggerState | None:
     """Where a trigger is now; None if there is no such trigger."""
     if not trigger_id.startswith(TRIGGER_PREFIX):
         return None
-    handle = client.get_workflow_handle_for(ManualTriggerWorkflow.run, trigger_id)
+    handle = client.get_workflow_handle(trigger_id, result_type=ManualTriggerResult)
     try:
         described = await handle.describe()
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
             return None
         raise
-    if described.workflow_type != WORKFLOW_TYPE:
+    if described.workflow_type != MANUAL_TRIGGER_WORKFLOW:
         return None
     memo = await described.memo()
     running = described.status == WorkflowExecutionStatus.RUNNING
@@ -91,7 +92,7 @@ async def trigger_state(client: Client, trigger_id: str) -> TriggerState | None:
 
 
 async def _settled(
-    handle: WorkflowHandle[ManualTriggerWorkflow, ManualTriggerResult],
+    handle: WorkflowHandle[Any, ManualTriggerResult],
 ) -> ManualTriggerResult:
     """The trigger's result; a trigger that failed outright (terminated, say) is a refusal."""
     try:

@@ -9,7 +9,6 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
-from api.models import FileEvent, Task, TaskStatus
 from sluice.contracts import (
     ApprovalDecision,
     DetectedFile,
@@ -19,8 +18,8 @@ from sluice.contracts import (
     host_queue,
 )
 from sluice.settings import Settings
-from sluice.starts import start_file_workflow
-from workflows.file_workflow import FileWorkflow
+from sluice.starts import DECIDE_UPDATE, PROGRESS_QUERY, start_file_workflow
+from store.models import FileEvent, Task, TaskStatus
 
 
 class TaskConflict(Exception):
@@ -107,7 +106,7 @@ async def decide_task(client: Client, task: Task, decision: ApprovalDecision) ->
         raise TaskConflict(f"task {task.id} is not waiting for approval (it is {task.status})")
     handle = client.get_workflow_handle(task.workflow_id)
     try:
-        return await handle.execute_update(FileWorkflow.decide, decision)
+        return await handle.execute_update(DECIDE_UPDATE, decision, result_type=str)
     except WorkflowUpdateFailedError as exc:
         raise TaskConflict(str(exc.cause or exc)) from None
     except RPCError as exc:
@@ -123,7 +122,7 @@ class LiveProgress:
 async def task_progress(client: Client, task: Task) -> LiveProgress:
     """The workflow's own progress plus the bytes its running upload has heartbeated."""
     handle = client.get_workflow_handle(task.workflow_id, run_id=task.run_id or None)
-    progress = await handle.query(FileWorkflow.progress)
+    progress = await handle.query(PROGRESS_QUERY, result_type=TaskProgress)
     described = await handle.describe()
     uploaded = 0
     converter = client.data_converter.payload_converter

@@ -31,7 +31,6 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 from sqlmodel.sql.sqltypes import UTCDateTime
 
-from api.models import FileEvent, Task, TaskPublic, TaskStatus, TaskStep
 from api.services.keyset import (
     InvalidCursor,
     Keyset,
@@ -42,6 +41,7 @@ from api.services.keyset import (
     page_of,
     window_params,
 )
+from store.models import FileEvent, Task, TaskPublic, TaskStatus, TaskStep
 
 __all__ = ["TASKS", "InvalidCursor", "encode_cursor", "get_task", "list_tasks"]
 

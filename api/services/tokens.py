@@ -10,7 +10,7 @@ import secrets
 
 from sqlmodel import Session, col, select
 
-from api.models import ApiToken, Role, utcnow
+from store.models import ApiToken, Role, utcnow
 
 TOKEN_PREFIX = "sluice_"
 

@@ -15,12 +15,12 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.notify import NotifyActivities
 from activities.notify.store import ChannelStore, require_secret_key
-from api.models import ChannelCreate, Notification, Task
 from api.services.channels import create_channel
 from sluice.actions import Analysis, FileContext, NotifyRequest, NotifyResult
 from sluice.contracts import DetectedFile
 from sluice.secretbox import SecretBox, SecretKeyMissing
 from sluice.settings import NotificationSettings
+from store.models import ChannelCreate, Notification, Task
 from tests.peers.base import Answer
 from tests.peers.chat import DingTalkPeer, SlackPeer, WebhookPeer, WeComPeer
 from tests.peers.smtp import SmtpPeer

@@ -8,10 +8,10 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.records import RecordActivities
 from activities.routing import RoutingActivities
-from api.models import Task, TaskStep
 from api.services.rules import create_rule, publish_rule
 from sluice.contracts import Plan, RouteRequest
 from sluice.settings import load_settings
+from store.models import Task, TaskStep
 from tests.api.builders import detected_file, task_update
 
 

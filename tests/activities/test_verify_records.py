@@ -18,8 +18,8 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.objects import ObjectActivities
 from activities.records import RecordActivities
-from api.models import Task, TaskStep
 from sluice.contracts import RecordBatch, StepUpdate, VerifyRequest, VerifyResult
+from store.models import Task, TaskStep
 from tests.activities.test_upload import BUCKET, put
 from tests.api.builders import detected_file, step_update, task_update
 

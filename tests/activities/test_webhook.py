@@ -12,11 +12,11 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.notify.store import ChannelStore
 from activities.webhook import WebhookActivities
-from api.models import ChannelCreate
 from api.services.channels import create_channel
 from sluice.actions import FileContext, WebhookRequest, WebhookResult
 from sluice.contracts import DetectedFile
 from sluice.secretbox import SecretBox
+from store.models import ChannelCreate
 from tests.peers.base import Answer
 from tests.peers.chat import WebhookPeer
 

@@ -3,7 +3,11 @@
 import uuid
 from typing import Any
 
-from sluice.contracts import DetectedFile, StepUpdate, TaskUpdate
+from sqlmodel import Session, select
+
+from sluice.contracts import DetectedFile, RecordBatch, StepUpdate, TaskUpdate
+from store.models import Task, TaskStep
+from store.records import record_batch
 
 
 def detected_file(*, agent_id: str = "host-a", rel_path: str | None = None) -> DetectedFile:
@@ -28,3 +32,20 @@ def step_update(
     return StepUpdate(
         task_id=task_id, name=name, step_type=name, status=status, attempt=attempt, **fields
     )
+
+
+def apply_task_update(session: Session, *, update: TaskUpdate) -> Task:
+    """Record one task transition as the record activity would, commit, return the row."""
+    record_batch(session.connection(), RecordBatch(task=update))
+    session.commit()
+    task = session.get(Task, update.task_id)
+    assert task is not None
+    return task
+
+
+def apply_step_update(session: Session, *, update: StepUpdate) -> TaskStep:
+    """Record one step transition as the record activity would, commit, return the row."""
+    record_batch(session.connection(), RecordBatch(steps=[update]))
+    session.commit()
+    query = select(TaskStep).where(TaskStep.task_id == update.task_id, TaskStep.name == update.name)
+    return session.exec(query).one()

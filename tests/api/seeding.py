@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from api.models import Agent, AgentStatus, FileEvent, RoutingRule, Task, TaskStatus, utcnow
+from store.models import Agent, AgentStatus, FileEvent, RoutingRule, Task, TaskStatus, utcnow
 
 MiB, KiB = 1024 * 1024, 1024
 

@@ -9,8 +9,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.app import create_app
-from api.models import Agent, utcnow
 from sluice.settings import Settings
+from store.models import Agent, utcnow
 from tests.api.tokens import bearer
 
 

@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 
 from api.app import create_app
 from api.audit import describe
-from api.models import Role
 from sluice.cli import app as cli
 from sluice.settings import NotificationSettings, Settings
+from store.models import Role
 from tests.api.tokens import bearer
 
 AUDIT = "/api/v1/audit-logs"

@@ -18,10 +18,10 @@ from typer.testing import CliRunner
 
 from api.app import create_app
 from api.auth import find_token, hash_token, revoke_token
-from api.db import make_engine
-from api.models import ApiToken, Role
 from sluice.cli import app as cli
 from sluice.settings import Settings
+from store.db import make_engine
+from store.models import ApiToken, Role
 from tests.api.serving import sluice_api
 from tests.api.tokens import bearer, issue_token
 

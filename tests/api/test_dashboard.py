@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from api.app import create_app
-from api.models import AgentStatus, Role, utcnow
 from sluice.settings import ReportSettings, Settings
+from store.models import AgentStatus, Role, utcnow
 from tests.api.seeding import KiB, MiB, seed_agent, seed_rule, seed_task
 from tests.api.tokens import bearer
 

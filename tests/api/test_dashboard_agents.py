@@ -12,9 +12,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.app import create_app
-from api.models import Agent, AgentHeartbeat, AgentStatus, Role, utcnow
-from api.services.agents import Liveness, count_by_status, mark_offline, record_heartbeat
+from api.services.agents import record_heartbeat
 from sluice.settings import MonitorSettings, Settings
+from store.agents import Liveness, count_by_status, mark_offline
+from store.models import Agent, AgentHeartbeat, AgentStatus, Role, utcnow
 from tests.api.seeding import seed_agent
 from tests.api.tokens import bearer
 

@@ -6,8 +6,8 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from api.db import database_url, make_engine
-from api.models import Task
+from store.db import database_url, make_engine
+from store.models import Task
 
 
 def test_sqlite_engine_creates_its_directory_and_sets_pragmas(tmp_path: Path) -> None:

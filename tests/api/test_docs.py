@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from api.app import create_app
-from api.db import migrate
 from sluice.settings import Settings
+from store.db import migrate
 from tests.api.serving import serving
 
 PAGES = ("/docs", "/redoc", "/docs/oauth2-redirect")

@@ -10,11 +10,16 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.app import create_app
-from api.models import Role
-from api.services.records import apply_step_update, apply_task_update
 from sluice.contracts import DetectedFile, TaskUpdate
 from sluice.settings import Settings
-from tests.api.builders import detected_file, step_update, task_update
+from store.models import Role
+from tests.api.builders import (
+    apply_step_update,
+    apply_task_update,
+    detected_file,
+    step_update,
+    task_update,
+)
 from tests.api.tokens import bearer
 
 FILES = "/api/v1/file-events"

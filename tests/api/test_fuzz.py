@@ -29,8 +29,8 @@ from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.formats import unregister_string_format
 
 from api.app import create_app
-from api.models import Role
 from sluice.settings import Settings, TemporalSettings
+from store.models import Role
 from tests.api.edge_inputs import BAD_CURSORS, EDGE_DAYS, EDGE_TIMES
 from tests.api.tokens import bearer
 

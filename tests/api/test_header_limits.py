@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from api.app import create_app
-from api.db import migrate
 from api.serving import MAX_HEADER_BYTES, MAX_HEADERS, HeaderLimitedProtocol
 from sluice.settings import Settings
+from store.db import migrate
 from tests.api.serving import serving, sluice_api
 
 MiB = 1024 * 1024

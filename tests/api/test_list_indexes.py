@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import Engine, event
 from sqlmodel import Session
 
-from api.models import TaskStatus
 from api.services.file_events import list_file_events
 from api.services.keyset import encode_cursor
 from api.services.tasks import list_tasks
+from store.models import TaskStatus
 
 CURSOR = encode_cursor(datetime(2026, 6, 1, tzinfo=UTC), "task-x")
 SINCE = datetime(2026, 5, 1, tzinfo=UTC)

@@ -13,10 +13,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.app import create_app
-from api.models import Role
-from api.services.records import apply_task_update
 from sluice.settings import Settings, TemporalSettings
-from tests.api.builders import detected_file, task_update
+from store.models import Role
+from tests.api.builders import apply_task_update, detected_file, task_update
 from tests.api.tokens import bearer
 from tests.fixtures.database import free_port
 

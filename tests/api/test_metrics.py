@@ -11,9 +11,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
 
 from api.app import create_app
-from api.db import migrate
-from api.models import AgentStatus, Role, utcnow
 from sluice.settings import ApiSettings, Settings, TemporalSettings
+from store.db import migrate
+from store.models import AgentStatus, Role, utcnow
 from tests.api.seeding import seed_agent, seed_task
 from tests.api.tokens import bearer
 from tests.fixtures.database import free_port

@@ -6,8 +6,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 from sqlmodel import SQLModel
 
-import api.models  # noqa: F401  (registers the tables)
-from api.db import alembic_config, make_engine, migrate
+import store.models  # noqa: F401  (registers the tables)
+from store.db import alembic_config, make_engine, migrate
 
 TABLES = {
     "agents", "file_events", "tasks", "task_steps", "task_attempts", "routing_rules",

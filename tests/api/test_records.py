@@ -6,10 +6,16 @@ import pytest
 from sqlalchemy import Engine, event, func
 from sqlmodel import Session, col, select
 
-from api.models import FileEvent, Task, TaskAttempt, TaskStatus, TaskStep
-from api.services.records import apply_step_update, apply_task_update, record_batch
 from sluice.contracts import RecordBatch
-from tests.api.builders import detected_file, step_update, task_update
+from store.models import FileEvent, Task, TaskAttempt, TaskStatus, TaskStep
+from store.records import record_batch
+from tests.api.builders import (
+    apply_step_update,
+    apply_task_update,
+    detected_file,
+    step_update,
+    task_update,
+)
 
 
 def count(session: Session, model: type[FileEvent | Task | TaskStep | TaskAttempt]) -> int:

@@ -9,13 +9,18 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.app import create_app
-from api.models import Task, TaskPage
 from api.routes.tasks import task_public
-from api.services.records import apply_step_update, apply_task_update
 from api.services.tasks import get_task
 from sluice.contracts import DetectedFile
 from sluice.settings import Settings, TemporalSettings
-from tests.api.builders import detected_file, step_update, task_update
+from store.models import Task, TaskPage
+from tests.api.builders import (
+    apply_step_update,
+    apply_task_update,
+    detected_file,
+    step_update,
+    task_update,
+)
 from tests.api.tokens import bearer
 from tests.fixtures.database import free_port
 

@@ -10,9 +10,9 @@ import yaml
 from typer.testing import CliRunner
 
 from api.app import create_app
-from api.models import Role
 from sluice.cli import app as cli
 from sluice.settings import Settings
+from store.models import Role
 from tests.api.serving import serving
 from tests.api.tokens import bearer, issue_token
 from tests.fixtures.database import free_port

@@ -7,8 +7,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.models import Role
 from sluice.settings import PipelineSettings, Settings
+from store.models import Role
 from tests.api.tokens import bearer
 
 RULES = "/api/v1/rules"

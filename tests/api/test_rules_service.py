@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from api.models import RoutingRule, RuleVersion
 from api.services import rules as rule_service
 from sluice.rules import RuleError, parse_rule
+from store import rules as store_rules
+from store.models import RoutingRule, RuleVersion
 
 
 def document(name: str = "dumps", **overrides: Any) -> dict[str, Any]:
@@ -31,7 +32,7 @@ def test_create_saves_version_1_not_yet_live(db_engine: Engine) -> None:
         [version] = rule_service.list_versions(session, rule_id=rule.id) or []
         assert (version.version, version.created_by) == (1, "alice")
         assert version.spec == document(description="heap dumps")
-        assert rule_service.published_rules(session.connection()) == []
+        assert store_rules.published_rules(session.connection()) == []
 
 
 def test_create_refuses_an_invalid_document_and_saves_nothing(db_engine: Engine) -> None:
@@ -68,7 +69,7 @@ def test_update_adds_version_2_and_publish_makes_it_live(db_engine: Engine) -> N
 
         published = rule_service.publish_rule(session, rule_id=rule_id)
         assert published is not None and published.live_version == 2
-        [live] = rule_service.published_rules(session.connection())
+        [live] = store_rules.published_rules(session.connection())
         assert (live.rule_id, live.name, live.version, live.spec.priority) == (
             rule_id, "dumps", 2, 5,
         )  # fmt: skip
@@ -82,11 +83,11 @@ def test_published_version_stays_live_when_a_newer_one_is_saved(db_engine: Engin
         rule_service.update_rule(
             session, rule_id=rule.id, document=document(priority=99, enabled=False), actor="a"
         )
-        [live] = rule_service.published_rules(session.connection())
+        [live] = store_rules.published_rules(session.connection())
         assert (live.version, live.spec.priority, live.spec.enabled) == (1, 10, True)
 
         rule_service.publish_rule(session, rule_id=rule.id, version=2)
-        [live] = rule_service.published_rules(session.connection())
+        [live] = store_rules.published_rules(session.connection())
         assert (live.version, live.spec.priority, live.spec.enabled) == (2, 99, False)
 
         rolled_back = rule_service.publish_rule(session, rule_id=rule.id, version=1)
@@ -135,7 +136,7 @@ def test_delete_removes_the_rule_and_its_versions(db_engine: Engine) -> None:
         assert rule_service.list_versions(session, rule_id=gone.id) is None
         remaining = session.exec(select(RuleVersion.rule_id)).all()
         assert remaining == [keep.id]
-        assert [r.name for r in rule_service.published_rules(session.connection())] == ["keep"]
+        assert [r.name for r in store_rules.published_rules(session.connection())] == ["keep"]
 
 
 def test_list_rules_and_their_newest_versions(db_engine: Engine) -> None:
@@ -162,7 +163,7 @@ def test_a_live_version_that_no_longer_validates_is_left_out(db_engine: Engine) 
         row.spec = document("stale", pipeline=[{"jenkins": {}}])
         session.add(row)
         session.commit()
-        assert [r.name for r in rule_service.published_rules(session.connection())] == ["good"]
+        assert [r.name for r in store_rules.published_rules(session.connection())] == ["good"]
 
 
 def test_routing_parses_each_stored_document_once(
@@ -174,15 +175,15 @@ def test_routing_parses_each_stored_document_once(
         parsed.append(data["name"])
         return parse_rule(data)
 
-    monkeypatch.setattr(rule_service, "parse_rule", counting)
-    rule_service._parsed.cache_clear()
+    monkeypatch.setattr(store_rules, "parse_rule", counting)
+    store_rules._parsed.cache_clear()
     with Session(db_engine) as session:
         rule = rule_service.create_rule(session, document=document("once"), actor="a")
         assert rule.id is not None
         rule_service.publish_rule(session, rule_id=rule.id)
         parsed.clear()  # saving and publishing validate the document themselves
         for _ in range(3):
-            [live] = rule_service.published_rules(session.connection())
+            [live] = store_rules.published_rules(session.connection())
             assert (live.name, live.spec.priority) == ("once", 10)
         assert parsed == ["once"]
 
@@ -192,6 +193,6 @@ def test_routing_parses_each_stored_document_once(
         row.spec = document("once", priority=3)
         session.add(row)
         session.commit()
-        [live] = rule_service.published_rules(session.connection())
+        [live] = store_rules.published_rules(session.connection())
         assert live.spec.priority == 3
         assert parsed == ["once", "once"]

@@ -7,11 +7,16 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from api.models import FileEvent, Task, TaskStatus
 from api.services import keyset
-from api.services.records import apply_step_update, apply_task_update
 from api.services.tasks import InvalidCursor, encode_cursor, get_task, list_tasks
-from tests.api.builders import detected_file, step_update, task_update
+from store.models import FileEvent, Task, TaskStatus
+from tests.api.builders import (
+    apply_step_update,
+    apply_task_update,
+    detected_file,
+    step_update,
+    task_update,
+)
 
 START = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 STATUSES = [TaskStatus.succeeded, TaskStatus.failed, TaskStatus.running]

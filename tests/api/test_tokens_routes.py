@@ -6,8 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.models import Role
 from sluice.settings import Settings
+from store.models import Role
 from tests.api.tokens import bearer
 
 TOKENS = "/api/v1/tokens"

@@ -5,9 +5,9 @@ from itertools import count
 from sqlmodel import Session
 
 from api.auth import create_token
-from api.db import make_engine
-from api.models import Role
 from api.services.tokens import live_named
+from store.db import make_engine
+from store.models import Role
 
 
 def issue_token(db_url: str, role: Role = Role.admin, name: str | None = None) -> str:

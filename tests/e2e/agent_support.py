@@ -15,9 +15,9 @@ from pathlib import Path
 from pydantic import SecretStr
 from temporalio.client import Client
 
-from api.models import Role
-from sluice.servers import stop, temporal_spec
+from sluice.cli.servers import stop, temporal_spec
 from sluice.settings import Settings
+from store.models import Role
 from tests.api.tokens import issue_token
 from tests.fixtures.servers import free_port_with_grpc
 

@@ -13,12 +13,12 @@ from temporalio.client import Client
 
 from activities.s3 import make_s3_client
 from api.app import create_app
-from api.db import migrate
-from api.models import Role
-from sluice.schedules import remove_schedules
-from sluice.servers import free_port
+from sluice.cli.schedules import remove_schedules
+from sluice.cli.servers import free_port
+from sluice.cli.worker import run_worker
 from sluice.settings import Settings
-from sluice.worker import run_worker
+from store.db import migrate
+from store.models import Role
 from tests.api.tokens import bearer
 from tests.e2e.agent_support import eventually
 from watcher.agent import Agent

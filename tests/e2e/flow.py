@@ -12,8 +12,8 @@ import httpx
 from sqlmodel import Session
 from temporalio.client import Client
 
-from api.db import make_engine
 from api.services.rules import create_rule, publish_rule
+from store.db import make_engine
 
 if TYPE_CHECKING:
     from tests.peers.chat import DingTalkPeer

@@ -13,8 +13,8 @@ import pytest
 from temporalio.client import Client
 
 from activities.s3 import make_s3_client
-from api.models import Role
 from sluice.settings import Settings
+from store.models import Role
 from tests.api.tokens import bearer
 from tests.e2e.agent_support import eventually, with_agent_token
 from tests.e2e.flow import publish, wait_for_task

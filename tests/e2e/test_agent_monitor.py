@@ -26,16 +26,21 @@ from temporalio.client import (
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Replayer
 
-from api.db import make_engine
-from api.models import Agent, AgentStatus, utcnow
+from sluice.cli.schedules import (
+    agent_monitor_id,
+    daily_report_id,
+    ensure_schedules,
+    remove_schedules,
+)
 from sluice.monitoring import (
     AgentMonitorInput,
     AgentMonitorLoopInput,
     AgentMonitorResult,
     AgentMonitorStatus,
 )
-from sluice.schedules import agent_monitor_id, daily_report_id, ensure_schedules, remove_schedules
 from sluice.settings import Settings
+from store.db import make_engine
+from store.models import Agent, AgentStatus, utcnow
 from tests.e2e.flow import keep_history
 from tests.peers.chat import WebhookPeer
 from workflows.agent_monitor import AgentMonitorLoop
@@ -191,7 +196,7 @@ async def test_worker_start_starts_one_monitor_then_reconfigures_it_in_place(
     )
     engine = make_engine(database)
     try:
-        with caplog.at_level(logging.WARNING, logger="sluice.worker"):
+        with caplog.at_level(logging.WARNING, logger="sluice.cli.worker"):
             await ensure_schedules(temporal_client, settings, engine)
         assert "agent_offline_channels names channels that do not exist (yet): ops-hook" in (
             caplog.text

@@ -17,11 +17,11 @@ from temporalio.client import Client
 
 from activities.s3 import make_s3_client
 from api.app import create_app
-from api.db import migrate
+from sluice.cli.servers import free_port
+from sluice.cli.worker import run_worker
 from sluice.contracts import UPLOAD_HEARTBEAT_TIMEOUT_S
-from sluice.servers import free_port
 from sluice.settings import Settings, StorageSettings, load_settings
-from sluice.worker import run_worker
+from store.db import migrate
 from tests.e2e.agent_support import (
     OUTAGE_S,
     OwnTemporal,

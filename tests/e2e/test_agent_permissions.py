@@ -20,7 +20,7 @@ import httpx
 import pytest
 import yaml
 
-from sluice.servers import free_port
+from sluice.cli.servers import free_port
 from tests.e2e.agent_support import eventually, spool_states
 
 pytestmark = pytest.mark.skipif(

@@ -19,7 +19,7 @@ import pytest
 import yaml
 from temporalio.client import Client
 
-from sluice.servers import free_port
+from sluice.cli.servers import free_port
 from tests.e2e.agent_support import OwnTemporal, count_runs, eventually, spool_states
 
 

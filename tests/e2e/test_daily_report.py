@@ -12,10 +12,10 @@ import pytest
 from temporalio.client import Client, ScheduleCalendarSpec, ScheduleRange
 from temporalio.worker import Replayer
 
-from api.db import make_engine
+from sluice.cli.schedules import daily_report_id, remove_schedules
 from sluice.monitoring import DailyReportResult
-from sluice.schedules import daily_report_id, remove_schedules
 from sluice.settings import Settings
+from store.db import make_engine
 from tests.api.seeding import MiB, seed_rule, seed_task
 from tests.e2e.flow import keep_history
 from tests.e2e.schedule_support import created_schedule, history_of, quiet, run_now

@@ -24,7 +24,7 @@ from botocore.exceptions import ClientError
 
 from activities.s3 import make_s3_client
 from activities.upload import SHA256_TAG
-from sluice.servers import port_is_free
+from sluice.cli.servers import port_is_free
 from sluice.settings import StorageSettings
 from tests.e2e.dev_support import DevStack, free_dev_ports, wait_for_task
 from tests.e2e.flow import FAILING_BUILD_RULE, ops_channels, steps_by_name

@@ -16,7 +16,7 @@ import pytest
 from temporalio.client import Client, WorkflowExecutionStatus
 
 from activities.s3 import make_s3_client
-from sluice.servers import port_is_free
+from sluice.cli.servers import port_is_free
 from sluice.settings import StorageSettings
 from tests.e2e.dev_support import DevStack, free_dev_ports, wait_for_task
 

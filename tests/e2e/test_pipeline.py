@@ -14,8 +14,8 @@ from botocore.exceptions import ClientError
 from temporalio.client import Client
 
 from activities.s3 import make_s3_client
+from sluice.cli.worker import run_worker
 from sluice.settings import Settings
-from sluice.worker import run_worker
 from tests.e2e.flow import keep_history, publish, steps_by_name, wait_for_task
 from watcher.agent import Agent
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from temporalio.client import Client
 
-from sluice.schedules import remove_schedules
-from sluice.servers import free_port
+from sluice.cli.schedules import remove_schedules
+from sluice.cli.servers import free_port
 from sluice.settings import Settings
 from tests.e2e.dev_support import DevStack, free_dev_ports
 

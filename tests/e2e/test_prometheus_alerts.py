@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from api.db import make_engine
-from api.models import AgentStatus, utcnow
-from sluice.servers import free_port
+from sluice.cli.servers import free_port
+from store.db import make_engine
+from store.models import AgentStatus, utcnow
 from tests.api.seeding import seed_agent, seed_task
 from tests.fixtures.prometheus import Prometheus, prometheus_server
 from tests.peers.llm import OpenAIPeer

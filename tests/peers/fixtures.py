@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from api.db import make_engine, migrate
+from store.db import make_engine, migrate
 from tests.peers.chat import DingTalkPeer, SlackPeer, WebhookPeer, WeComPeer
 from tests.peers.jenkins import JenkinsPeer
 from tests.peers.llm import OpenAIPeer

@@ -8,9 +8,9 @@ import pytest
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-from api.db import make_engine, migrate
-from api.models import Channel
 from sluice.cli import app
+from store.db import make_engine, migrate
+from store.models import Channel
 
 COMMANDS = ["api", "worker", "agent"]
 

@@ -14,11 +14,11 @@ from typer.testing import CliRunner, Result
 
 from api.app import create_app
 from api.auth import list_tokens
-from api.db import make_engine, migrate
-from api.models import Role
 from sluice.cli import app
-from sluice.devstate import write_dev_state
+from sluice.cli.devstate import write_dev_state
 from sluice.settings import Settings
+from store.db import make_engine, migrate
+from store.models import Role
 from tests.api.serving import serving
 from tests.api.tokens import issue_token
 

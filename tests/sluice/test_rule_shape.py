@@ -4,9 +4,9 @@ from typing import Any
 
 import pytest
 
+from sluice.cli.rules_file import RulesFileError, load_rules_file
 from sluice.rules import RuleError, parse_rule
 from sluice.rules.shape import MAX_DEPTH, MAX_SIZE
-from sluice.rules_file import RulesFileError, load_rules_file
 
 
 def error_of(document: dict[str, Any]) -> str:

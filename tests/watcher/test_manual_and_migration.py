@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from sluice.manual import ManualTarget, PathRejected, manual_target
 from sluice.settings import SettingsError
-from watcher.manual import ManualTarget, PathRejected, manual_target
 from watcher.service import load_agent_settings
 
 ROOTS = ["/data/dumps", "/var/log/app/"]

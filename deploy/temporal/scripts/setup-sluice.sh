@@ -10,7 +10,7 @@ set -eu
 
 : "${TEMPORAL_ADDRESS:=127.0.0.1:7233}" "${SLUICE_NAMESPACE:=default}" "${SLUICE_RETENTION:=30d}"
 export TEMPORAL_ADDRESS
-# Keep in step with sluice/servers.py SEARCH_ATTRIBUTES.
+# Keep in step with sluice/cli/servers.py SEARCH_ATTRIBUTES.
 ATTRIBUTES="SluiceAgent SluiceHost SluiceRule SluiceFileName SluiceStatus"
 
 echo "waiting for Temporal at $TEMPORAL_ADDRESS"

@@ -5,8 +5,8 @@ from typing import Any
 
 from sqlmodel import Field, SQLModel
 
-from api.models.common import created_at_field, json_field, optional_time_field, status_field
-from api.models.status import Role
+from store.models.common import created_at_field, json_field, optional_time_field, status_field
+from store.models.status import Role
 
 
 class AuditLog(SQLModel, table=True):

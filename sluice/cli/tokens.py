@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from sluice.cli_support import ConfigOption, cli_settings, err, fail
+from sluice.cli.support import ConfigOption, cli_settings, err, fail
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -32,8 +32,8 @@ def _token_session(config: Path | None) -> Iterator[Session]:
     """A session on the migrated metadata DB; migrations run quietly (stdout is the result)."""
     from sqlmodel import Session
 
-    from api.db import make_engine, migrate
-    from sluice.devstate import find_dev_state
+    from sluice.cli.devstate import find_dev_state
+    from store.db import make_engine, migrate
 
     settings = cli_settings(config)
     url = settings.database_url
@@ -67,7 +67,7 @@ def token_create(
     import secrets
 
     from api.auth import TokenConflict, create_token
-    from api.models import Role
+    from store.models import Role
 
     try:
         chosen = Role(role)

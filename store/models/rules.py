@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from api.models.common import created_at_field, json_field
+from store.models.common import created_at_field, json_field
 
 
 class RoutingRuleBase(SQLModel):

@@ -17,8 +17,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlmodel import Session, case, col, select
 
-from api.models import FileEvent, RoutingRule, Task, TaskStatus
-from api.models.dashboard import (
+from store.models import FileEvent, RoutingRule, Task, TaskStatus
+from store.models.dashboard import (
     Bucket,
     Dwell,
     ErrorClassCount,

@@ -18,8 +18,8 @@ from typing import Any
 import httpx
 import yaml
 
-from api.services.rule_diff import rule_diff
 from sluice.rules import parse_rule
+from sluice.rules.diff import rule_diff
 from sluice.rules.shape import MAX_DEPTH, check_shape
 
 CREATE, UPDATE, PUBLISH, UNCHANGED = "create", "update", "publish", "unchanged"

@@ -5,114 +5,38 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import shlex
-import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from pathlib import Path
 
 import uvicorn
 from pydantic import SecretStr
 from rich.console import Console
-from sqlmodel import Session
 
 from activities.s3 import ensure_bucket, make_s3_client
 from api.app import create_app
-from api.auth import create_token, find_token
-from api.db import make_engine, migrate
-from api.models import Role
 from api.serving import HeaderLimitedProtocol
-from sluice.devstate import ADMIN_TOKEN_FILE, DEFAULT_STATE_DIR, STATE_DIR_ENV, write_dev_state
+from sluice.cli.devsetup import AGENT_TOKEN_FILE, SERVER_STOP_GRACE, sluice_command, stored_token
+from sluice.cli.devstate import ADMIN_TOKEN_FILE, DEFAULT_STATE_DIR, STATE_DIR_ENV, write_dev_state
+from sluice.cli.servers import (
+    ServerError,
+    ServerSpec,
+    port_is_free,
+    seaweed_spec,
+    stop,
+    temporal_spec,
+)
+from sluice.cli.worker import run_worker
 from sluice.runtime import connect_temporal
-from sluice.servers import ServerError, ServerSpec, port_is_free, seaweed_spec, stop, temporal_spec
 from sluice.settings import Settings
-from sluice.worker import run_worker
+from store.db import migrate
+from store.models import Role
 from watcher.agent import Agent
 
-log = logging.getLogger("sluice.dev")
+log = logging.getLogger("sluice.cli.dev")
 console = Console(stderr=True)
-
-SERVER_STOP_GRACE = 30.0  # SeaweedFS takes about 15 s to stop cleanly
-AGENT_TOKEN_FILE = "agent-token"
-SECRET_KEY_FILE = "secret-key"  # encrypts channel secrets (notifications.secret_key)
-
-
-def stored_token(database_url: str, path: Path, *, name: str, role: Role) -> str:
-    """The token kept in `path` (mode 0600) if the DB still accepts it, else a new one."""
-    engine = make_engine(database_url)
-    try:
-        with Session(engine) as session:
-            if path.exists():
-                token = path.read_text().strip()
-                row = find_token(session, token)
-                if row is not None and row.role == role and row.name == name:
-                    return token
-            _row, token = create_token(  # revokes the lost token of that name
-                session, name=name, role=role, actor="sluice-dev", replace=True
-            )
-    finally:
-        engine.dispose()
-    _write_private(path, token)
-    return token
-
-
-def stored_secret_key(path: Path) -> str:
-    """The Fernet key kept in `path` (mode 0600), made on first use: channel secrets stay
-    readable across restarts of the dev stack."""
-    if path.exists():
-        return path.read_text().strip()
-    from cryptography.fernet import Fernet
-
-    key = Fernet.generate_key().decode()
-    _write_private(path, key)
-    return key
-
-
-def _write_private(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write(text + "\n")
-    path.chmod(0o600)
-
-
-def dev_settings(base: Settings, inbox: Path) -> Settings:
-    """Point every client at the embedded servers; state lives under `dev.state_dir`."""
-    dev = base.dev
-    state = dev.state_dir.resolve()
-    updates: dict[str, object] = {
-        "temporal": base.temporal.model_copy(
-            update={
-                "address": f"127.0.0.1:{dev.temporal_port}",
-                "ui_url": f"http://127.0.0.1:{dev.temporal_ui_port}",
-                "tls": False,
-            }
-        ),
-        "storage": base.storage.model_copy(
-            update={"endpoint_url": f"http://127.0.0.1:{dev.s3_port}", "path_style": True}
-        ),
-        "agent": base.agent.model_copy(
-            update={"roots": [inbox.resolve()], "spool_path": state / "agent-spool.db"}
-        ),
-        "api": base.api.model_copy(
-            update={"public_url": f"http://{base.api.host}:{base.api.port}"}
-        ),
-    }
-    if "database_url" not in base.model_fields_set:
-        updates["database_url"] = f"sqlite:///{state}/sluice.db"
-    if base.notifications.secret_key is None:  # channels with secrets work out of the box
-        key = SecretStr(stored_secret_key(state / SECRET_KEY_FILE))
-        updates["notifications"] = base.notifications.model_copy(update={"secret_key": key})
-    return base.model_copy(update=updates)
-
-
-def stop_grace(settings: Settings) -> float:
-    """How long a stop may take: the worker's and the agent's grace, then each server's."""
-    servers = 2 * SERVER_STOP_GRACE
-    return settings.pipeline.shutdown_grace + settings.agent.shutdown_grace + servers
 
 
 class _EmbeddedApi(uvicorn.Server):
@@ -271,18 +195,6 @@ class DevStack:
         if self.state == DEFAULT_STATE_DIR.resolve():
             return ""
         return f"{STATE_DIR_ENV}={shlex.quote(str(self.state))} "
-
-
-def sluice_command(argv0: str) -> str:
-    """How a shell in this directory runs the `sluice` that is running: bare when PATH finds
-    this one (an activated venv, a pip install), else its path (`.venv/bin/sluice`)."""
-    running = Path(argv0)
-    if running.name != "sluice":  # `python -m sluice` or an embedding: the name is all we know
-        return "sluice"
-    found = shutil.which("sluice")
-    if found and Path(found).resolve() == running.resolve():
-        return "sluice"
-    return shlex.quote(os.path.relpath(running.resolve()))
 
 
 def _s3_keys(s: Settings) -> str:

@@ -39,7 +39,7 @@ from activities.monitor import unknown_channels
 from sluice.monitoring import AgentMonitorInput, AgentMonitorLoopInput, DailyReportInput
 from sluice.settings import Settings
 
-log = logging.getLogger("sluice.worker")
+log = logging.getLogger("sluice.cli.worker")
 
 REPORT_RUN_TIMEOUT = timedelta(hours=1)
 REPORT_CATCHUP = timedelta(hours=12)  # a missed report is still worth sending, within a day

@@ -1,11 +1,38 @@
-"""Validate a manually triggered path (from the API) against an agent's roots."""
-
-from __future__ import annotations
+"""Manual triggers' contract: the path checked against an agent's roots (by the API), and
+what ManualTriggerWorkflow takes and answers (started by name, see MANUAL_TRIGGER_WORKFLOW)."""
 
 import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+
+MANUAL_TRIGGER_WORKFLOW = "ManualTriggerWorkflow"
+
+STARTED = "started"  # a new FileWorkflow runs the file
+EXISTING = "existing"  # this exact file (same size and mtime) ran before: not run again
+REFUSED = "refused"  # the host refused the path, or never answered
+
+
+@dataclass
+class ManualTriggerInput:
+    agent_id: str
+    host: str  # the agent's hostname, as it registered
+    root: str
+    rel_path: str
+    host_queue: str  # sluice-host-<agent>
+    task_queue: str  # where FileWorkflow runs (the central queue)
+
+
+@dataclass
+class ManualTriggerResult:
+    status: str
+    workflow_id: str = ""  # the FileWorkflow (and task) id, new or existing
+    file_event_id: str = ""
+    root: str = ""
+    rel_path: str = ""
+    size: int = 0
+    error_class: str = ""
+    error: str = ""
 
 
 class PathRejected(ValueError):

@@ -7,7 +7,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from api.models.dashboard import (
+from store import stats
+from store.agents import Liveness, count_by_status
+from store.models.dashboard import (
     AgentCounts,
     DailyReport,
     Dashboard,
@@ -15,8 +17,6 @@ from api.models.dashboard import (
     Throughput,
     Window,
 )
-from api.services import stats
-from api.services.agents import Liveness, count_by_status
 
 # A named period and its bucket; the window ends with the bucket that holds `now`.
 PERIODS = {

@@ -7,14 +7,14 @@ from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
-from api.models.common import (
+from store.models.common import (
     INT_MAX,
     created_at_field,
     json_field,
     optional_time_field,
     status_field,
 )
-from api.models.status import AgentStatus
+from store.models.status import AgentStatus
 
 
 class AgentBase(SQLModel):

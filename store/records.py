@@ -22,10 +22,9 @@ from sqlalchemy import Connection, RowMapping, Select, Table, Update, bindparam,
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.dml import Insert
-from sqlmodel import Session
 
-from api.models import FileEvent, StepStatus, Task, TaskAttempt, TaskStatus, TaskStep, utcnow
 from sluice.contracts import DetectedFile, RecordBatch, StepUpdate, TaskUpdate
+from store.models import FileEvent, StepStatus, Task, TaskAttempt, TaskStatus, TaskStep, utcnow
 
 TASKS: Table = Task.__table__  # type: ignore[attr-defined]
 STEPS: Table = TaskStep.__table__  # type: ignore[attr-defined]
@@ -91,24 +90,6 @@ def record_batch(conn: Connection, batch: RecordBatch) -> None:
             _insert_absent(conn, TASKS, _new_task(task_id, now))
     for step in batch.steps:
         _apply_step(conn, step, now)
-
-
-def apply_task_update(session: Session, *, update: TaskUpdate) -> Task:
-    """Record one task transition and commit; returns the task as it now is."""
-    record_batch(session.connection(), RecordBatch(task=update))
-    session.commit()
-    task = session.get(Task, update.task_id)
-    assert task is not None
-    return task
-
-
-def apply_step_update(session: Session, *, update: StepUpdate) -> TaskStep:
-    """Record one step transition and commit; returns the step as it now is."""
-    record_batch(session.connection(), RecordBatch(steps=[update]))
-    session.commit()
-    step = session.get(TaskStep, _step_row(session.connection(), update)["id"])
-    assert step is not None
-    return step
 
 
 def _apply_task(conn: Connection, change: TaskUpdate, now: datetime) -> None:

@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from sluice.cli_support import ConfigOption, cli_settings, err, fail
-from sluice.rules_cli import rules_app
+from sluice.cli.rules import rules_app
+from sluice.cli.servers import ServerError
+from sluice.cli.support import ConfigOption, cli_settings, err, fail
+from sluice.cli.tokens import token_app
 from sluice.runtime import (
     connect_temporal,
     exit_process,
@@ -18,9 +20,7 @@ from sluice.runtime import (
     run_until_signal,
     setup_logging,
 )
-from sluice.servers import ServerError
 from sluice.settings import Settings, SettingsError, refuse_dev_keys
-from sluice.token_cli import token_app
 
 if TYPE_CHECKING:
     pass
@@ -50,8 +50,8 @@ def _refuse_dev_keys(settings: Settings) -> None:
 def _refuse_unreadable_secrets(settings: Settings) -> None:
     """Channels with encrypted secrets need the key they were saved with: say so, then exit."""
     from activities.notify.store import require_secret_key
-    from api.db import make_engine
     from sluice.secretbox import SecretBox, SecretKeyMissing
+    from store.db import make_engine
 
     engine = make_engine(settings.database_url)
     try:
@@ -76,7 +76,8 @@ def dev(
     ] = None,
 ) -> None:
     """Run Temporal, SeaweedFS, the API, a worker and an agent watching --inbox."""
-    from sluice.dev import DevStack, dev_settings, stop_grace
+    from sluice.cli.dev import DevStack
+    from sluice.cli.devsetup import dev_settings, stop_grace
 
     base = cli_settings(config)
     dev_ports = {
@@ -109,8 +110,8 @@ def api(config: ConfigOption = None) -> None:
     import uvicorn
 
     from api.app import create_app
-    from api.db import migrate
     from api.serving import HeaderLimitedProtocol
+    from store.db import migrate
 
     settings = _deployed_settings(config)
     migrate(settings.database_url)
@@ -122,8 +123,8 @@ def api(config: ConfigOption = None) -> None:
 @app.command()
 def worker(config: ConfigOption = None) -> None:
     """Run workflows and central activities against an existing Temporal."""
-    from api.db import migrate
-    from sluice.worker import run_worker
+    from sluice.cli.worker import run_worker
+    from store.db import migrate
 
     settings = _deployed_settings(config)
     migrate(settings.database_url)
@@ -194,12 +195,8 @@ def agent(config: ConfigOption = None) -> None:
 @db_app.command("upgrade")
 def db_upgrade(config: ConfigOption = None) -> None:
     """Apply database migrations (SQLite or PostgreSQL)."""
-    from api.db import migrate
+    from store.db import migrate
 
     settings = cli_settings(config)
     migrate(settings.database_url)
     err.print("database is up to date")
-
-
-if __name__ == "__main__":
-    app()

@@ -12,8 +12,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from sluice.devstate import DEFAULT_API_URL, api_client_settings
-from sluice.rules_file import (
+from sluice.cli.devstate import DEFAULT_API_URL, api_client_settings
+from sluice.cli.rules_file import (
     UNCHANGED,
     RulesApi,
     RulesApiError,

@@ -20,11 +20,12 @@ from activities.records import RecordActivities
 from activities.routing import RoutingActivities
 from activities.s3 import make_s3_client
 from activities.webhook import WebhookActivities
-from api.db import make_engine
-from sluice.schedules import ensure_schedules
+from sluice.cli.schedules import ensure_schedules
 from sluice.secretbox import SecretBox
 from sluice.settings import Settings
+from store.db import make_engine
 from workflows.agent_monitor import AgentMonitorLoop, AgentMonitorWorkflow
+from workflows.channel_test import ChannelTestWorkflow
 from workflows.daily_report import DailyReportWorkflow
 from workflows.digest import FailureDigestWorkflow
 from workflows.file_workflow import FileWorkflow
@@ -38,6 +39,7 @@ WORKFLOWS = [
     AgentMonitorWorkflow,
     AgentMonitorLoop,
     DailyReportWorkflow,
+    ChannelTestWorkflow,
 ]
 
 
@@ -82,6 +84,7 @@ async def run_worker(settings: Settings, client: Client) -> None:
                 notify.send_notification,
                 notify.queue_failure_notice,
                 notify.send_digest,
+                notify.send_test_message,
                 monitor.mark_offline_agents,
                 monitor.build_daily_report,
                 monitor.send_event,

@@ -5,8 +5,8 @@ from typing import Any
 
 from sqlmodel import Field, SQLModel
 
-from api.models.common import created_at_field, json_field, status_field
-from api.models.status import NotificationStatus
+from store.models.common import created_at_field, json_field, status_field
+from store.models.status import NotificationStatus
 
 
 class ChannelBase(SQLModel):

@@ -6,14 +6,14 @@ from typing import Any, Optional
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, Relationship, SQLModel
 
-from api.models.common import (
+from store.models.common import (
     bigint_field,
     created_at_field,
     json_field,
     optional_time_field,
     status_field,
 )
-from api.models.status import StepStatus, TaskStatus
+from store.models.status import StepStatus, TaskStatus
 
 
 class FileEventBase(SQLModel):

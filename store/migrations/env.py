@@ -4,8 +4,8 @@ from alembic import context
 from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
-import api.models  # noqa: F401  (registers every table on SQLModel.metadata)
-from api.db import make_engine
+import store.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from store.db import make_engine
 
 target_metadata = SQLModel.metadata
 
