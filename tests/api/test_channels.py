@@ -23,26 +23,17 @@ def client(db_url: str) -> Iterator[TestClient]:
         yield test_client
 
 
-def dingtalk(peer: DingTalkPeer, name: str = "ops-ding") -> dict[str, object]:
-    return {
-        "name": name,
-        "type": "dingtalk",
-        "config": {"at_mobiles": ["138"]},
-        "secrets": {"url": peer.webhook, "secret": peer.secret},
-    }
-
-
 def test_create_list_update_delete_never_shows_secrets(
     client: TestClient, dingtalk_peer: DingTalkPeer
 ) -> None:
-    created = client.post(CHANNELS, json=dingtalk(dingtalk_peer))
+    created = client.post(CHANNELS, json=dingtalk_peer.channel())
     assert created.status_code == 201, created.text
     channel = created.json()
     assert channel["secrets_set"] == ["secret", "url"]
     assert dingtalk_peer.token not in created.text and "secrets" not in channel
     assert client.get(CHANNELS).json() == [channel]
 
-    again = client.post(CHANNELS, json=dingtalk(dingtalk_peer))
+    again = client.post(CHANNELS, json=dingtalk_peer.channel())
     assert again.status_code == 409 and again.json()["error"]["code"] == "conflict"
 
     changed = client.put(f"{CHANNELS}/{channel['id']}", json={"config": {"at_all": True}})
@@ -81,6 +72,6 @@ def test_invalid_channels_are_refused(
 def test_secrets_need_a_key(db_url: str, dingtalk_peer: DingTalkPeer) -> None:
     app = create_app(Settings(database_url=db_url))
     with TestClient(app, headers=bearer(db_url, name="no-key-admin")) as no_key:
-        response = no_key.post(CHANNELS, json=dingtalk(dingtalk_peer))
+        response = no_key.post(CHANNELS, json=dingtalk_peer.channel())
     assert response.status_code == 409
     assert "notifications.secret_key" in response.json()["error"]["message"]

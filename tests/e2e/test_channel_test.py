@@ -18,19 +18,10 @@ def settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"notifications": key})
 
 
-def dingtalk(peer: DingTalkPeer, name: str = "ops-ding") -> dict[str, object]:
-    return {
-        "name": name,
-        "type": "dingtalk",
-        "config": {"at_mobiles": ["138"]},
-        "secrets": {"url": peer.webhook, "secret": peer.secret},
-    }
-
-
 async def test_test_message_is_sent_and_recorded(
     central_worker: None, api: httpx.AsyncClient, dingtalk_peer: DingTalkPeer
 ) -> None:
-    channel = (await api.post(CHANNELS, json=dingtalk(dingtalk_peer))).json()
+    channel = (await api.post(CHANNELS, json=dingtalk_peer.channel())).json()
     sent = await api.post(f"{CHANNELS}/{channel['id']}:test")
     assert sent.json() == {"sent": True, "error": "", "error_class": ""}
     assert dingtalk_peer.accepted[0]["markdown"]["title"] == "[Sluice] test message"
@@ -52,7 +43,7 @@ async def test_test_message_is_sent_and_recorded(
 async def test_deleting_a_channel_keeps_its_notification_history_and_frees_its_name(
     central_worker: None, api: httpx.AsyncClient, dingtalk_peer: DingTalkPeer
 ) -> None:
-    channel = (await api.post(CHANNELS, json=dingtalk(dingtalk_peer))).json()
+    channel = (await api.post(CHANNELS, json=dingtalk_peer.channel())).json()
     assert (await api.post(f"{CHANNELS}/{channel['id']}:test")).json()["sent"] is True
 
     deleted = await api.delete(f"{CHANNELS}/{channel['id']}")
@@ -61,7 +52,7 @@ async def test_deleting_a_channel_keeps_its_notification_history_and_frees_its_n
     [record] = (await api.get("/api/v1/notifications")).json()
     assert (record["channel"], record["channel_id"], record["status"]) == ("ops-ding", None, "sent")
 
-    again = await api.post(CHANNELS, json=dingtalk(dingtalk_peer))
+    again = await api.post(CHANNELS, json=dingtalk_peer.channel())
     assert again.status_code == 201, again.text
     new_id = again.json()["id"]
     assert (await api.post(f"{CHANNELS}/{new_id}:test")).json()["sent"] is True

@@ -45,6 +45,15 @@ class DingTalkPeer(ScriptedFailures):
     def webhook(self) -> str:
         return f"{self.url}/robot/send?access_token={self.token}"
 
+    def channel(self, name: str = "ops-ding") -> dict[str, object]:
+        """A `POST /channels` body for a DingTalk channel that sends to this peer."""
+        return {
+            "name": name,
+            "type": "dingtalk",
+            "config": {"at_mobiles": ["138"]},
+            "secrets": {"url": self.webhook, "secret": self.secret},
+        }
+
     def errcode(self, code: int, message: str) -> Answer:
         return Answer(200, {"errcode": code, "errmsg": message})
 
