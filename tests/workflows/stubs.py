@@ -88,7 +88,9 @@ class Block:
     then: BaseException | None = None
 
 
-Outcome = BaseException | Block | Callable[[Any], Any] | object
+# What a stub does on one call: raise, block, answer from its input, return a value, or
+# (None) give its default answer.
+Outcome = BaseException | Block | Callable[[Any], Any] | object | None
 
 
 class Stubs:
@@ -222,7 +224,9 @@ class Stubs:
     async def _answer(self, name: str, arg: Any, default: Callable[[Any], Any]) -> Any:
         self.calls.append((name, copy.deepcopy(arg)))
         outcomes = self._script.get(name)
-        outcome = outcomes.pop(0) if outcomes else default
+        outcome = outcomes.pop(0) if outcomes else None
+        if outcome is None:
+            outcome = default
         if isinstance(outcome, BaseException):
             raise outcome
         if isinstance(outcome, Block):
