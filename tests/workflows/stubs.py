@@ -20,6 +20,7 @@ from typing import Any
 
 from temporalio import activity
 
+from activities.routing import routed
 from sluice.actions import (
     Analysis,
     AnalyzeRequest,
@@ -126,10 +127,12 @@ class Stubs:
 
     @activity.defn(name="resolve_route")
     async def resolve_route(self, req: RouteRequest) -> Plan:
-        """The plan, and the task's routed transition written (no step marked started)."""
+        """The plan; with `req.task`, written as routing writes it (`routed`: the task and
+        its first stage's remote steps as running, which the workflow then leaves out)."""
+        plan: Plan = await self._answer("resolve_route", req, lambda _: copy.deepcopy(self.plan))
         if req.task is not None:
-            self.batches.append(RecordBatch(task=req.task))
-        return await self._answer("resolve_route", req, lambda _: copy.deepcopy(self.plan))
+            self.batches.append(routed(req.task, plan))
+        return plan
 
     @activity.defn(name="record")
     async def record(self, batch: RecordBatch) -> None:

@@ -26,7 +26,8 @@ JENKINS_CANCELLED = ApplicationError(
 UPLOADED = [{"upload": UPLOAD}]
 
 CASES: list[tuple[str, list[dict[str, Any]], str | None, Any]] = [
-    # (cancelled step, pipeline, activity blocked in it (None: waiting for a person), undo)
+    # (cancelled step, pipeline, the activity it blocks in (None: it waits for a person),
+    #  its own cleanup (None: nothing, so the earlier upload is what gets undone))
     ("upload", UPLOADED, "upload_file", ("abort_uploads", STORED)),
     ("verify", [*UPLOADED, {"verify": {"read_back": True}}], "verify_object", None),
     ("jenkins", [*UPLOADED, {"jenkins": {"job": "deploy"}}], "jenkins_build", None),
