@@ -2,9 +2,10 @@
 
 FileWorkflow runs outside Temporal's sandbox (see workflows/file_workflow.py), and the
 modules it imports ran outside it all along, so this check stands in for the sandbox's: it
-reads every module in workflows/, and every `sluice.*` module they import (their functions
-run inside workflow code), and names each line that would make a replay diverge. The replay
-test (test_replay.py) checks the commands themselves.
+reads every module in workflows/, every `sluice.*` module they import (their functions run
+inside workflow code), and the definitions they import from `activities/` that workflow code
+runs (helpers such as `progress_from`, request dataclasses), and names each line that would
+make a replay diverge. The replay test (test_replay.py) checks the commands themselves.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-WORKFLOW_MODULES = sorted((Path(__file__).parents[2] / "workflows").glob("*.py"))
+ROOT = Path(__file__).parents[2]
+WORKFLOW_MODULES = sorted((ROOT / "workflows").glob("*.py"))
 
 # Modules whose use in workflow code reads the clock, randomness, the environment or the
 # outside world. Activities import them; workflows call activities instead.
@@ -41,10 +43,12 @@ FORBIDDEN_BUILTINS = {"open", "input", "print", "exec", "eval", "breakpoint"}
 CLOCK_READS = {"now", "utcnow", "today"}  # datetime.now() and friends; use workflow.now()
 
 
-def nondeterminism(source: str) -> list[str]:
-    """Each line of `source` that a workflow must not have, with the reason."""
+def nondeterminism(source: str | ast.AST) -> list[str]:
+    """Each line of `source` (or of a parsed definition) that a workflow must not have, with
+    the reason."""
+    tree = ast.parse(source) if isinstance(source, str) else source
     found: list[tuple[int, str]] = []
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import | ast.ImportFrom):
             found += [
                 (node.lineno, f"imports {module}")
@@ -112,19 +116,19 @@ def _kernel_imports(path: Path) -> set[str]:
     return names
 
 
+def _module_path(dotted: str) -> Path:
+    """The source file of module `dotted` in this repository (it may not exist)."""
+    base = ROOT / dotted.replace(".", "/")
+    return base.with_suffix(".py") if base.with_suffix(".py").exists() else base / "__init__.py"
+
+
 def kernel_modules_workflows_run() -> list[Path]:
     """Every `sluice.*` module the workflow modules import, directly or through each other:
     their functions run inside workflow code, outside any sandbox."""
-    root = Path(__file__).parents[2]
     seen: set[Path] = set()
     todo = [name for path in WORKFLOW_MODULES for name in _kernel_imports(path)]
     while todo:
-        dotted = root / todo.pop().replace(".", "/")
-        path = (
-            dotted.with_suffix(".py")
-            if dotted.with_suffix(".py").exists()
-            else dotted / "__init__.py"
-        )
+        path = _module_path(todo.pop())
         if path.exists() and path not in seen:
             seen.add(path)
             todo += _kernel_imports(path)
@@ -142,3 +146,85 @@ def test_kernel_module_a_workflow_runs_is_deterministic(path: Path) -> None:
 def test_the_kernel_modules_of_file_workflow_are_checked() -> None:
     names = {str(p.relative_to(p.parents[1])) for p in KERNEL_MODULES}
     assert {"sluice/keys.py", "sluice/placeholders.py", "sluice/contracts.py"} <= names
+
+
+def activity_definitions_workflows_run() -> dict[str, list[str]]:
+    """What workflow modules import from `activities/` and run, by `path:name`, with the
+    lines of each that a workflow must not have.
+
+    Activity classes (those with `@activity.defn` methods) are only named for method
+    references: their code runs in activity workers, so they are left out. Every other
+    definition (a helper function, a request dataclass) runs inside workflow code, outside
+    any sandbox, and so do the module's own definitions that it uses. Their module imports
+    what its activities need (time, httpx, os): a definition must not use those names.
+    """
+    found: dict[str, list[str]] = {}
+    todo = [
+        (node.module or "", alias.name)
+        for path in WORKFLOW_MODULES
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "activities"
+        for alias in node.names
+    ]
+    while todo:
+        module, name = todo.pop()
+        path = _module_path(module)
+        tree = ast.parse(path.read_text())
+        top = {
+            node.name: node
+            for node in tree.body
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+        }
+        key = f"{path.relative_to(ROOT)}:{name}"
+        node = top.get(name)
+        if node is None or key in found or _is_activity_class(node):
+            continue
+        used = {n.id: n.lineno for n in ast.walk(node) if isinstance(n, ast.Name)}
+        forbidden = _forbidden_names(tree)
+        found[key] = nondeterminism(node) + [
+            f"line {line}: uses {used_name} (from {forbidden[used_name]})"
+            for used_name, line in sorted(used.items(), key=lambda item: item[1])
+            if used_name in forbidden
+        ]
+        todo += [(module, other) for other in used if other in top and other != name]
+    return dict(sorted(found.items()))
+
+
+def _is_activity_class(node: ast.AST) -> bool:
+    return isinstance(node, ast.ClassDef) and any(
+        "activity.defn" in ast.unparse(decorator)
+        for method in node.body
+        if isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef)
+        for decorator in method.decorator_list
+    )
+
+
+def _forbidden_names(tree: ast.Module) -> dict[str, str]:
+    """The names a module's imports bind to FORBIDDEN_MODULES (or to what they hold)."""
+    names: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            bound = {alias.asname or alias.name.split(".")[0]: alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            bound = {alias.asname or alias.name: node.module or "" for alias in node.names}
+        else:
+            continue
+        names |= {n: m for n, m in bound.items() if m.split(".")[0] in FORBIDDEN_MODULES}
+    return names
+
+
+ACTIVITY_DEFINITIONS = activity_definitions_workflows_run()
+
+
+@pytest.mark.parametrize("name", ACTIVITY_DEFINITIONS)
+def test_activity_code_a_workflow_runs_is_deterministic(name: str) -> None:
+    assert ACTIVITY_DEFINITIONS[name] == []
+
+
+def test_the_activity_helpers_of_file_workflow_are_checked() -> None:
+    assert {
+        "activities/upload.py:progress_from",
+        "activities/jenkins.py:build_ref_from",
+        "activities/jenkins.py:build_summary",
+        "activities/stat.py:StatRequest",
+    } <= set(ACTIVITY_DEFINITIONS)
