@@ -9,7 +9,7 @@ from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.testing import WorkflowEnvironment
 
-from sluice.servers import SEARCH_ATTRIBUTES, ServerError, find_binary
+from sluice.cli.servers import SEARCH_ATTRIBUTES, ServerError, find_binary
 
 
 @pytest.fixture
