@@ -23,7 +23,7 @@ from temporalio.runtime import (
 
 from activities.s3 import ensure_bucket, make_s3_client
 from api.db import migrate
-from bench.upload import free_port_with_grpc
+from bench.servers import free_port_with_grpc
 from sluice.contracts import DetectedFile
 from sluice.servers import ServerSpec, seaweed_spec, stop, temporal_spec
 from sluice.settings import Settings, load_settings

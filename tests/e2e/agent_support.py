@@ -1,11 +1,10 @@
-"""Support for the agent's end-to-end tests: a private Temporal that can be stopped, waits."""
+"""Support for the agent's end-to-end tests: tokens, waits, the agent as its own process."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import time
@@ -16,32 +15,12 @@ from pydantic import SecretStr
 from temporalio.client import Client
 
 from api.models import Role
-from sluice.servers import stop, temporal_spec
 from sluice.settings import Settings
 from tests.api.tokens import issue_token
-from tests.fixtures.servers import free_port_with_grpc
 
 # The fault tests' outages are as short as CI affords; `SLUICE_TEST_OUTAGE=60` stretches each
 # to at least that many seconds (the minute-long fault run), with the same assertions.
 OUTAGE_S = float(os.environ.get("SLUICE_TEST_OUTAGE", "0"))
-
-
-class OwnTemporal:
-    """A Temporal dev server of the test's own (port + state dir), so stopping it harms no one."""
-
-    def __init__(self, state_dir: Path) -> None:
-        self.state_dir = state_dir
-        self.port = free_port_with_grpc()
-        self.address = f"127.0.0.1:{self.port}"
-        self._proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self._proc = temporal_spec(self.state_dir, self.port, ui_port=None).start()
-
-    def stop(self) -> None:
-        if self._proc is not None:
-            stop(self._proc)
-            self._proc = None
 
 
 def with_agent_token(settings: Settings) -> Settings:
@@ -68,14 +47,6 @@ async def eventually(
             return
         await asyncio.sleep(every)
     raise AssertionError(f"not within {within}s: {what}")
-
-
-def spool_states(spool: Path) -> dict[str, int]:
-    """State → count, read from another process's spool (WAL allows a concurrent reader)."""
-    if not spool.exists():
-        return {}
-    with sqlite3.connect(f"file:{spool}?mode=ro", uri=True, timeout=10) as db:
-        return dict(db.execute("SELECT state, count(*) FROM spool GROUP BY state").fetchall())
 
 
 # Uploads slowly enough to be interrupted part-way, and retries into a restarted agent.

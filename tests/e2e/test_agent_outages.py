@@ -18,17 +18,12 @@ from temporalio.client import Client
 from activities.s3 import make_s3_client
 from api.app import create_app
 from api.db import migrate
+from bench.servers import OwnTemporal
 from sluice.contracts import UPLOAD_HEARTBEAT_TIMEOUT_S
 from sluice.servers import free_port
 from sluice.settings import Settings, StorageSettings, load_settings
 from sluice.worker import run_worker
-from tests.e2e.agent_support import (
-    OUTAGE_S,
-    OwnTemporal,
-    count_runs,
-    eventually,
-    with_agent_token,
-)
+from tests.e2e.agent_support import OUTAGE_S, count_runs, eventually, with_agent_token
 from watcher.agent import Agent
 
 if TYPE_CHECKING:

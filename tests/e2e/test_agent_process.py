@@ -19,8 +19,10 @@ import pytest
 import yaml
 from temporalio.client import Client
 
+from bench.servers import OwnTemporal
 from sluice.servers import free_port
-from tests.e2e.agent_support import OwnTemporal, count_runs, eventually, spool_states
+from tests.e2e.agent_support import count_runs, eventually
+from watcher.spool import spool_states
 
 
 @pytest.fixture
