@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any, TypeVar, overload
 
 from pydantic import SecretStr
 from temporalio.client import Client
@@ -17,6 +19,8 @@ from temporalio.client import Client
 from api.models import Role
 from sluice.settings import Settings
 from tests.api.tokens import issue_token
+
+T = TypeVar("T")
 
 # The fault tests' outages are as short as CI affords; `SLUICE_TEST_OUTAGE=60` stretches each
 # to at least that many seconds (the minute-long fault run), with the same assertions.
@@ -35,16 +39,26 @@ async def count_runs(client: Client, agent_id: str) -> int:
     return (await client.count_workflows(f"SluiceAgent = '{agent_id}'")).count
 
 
+@overload
 async def eventually(
-    check: Callable[[], object], within: float, what: str, every: float = 0.2
-) -> None:
+    check: Callable[[], Awaitable[T | None]], within: float, what: str, every: float = 0.2
+) -> T: ...
+@overload
+async def eventually(
+    check: Callable[[], T | None], within: float, what: str, every: float = 0.2
+) -> T: ...
+async def eventually(check: Callable[[], Any], within: float, what: str, every: float = 0.2) -> Any:
+    """The first truthy result of `check` (sync or async), polled every `every` seconds.
+
+    AssertionError naming `what` if none came within `within` seconds.
+    """
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         result = check()
-        if asyncio.iscoroutine(result):
+        if inspect.isawaitable(result):
             result = await result
         if result:
-            return
+            return result
         await asyncio.sleep(every)
     raise AssertionError(f"not within {within}s: {what}")
 
