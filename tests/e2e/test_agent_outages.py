@@ -7,7 +7,6 @@ import asyncio
 import os
 import sqlite3
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,14 +31,6 @@ if TYPE_CHECKING:
 MiB = 1024 * 1024
 
 pytestmark = pytest.mark.filterwarnings("ignore:Callback with id:RuntimeWarning")
-
-
-@pytest.fixture
-def own_temporal(tmp_path: Path) -> Iterator[OwnTemporal]:
-    server = OwnTemporal(tmp_path / "temporal")
-    server.start()
-    yield server
-    server.stop()
 
 
 def agent_settings(

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -23,14 +22,6 @@ from bench.servers import OwnTemporal
 from sluice.servers import free_port
 from tests.e2e.agent_support import count_runs, eventually
 from watcher.spool import spool_states
-
-
-@pytest.fixture
-def own_temporal(tmp_path: Path) -> Iterator[OwnTemporal]:
-    server = OwnTemporal(tmp_path / "temporal")
-    server.start()
-    yield server
-    server.stop()
 
 
 def _start_agent(config: Path, log: Path) -> subprocess.Popen[bytes]:
