@@ -8,7 +8,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.models import Agent
-from sluice.actions import FileContext, uses_field
+from sluice.actions import FileContext
+from sluice.parameter_templates import uses_field
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
