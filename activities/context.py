@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from sluice.actions import FileContext, uses_field
+from sluice.actions import FileContext
+from sluice.parameter_templates import uses_field
 from store.models import Agent
 
 if TYPE_CHECKING:

@@ -13,7 +13,8 @@ from temporalio.exceptions import ApplicationError
 
 from activities.context import ContextValues
 from activities.http import response_failure, transport_failure
-from sluice.actions import BuildRef, JenkinsRequest, JenkinsResult, render_template
+from sluice.actions import BuildRef, JenkinsRequest, JenkinsResult
+from sluice.parameter_templates import render_template
 from sluice.settings import JenkinsServer, JenkinsSettings
 
 OK_RESULTS = {"SUCCESS"}

@@ -15,7 +15,8 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.upload import checked_file
-from sluice.actions import ScriptRequest, ScriptResult, render_template
+from sluice.actions import ScriptRequest, ScriptResult
+from sluice.parameter_templates import render_template
 
 _READ = 4096
 

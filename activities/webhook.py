@@ -14,8 +14,9 @@ from activities.context import ContextValues
 from activities.http import excerpt, response_failure, transport_failure
 from activities.notify.store import ChannelStore
 from activities.signing import webhook_headers
-from sluice.actions import WebhookRequest, WebhookResult, render_template, render_tree
+from sluice.actions import WebhookRequest, WebhookResult
 from sluice.channels import WebhookConfig
+from sluice.parameter_templates import render_template, render_tree
 
 
 class WebhookActivities:

@@ -33,9 +33,10 @@ import yaml
 from temporalio.client import Client
 
 from activities.s3 import make_s3_client
+from bench.servers import OwnTemporal
 from sluice.settings import Settings, load_settings
-from tests.e2e.agent_support import OwnTemporal, spool_states
 from watcher.agent import Agent
+from watcher.spool import spool_states
 
 SILENCE = 1.0
 

@@ -8,7 +8,7 @@ Per database, a freshly migrated (Alembic) metadata DB is seeded with `--tasks` 
 their file events: 8 agents, 6 rules, mostly succeeded, some failed with error classes,
 created over 30 days, paths with directories. SQLite is a file with WAL, seeded with
 SQLAlchemy Core executemany; PostgreSQL is a throwaway cluster started like the tests'
-(`tests/fixtures/database.py`, Debian's binaries as the `postgres` user), seeded with COPY
+(`bench/servers.py`, Debian's binaries as the `postgres` user), seeded with COPY
 and then `VACUUM ANALYZE`d, which autovacuum would do on its own after such a load.
 
 Each case (first page, a page half-way down by the API's own cursor, each filter) is called
@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import glob
 import os
 import sys
 import tempfile
@@ -64,10 +63,10 @@ from bench.api_bare import bare_app
 from bench.api_cases import LIMIT, Case, Raw, cases
 from bench.api_report import SIDES, Result, Run, console, markdown, progress_bar, table
 from bench.api_seed import seed_postgresql, seed_sqlite
+from bench.servers import POSTGRES_BIN_GLOB, postgres_bin_dir, start_postgres, stop_postgres
 from sluice.settings import load_settings
 from store.db import make_engine, migrate
 from store.models import Role
-from tests.fixtures.database import POSTGRES_BIN_GLOB, start_postgres, stop_postgres
 
 
 @dataclass(frozen=True)
@@ -182,16 +181,6 @@ async def explain(client: httpx.AsyncClient, engine: Engine, raw: Raw, case: Cas
     for n, (sql, args) in enumerate(statements, 1):
         console.print(f"[bold]API statement {n}/{len(statements)}[/]\n{raw.plan(sql, args)}")
     console.print(f"[bold]raw[/]\n{raw.plan(*case.raw_sql(raw.dialect))}")
-
-
-def postgres_bin_dir() -> Path | None:
-    """The newest installed Debian PostgreSQL server binaries, or None."""
-    found = [Path(p) for p in glob.glob(POSTGRES_BIN_GLOB) if Path(p, "initdb").is_file()]
-    return (
-        max(found, key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0)
-        if found
-        else None
-    )
 
 
 def run_db(db: str, args: argparse.Namespace, tmp: Path) -> Run | None:

@@ -22,7 +22,7 @@ from temporalio.runtime import (
 )
 
 from activities.s3 import ensure_bucket, make_s3_client
-from bench.upload import free_port_with_grpc
+from bench.servers import free_port_with_grpc
 from sluice.cli.servers import ServerSpec, seaweed_spec, stop, temporal_spec
 from sluice.contracts import DetectedFile
 from sluice.settings import Settings, load_settings

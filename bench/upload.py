@@ -29,7 +29,8 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.s3 import ensure_bucket, make_s3_client
 from activities.upload import SHA256_TAG, UploadActivities
-from sluice.cli.servers import port_is_free, seaweed_spec, stop
+from bench.servers import free_port_with_grpc
+from sluice.cli.servers import seaweed_spec, stop
 from sluice.contracts import UploadRequest
 from sluice.settings import MiB, StorageSettings
 
@@ -96,15 +97,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if args.part_size < 5:
         parser.error("--part-size must be at least 5 MiB (S3 multipart minimum)")
     return args
-
-
-def free_port_with_grpc() -> int:
-    """A free loopback port whose +10000 neighbour (SeaweedFS gRPC) is free too."""
-    for _ in range(200):
-        port = random.randint(20000, 30000)
-        if port_is_free(port) and port_is_free(port + 10000):
-            return port
-    raise RuntimeError("no free port pair found on 127.0.0.1")
 
 
 def write_file(path: Path, size: int) -> None:

@@ -1,9 +1,9 @@
-"""Contracts of the action steps (jenkins, webhook, script, analyze, notify) and their templates.
+"""Contracts of the action steps (jenkins, webhook, script, analyze, notify).
 
-Parameter templates use the `{field}` syntax of object keys (sluice/placeholders.py); message
-templates are Jinja2 (sluice/message_templates.py, activities/notify/templates.py). Only small
-values travel through Temporal: the analysis excerpt is bounded by EXCERPT_MAX_BYTES and results
-are compact summaries.
+Their parameters are templates filled from a FileContext (sluice/parameter_templates.py);
+message templates are Jinja2 (sluice/message_templates.py, activities/notify/templates.py).
+Only small values travel through Temporal: the analysis excerpt is bounded by
+EXCERPT_MAX_BYTES and results are compact summaries.
 """
 
 # No `from __future__ import annotations` here: Temporal resolves these dataclasses' field
@@ -13,83 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from sluice import placeholders
 from sluice.contracts import DetectedFile
-from sluice.placeholders import LABEL_FIELD
 
 EXCERPT_MAX_BYTES = 64 * 1024
 BODY_EXCERPT_BYTES = 1024
 OUTPUT_EXCERPT_BYTES = 8 * 1024
-
-# Fields a parameter template (`{name}`) may use; `labels` is indexed: `{labels[env]}`.
-TEMPLATE_FIELDS = (
-    "task_id", "rule", "host", "agent", "root", "relpath", "name", "stem", "ext", "date",
-    "sha256", "size", "bucket", "key", "object_url", "presigned_url", "path", LABEL_FIELD,
-)  # fmt: skip
-
-
-def template_fields(template: str) -> set[str]:
-    """The fields `template` uses (`labels` for any label); PlaceholderError if it may not."""
-    parts = placeholders.parse(template, TEMPLATE_FIELDS)
-    return {"labels" if kind == "label" else name for kind, name in parts if kind != "text"}
-
-
-def check_template(template: str, allowed: tuple[str, ...] = TEMPLATE_FIELDS) -> str:
-    placeholders.parse(template, allowed)
-    return template
-
-
-def check_template_tree(value: Any) -> Any:
-    """Check every string inside a JSON value as a template; the error names its place."""
-    for where, text in _strings(value, ""):
-        try:
-            check_template(text)
-        except ValueError as exc:
-            raise ValueError(f"at {where}: {exc}" if where else str(exc)) from None
-    return value
-
-
-def uses_field(value: Any, name: str) -> bool:
-    """Whether a template inside `value` uses `name` (one that cannot be used: no)."""
-    try:
-        return any(name in template_fields(text) for _, text in _strings(value, ""))
-    except ValueError:
-        return False  # rendering refuses it
-
-
-def render_template(template: str, values: Mapping[str, Any]) -> str:
-    """`template` with the file context's values; a missing label renders as "".
-
-    PlaceholderError (a ValueError) for anything but TEMPLATE_FIELDS, also for a template
-    stored before the save-time check existed.
-    """
-    return placeholders.render(placeholders.parse(template, TEMPLATE_FIELDS), values)
-
-
-def render_tree(value: Any, values: Mapping[str, Any]) -> Any:
-    """Render every string inside a JSON value (dict keys stay as written)."""
-    if isinstance(value, str):
-        return render_template(value, values)
-    if isinstance(value, list):
-        return [render_tree(item, values) for item in value]
-    if isinstance(value, dict):
-        return {key: render_tree(item, values) for key, item in value.items()}
-    return value
-
-
-def _strings(value: Any, where: str) -> list[tuple[str, str]]:
-    """(path inside `value`, string) for every string in a JSON value."""
-    if isinstance(value, str):
-        return [(where, value)]
-    if isinstance(value, list):
-        return [s for i, item in enumerate(value) for s in _strings(item, f"{where}[{i}]")]
-    if isinstance(value, dict):
-        return [
-            s
-            for key, item in value.items()
-            for s in _strings(item, f"{where}.{key}" if where else str(key))
-        ]
-    return []
 
 
 @dataclass

@@ -14,7 +14,7 @@ from pydantic import (
     field_validator,
 )
 
-from sluice.actions import check_template
+from sluice.parameter_templates import check_template
 
 CHANNEL_TYPES = ("dingtalk", "wecom", "slack", "email", "webhook")
 # `POST /channels/{id}:test` runs this (by name) on the worker, which holds the senders.

@@ -20,35 +20,29 @@ from activities.host import host_activities
 from sluice.contracts import DetectedFile
 from sluice.settings import Settings
 from watcher.backpressure import HighWaterMark
-from watcher.control import ConfigCache, ControlPlane, PushedConfig
 from watcher.detection import Detection
 from watcher.dispatch import Dispatcher
-from watcher.filters import FileFilter
 from watcher.host_worker import HostWorker
 from watcher.live import LiveConfig
 from watcher.metrics import AgentMetrics, MetricsServer
-from watcher.scanning import SeenFiles
 from watcher.spool import SpoolStore
-from watcher.stability import StabilityTracker
-from watcher.watching import (
-    AgentConfigError,
-    EventKind,
-    RootWatcher,
-    _Forwarder,
-    check_watchable,
-    checked_roots,
-)
+from watcher.watching import AgentConfigError, check_watchable
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-__all__ = ["Agent", "AgentConfigError", "_Forwarder", "checked_roots"]
+__all__ = ["Agent", "AgentConfigError"]
 
 log = logging.getLogger("sluice.agent")
 
 
-class Agent(Detection, LiveConfig):
-    """One host's daemon. `load_local` re-reads the local config (file change or SIGHUP)."""
+class Agent:
+    """One host's daemon. `load_local` re-reads the local config (file change or SIGHUP).
+
+    Composed of parts that each own their state: `detection` (roots, filters, what was seen),
+    the `spool`, the `dispatcher`, the `host_worker`, and `live`, which owns the settings and
+    passes each change on to the others.
+    """
 
     def __init__(
         self,
@@ -61,75 +55,71 @@ class Agent(Detection, LiveConfig):
         metrics: AgentMetrics | None = None,
     ) -> None:
         cfg = settings.agent
-        self.local = self.settings = settings
-        self.pushed: PushedConfig | None = None
         self.metrics = metrics or AgentMetrics()
-        self.roots = checked_roots(cfg.roots)
-        self.filter = FileFilter.from_settings(cfg)
-        self.tracker = StabilityTracker(cfg.silence, cfg.close_settle)
         self.spool = SpoolStore(cfg.spool_path)
         self.dispatcher = Dispatcher(client, self.spool, settings, self.metrics)
         self.high_water = HighWaterMark(cfg.spool_high_water)
-        self.seen = SeenFiles()
         self.notices: deque[dict[str, str]] = deque(maxlen=20)
-        self.cache = ConfigCache(cfg.state_dir / "agent-config.json")
-        self.control = ControlPlane(cfg) if cfg.api_url else None
+        self.detection = Detection(
+            cfg, self.spool, self.metrics, notice=self.notice, on_spooled=self._spooled
+        )
         self.host_worker = HostWorker(
             client,
             cfg.host_queue,
             lambda roots: host_activities(s3, roots, cfg.script_allow),
-            self.roots,
+            self.detection.roots,
             cfg.max_activities,
             cfg.shutdown_grace,
             self.metrics,
         )
-        self.watcher: RootWatcher | None = None
+        self.live = LiveConfig(
+            settings,
+            detection=self.detection,
+            dispatcher=self.dispatcher,
+            high_water=self.high_water,
+            host_worker=self.host_worker,
+            metrics=self.metrics,
+            notice=self.notice,
+            report=self.report,
+            load_local=load_local,
+            config_file=config_file,
+        )
         self.metrics_server: MetricsServer | None = None
-        self.last_error = ""
-        self._load_local = load_local
-        self._config_file = config_file
-        self._reload = asyncio.Event()
-        self._events: asyncio.Queue[tuple[EventKind, Path]] = asyncio.Queue()
-        self._refused_links: set[str] = set()
-        self._unreadable_dirs: set[str] = set()
 
     async def run(self) -> None:
         """Run until cancelled; on cancel the host worker finishes or heartbeats its work."""
-        if self.settings.agent.observer == "inotify":
-            await asyncio.to_thread(check_watchable, self.roots, file_filter=self.filter)
-        await self.connect_control_plane()
+        detection = self.detection
+        if self.live.settings.agent.observer == "inotify":
+            await asyncio.to_thread(check_watchable, detection.roots, file_filter=detection.filter)
+        await self.live.connect_control_plane()
         loop = asyncio.get_running_loop()
-        cfg = self.settings.agent
-        self.watcher = RootWatcher(
-            cfg.observer, cfg.poll_interval, _Forwarder(loop, self._events, self.metrics)
-        )
-        self.watcher.start(self.roots)
+        detection.start_watching()
         with contextlib.suppress(ValueError, RuntimeError):  # main thread only
-            loop.add_signal_handler(signal.SIGHUP, self.request_reload)
+            loop.add_signal_handler(signal.SIGHUP, self.live.request_reload)
+        cfg = self.live.settings.agent
         log.info(
             "agent %s watching %s with %s (silence %.1fs)",
-            cfg.id, ", ".join(map(str, self.roots)), cfg.observer, cfg.silence,
+            cfg.id, ", ".join(map(str, detection.roots)), cfg.observer, cfg.silence,
         )  # fmt: skip
         try:
             await self._serve_metrics()
-            self.startup_scan()
+            detection.startup_scan()
             async with asyncio.TaskGroup() as group:
                 group.create_task(self.host_worker.run())
                 group.create_task(self.dispatcher.run())
-                group.create_task(self._take_events())
-                group.create_task(self._settle())
-                group.create_task(self._reconcile())
+                group.create_task(detection.take_events())
+                group.create_task(detection.settle())
+                group.create_task(detection.reconcile())
                 group.create_task(self._maintain())
-                group.create_task(self.manage())
-                group.create_task(self.watch_local_config())
+                group.create_task(self.live.manage())
+                group.create_task(self.live.watch_local_config())
         finally:
             with contextlib.suppress(ValueError, RuntimeError):
                 loop.remove_signal_handler(signal.SIGHUP)
-            self.watcher.stop()
+            detection.stop_watching()
             if self.metrics_server is not None:
                 await self.metrics_server.close()
-            if self.control is not None:
-                await self.control.close()
+            await self.live.close()
             self.spool.close()
 
     # -- operations --------------------------------------------------------------------------
@@ -142,11 +132,17 @@ class Agent(Detection, LiveConfig):
             if await self.dispatcher.in_flight.refresh():
                 self.metrics.in_flight.set(self.dispatcher.in_flight.count)
             self._check_high_water()
-            if time.monotonic() - last_prune > min(3600.0, self.settings.agent.spool_retention):
+            retention = self.live.settings.agent.spool_retention
+            if time.monotonic() - last_prune > min(3600.0, retention):
                 last_prune = time.monotonic()
-                pruned = self.spool.prune(self.settings.agent.spool_retention, _unchanged)
+                pruned = self.spool.prune(retention, _unchanged)
                 if pruned:
                     log.info("pruned %d spool entries past retention", pruned)
+
+    def _spooled(self) -> None:
+        """New files are in the spool: check its depth and start them."""
+        self._check_high_water()
+        self.dispatcher.wake()
 
     def _check_high_water(self) -> None:
         depth = self.spool.depth()
@@ -174,22 +170,23 @@ class Agent(Detection, LiveConfig):
         return {
             "spool_depth": self.spool.depth(),
             "in_flight": self.dispatcher.in_flight.count,
-            "last_error": self.last_error or self.dispatcher.last_error,
-            "config_version": self.pushed.version if self.pushed else 0,
+            "last_error": self.live.last_error or self.dispatcher.last_error,
+            "config_version": self.live.pushed.version if self.live.pushed else 0,
             "events": list(self.notices),
         }
 
     def health(self) -> tuple[bool, dict[str, Any]]:
-        watching = self.watcher is not None and self.watcher.alive()
+        watcher = self.detection.watcher
+        watching = watcher is not None and watcher.alive()
         return watching, {
             "status": "ok" if watching else "not watching",
-            "agent": self.settings.agent.id,
+            "agent": self.live.settings.agent.id,
             "temporal": "unreachable" if self.dispatcher.failures else "ok",
             **self.report(),
         }
 
     async def _serve_metrics(self) -> None:
-        cfg = self.settings.agent
+        cfg = self.live.settings.agent
         if cfg.metrics_port is None:
             return
         server = MetricsServer(self.metrics, self.health)

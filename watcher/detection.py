@@ -7,46 +7,76 @@ import itertools
 import logging
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sluice.contracts import DetectedFile
-from sluice.settings import Settings
+from sluice.settings import AgentSettings
+from watcher.filters import FileFilter
+from watcher.metrics import AgentMetrics
 from watcher.scanning import SeenFiles, walk_files
 from watcher.spool import BASELINE, SpoolStore
-
-if TYPE_CHECKING:
-    from watcher.dispatch import Dispatcher
-    from watcher.filters import FileFilter
-    from watcher.metrics import AgentMetrics
-    from watcher.stability import StabilityTracker
-    from watcher.watching import EventKind
+from watcher.stability import StabilityTracker
+from watcher.watching import EventKind, RootWatcher, _Forwarder, checked_roots
 
 log = logging.getLogger("sluice.agent")
 
 
 class Detection:
-    """Mixin for Agent: find finished files under the roots and spool them once."""
+    """Find finished files under the roots and spool them once.
 
-    settings: Settings
-    roots: list[Path]
-    filter: FileFilter
-    tracker: StabilityTracker
-    spool: SpoolStore
-    seen: SeenFiles
-    metrics: AgentMetrics
-    dispatcher: Dispatcher
-    _events: asyncio.Queue[tuple[EventKind, Path]]
-    _refused_links: set[str]
-    _unreadable_dirs: set[str]
+    It owns what decides which files are finished: the roots and their watcher, the filters,
+    the stability windows. A live config change swaps them through `configure`. The agent
+    hears of it through two callbacks: `notice` for what the control plane should show, and
+    `on_spooled` after new files enter the spool (to wake the dispatcher).
+    """
 
-    def notice(self, kind: str, message: str) -> None:
-        raise NotImplementedError
+    def __init__(
+        self,
+        cfg: AgentSettings,
+        spool: SpoolStore,
+        metrics: AgentMetrics,
+        *,
+        notice: Callable[[str, str], None],
+        on_spooled: Callable[[], None],
+    ) -> None:
+        self.cfg = cfg
+        self.roots = checked_roots(cfg.roots)
+        self.filter = FileFilter.from_settings(cfg)
+        self.tracker = StabilityTracker(cfg.silence, cfg.close_settle)
+        self.spool = spool
+        self.metrics = metrics
+        self.seen = SeenFiles()
+        self.events: asyncio.Queue[tuple[EventKind, Path]] = asyncio.Queue()
+        self.watcher: RootWatcher | None = None
+        self._notice = notice
+        self._on_spooled = on_spooled
+        self._refused_links: set[str] = set()
+        self._unreadable_dirs: set[str] = set()
 
-    def _check_high_water(self) -> None:
-        raise NotImplementedError
+    def start_watching(self) -> None:
+        """Start the observer over the roots; its events arrive on this loop's queue."""
+        loop = asyncio.get_running_loop()
+        forwarder = _Forwarder(loop, self.events, self.metrics)
+        self.watcher = RootWatcher(self.cfg.observer, self.cfg.poll_interval, forwarder)
+        self.watcher.start(self.roots)
+
+    def stop_watching(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
+
+    def configure(self, cfg: AgentSettings, roots: list[Path], file_filter: FileFilter) -> None:
+        """Use new settings, roots and filters (checked by the caller) from now on."""
+        self.cfg = cfg
+        if file_filter != self.filter:
+            self.filter = file_filter
+            self.seen.refused.clear()  # refusals were decided by the old filters
+        self.tracker.silence, self.tracker.close_settle = cfg.silence, cfg.close_settle
+        if roots != self.roots:
+            self.roots = roots
+            if self.watcher is not None:
+                self.watcher.watch(roots)
 
     def startup_scan(self) -> int:
         """Load what the spool knows, then find files written while the agent was down.
@@ -56,7 +86,7 @@ class Detection:
         self.seen.handled.reserve(self.spool.count())
         for path, size, mtime_ns in self.spool.known_versions():
             self.seen.handled.set(path, (size, mtime_ns))
-        if not self.settings.agent.backfill and self.spool.is_empty():
+        if not self.cfg.backfill and self.spool.is_empty():
             recorded = 0
             existing = (file for file, _ in self._candidates())
             while batch := list(itertools.islice(existing, 1000)):  # a few at a time: flat RSS
@@ -95,7 +125,7 @@ class Detection:
                 if self.seen.unchanged(name, version):
                     continue
                 path = Path(name)
-                detected = self._detected(path, st)
+                detected = self.detected(path, st)
                 if detected is None:
                     self.seen.refused.set(name, version)
                 else:
@@ -114,11 +144,12 @@ class Detection:
         )
         log.warning("%s", message)
         self.metrics.errors.labels("unreadable_dir").inc()
-        self.notice("unreadable_dir", message)
+        self._notice("unreadable_dir", message)
 
-    async def _take_events(self) -> None:
+    async def take_events(self) -> None:
+        """Feed the watcher's events to the stability tracker (or a scan, for a directory)."""
         while True:
-            kind, path = await self._events.get()
+            kind, path = await self.events.get()
             if kind == "gone":
                 self.tracker.forget(path)
             elif kind == "dir":
@@ -130,13 +161,14 @@ class Detection:
             else:
                 self.tracker.touch(path, time.monotonic())
 
-    async def _settle(self) -> None:
+    async def settle(self) -> None:
+        """Spool the files that have stayed unchanged for their window."""
         while True:
-            cfg = self.settings.agent
+            cfg = self.cfg
             await asyncio.sleep(min(1.0, max(0.02, min(cfg.silence, cfg.close_settle or 1e9) / 4)))
             files = []
             for path, st in self.tracker.settled(time.monotonic()):
-                detected = self._detected(path, st)
+                detected = self.detected(path, st)
                 if detected is None:
                     self.seen.refused.set(str(path), (st.st_size, st.st_mtime_ns))
                 else:
@@ -150,12 +182,12 @@ class Detection:
                 log.info("detected %s (%d bytes)", file.rel_path, file.size)
             if added:
                 self.metrics.detected.inc(len(added))
-                self._check_high_water()
-                self.dispatcher.wake()
+                self._on_spooled()
 
-    async def _reconcile(self) -> None:
+    async def reconcile(self) -> None:
+        """Scan all roots every `scan_interval`, a backstop for events that were missed."""
         while True:
-            await asyncio.sleep(self.settings.agent.scan_interval)
+            await asyncio.sleep(self.cfg.scan_interval)
             found = self.scan()
             if found:
                 log.info("reconcile scan found %d file(s) that events missed", found)
@@ -168,7 +200,7 @@ class Detection:
                 return (root, rel) if self.filter.accepts(rel) else None
         return None
 
-    def _detected(self, path: Path, st: os.stat_result | None = None) -> DetectedFile | None:
+    def detected(self, path: Path, st: os.stat_result | None = None) -> DetectedFile | None:
         """The file as a spool entry, or None if filtered, gone, or a symlink escaping its root."""
         located = self._locate(path)
         if located is None:
@@ -186,7 +218,7 @@ class Detection:
                 log.warning("refusing %s: it is a symlink leading outside root %s", path, root)
                 self.metrics.errors.labels("symlink_escape").inc()
             return None
-        cfg = self.settings.agent
+        cfg = self.cfg
         return DetectedFile(
             agent_id=cfg.id,
             host=cfg.hostname,

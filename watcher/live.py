@@ -27,46 +27,56 @@ from watcher.watching import AgentConfigError, check_watchable, checked_roots
 
 if TYPE_CHECKING:
     from watcher.backpressure import HighWaterMark
+    from watcher.detection import Detection
     from watcher.dispatch import Dispatcher
     from watcher.host_worker import HostWorker
     from watcher.metrics import AgentMetrics
-    from watcher.scanning import SeenFiles
-    from watcher.stability import StabilityTracker
-    from watcher.watching import RootWatcher
 
 log = logging.getLogger("sluice.agent")
 
 
 class LiveConfig:
-    """Mixin for Agent: everything that changes its settings while it runs."""
+    """Everything that changes the agent's settings while it runs.
 
-    settings: Settings
-    local: Settings
-    pushed: PushedConfig | None
-    roots: list[Path]
-    filter: FileFilter
-    tracker: StabilityTracker
-    dispatcher: Dispatcher
-    high_water: HighWaterMark
-    host_worker: HostWorker
-    watcher: RootWatcher | None
-    metrics: AgentMetrics
-    seen: SeenFiles
-    cache: ConfigCache
-    control: ControlPlane | None
-    last_error: str
-    _load_local: Callable[[], Settings] | None
-    _config_file: Path | None
-    _reload: asyncio.Event
+    It owns the settings (`local`, `pushed`, and `settings`, the two merged), the link to
+    the control plane and the config cache, and hands each change to the parts that use it.
+    `report` is the heartbeat body; `notice` records what the control plane should show.
+    """
 
-    def notice(self, kind: str, message: str) -> None:
-        raise NotImplementedError
+    def __init__(
+        self,
+        local: Settings,
+        *,
+        detection: Detection,
+        dispatcher: Dispatcher,
+        high_water: HighWaterMark,
+        host_worker: HostWorker,
+        metrics: AgentMetrics,
+        notice: Callable[[str, str], None],
+        report: Callable[[], dict[str, Any]],
+        load_local: Callable[[], Settings] | None = None,
+        config_file: Path | None = None,
+    ) -> None:
+        cfg = local.agent
+        self.local = self.settings = local
+        self.pushed: PushedConfig | None = None
+        self.last_error = ""
+        self.cache = ConfigCache(cfg.state_dir / "agent-config.json")
+        self.control = ControlPlane(cfg) if cfg.api_url else None
+        self._detection = detection
+        self._dispatcher = dispatcher
+        self._high_water = high_water
+        self._host_worker = host_worker
+        self._metrics = metrics
+        self._notice = notice
+        self._report = report
+        self._load_local = load_local
+        self._config_file = config_file
+        self._reload = asyncio.Event()
 
-    def report(self) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def scan(self, top: Path | None = None) -> int:
-        raise NotImplementedError
+    async def close(self) -> None:
+        if self.control is not None:
+            await self.control.close()
 
     def apply(self, pushed: PushedConfig | None, local: Settings | None = None) -> None:
         """Make `local` + `pushed` the running config; AgentConfigError leaves the old one."""
@@ -76,31 +86,24 @@ class LiveConfig:
         except ValueError as exc:
             raise AgentConfigError(f"config version {_v(pushed)} refused: {exc}") from None
         roots = checked_roots(agent.roots)
-        new_roots = [root for root in roots if root not in self.roots]
+        new_roots = [root for root in roots if root not in self._detection.roots]
         new_filter = FileFilter.from_settings(agent)
         if new_roots and agent.observer == "inotify":
             check_watchable(new_roots, file_filter=new_filter)
         old = self.settings.agent
         self.local, self.pushed = local, pushed
         self.settings = local.model_copy(update={"agent": agent})
-        if new_filter != self.filter:
-            self.filter = new_filter
-            self.seen.refused.clear()
-        self.tracker.silence, self.tracker.close_settle = agent.silence, agent.close_settle
-        self.dispatcher.configure(self.settings)
-        self.high_water.mark = agent.spool_high_water
-        if roots != self.roots:
-            self.roots = roots
-            if self.watcher is not None:
-                self.watcher.watch(roots)
-        self.host_worker.reconfigure(roots, agent.max_activities)
-        self.metrics.config_version.set(_v(pushed))
+        self._dispatcher.configure(self.settings)
+        self._high_water.mark = agent.spool_high_water
+        self._detection.configure(agent, roots, new_filter)
+        self._host_worker.reconfigure(roots, agent.max_activities)
+        self._metrics.config_version.set(_v(pushed))
         changed = sorted(k for k in agent.LIVE_KEYS if getattr(old, k) != getattr(agent, k))
         if changed:
             log.info("applied config version %d: %s changed", _v(pushed), ", ".join(changed))
-            self.notice("config_applied", f"version {_v(pushed)}: {', '.join(changed)}")
+            self._notice("config_applied", f"version {_v(pushed)}: {', '.join(changed)}")
         if new_roots or "exclude_dirs" in changed or "include_hidden" in changed:
-            self.scan()
+            self._detection.scan()
 
     async def connect_control_plane(self) -> None:
         """Register and apply the control plane's config, or the cached one if unreachable."""
@@ -108,7 +111,7 @@ class LiveConfig:
             return
         pushed: PushedConfig | None
         try:
-            await self.control.register(self.settings.agent, self.roots, 0)
+            await self.control.register(self.settings.agent, self._detection.roots, 0)
             pushed = await self.control.fetch_config()
         except ControlPlaneError as exc:
             self._control_plane_down(exc)
@@ -126,12 +129,14 @@ class LiveConfig:
         while True:
             await asyncio.sleep(self.settings.agent.heartbeat_interval)
             try:
-                wanted = await self.control.heartbeat(self.report())
+                wanted = await self.control.heartbeat(self._report())
                 if wanted != _v(self.pushed):
                     self._apply_pushed(await self.control.fetch_config())
             except NotRegistered:
                 with contextlib.suppress(ControlPlaneError):
-                    await self.control.register(self.settings.agent, self.roots, _v(self.pushed))
+                    await self.control.register(
+                        self.settings.agent, self._detection.roots, _v(self.pushed)
+                    )
                 continue
             except ControlPlaneError as exc:
                 if not was_down:
@@ -147,15 +152,15 @@ class LiveConfig:
             self.apply(pushed)
         except AgentConfigError as exc:
             self.last_error = str(exc)
-            self.metrics.errors.labels("config").inc()
+            self._metrics.errors.labels("config").inc()
             log.error("%s; keeping config version %d", exc, _v(self.pushed))
-            self.notice("config_refused", str(exc))
+            self._notice("config_refused", str(exc))
             return
         self.cache.save(pushed)
 
     def _control_plane_down(self, exc: Exception) -> None:
         self.last_error = str(exc)
-        self.metrics.errors.labels("control_plane").inc()
+        self._metrics.errors.labels("control_plane").inc()
         log.warning("%s; working from the last good config", exc)
 
     def request_reload(self) -> None:
@@ -185,7 +190,7 @@ class LiveConfig:
             self.apply(self.pushed, local)
         except (SettingsError, AgentConfigError) as exc:
             self.last_error = str(exc)
-            self.metrics.errors.labels("config").inc()
+            self._metrics.errors.labels("config").inc()
             log.error("local config not reloaded: %s", exc)
             return
         restart = _needs_restart(old, local)

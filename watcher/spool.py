@@ -29,6 +29,17 @@ DISPATCHED = "dispatched"
 BASELINE = "baseline"  # present before the agent first ran, with backfill off: never shipped
 
 
+def spool_states(path: Path) -> dict[str, int]:
+    """State → count, read-only from another process (WAL lets it read while the agent writes).
+
+    For whoever watches an agent from outside: the process tests and the agent benchmark.
+    """
+    if not path.exists():
+        return {}
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10) as db:
+        return dict(db.execute("SELECT state, count(*) FROM spool GROUP BY state").fetchall())
+
+
 class SpoolStore:
     """SQLite in WAL mode; an entry is keyed by the file's dedup id, so a file spools once.
 

@@ -7,8 +7,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from sluice.actions import EXCERPT_MAX_BYTES, check_template, check_template_tree
+from sluice.actions import EXCERPT_MAX_BYTES
 from sluice.message_templates import check_message_template
+from sluice.parameter_templates import check_template, check_template_tree
 from sluice.rules.units import Duration, KiB, Size, size_range
 
 # Events a message template exists for (activities/notify/templates/<event>.md.j2).

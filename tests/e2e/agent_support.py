@@ -1,47 +1,30 @@
-"""Support for the agent's end-to-end tests: a private Temporal that can be stopped, waits."""
+"""Support for the agent's end-to-end tests: tokens, waits, the agent as its own process."""
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any, TypeVar, overload
 
 from pydantic import SecretStr
 from temporalio.client import Client
 
-from sluice.cli.servers import stop, temporal_spec
 from sluice.settings import Settings
 from store.models import Role
 from tests.api.tokens import issue_token
-from tests.fixtures.servers import free_port_with_grpc
+
+T = TypeVar("T")
 
 # The fault tests' outages are as short as CI affords; `SLUICE_TEST_OUTAGE=60` stretches each
 # to at least that many seconds (the minute-long fault run), with the same assertions.
 OUTAGE_S = float(os.environ.get("SLUICE_TEST_OUTAGE", "0"))
-
-
-class OwnTemporal:
-    """A Temporal dev server of the test's own (port + state dir), so stopping it harms no one."""
-
-    def __init__(self, state_dir: Path) -> None:
-        self.state_dir = state_dir
-        self.port = free_port_with_grpc()
-        self.address = f"127.0.0.1:{self.port}"
-        self._proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self._proc = temporal_spec(self.state_dir, self.port, ui_port=None).start()
-
-    def stop(self) -> None:
-        if self._proc is not None:
-            stop(self._proc)
-            self._proc = None
 
 
 def with_agent_token(settings: Settings) -> Settings:
@@ -56,26 +39,28 @@ async def count_runs(client: Client, agent_id: str) -> int:
     return (await client.count_workflows(f"SluiceAgent = '{agent_id}'")).count
 
 
+@overload
 async def eventually(
-    check: Callable[[], object], within: float, what: str, every: float = 0.2
-) -> None:
+    check: Callable[[], Awaitable[T | None]], within: float, what: str, every: float = 0.2
+) -> T: ...
+@overload
+async def eventually(
+    check: Callable[[], T | None], within: float, what: str, every: float = 0.2
+) -> T: ...
+async def eventually(check: Callable[[], Any], within: float, what: str, every: float = 0.2) -> Any:
+    """The first truthy result of `check` (sync or async), polled every `every` seconds.
+
+    AssertionError naming `what` if none came within `within` seconds.
+    """
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         result = check()
-        if asyncio.iscoroutine(result):
+        if inspect.isawaitable(result):
             result = await result
         if result:
-            return
+            return result
         await asyncio.sleep(every)
     raise AssertionError(f"not within {within}s: {what}")
-
-
-def spool_states(spool: Path) -> dict[str, int]:
-    """State → count, read from another process's spool (WAL allows a concurrent reader)."""
-    if not spool.exists():
-        return {}
-    with sqlite3.connect(f"file:{spool}?mode=ro", uri=True, timeout=10) as db:
-        return dict(db.execute("SELECT state, count(*) FROM spool GROUP BY state").fetchall())
 
 
 # Uploads slowly enough to be interrupted part-way, and retries into a restarted agent.

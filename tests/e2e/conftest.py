@@ -1,10 +1,11 @@
-"""End-to-end fixtures: a worker and an agent on the session's real servers, and the API."""
+"""End-to-end fixtures: a worker and an agent on the real servers, the API, a private Temporal."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -13,6 +14,7 @@ from temporalio.client import Client
 
 from activities.s3 import make_s3_client
 from api.app import create_app
+from bench.servers import OwnTemporal
 from sluice.cli.schedules import remove_schedules
 from sluice.cli.servers import free_port
 from sluice.cli.worker import run_worker
@@ -41,6 +43,15 @@ async def central_worker(
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     await remove_schedules(temporal_client, settings.temporal.task_queue)  # the worker made them
+
+
+@pytest.fixture
+def own_temporal(tmp_path: Path) -> Iterator[OwnTemporal]:
+    """A Temporal dev server of this test's own, which the test may stop and start again."""
+    server = OwnTemporal(tmp_path / "temporal")
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from tests.fixtures.servers import free_port_with_grpc
+from bench.servers import free_port_with_grpc
 
 PORT_NAMES = ("api", "temporal", "temporal_ui", "s3", "master", "volume", "filer")
 FINISHED = ("succeeded", "failed", "cancelled", "ignored")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import TypeVar
 
 from temporalio.client import (
@@ -14,6 +13,8 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError, RPCStatusCode
 
+from tests.e2e.agent_support import eventually
+
 T = TypeVar("T")
 
 
@@ -22,16 +23,18 @@ async def created_schedule(
 ) -> ScheduleHandle:
     """The schedule once the worker has created it."""
     handle = client.get_schedule_handle(schedule_id)
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while True:
+
+    async def exists() -> bool:
         try:
             await handle.describe()
-            return handle
         except RPCError as exc:
-            if exc.status != RPCStatusCode.NOT_FOUND or loop.time() > deadline:
+            if exc.status != RPCStatusCode.NOT_FOUND:
                 raise
-        await asyncio.sleep(0.2)
+            return False
+        return True
+
+    await eventually(exists, within, f"schedule {schedule_id} created")
+    return handle
 
 
 async def quiet(client: Client, handle: ScheduleHandle) -> None:
@@ -48,12 +51,11 @@ async def run_now(
     """Trigger one run (a paused schedule runs too) and return its result, id and run id."""
     before = _started(await handle.describe())
     await handle.trigger()
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not (new := _started(await handle.describe()) - before):
-        assert loop.time() < deadline, "the schedule did not start a run"
-        await asyncio.sleep(0.2)
-    ((workflow_id, run_id),) = new
+
+    async def new_runs() -> set[tuple[str, str]]:
+        return _started(await handle.describe()) - before
+
+    ((workflow_id, run_id),) = await eventually(new_runs, within, "the schedule started a run")
     result = await client.get_workflow_handle(
         workflow_id, run_id=run_id, result_type=result_type
     ).result()

@@ -3,7 +3,6 @@ against the session's real Temporal and SeaweedFS and loopback protocol peers.""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import shutil
 from pathlib import Path
@@ -15,6 +14,7 @@ from botocore.exceptions import ClientError
 from temporalio.client import Client
 
 from sluice.settings import Settings
+from tests.e2e.agent_support import eventually
 from tests.e2e.flow import (
     FAILING_BUILD_RULE,
     keep_history,
@@ -177,10 +177,7 @@ async def test_failed_build_compensates_and_failures_are_aggregated(
     await keep_history(temporal_client, tasks[0]["workflow_id"], "jenkins_failed_compensated")
 
     # one notice at once, the two that followed within the window as one digest
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 30
-    while len(dingtalk_peer.accepted) < 2 and loop.time() < deadline:
-        await asyncio.sleep(0.2)
+    await eventually(lambda: len(dingtalk_peer.accepted) >= 2, 30, "two DingTalk messages")
     titles = [m["markdown"]["title"] for m in dingtalk_peer.accepted]
     assert len(titles) == 2, titles
     assert titles[0].startswith("[Sluice] task failed: ") and "(action_failed)" in titles[0]
@@ -213,11 +210,9 @@ async def test_a_cancelled_build_is_stopped_and_recorded_on_the_cancelled_step(
     )
     (inbox / "run.nightly").write_text("go\n")
     running_task = await wait_for_task(api, "run.nightly", status="running")
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 60
-    while not any(job == "nightly" for job, _ in jenkins_peer.builds):
-        assert loop.time() < deadline, "the build never started"
-        await asyncio.sleep(0.2)
+    await eventually(
+        lambda: any(job == "nightly" for job, _ in jenkins_peer.builds), 60, "the build started"
+    )
 
     cancelled = await api.post(f"/api/v1/tasks/{running_task['id']}:cancel")
     assert cancelled.status_code == 202, cancelled.text

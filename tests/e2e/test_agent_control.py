@@ -45,7 +45,9 @@ async def test_config_pushed_from_the_api_is_applied_live_and_cached(
         pushed = {"include_suffixes": [".csv"], "silence": 0.2, "labels": {"env": "test"}}
         put = await api.put(f"/agents/{agent_id}/config", json={"config": pushed})
         assert put.json()["version"] == 1
-        await eventually(lambda: agent.settings.agent.include_suffixes == [".csv"], 20, "applied")
+        await eventually(
+            lambda: agent.live.settings.agent.include_suffixes == [".csv"], 20, "applied"
+        )
         await eventually(lambda: _applied(api, agent_id, 1), 20, "agent reports version 1")
 
         (inbox / "skipped.txt").write_text("not a csv any more")
@@ -56,8 +58,8 @@ async def test_config_pushed_from_the_api_is_applied_live_and_cached(
 
         bad = await api.put(f"/agents/{agent_id}/config", json={"config": {"roots": ["/nope"]}})
         assert bad.status_code == 200  # valid shape; only the host can tell the root is missing
-        await eventually(lambda: "/nope" in agent.last_error, 20, "bad config refused")
-        assert agent.settings.agent.include_suffixes == [".csv"]  # last good config kept
+        await eventually(lambda: "/nope" in agent.live.last_error, 20, "bad config refused")
+        assert agent.live.settings.agent.include_suffixes == [".csv"]  # last good config kept
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
@@ -67,14 +69,13 @@ async def test_config_pushed_from_the_api_is_applied_live_and_cached(
     offline = _managed(settings, "http://127.0.0.1:9")
     again = Agent(offline, temporal_client, make_s3_client(offline.storage))
     try:
-        await again.connect_control_plane()
-        assert again.settings.agent.include_suffixes == [".csv"]
-        assert again.pushed is not None and again.pushed.version == 1
-        assert "unreachable" in again.last_error
+        await again.live.connect_control_plane()
+        assert again.live.settings.agent.include_suffixes == [".csv"]
+        assert again.live.pushed is not None and again.live.pushed.version == 1
+        assert "unreachable" in again.live.last_error
     finally:
         again.spool.close()
-        if again.control is not None:
-            await again.control.close()
+        await again.live.close()
 
 
 async def _status(api: httpx.AsyncClient, agent_id: str) -> bool:
@@ -102,12 +103,11 @@ async def test_an_agent_needs_its_own_agent_token(
         )
         agent = Agent(managed, temporal_client, make_s3_client(managed.storage))
         try:
-            await agent.connect_control_plane()
-            assert f"answered {status}" in agent.last_error
+            await agent.live.connect_control_plane()
+            assert f"answered {status}" in agent.live.last_error
         finally:
             agent.spool.close()
-            if agent.control is not None:
-                await agent.control.close()
+            await agent.live.close()
     admin = bearer(settings.database_url, Role.admin, "e2e-admin")
     async with httpx.AsyncClient(base_url=f"{api_url}/api/v1", headers=admin) as api:
         assert (await api.get("/agents")).json() == []

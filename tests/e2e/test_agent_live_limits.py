@@ -53,12 +53,14 @@ async def _registered(api: httpx.AsyncClient, agent_id: str) -> bool:
 
 async def _push(api: httpx.AsyncClient, agent: Agent, config: dict[str, object]) -> None:
     """PUT the config and wait until the agent has applied that version."""
-    url = f"/api/v1/agents/{agent.settings.agent.id}/config"
+    url = f"/api/v1/agents/{agent.live.settings.agent.id}/config"
     put = await api.put(url, json={"config": config})
     assert put.status_code == 200, put.text
     version = put.json()["version"]
     await eventually(
-        lambda: agent.pushed is not None and agent.pushed.version == version, 20, "applied"
+        lambda: agent.live.pushed is not None and agent.live.pushed.version == version,
+        20,
+        "applied",
     )
 
 

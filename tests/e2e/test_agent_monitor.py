@@ -4,7 +4,6 @@ them back."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -41,6 +40,7 @@ from sluice.monitoring import (
 from sluice.settings import Settings
 from store.db import make_engine
 from store.models import Agent, AgentStatus, utcnow
+from tests.e2e.agent_support import eventually
 from tests.e2e.flow import keep_history
 from tests.peers.chat import WebhookPeer
 from workflows.agent_monitor import AgentMonitorLoop
@@ -151,14 +151,12 @@ async def test_a_silent_agent_goes_offline_once_and_comes_back_with_a_heartbeat(
 
 async def checked(monitor: WorkflowHandle[Any, Any], at_least: int) -> AgentMonitorStatus:
     """The monitor's status once it has run `at_least` checks in this run."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 30
-    while True:
-        status = await monitor.query(AgentMonitorLoop.status)
-        if status.checks >= at_least:
-            return status
-        assert loop.time() < deadline, f"the monitor ran {status.checks} checks"
-        await asyncio.sleep(0.1)
+
+    async def enough() -> AgentMonitorStatus | None:
+        current = await monitor.query(AgentMonitorLoop.status)
+        return current if current.checks >= at_least else None
+
+    return await eventually(enough, 30, f"the monitor ran {at_least} checks", every=0.1)
 
 
 async def check_now(monitor: WorkflowHandle[Any, Any]) -> AgentMonitorResult | None:

@@ -7,7 +7,6 @@ import asyncio
 import os
 import sqlite3
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,18 +16,13 @@ from temporalio.client import Client
 
 from activities.s3 import make_s3_client
 from api.app import create_app
+from bench.servers import OwnTemporal
 from sluice.cli.servers import free_port
 from sluice.cli.worker import run_worker
 from sluice.contracts import UPLOAD_HEARTBEAT_TIMEOUT_S
 from sluice.settings import Settings, StorageSettings, load_settings
 from store.db import migrate
-from tests.e2e.agent_support import (
-    OUTAGE_S,
-    OwnTemporal,
-    count_runs,
-    eventually,
-    with_agent_token,
-)
+from tests.e2e.agent_support import OUTAGE_S, count_runs, eventually, with_agent_token
 from watcher.agent import Agent
 
 if TYPE_CHECKING:
@@ -37,14 +31,6 @@ if TYPE_CHECKING:
 MiB = 1024 * 1024
 
 pytestmark = pytest.mark.filterwarnings("ignore:Callback with id:RuntimeWarning")
-
-
-@pytest.fixture
-def own_temporal(tmp_path: Path) -> Iterator[OwnTemporal]:
-    server = OwnTemporal(tmp_path / "temporal")
-    server.start()
-    yield server
-    server.stop()
 
 
 def agent_settings(

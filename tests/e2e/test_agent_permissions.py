@@ -21,7 +21,8 @@ import pytest
 import yaml
 
 from sluice.cli.servers import free_port
-from tests.e2e.agent_support import eventually, spool_states
+from tests.e2e.agent_support import eventually
+from watcher.spool import spool_states
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0 or shutil.which("setpriv") is None,

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -19,16 +18,10 @@ import pytest
 import yaml
 from temporalio.client import Client
 
+from bench.servers import OwnTemporal
 from sluice.cli.servers import free_port
-from tests.e2e.agent_support import OwnTemporal, count_runs, eventually, spool_states
-
-
-@pytest.fixture
-def own_temporal(tmp_path: Path) -> Iterator[OwnTemporal]:
-    server = OwnTemporal(tmp_path / "temporal")
-    server.start()
-    yield server
-    server.stop()
+from tests.e2e.agent_support import count_runs, eventually
+from watcher.spool import spool_states
 
 
 def _start_agent(config: Path, log: Path) -> subprocess.Popen[bytes]:

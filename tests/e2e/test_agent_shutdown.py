@@ -15,8 +15,9 @@ import httpx
 import pytest
 
 from sluice.settings import Settings
-from tests.e2e.agent_support import RESUMABLE_RULE, agent_process, eventually, spool_states
+from tests.e2e.agent_support import RESUMABLE_RULE, agent_process, eventually
 from tests.e2e.flow import publish, steps_by_name, wait_for_task
+from watcher.spool import spool_states
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

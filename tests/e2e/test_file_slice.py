@@ -101,7 +101,7 @@ async def test_same_file_detected_twice_runs_once(
 
     # A second detection of the same file (a restarted agent with a lost spool, say)
     # starts the same workflow id, which Temporal refuses: no second run.
-    file = running._detected(inbox / "once.log")
+    file = running.detection.detected(inbox / "once.log")
     assert file is not None and file.workflow_id == task["workflow_id"]
     assert await running.dispatcher.dispatch(file)
     runs = [wf async for wf in temporal_client.list_workflows(f"WorkflowId = '{file.workflow_id}'")]
@@ -114,7 +114,7 @@ async def test_file_gone_before_upload_fails_with_not_found(
 ) -> None:
     path = inbox / "vanishing.log"
     path.write_text("here for a moment\n")
-    file = running._detected(path)
+    file = running.detection.detected(path)
     assert file is not None
     path.unlink()
 

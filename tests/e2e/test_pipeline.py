@@ -16,6 +16,7 @@ from temporalio.client import Client
 from activities.s3 import make_s3_client
 from sluice.cli.worker import run_worker
 from sluice.settings import Settings
+from tests.e2e.agent_support import eventually
 from tests.e2e.flow import keep_history, publish, steps_by_name, wait_for_task
 from watcher.agent import Agent
 
@@ -200,11 +201,11 @@ async def test_cancel_mid_upload_aborts_the_multipart_upload(
     (inbox / "cancel-me.hprof").write_bytes(os.urandom(24 * MiB))
     running_task = await wait_for_status(api, "cancel-me.hprof", "running")
     task_id = running_task["id"]
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 60
-    while (await api.get(f"/api/v1/tasks/{task_id}/progress")).json()["bytes_uploaded"] == 0:
-        assert loop.time() < deadline, "upload never reported progress"
-        await asyncio.sleep(0.2)
+
+    async def uploaded() -> int:
+        return int((await api.get(f"/api/v1/tasks/{task_id}/progress")).json()["bytes_uploaded"])
+
+    await eventually(uploaded, 60, "upload reported progress")
 
     cancelled = await api.post(f"/api/v1/tasks/{task_id}:cancel")
     assert cancelled.status_code == 202, cancelled.text

@@ -19,13 +19,13 @@ import pytest
 from temporalio.client import Client
 
 from activities.s3 import ensure_bucket, make_s3_client
+from bench.servers import free_port_with_grpc
 from sluice.cli.schedules import remove_schedules
 from sluice.cli.servers import ServerSpec, seaweed_spec, stop
 from sluice.cli.worker import run_worker
 from sluice.settings import Settings
 from tests.e2e.agent_support import OUTAGE_S, agent_process, eventually, worker_process
 from tests.e2e.flow import publish, steps_by_name, wait_for_task
-from tests.fixtures.servers import free_port_with_grpc
 from watcher.agent import Agent
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from activities.notify.templates import render_message
-from sluice.actions import FileContext, check_template, render_template, render_tree
+from sluice.actions import FileContext
 from sluice.contracts import DetectedFile
 from sluice.keys import render_key
 from sluice.message_templates import (
@@ -21,6 +21,7 @@ from sluice.message_templates import (
     MessageTemplateError,
     check_message_template,
 )
+from sluice.parameter_templates import check_template, render_template, render_tree
 from sluice.placeholders import PlaceholderError
 from sluice.rules import RuleError, parse_rule
 from sluice.settings import StorageSettings

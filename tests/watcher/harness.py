@@ -1,4 +1,4 @@
-"""Run an Agent's detection loops on real inotify without Temporal (a lazy, unused client)."""
+"""Run the agent's detection on real inotify, alone: no Temporal, no dispatch, no host worker."""
 
 from __future__ import annotations
 
@@ -11,13 +11,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from temporalio.client import Client
-
-from activities.s3 import make_s3_client
 from sluice.contracts import DetectedFile
-from sluice.settings import load_settings
-from watcher.agent import Agent
-from watcher.watching import RootWatcher, _Forwarder
+from sluice.settings import AgentSettings
+from watcher.detection import Detection
+from watcher.metrics import AgentMetrics
+from watcher.spool import SpoolStore
 
 SILENCE = 0.3
 DETECT_WITHIN = 10.0  # seconds; generous for a loaded CI machine
@@ -30,44 +28,42 @@ def clean_env() -> None:
 
 
 @asynccontextmanager
-async def detecting(tmp_path: Path, roots: list[Path], **agent: Any) -> AsyncIterator[Agent]:
-    """An Agent whose watcher, event and settle loops run; nothing is dispatched."""
-    settings = load_settings(
-        temporal={"address": "127.0.0.1:1"},
-        agent={
+async def detecting(tmp_path: Path, roots: list[Path], **agent: Any) -> AsyncIterator[Detection]:
+    """Detection with its watcher, event and settle loops running; nothing is dispatched."""
+    cfg = AgentSettings.model_validate(
+        {
             "id": f"agent-{uuid.uuid4().hex[:8]}",
             "hostname": "test-host",
             "roots": [str(r) for r in roots],
             "silence": SILENCE,
-            "scan_interval": 3600,
+            "scan_interval": 3600,  # only events find files, unless a test calls scan()
             "spool_path": str(tmp_path / "state" / "spool.db"),
             **agent,
-        },
+        }
     )
-    client = await Client.connect(settings.temporal.address, lazy=True)
-    agent_ = Agent(settings, client, make_s3_client(settings.storage))
-    cfg = settings.agent
-    watcher = RootWatcher(
-        cfg.observer, cfg.poll_interval, _Forwarder(asyncio.get_running_loop(), agent_._events)
+    spool = SpoolStore(cfg.spool_path)
+    detection = Detection(
+        cfg, spool, AgentMetrics(), notice=lambda kind, message: None, on_spooled=lambda: None
     )
-    watcher.start(agent_.roots)
-    agent_.watcher = watcher
-    agent_.startup_scan()
-    tasks = [asyncio.create_task(agent_._take_events()), asyncio.create_task(agent_._settle())]
+    detection.start_watching()
+    detection.startup_scan()
+    tasks = [asyncio.create_task(detection.take_events()), asyncio.create_task(detection.settle())]
     try:
-        yield agent_
+        yield detection
     finally:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        watcher.stop()
-        agent_.spool.close()
+        detection.stop_watching()
+        spool.close()
 
 
-async def spooled(agent: Agent, count: int, *, settle: float = SILENCE * 4) -> list[DetectedFile]:
+async def spooled(
+    detection: Detection, count: int, *, settle: float = SILENCE * 4
+) -> list[DetectedFile]:
     """The spool once it holds `count` files, plus a few silence windows to catch extras."""
     deadline = time.monotonic() + DETECT_WITHIN
-    while agent.spool.depth() < count and time.monotonic() < deadline:
+    while detection.spool.depth() < count and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
     await asyncio.sleep(settle)
-    return agent.spool.pending(limit=100_000)
+    return detection.spool.pending(limit=100_000)

@@ -28,7 +28,7 @@ def _roots(tmp_path: Path, *names: str) -> list[Path]:
 
 async def test_several_roots_and_nested_new_directories_are_watched(tmp_path: Path) -> None:
     logs, dumps = _roots(tmp_path, "logs", "dumps")
-    async with detecting(tmp_path, [logs, dumps]) as agent:
+    async with detecting(tmp_path, [logs, dumps]) as detection:
         (logs / "a" / "b" / "c").mkdir(parents=True)
         (logs / "a" / "b" / "c" / "deep.log").write_text("deep")
         (dumps / "heap.hprof").write_bytes(b"\0" * 1000)
@@ -36,7 +36,7 @@ async def test_several_roots_and_nested_new_directories_are_watched(tmp_path: Pa
         await asyncio.sleep(0.1)
         (dumps / "2026" / "11" / "later.hprof").write_bytes(b"\1" * 10)
 
-        files = await spooled(agent, 3)
+        files = await spooled(detection, 3)
 
     assert sorted((f.root, f.rel_path) for f in files) == [
         (str(dumps), "2026/11/later.hprof"),
@@ -51,9 +51,9 @@ async def test_a_directory_moved_in_with_files_is_picked_up(tmp_path: Path) -> N
     (outside / "inner").mkdir(parents=True)
     (outside / "one.csv").write_text("1")
     (outside / "inner" / "two.csv").write_text("2")
-    async with detecting(tmp_path, [root]) as agent:
+    async with detecting(tmp_path, [root]) as detection:
         os.rename(outside, root / "batch")
-        files = await spooled(agent, 2)
+        files = await spooled(detection, 2)
     assert sorted(f.rel_path for f in files) == ["batch/inner/two.csv", "batch/one.csv"]
 
 
@@ -68,7 +68,7 @@ async def test_exclusions_globs_and_size_limits(tmp_path: Path) -> None:
         exclude_globs=["*-debug.log"],
         min_size=2,
         max_size=1000,
-    ) as agent:
+    ) as detection:
         for rel, size in [
             ("app/server.log", 10),  # shipped: included suffix
             ("x/dumps/heap.hprof", 100),  # shipped: included glob
@@ -84,13 +84,13 @@ async def test_exclusions_globs_and_size_limits(tmp_path: Path) -> None:
             path = root / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(b"x" * size)
-        files = await spooled(agent, 3)
+        files = await spooled(detection, 3)
     assert sorted(f.rel_path for f in files) == [
         "app/archive2/kept.log",
         "app/server.log",
         "x/dumps/heap.hprof",
     ]
-    assert agent.metrics.events.labels("filtered")._value.get() > 0
+    assert detection.metrics.events.labels("filtered")._value.get() > 0
 
 
 async def test_symlinks_escaping_a_root_are_refused(tmp_path: Path) -> None:
@@ -98,52 +98,52 @@ async def test_symlinks_escaping_a_root_are_refused(tmp_path: Path) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("not yours")
     (root / "inside.txt").write_text("fine")
-    async with detecting(tmp_path, [root]) as agent:
+    async with detecting(tmp_path, [root]) as detection:
         (root / "escape.txt").symlink_to(secret)
         (root / "alias.txt").symlink_to(root / "inside.txt")  # stays inside: allowed
         (root / "proof.txt").write_text("watching")
-        files = await spooled(agent, 2)
-        assert agent.scan() == 0  # the reconcile scan refuses it too
+        files = await spooled(detection, 2)
+        assert detection.scan() == 0  # the reconcile scan refuses it too
     assert sorted(f.rel_path for f in files) == ["alias.txt", "inside.txt", "proof.txt"]
-    assert agent.metrics.errors.labels("symlink_escape")._value.get() >= 1
+    assert detection.metrics.errors.labels("symlink_escape")._value.get() >= 1
 
 
 async def test_close_after_write_settles_before_the_silence_window(tmp_path: Path) -> None:
     (root,) = _roots(tmp_path, "inbox")
-    async with detecting(tmp_path, [root], silence=3600, close_settle=SILENCE) as agent:
+    async with detecting(tmp_path, [root], silence=3600, close_settle=SILENCE) as detection:
         with (root / "closed.bin").open("wb") as handle:
             handle.write(b"done")
-        files = await spooled(agent, 1)
+        files = await spooled(detection, 1)
     assert [f.rel_path for f in files] == ["closed.bin"]  # an hour of silence not needed
 
 
 async def test_polling_observer_is_the_configured_fallback(tmp_path: Path) -> None:
     (root,) = _roots(tmp_path, "inbox")
-    async with detecting(tmp_path, [root], observer="polling", poll_interval=0.2) as agent:
-        assert agent.watcher is not None and agent.watcher.kind == "polling"
+    async with detecting(tmp_path, [root], observer="polling", poll_interval=0.2) as detection:
+        assert detection.watcher is not None and detection.watcher.kind == "polling"
         (root / "nfs.log").write_text("from a network filesystem")
-        files = await spooled(agent, 1)
+        files = await spooled(detection, 1)
     assert [f.rel_path for f in files] == ["nfs.log"]
 
 
 async def test_files_present_at_start_are_found_and_handled_ones_skipped(tmp_path: Path) -> None:
     (root,) = _roots(tmp_path, "inbox")
     (root / "while-down.log").write_text("written while the agent was stopped")
-    async with detecting(tmp_path, [root]) as agent:
-        first = await spooled(agent, 1)
+    async with detecting(tmp_path, [root]) as detection:
+        first = await spooled(detection, 1)
     assert [f.rel_path for f in first] == ["while-down.log"]
-    async with detecting(tmp_path, [root]) as agent:  # restart on the same spool
-        assert agent.scan() == 0
+    async with detecting(tmp_path, [root]) as detection:  # restart on the same spool
+        assert detection.scan() == 0
         (root / "while-down.log").write_text("rewritten: a new version")
-        assert agent.scan() == 1
+        assert detection.scan() == 1
 
 
 async def test_backfill_off_records_existing_files_without_shipping_them(tmp_path: Path) -> None:
     (root,) = _roots(tmp_path, "inbox")
     (root / "old.log").write_text("from before the migration")
-    async with detecting(tmp_path, [root], backfill=False) as agent:
+    async with detecting(tmp_path, [root], backfill=False) as detection:
         (root / "new.log").write_text("after")
-        files = await spooled(agent, 1)
+        files = await spooled(detection, 1)
     assert [f.rel_path for f in files] == ["new.log"]
 
 

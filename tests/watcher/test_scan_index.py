@@ -92,18 +92,18 @@ async def test_a_deleted_file_is_forgotten_and_its_return_is_not_shipped_twice(
     root.mkdir()
     report = root / "report.csv"
     report.write_text("a,b\n")
-    async with detecting(tmp_path, [root.resolve()]) as agent:
-        (first,) = await spooled(agent, 1)
+    async with detecting(tmp_path, [root.resolve()]) as detection:
+        (first,) = await spooled(detection, 1)
         content, st = report.read_bytes(), report.stat()
         report.unlink()
         await asyncio.sleep(0.1)
-        assert agent.scan() == 0
-        assert len(agent.seen.handled) == 0  # the full walk forgot it
+        assert detection.scan() == 0
+        assert len(detection.seen.handled) == 0  # the full walk forgot it
 
         report.write_bytes(content)  # the same file restored, same size and mtime
         os.utime(report, ns=(st.st_atime_ns, st.st_mtime_ns))
-        assert agent.scan() == 0  # the spool knows this version: not shipped again
-        assert len(agent.seen.handled) == 1
+        assert detection.scan() == 0  # the spool knows this version: not shipped again
+        assert len(detection.seen.handled) == 1
         report.write_text("a,b\n1,2\n")  # a new version is a new file
-        assert agent.scan() == 1
+        assert detection.scan() == 1
     assert first.rel_path == "report.csv"
