@@ -13,9 +13,16 @@ from activities.records import RecordActivities
 from api.models import Agent
 from api.services.records import record_batch
 from api.services.rules import published_rules
-from sluice.contracts import Plan, RecordBatch, RouteRequest, StepUpdate, TaskUpdate
+from sluice.contracts import (
+    Plan,
+    RecordBatch,
+    RouteRequest,
+    StepUpdate,
+    TaskUpdate,
+    UploadOptions,
+)
 from sluice.rules import plan_for
-from sluice.settings import Settings
+from sluice.settings import Settings, StorageSettings
 
 # Built once: a Core statement costs more to build than SQLite takes to run it.
 _LABELS = select(col(Agent.labels)).where(col(Agent.id) == bindparam("agent_id"))
@@ -49,15 +56,22 @@ class RoutingActivities:
             now=datetime.now(UTC),
             unmatched=self._settings.pipeline.unmatched,
         )
-        storage = self._settings.storage
         for stage in plan.stages:
             for step in stage:
-                if step.type == "upload":
-                    step.options.setdefault("bucket", storage.bucket)
-                    step.options.setdefault("key", storage.key_template)
-                    step.options.setdefault("part_size", storage.part_size)
-                    step.options.setdefault("part_concurrency", storage.part_concurrency)
+                if isinstance(step.options, UploadOptions):
+                    step.options = with_storage_defaults(step.options, self._settings.storage)
         return plan
+
+
+def with_storage_defaults(options: UploadOptions, storage: StorageSettings) -> UploadOptions:
+    """An upload's `options` with what its rule left unset taken from the storage settings."""
+    return dataclasses.replace(
+        options,
+        bucket=options.bucket or storage.bucket,
+        key=options.key or storage.key_template,
+        part_size=options.part_size or storage.part_size,
+        part_concurrency=options.part_concurrency or storage.part_concurrency,
+    )
 
 
 def routed(task: TaskUpdate, plan: Plan) -> RecordBatch:

@@ -25,6 +25,8 @@ with workflow.unsafe.imports_passed_through():
     from activities.routing import RoutingActivities
     from sluice.contracts import (
         ApprovalDecision,
+        ApproveOptions,
+        FailureNoticeOptions,
         FileWorkflowInput,
         FileWorkflowResult,
         Plan,
@@ -33,9 +35,12 @@ with workflow.unsafe.imports_passed_through():
         StepPlan,
         TaskProgress,
     )
-    from workflows import tasklog
+    from workflows import steps, tasklog
+    from workflows.attempts import StepFailed, gave_up
+    from workflows.file_run import FileRun
     from workflows.notes import RunNotes
-    from workflows.steps import StepFailed, StepRunner, Undo, gave_up, run_undo
+    from workflows.task_notices import failure_notice
+    from workflows.undo import Undo, run_undo
 
 RULE = SearchAttributeKey.for_keyword("SluiceRule")
 
@@ -90,15 +95,15 @@ class FileWorkflow:
     @workflow.run
     async def run(self, inp: FileWorkflowInput) -> FileWorkflowResult:
         self._notes.task("running", file=inp.file, retry_of=inp.retry_of)  # written by routing
-        runner = StepRunner(inp, self._wait_for_approval)
+        run = FileRun(inp, self._wait_for_approval)
         try:
-            plan = await self._route(inp, runner)
+            plan = await self._route(inp, run)
             if plan.action == "ignore":
                 self._notes.task("ignored")
                 await self._notes.flush()
                 tasklog.task_finished(inp.file, "ignored")
                 return FileWorkflowResult("ignored")
-            await self._execute(plan, runner)
+            await self._execute(plan, run)
         except PipelineFailed as failed:
             compensated = failed.step.on_failure == "compensate"
             if compensated:
@@ -107,14 +112,15 @@ class FileWorkflow:
             self._notes.task("failed", error=error, error_class=error_class)
             await self._notes.flush()
             tasklog.task_finished(inp.file, "failed", error_class, error)
-            if self._plan is not None and self._plan.on_failure_notify:
+            notice = self._plan.on_failure_notify if self._plan else None
+            if isinstance(notice, FailureNoticeOptions):
                 facts = {
                     "step": failed.step.name,
                     "error": error,
                     "error_class": error_class,
                     "compensated": "yes" if compensated else "",
                 }
-                await runner.failure_notice(self._plan.on_failure_notify, facts)
+                await failure_notice(run, notice, facts)
             raise ApplicationError(
                 f"step {failed.step.name} failed: {error}", type=error_class, non_retryable=True
             ) from None
@@ -126,15 +132,15 @@ class FileWorkflow:
             await self._notes.flush()
             tasklog.task_finished(inp.file, "cancelled")
             raise
-        self._notes.task("succeeded", **_stored(runner))
+        self._notes.task("succeeded", **run.stored())
         await self._notes.flush()
         tasklog.task_finished(inp.file, "succeeded")
-        up = runner.upload
+        up = run.upload
         if up is None:
             return FileWorkflowResult("succeeded")
         return FileWorkflowResult("succeeded", up.bucket, up.key, up.sha256, up.size)
 
-    async def _route(self, inp: FileWorkflowInput, runner: StepRunner) -> Plan:
+    async def _route(self, inp: FileWorkflowInput, run: FileRun) -> Plan:
         """Resolve the plan; the routing activity also writes the noted task transition."""
         plan = await workflow.execute_local_activity_method(
             RoutingActivities.resolve_route,
@@ -144,23 +150,23 @@ class FileWorkflow:
         )
         self._plan = plan
         self._started = set(plan.started)
-        runner.rule = plan.rule_name
+        run.rule = plan.rule_name
         self._notes.attribute(RULE.value_set(plan.rule_name or "default"))
         self._notes.upsert_attributes()
         workflow.set_current_details(tasklog.plan_details(plan))
         return plan
 
-    async def _execute(self, plan: Plan, runner: StepRunner) -> None:
+    async def _execute(self, plan: Plan, run: FileRun) -> None:
         for index, stage in enumerate(plan.stages):
             self._stage = index
             results = await asyncio.gather(
-                *(self._run_step(step, runner) for step in stage), return_exceptions=True
+                *(self._run_step(step, run) for step in stage), return_exceptions=True
             )
             for result in results:
                 if isinstance(result, BaseException):
                     raise result
 
-    async def _run_step(self, step: StepPlan, runner: StepRunner) -> None:
+    async def _run_step(self, step: StepPlan, run: FileRun) -> None:
         """Run `step` with its retry policy, recording every attempt."""
         self._running.append(step.name)
         try:
@@ -173,10 +179,10 @@ class FileWorkflow:
                     self._notes.step(step, "running", attempt)
                     self._notes.write_soon()  # written before the step's activity is scheduled
                 if step.is_local():
-                    runner.finish = self._end_if_last(step, attempt, runner)
+                    run.finish = self._end_if_last(step, attempt, run)
                 started = workflow.now()
                 try:
-                    outcome = await runner.attempt(step)
+                    outcome = await steps.attempt(run, step)
                 except StepFailed as failed:
                     elapsed = _ms_since(started)
                     summary = failed.details if isinstance(failed.details, dict) else None
@@ -184,11 +190,11 @@ class FileWorkflow:
                         step, "failed", attempt, elapsed, failed=failed, summary=summary
                     )
                     delay = _next_delay(step, failed, attempt, first_started)
-                    file = runner.input.file
+                    file = run.input.file
                     tasklog.attempt_failed(file, step.name, attempt, failed, delay)
                     if delay is None:
                         gave_up(failed, step, attempt, _ms_since(first_started) / 1000)
-                        await self._give_up(step, runner, failed, attempt)
+                        await self._give_up(step, run, failed, attempt)
                         if step.on_failure == "continue":
                             return
                         raise PipelineFailed(step, failed) from None
@@ -199,14 +205,14 @@ class FileWorkflow:
                     continue
                 except BaseException as exc:
                     if is_cancelled_exception(exc):
-                        self._undo.extend(runner.cleanup(step, None))
+                        self._undo.extend(steps.cleanup(run, step, None))
                         self._notes.step(
                             step,
                             "cancelled",
                             attempt,
                             _ms_since(started),
                             failed=StepFailed("cancelled", "cancelled", retryable=False),
-                            summary=runner.cancelled_summaries.pop(step.name, None),
+                            summary=run.cancelled.pop(step.name, None),
                         )
                     raise
                 self._notes.step(
@@ -219,36 +225,36 @@ class FileWorkflow:
         finally:
             self._running.remove(step.name)
 
-    def _end_if_last(self, step: StepPlan, attempt: int, runner: StepRunner) -> RecordBatch | None:
-        """What a success ends with, if `step` is the last the plan runs (see StepRunner.finish)."""
+    def _end_if_last(self, step: StepPlan, attempt: int, run: FileRun) -> RecordBatch | None:
+        """What a success ends with, if `step` is the last the plan runs (see FileRun.finish)."""
         plan = self._plan
         assert plan is not None
         if self._stage != len(plan.stages) - 1 or len(plan.stages[-1]) != 1:
             return None
-        return self._notes.end(step, attempt, **_stored(runner))
+        return self._notes.end(step, attempt, **run.stored())
 
     async def _give_up(
-        self, step: StepPlan, runner: StepRunner, failed: StepFailed, attempt: int
+        self, step: StepPlan, run: FileRun, failed: StepFailed, attempt: int
     ) -> None:
         """A step that failed for good cleans up after itself whatever on_failure says."""
         await self._notes.flush()
-        for undo in runner.cleanup(step, failed):
-            outcome = await run_undo(undo)
+        for undo in steps.cleanup(run, step, failed):
+            done = await run_undo(undo)
             self._undo = [u for u in self._undo if u.ref != undo.ref]
             # Noting it costs a record write before compensation: runs started before this
             # change had none, and must replay the same commands.
             if workflow.patched("record-cleanup"):
-                self._notes.step(step, "failed", attempt, failed=failed, summary=undo.done(outcome))
+                self._notes.step(step, "failed", attempt, failed=failed, summary=done)
 
     async def _compensate(self) -> None:
         await self._notes.flush()
         while self._undo:
             undo = self._undo.pop()
-            outcome = await run_undo(undo)
-            self._notes.compensated(undo.step, self._attempts.get(undo.step, 1), undo.done(outcome))
+            done = await run_undo(undo)
+            self._notes.compensated(undo.step, self._attempts.get(undo.step, 1), done)
         await self._notes.flush()
 
-    async def _wait_for_approval(self, step: StepPlan) -> ApprovalDecision:
+    async def _wait_for_approval(self, step: StepPlan, options: ApproveOptions) -> ApprovalDecision:
         self._waiting.append(step.name)
         self._notes.task("waiting_approval")
         await self._notes.flush()
@@ -257,9 +263,8 @@ class FileWorkflow:
                 lambda: self._decision is not None, timeout=timedelta(seconds=step.timeout_s)
             )
         except TimeoutError:
-            default = str(step.options.get("default", "reject"))
             return ApprovalDecision(
-                default == "approve", "timeout", f"no decision within {step.timeout_s:g}s"
+                options.default == "approve", "timeout", f"no decision within {step.timeout_s:g}s"
             )
         finally:
             self._waiting.remove(step.name)
@@ -284,12 +289,6 @@ def _next_delay(
     if seconds is None or (attempt >= retry.max_attempts and not workflow.patched("deadline")):
         return None
     return timedelta(seconds=seconds)
-
-
-def _stored(runner: StepRunner) -> dict[str, str]:
-    """Where the run's upload put the file, for the task's record."""
-    up = runner.upload
-    return {} if up is None else {"bucket": up.bucket, "key": up.key, "sha256": up.sha256}
 
 
 def _ms_since(started: Any) -> int:

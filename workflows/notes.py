@@ -15,7 +15,7 @@ from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributeUp
 
 from activities.records import RecordActivities
 from sluice.contracts import RecordBatch, StepPlan, StepUpdate, TaskUpdate
-from workflows.steps import StepFailed
+from workflows.attempts import StepFailed
 
 STATUS = SearchAttributeKey.for_keyword("SluiceStatus")
 
