@@ -37,9 +37,8 @@ class RoutingActivities:
     def resolve_route(self, req: RouteRequest) -> Plan:
         """The plan for `req.file`, with upload defaults filled in from the storage settings.
 
-        With `req.task`, the same local activity records the task with the rule it got and
-        the first stage's non-local steps as running (listed in `Plan.started`): one write,
-        where a separate record activity would cost the workflow another round trip.
+        With `req.task`, the same transaction writes the run's first records (`routed`):
+        step 1 of what a run records, see workflows/recorder.py.
         """
         with self._records.transaction() as conn:
             plan = self._plan(conn, req)
@@ -75,10 +74,9 @@ def with_storage_defaults(options: UploadOptions, storage: StorageSettings) -> U
 
 
 def routed(task: TaskUpdate, plan: Plan) -> RecordBatch:
-    """`task` with the rule it got, and its first stage's remote steps as running.
-
-    Those steps are noted in `plan.started`, so the workflow does not record them again.
-    """
+    """`task` with the rule it got, and its first stage's remote steps as running; those
+    are listed in `plan.started`, for the workflow not to record them again. A local step
+    is recorded as it ends."""
     first = plan.stages[0] if plan.action != "ignore" and plan.stages else []
     steps = [
         StepUpdate(task.task_id, step.name, step.type, "running")

@@ -17,12 +17,12 @@ with workflow.unsafe.imports_passed_through():
         ApprovalDecision,
         ApproveOptions,
         FileWorkflowInput,
-        RecordBatch,
         StepPlan,
         UploadProgress,
         UploadResult,
     )
     from sluice.starts import file_where
+    from workflows.recorder import RunRecorder
 
 # Waits for a human decision on an approve step (FileWorkflow's `decide` update).
 Approver = Callable[[StepPlan, ApproveOptions], Awaitable[ApprovalDecision]]
@@ -31,13 +31,11 @@ Approver = Callable[[StepPlan, ApproveOptions], Awaitable[ApprovalDecision]]
 @dataclass
 class FileRun:
     input: FileWorkflowInput
+    records: RunRecorder  # a last local verify writes the run's end with it
     approver: Approver
     rule: str = ""
     upload: UploadResult | None = None  # the stored object, once uploaded
     analysis: Analysis | None = None  # for the notices that include it
-    # The plan's end, for the next attempt's activity to write if it succeeds; only a
-    # local verify can (see VerifyRequest.then). Others leave it to the workflow.
-    finish: RecordBatch | None = None
     # What a failed attempt got to, for the next one to resume: an upload's parts, a build.
     resume: dict[str, UploadProgress] = field(default_factory=dict)
     builds: dict[str, BuildRef] = field(default_factory=dict)

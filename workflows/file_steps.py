@@ -122,8 +122,8 @@ async def run_verify(run: FileRun, step: StepPlan, options: VerifyOptions) -> St
             heartbeat_timeout=timedelta(seconds=step.heartbeat_timeout_s),
             retry_policy=ONE_ATTEMPT,
         )
-    else:  # a HEAD (and a tag lookup for multipart objects)
-        request.then, run.finish = run.finish, None
+    else:  # a HEAD (and a tag lookup for multipart objects); the last step writes the end
+        request.then = run.records.end_if_last(step, **run.stored())
         result = await workflow.execute_local_activity_method(
             ObjectActivities.verify_object,
             request,

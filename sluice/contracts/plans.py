@@ -110,7 +110,8 @@ class Plan:
     matched: list[str] = field(default_factory=list)
     # The first matched rule's `on_failure: {notify: {...}}` (an empty dict in old plans).
     on_failure_notify: dict[str, Any] | FailureNoticeOptions | None = None
-    # First-stage steps whose first attempt the routing activity recorded as running.
+    # First-stage steps whose first attempt the routing activity recorded as running
+    # (see workflows/recorder.py).
     started: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -123,7 +124,7 @@ class Plan:
 
 @dataclass
 class RouteRequest:
-    """Route `file`; with `task`, also record the task as routed (see RoutingActivities)."""
+    """Route `file`; with `task`, also write the run's first records (workflows/recorder.py)."""
 
     file: DetectedFile
     task: TaskUpdate | None = None

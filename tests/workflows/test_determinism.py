@@ -101,7 +101,7 @@ def test_workflow_module_is_deterministic(path: Path) -> None:
 
 
 def test_every_workflow_module_is_checked() -> None:
-    assert {p.name for p in WORKFLOW_MODULES} >= {"file_workflow.py", "steps.py", "notes.py"}
+    assert {p.name for p in WORKFLOW_MODULES} >= {"file_workflow.py", "steps.py", "recorder.py"}
 
 
 def _kernel_imports(path: Path) -> set[str]:

@@ -16,6 +16,7 @@ from workflows import steps
 from workflows.attempts import StepFailed
 from workflows.file_run import FileRun
 from workflows.file_steps import upload_key
+from workflows.recorder import RunRecorder
 
 
 async def _never_asked(step: StepPlan, options: ApproveOptions) -> ApprovalDecision:
@@ -24,7 +25,8 @@ async def _never_asked(step: StepPlan, options: ApproveOptions) -> ApprovalDecis
 
 def _run() -> FileRun:
     file = DetectedFile("agent-1", "host-1", "/data", "dumps/a.hprof", 10, 1, "2026-12-06T00:00:00")
-    return FileRun(FileWorkflowInput(file=file, host_queue="sluice-host-agent-1"), _never_asked)
+    inp = FileWorkflowInput(file=file, host_queue="sluice-host-agent-1")
+    return FileRun(inp, RunRecorder(), _never_asked)
 
 
 @pytest.mark.parametrize("key", ["{name.__class__}", "{relpath:>99999999}", "{nope}/{name}"])
