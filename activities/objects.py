@@ -29,7 +29,8 @@ class ObjectActivities:
     def verify_object(self, req: VerifyRequest) -> VerifyResult:
         """The object must have the file's size and recorded SHA-256 (and bytes, if read_back).
 
-        If it does, `req.then` (the plan's end) is written too; see `VerifyRequest.then`.
+        If it does, `req.then` (the run's end) is written too: step 3 of what a run
+        records, see workflows/recorder.py.
         """
         started = time.monotonic()
         try:
@@ -43,7 +44,7 @@ class ObjectActivities:
         return result
 
     def _write_end(self, batch: RecordBatch, result: VerifyResult, started: float) -> bool:
-        """Write the plan's end; on failure the workflow writes it, verify still succeeds."""
+        """Write the run's end; on failure the workflow writes it, verify still succeeds."""
         assert self._records is not None
         verified = batch.steps[-1]
         verified.duration_ms = int((time.monotonic() - started) * 1000)

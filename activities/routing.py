@@ -10,9 +10,16 @@ from sqlmodel import col
 from temporalio import activity
 
 from activities.records import RecordActivities
-from sluice.contracts import Plan, RecordBatch, RouteRequest, StepUpdate, TaskUpdate
+from sluice.contracts import (
+    Plan,
+    RecordBatch,
+    RouteRequest,
+    StepUpdate,
+    TaskUpdate,
+    UploadOptions,
+)
 from sluice.rules import plan_for
-from sluice.settings import Settings
+from sluice.settings import Settings, StorageSettings
 from store.models import Agent
 from store.records import record_batch
 from store.rules import published_rules
@@ -30,9 +37,8 @@ class RoutingActivities:
     def resolve_route(self, req: RouteRequest) -> Plan:
         """The plan for `req.file`, with upload defaults filled in from the storage settings.
 
-        With `req.task`, the same local activity records the task with the rule it got and
-        the first stage's non-local steps as running (listed in `Plan.started`): one write,
-        where a separate record activity would cost the workflow another round trip.
+        With `req.task`, the same transaction writes the run's first records (`routed`):
+        step 1 of what a run records, see workflows/recorder.py.
         """
         with self._records.transaction() as conn:
             plan = self._plan(conn, req)
@@ -49,22 +55,28 @@ class RoutingActivities:
             now=datetime.now(UTC),
             unmatched=self._settings.pipeline.unmatched,
         )
-        storage = self._settings.storage
         for stage in plan.stages:
             for step in stage:
-                if step.type == "upload":
-                    step.options.setdefault("bucket", storage.bucket)
-                    step.options.setdefault("key", storage.key_template)
-                    step.options.setdefault("part_size", storage.part_size)
-                    step.options.setdefault("part_concurrency", storage.part_concurrency)
+                if isinstance(step.options, UploadOptions):
+                    step.options = with_storage_defaults(step.options, self._settings.storage)
         return plan
 
 
-def routed(task: TaskUpdate, plan: Plan) -> RecordBatch:
-    """`task` with the rule it got, and its first stage's remote steps as running.
+def with_storage_defaults(options: UploadOptions, storage: StorageSettings) -> UploadOptions:
+    """An upload's `options` with what its rule left unset taken from the storage settings."""
+    return dataclasses.replace(
+        options,
+        bucket=options.bucket or storage.bucket,
+        key=options.key or storage.key_template,
+        part_size=options.part_size or storage.part_size,
+        part_concurrency=options.part_concurrency or storage.part_concurrency,
+    )
 
-    Those steps are noted in `plan.started`, so the workflow does not record them again.
-    """
+
+def routed(task: TaskUpdate, plan: Plan) -> RecordBatch:
+    """`task` with the rule it got, and its first stage's remote steps as running; those
+    are listed in `plan.started`, for the workflow not to record them again. A local step
+    is recorded as it ends."""
     first = plan.stages[0] if plan.action != "ignore" and plan.stages else []
     steps = [
         StepUpdate(task.task_id, step.name, step.type, "running")

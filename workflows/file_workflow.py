@@ -1,7 +1,7 @@
 """FileWorkflow: one finished file, routed to a plan of steps, compensated if it fails.
 
 Deterministic only: every side effect is an activity (see workflows/steps.py), and what the
-run writes is noted and batched in workflows/notes.py.
+run records, and which write carries it, is workflows/recorder.py's to decide.
 
 It runs outside Temporal's sandbox, one run per file. The sandbox imports a workflow's
 module afresh for every run and wraps every activation; that was about 20 ms of the central
@@ -25,17 +25,20 @@ with workflow.unsafe.imports_passed_through():
     from activities.routing import RoutingActivities
     from sluice.contracts import (
         ApprovalDecision,
+        ApproveOptions,
+        FailureNoticeOptions,
         FileWorkflowInput,
         FileWorkflowResult,
         Plan,
-        RecordBatch,
-        RouteRequest,
         StepPlan,
         TaskProgress,
     )
-    from workflows import tasklog
-    from workflows.notes import RunNotes
-    from workflows.steps import StepFailed, StepRunner, Undo, gave_up, run_undo
+    from workflows import steps, tasklog
+    from workflows.attempts import StepFailed, gave_up
+    from workflows.file_run import FileRun
+    from workflows.recorder import RunRecorder
+    from workflows.task_notices import failure_notice
+    from workflows.undo import Undo, run_undo
 
 RULE = SearchAttributeKey.for_keyword("SluiceRule")
 
@@ -54,21 +57,19 @@ class PipelineFailed(Exception):
 @workflow.defn(sandboxed=False)
 class FileWorkflow:
     def __init__(self) -> None:
-        self._notes = RunNotes()
+        self._records = RunRecorder()
         self._plan: Plan | None = None
         self._stage = -1
         self._running: list[str] = []
         self._waiting: list[str] = []
         self._decision: ApprovalDecision | None = None
         self._undo: list[Undo] = []
-        self._attempts: dict[str, int] = {}
-        self._started: set[str] = set()  # steps the routing activity recorded as running
 
     @workflow.query
     def progress(self) -> TaskProgress:
         plan = self._plan
         return TaskProgress(
-            status=self._notes.status,
+            status=self._records.status,
             stage=self._stage,
             stages=len(plan.stages) if plan else 0,
             running=list(self._running),
@@ -85,36 +86,36 @@ class FileWorkflow:
     @decide.validator
     def _only_while_waiting(self, decision: ApprovalDecision) -> None:
         if not self._waiting:
-            raise ValueError(f"not waiting for approval (status {self._notes.status})")
+            raise ValueError(f"not waiting for approval (status {self._records.status})")
 
     @workflow.run
     async def run(self, inp: FileWorkflowInput) -> FileWorkflowResult:
-        self._notes.task("running", file=inp.file, retry_of=inp.retry_of)  # written by routing
-        runner = StepRunner(inp, self._wait_for_approval)
+        run = FileRun(inp, self._records, self._wait_for_approval)
         try:
-            plan = await self._route(inp, runner)
+            plan = await self._route(inp, run)
             if plan.action == "ignore":
-                self._notes.task("ignored")
-                await self._notes.flush()
+                self._records.task("ignored")
+                await self._records.flush()
                 tasklog.task_finished(inp.file, "ignored")
                 return FileWorkflowResult("ignored")
-            await self._execute(plan, runner)
+            await self._execute(plan, run)
         except PipelineFailed as failed:
             compensated = failed.step.on_failure == "compensate"
             if compensated:
                 await self._compensate()
             error, error_class = failed.failed.message, failed.failed.error_class
-            self._notes.task("failed", error=error, error_class=error_class)
-            await self._notes.flush()
+            self._records.task("failed", error=error, error_class=error_class)
+            await self._records.flush()
             tasklog.task_finished(inp.file, "failed", error_class, error)
-            if self._plan is not None and self._plan.on_failure_notify:
+            notice = self._plan.on_failure_notify if self._plan else None
+            if isinstance(notice, FailureNoticeOptions):
                 facts = {
                     "step": failed.step.name,
                     "error": error,
                     "error_class": error_class,
                     "compensated": "yes" if compensated else "",
                 }
-                await runner.failure_notice(self._plan.on_failure_notify, facts)
+                await failure_notice(run, notice, facts)
             raise ApplicationError(
                 f"step {failed.step.name} failed: {error}", type=error_class, non_retryable=True
             ) from None
@@ -122,45 +123,45 @@ class FileWorkflow:
             if not is_cancelled_exception(exc):
                 raise  # a bug: the workflow task fails and Temporal retries it after a fix
             await self._compensate()
-            self._notes.task("cancelled", error="cancelled", error_class="cancelled")
-            await self._notes.flush()
+            self._records.task("cancelled", error="cancelled", error_class="cancelled")
+            await self._records.flush()
             tasklog.task_finished(inp.file, "cancelled")
             raise
-        self._notes.task("succeeded", **_stored(runner))
-        await self._notes.flush()
+        self._records.task("succeeded", **run.stored())
+        await self._records.flush()
         tasklog.task_finished(inp.file, "succeeded")
-        up = runner.upload
+        up = run.upload
         if up is None:
             return FileWorkflowResult("succeeded")
         return FileWorkflowResult("succeeded", up.bucket, up.key, up.sha256, up.size)
 
-    async def _route(self, inp: FileWorkflowInput, runner: StepRunner) -> Plan:
-        """Resolve the plan; the routing activity also writes the noted task transition."""
+    async def _route(self, inp: FileWorkflowInput, run: FileRun) -> Plan:
+        """Resolve the plan; the routing activity also writes the task's first transition."""
         plan = await workflow.execute_local_activity_method(
             RoutingActivities.resolve_route,
-            RouteRequest(inp.file, self._notes.take_task()),
+            self._records.route_request(inp),
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=ROUTE_RETRY,
         )
         self._plan = plan
-        self._started = set(plan.started)
-        runner.rule = plan.rule_name
-        self._notes.attribute(RULE.value_set(plan.rule_name or "default"))
-        self._notes.upsert_attributes()
+        self._records.routed(plan)
+        run.rule = plan.rule_name
+        self._records.attribute(RULE.value_set(plan.rule_name or "default"))
+        self._records.upsert_attributes()
         workflow.set_current_details(tasklog.plan_details(plan))
         return plan
 
-    async def _execute(self, plan: Plan, runner: StepRunner) -> None:
+    async def _execute(self, plan: Plan, run: FileRun) -> None:
         for index, stage in enumerate(plan.stages):
             self._stage = index
             results = await asyncio.gather(
-                *(self._run_step(step, runner) for step in stage), return_exceptions=True
+                *(self._run_step(step, run) for step in stage), return_exceptions=True
             )
             for result in results:
                 if isinstance(result, BaseException):
                     raise result
 
-    async def _run_step(self, step: StepPlan, runner: StepRunner) -> None:
+    async def _run_step(self, step: StepPlan, run: FileRun) -> None:
         """Run `step` with its retry policy, recording every attempt."""
         self._running.append(step.name)
         try:
@@ -168,98 +169,69 @@ class FileWorkflow:
             first_started = workflow.now()
             while True:
                 attempt += 1
-                routed = attempt == 1 and step.name in self._started  # recorded by routing
-                if not routed and not step.is_local():  # a local step is recorded as it ends
-                    self._notes.step(step, "running", attempt)
-                    self._notes.write_soon()  # written before the step's activity is scheduled
-                if step.is_local():
-                    runner.finish = self._end_if_last(step, attempt, runner)
+                self._records.attempt_started(step, attempt)
                 started = workflow.now()
                 try:
-                    outcome = await runner.attempt(step)
+                    outcome = await steps.attempt(run, step)
                 except StepFailed as failed:
-                    elapsed = _ms_since(started)
-                    summary = failed.details if isinstance(failed.details, dict) else None
-                    self._notes.step(
-                        step, "failed", attempt, elapsed, failed=failed, summary=summary
-                    )
+                    self._records.attempt_failed(step, attempt, _ms_since(started), failed)
                     delay = _next_delay(step, failed, attempt, first_started)
-                    file = runner.input.file
+                    file = run.input.file
                     tasklog.attempt_failed(file, step.name, attempt, failed, delay)
                     if delay is None:
                         gave_up(failed, step, attempt, _ms_since(first_started) / 1000)
-                        await self._give_up(step, runner, failed, attempt)
+                        await self._give_up(step, run, failed, attempt)
                         if step.on_failure == "continue":
                             return
                         raise PipelineFailed(step, failed) from None
-                    self._notes.task("retrying")
-                    await self._notes.flush()
+                    self._records.task("retrying")
+                    await self._records.flush()
                     await workflow.sleep(delay)
-                    self._notes.task("running")
+                    self._records.task("running")
                     continue
                 except BaseException as exc:
                     if is_cancelled_exception(exc):
-                        self._undo.extend(runner.cleanup(step, None))
-                        self._notes.step(
-                            step,
-                            "cancelled",
-                            attempt,
-                            _ms_since(started),
-                            failed=StepFailed("cancelled", "cancelled", retryable=False),
-                            summary=runner.cancelled_summaries.pop(step.name, None),
-                        )
+                        self._undo.extend(steps.cleanup(run, step, None))
+                        summary = run.cancelled.pop(step.name, None)
+                        self._records.attempt_cancelled(step, attempt, _ms_since(started), summary)
                     raise
-                self._notes.step(
-                    step, "succeeded", attempt, _ms_since(started), summary=outcome.summary
-                )
-                self._notes.end_written = outcome.recorded
+                self._records.attempt_succeeded(step, attempt, _ms_since(started), outcome)
                 self._undo.extend(outcome.undo)
-                self._attempts[step.name] = attempt
                 return
         finally:
             self._running.remove(step.name)
 
-    def _end_if_last(self, step: StepPlan, attempt: int, runner: StepRunner) -> RecordBatch | None:
-        """What a success ends with, if `step` is the last the plan runs (see StepRunner.finish)."""
-        plan = self._plan
-        assert plan is not None
-        if self._stage != len(plan.stages) - 1 or len(plan.stages[-1]) != 1:
-            return None
-        return self._notes.end(step, attempt, **_stored(runner))
-
     async def _give_up(
-        self, step: StepPlan, runner: StepRunner, failed: StepFailed, attempt: int
+        self, step: StepPlan, run: FileRun, failed: StepFailed, attempt: int
     ) -> None:
         """A step that failed for good cleans up after itself whatever on_failure says."""
-        await self._notes.flush()
-        for undo in runner.cleanup(step, failed):
-            outcome = await run_undo(undo)
+        await self._records.flush()
+        for undo in steps.cleanup(run, step, failed):
+            done = await run_undo(undo)
             self._undo = [u for u in self._undo if u.ref != undo.ref]
             # Noting it costs a record write before compensation: runs started before this
             # change had none, and must replay the same commands.
             if workflow.patched("record-cleanup"):
-                self._notes.step(step, "failed", attempt, failed=failed, summary=undo.done(outcome))
+                self._records.cleaned_up(step, attempt, failed, done)
 
     async def _compensate(self) -> None:
-        await self._notes.flush()
+        await self._records.flush()
         while self._undo:
             undo = self._undo.pop()
-            outcome = await run_undo(undo)
-            self._notes.compensated(undo.step, self._attempts.get(undo.step, 1), undo.done(outcome))
-        await self._notes.flush()
+            self._records.compensated(undo.step, await run_undo(undo))
+        await self._records.flush()
 
-    async def _wait_for_approval(self, step: StepPlan) -> ApprovalDecision:
+    async def _wait_for_approval(self, step: StepPlan, options: ApproveOptions) -> ApprovalDecision:
         self._waiting.append(step.name)
-        self._notes.task("waiting_approval")
-        await self._notes.flush()
+        self._records.task("waiting_approval")
+        await self._records.flush()
         try:
             await workflow.wait_condition(
                 lambda: self._decision is not None, timeout=timedelta(seconds=step.timeout_s)
             )
         except TimeoutError:
-            default = str(step.options.get("default", "reject"))
             return ApprovalDecision(
-                default == "approve", "timeout", f"no decision within {step.timeout_s:g}s"
+                options.default == "approve", "timeout", f"no decision within {step.timeout_s:g}s"
             )
         finally:
             self._waiting.remove(step.name)
@@ -267,7 +239,7 @@ class FileWorkflow:
         decision = self._decision
         if not self._waiting:
             self._decision = None
-            self._notes.task("running")
+            self._records.task("running")
         return decision
 
 
@@ -284,12 +256,6 @@ def _next_delay(
     if seconds is None or (attempt >= retry.max_attempts and not workflow.patched("deadline")):
         return None
     return timedelta(seconds=seconds)
-
-
-def _stored(runner: StepRunner) -> dict[str, str]:
-    """Where the run's upload put the file, for the task's record."""
-    up = runner.upload
-    return {} if up is None else {"bucket": up.bucket, "key": up.key, "sha256": up.sha256}
 
 
 def _ms_since(started: Any) -> int:

@@ -10,7 +10,7 @@ from temporalio import workflow
 
 from sluice.contracts import DetectedFile, Plan
 from sluice.starts import file_where
-from workflows.steps import StepFailed
+from workflows.attempts import StepFailed
 
 log = logging.getLogger("sluice.tasks")
 

@@ -4,36 +4,22 @@ from sluice.rules.errors import RuleError
 from sluice.rules.match import MatchSpec
 from sluice.rules.plan import DEFAULT_STAGES, UNMATCHED_ACTIONS, PublishedRule, plan_for
 from sluice.rules.spec import RuleDocument, RuleSpec, parse_rule
-from sluice.rules.steps import (
-    NOT_YET_AVAILABLE,
-    STEP_OPTIONS,
-    ApproveOptions,
-    ArchiveOptions,
-    RetrySpec,
-    StepSpec,
-    UploadOptions,
-    VerifyOptions,
-)
+from sluice.rules.steps import NOT_YET_AVAILABLE, STEP_SPECS, RetrySpec
 from sluice.rules.units import parse_duration, parse_size
 from sluice.rules.windows import TimeWindow, parse_window
 
 __all__ = [
     "DEFAULT_STAGES",
     "NOT_YET_AVAILABLE",
-    "STEP_OPTIONS",
+    "STEP_SPECS",
     "UNMATCHED_ACTIONS",
-    "ApproveOptions",
-    "ArchiveOptions",
     "MatchSpec",
     "PublishedRule",
     "RetrySpec",
     "RuleDocument",
     "RuleError",
     "RuleSpec",
-    "StepSpec",
     "TimeWindow",
-    "UploadOptions",
-    "VerifyOptions",
     "parse_duration",
     "parse_rule",
     "parse_size",

@@ -1,28 +1,33 @@
-"""Options of the action steps: jenkins, webhook, script, analyze, notify (and failure notices)."""
+"""Options specs of the action steps: jenkins, webhook, script, analyze, notify (and notices)."""
 
 from __future__ import annotations
 
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from sluice.actions import EXCERPT_MAX_BYTES
+from sluice.contracts import (
+    AnalyzeOptions,
+    ApprovalNoticeOptions,
+    BuildVerdict,
+    Event,
+    FailureNoticeOptions,
+    HttpMethod,
+    JenkinsOptions,
+    NotifyOptions,
+    ScriptOptions,
+    WebhookOptions,
+)
 from sluice.message_templates import check_message_template
 from sluice.parameter_templates import check_template, check_template_tree
+from sluice.rules.options import OptionsSpec
 from sluice.rules.units import Duration, KiB, Size, size_range
 
-# Events a message template exists for (activities/notify/templates/<event>.md.j2).
-EVENTS = (
-    "task_succeeded", "task_failed", "waiting_approval", "agent_offline", "daily_report",
-)  # fmt: skip
 _JOB = re.compile(r"[^/\s][^/]*(/[^/\s][^/]*)*")
 _CHANNEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 _HEADER = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+")
-
-
-class ActionOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def _check_job(job: str) -> str:
@@ -54,78 +59,79 @@ def _check_header_names(headers: dict[str, str]) -> dict[str, str]:
 Template = Annotated[str, AfterValidator(check_template)]
 ChannelName = Annotated[str, AfterValidator(_check_channel)]
 JinjaTemplate = Annotated[str, AfterValidator(check_message_template)]
+Expiry = Annotated[Duration, Field(gt=0, le=7 * 86400)]
 
 
-class JenkinsOptions(ActionOptions):
-    """Trigger `job` on a configured Jenkins server and (by default) wait for its result."""
+class JenkinsSpec(OptionsSpec):
+    """Builds JenkinsOptions."""
 
-    server: str = "default"
     job: Annotated[str, AfterValidator(_check_job)]
+    server: str = JenkinsOptions.server
     params: dict[str, Template] = Field(default_factory=dict)
-    wait: bool = True
-    unstable: Literal["success", "failure"] = "failure"
-    poll_interval: Duration = 2.0
-    presign_expiry: Annotated[Duration, Field(gt=0, le=7 * 86400)] = 3600.0
+    wait: bool = JenkinsOptions.wait
+    unstable: BuildVerdict = JenkinsOptions.unstable
+    poll_interval: Duration = JenkinsOptions.poll_interval
+    presign_expiry: Expiry = JenkinsOptions.presign_expiry
 
 
-class WebhookOptions(ActionOptions):
-    """Call an HTTP endpoint with a templated JSON body; `channel` adds its URL and secret."""
+class WebhookSpec(OptionsSpec):
+    """Builds WebhookOptions."""
 
     url: Annotated[str, AfterValidator(_check_url_template)] | None = None
     channel: ChannelName | None = None
-    method: Literal["POST", "PUT", "PATCH", "GET", "DELETE"] = "POST"
+    method: HttpMethod = WebhookOptions.method
     headers: Annotated[dict[str, Template], AfterValidator(_check_header_names)] = Field(
         default_factory=dict
     )
     body: Annotated[Any, AfterValidator(check_template_tree)] = None
-    presign_expiry: Annotated[Duration, Field(gt=0, le=7 * 86400)] = 3600.0
-    request_timeout: Annotated[Duration, Field(gt=0)] = 30.0
+    presign_expiry: Expiry = WebhookOptions.presign_expiry
+    request_timeout: Annotated[Duration, Field(gt=0)] = WebhookOptions.request_timeout
 
     @model_validator(mode="after")
-    def _one_target(self) -> WebhookOptions:
+    def _one_target(self) -> WebhookSpec:
         if (self.url is None) == (self.channel is None):
             raise ValueError("give exactly one of `url` or `channel` (a webhook channel)")
         return self
 
 
-class ScriptOptions(ActionOptions):
-    """Run an allow-listed command on the host; arguments are templates, never a shell."""
+class ScriptSpec(OptionsSpec):
+    """Builds ScriptOptions."""
 
     command: Annotated[list[Template], Field(min_length=1)]
     cwd: str | None = None
     env: dict[str, Template] = Field(default_factory=dict)
-    max_output: Annotated[Size, size_range(256, 64 * KiB)] = 8 * KiB
+    max_output: Annotated[Size, size_range(256, 64 * KiB)] = ScriptOptions.max_output
 
 
-class AnalyzeOptions(ActionOptions):
-    """Excerpt the log on the host and ask the configured LLM; degrade to the built-in analyzer."""
+class AnalyzeSpec(OptionsSpec):
+    """Builds AnalyzeOptions."""
 
-    max_lines: int = Field(default=400, ge=10, le=5000)
-    max_bytes: Annotated[Size, size_range(1 * KiB, EXCERPT_MAX_BYTES)] = 32 * KiB
-    context_lines: int = Field(default=5, ge=0, le=50)
-    mask_emails: bool = False
-    prompt: str = Field(default="", max_length=2000)
-    language: str = Field(default="en", max_length=20)
+    max_lines: int = Field(default=AnalyzeOptions.max_lines, ge=10, le=5000)
+    max_bytes: Annotated[Size, size_range(1 * KiB, EXCERPT_MAX_BYTES)] = AnalyzeOptions.max_bytes
+    context_lines: int = Field(default=AnalyzeOptions.context_lines, ge=0, le=50)
+    mask_emails: bool = AnalyzeOptions.mask_emails
+    prompt: str = Field(default=AnalyzeOptions.prompt, max_length=2000)
+    language: str = Field(default=AnalyzeOptions.language, max_length=20)
 
 
-class NotifyOptions(ActionOptions):
-    """Send a message to named channels; `title`/`text` override the event's Jinja2 template."""
+class NotifySpec(OptionsSpec):
+    """Builds NotifyOptions."""
 
     channels: Annotated[list[ChannelName], Field(min_length=1)]
-    event: Literal[EVENTS] = "task_succeeded"  # type: ignore[valid-type]
+    event: Event = NotifyOptions.event
     title: JinjaTemplate | None = None
     text: JinjaTemplate | None = None
-    mentions: list[str] = Field(default_factory=list)  # DingTalk @mobiles
-    include_analysis: bool = True
+    mentions: list[str] = Field(default_factory=list)
+    include_analysis: bool = NotifyOptions.include_analysis
 
 
-class ApprovalNoticeOptions(NotifyOptions):
-    """An approve step's `notify`: tells the channels a file waits for a decision."""
+class ApprovalNoticeSpec(NotifySpec):
+    """Builds ApprovalNoticeOptions (an approve step's `notify`)."""
 
-    event: Literal["waiting_approval"] = "waiting_approval"
+    event: Literal["waiting_approval"] = ApprovalNoticeOptions.event
 
 
-class FailureNoticeOptions(NotifyOptions):
-    """A rule's `on_failure: {notify: ...}`: sent when the task fails (after compensation)."""
+class FailureNoticeSpec(NotifySpec):
+    """Builds FailureNoticeOptions (a rule's `on_failure: {notify: ...}`)."""
 
-    event: Literal["task_failed"] = "task_failed"
+    event: Literal["task_failed"] = FailureNoticeOptions.event

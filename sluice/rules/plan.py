@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sluice.contracts import UPLOAD_HEARTBEAT_TIMEOUT_S, DetectedFile, Plan, StepPlan
-from sluice.rules.spec import RuleSpec
+from sluice.contracts import (
+    UPLOAD_HEARTBEAT_TIMEOUT_S,
+    DetectedFile,
+    Plan,
+    StepPlan,
+    UploadOptions,
+    VerifyOptions,
+)
+from sluice.rules.spec import RuleSpec, fresh_stages
 
 UNMATCHED_ACTIONS = ("upload", "ignore")
 
 # What a file that matches no rule gets when the default is "upload".
 DEFAULT_STAGES: list[list[StepPlan]] = [
-    [StepPlan(name="upload", type="upload", heartbeat_timeout_s=UPLOAD_HEARTBEAT_TIMEOUT_S)],
-    [StepPlan(name="verify", type="verify", options={"read_back": False})],
+    [
+        StepPlan(
+            name="upload",
+            type="upload",
+            options=UploadOptions(),
+            heartbeat_timeout_s=UPLOAD_HEARTBEAT_TIMEOUT_S,
+        )
+    ],
+    [StepPlan(name="verify", type="verify", options=VerifyOptions())],
 ]
 
 
@@ -61,7 +74,7 @@ def plan_for(
     if not matched:
         if unmatched == "ignore":
             return Plan(stages=[], action="ignore")
-        return Plan(stages=copy.deepcopy(DEFAULT_STAGES), action="run")
+        return Plan(stages=fresh_stages(DEFAULT_STAGES), action="run")
     first = matched[0]
     return Plan(
         stages=_unique_step_names(stages),
@@ -70,7 +83,7 @@ def plan_for(
         rule_name=first.name,
         rule_version=first.version,
         matched=[rule.name for rule in matched],
-        on_failure_notify=dict(first.spec.on_failure_notify),
+        on_failure_notify=first.spec.on_failure_notify,
     )
 
 

@@ -2,27 +2,35 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-from sluice.contracts import STEP_TYPES, DetectedFile, StepPlan
-from sluice.rules.actions import FailureNoticeOptions
+from sluice.contracts import (
+    OPTIONS,
+    STEP_TYPES,
+    DetectedFile,
+    FailureNoticeOptions,
+    StepOptions,
+    StepPlan,
+)
+from sluice.rules.actions import FailureNoticeSpec
 from sluice.rules.errors import RuleError, format_loc, problems_from
 from sluice.rules.match import MatchSpec
+from sluice.rules.options import OptionsSpec
 from sluice.rules.shape import ShapeError, check_shape
 from sluice.rules.steps import (
     COMMON_KEYS,
     NOT_YET_AVAILABLE,
     NOT_YET_AVAILABLE_REASON,
-    STEP_OPTIONS,
+    STEP_SPECS,
     CommonKeys,
-    StepSpec,
     default_heartbeat_timeout_s,
     default_timeout_s,
     split_options,
@@ -57,26 +65,31 @@ class RuleDocument(BaseModel):
     on_failure: Any = None
 
 
-class RuleSpec(BaseModel):
+@dataclass(frozen=True)
+class RuleSpec:
     """A valid rule: when it applies (`match`) and the stages of steps it runs."""
 
-    model_config = ConfigDict(frozen=True, populate_by_name=True)
-
     name: str
+    stages: tuple[tuple[StepPlan, ...], ...]
     description: str = ""
     priority: int = DEFAULT_PRIORITY
-    continue_: bool = Field(default=False, alias="continue")
+    continue_: bool = False
     enabled: bool = True
-    match: MatchSpec = Field(default_factory=MatchSpec)
-    stages: tuple[tuple[StepSpec, ...], ...]
-    on_failure_notify: dict[str, Any] = Field(default_factory=dict)
+    match: MatchSpec = dataclasses.field(default_factory=MatchSpec)
+    on_failure_notify: FailureNoticeOptions | None = None
 
     def matches(self, file: DetectedFile, *, labels: Mapping[str, str], now: datetime) -> bool:
         return self.match.matches(file, labels=labels, now=now)
 
     def to_plan_stages(self) -> list[list[StepPlan]]:
         """Fresh StepPlan objects, one list per stage (its steps run concurrently)."""
-        return [[step.to_plan() for step in stage] for stage in self.stages]
+        return fresh_stages(self.stages)
+
+
+def fresh_stages(stages: Iterable[Iterable[StepPlan]]) -> list[list[StepPlan]]:
+    """New StepPlan objects, for a plan to rename and routing to fill in; their options and
+    retry settings are frozen, so they are shared."""
+    return [[dataclasses.replace(step) for step in stage] for stage in stages]
 
 
 def parse_rule(data: Mapping[str, Any]) -> RuleSpec:
@@ -100,14 +113,15 @@ def parse_rule(data: Mapping[str, Any]) -> RuleSpec:
     on_failure_notify = _parse_rule_on_failure(data.get("on_failure"), problems)
     if problems or document is None:
         raise RuleError(rule_name, problems)
-    fields = document.model_dump(by_alias=True, exclude={"match", "pipeline", "on_failure"})
-    return RuleSpec.model_validate(
-        {
-            **fields,
-            "match": document.match,
-            "stages": stages,
-            "on_failure_notify": on_failure_notify,
-        }
+    return RuleSpec(
+        name=document.name,
+        stages=stages,
+        description=document.description,
+        priority=document.priority,
+        continue_=document.continue_,
+        enabled=document.enabled,
+        match=document.match,
+        on_failure_notify=on_failure_notify,
     )
 
 
@@ -118,10 +132,10 @@ class _Draft:
     path: str
     type: str
     common: CommonKeys
-    options: dict[str, Any]
+    options: StepOptions
 
 
-def _parse_pipeline(entries: list[Any], problems: Problems) -> tuple[tuple[StepSpec, ...], ...]:
+def _parse_pipeline(entries: list[Any], problems: Problems) -> tuple[tuple[StepPlan, ...], ...]:
     drafts: list[list[_Draft]] = []
     for index, entry in enumerate(entries):
         loc: list[int | str] = ["pipeline", index]
@@ -133,14 +147,14 @@ def _parse_pipeline(entries: list[Any], problems: Problems) -> tuple[tuple[StepS
     names = _step_names([d for stage in drafts for d in stage], problems)
     return tuple(
         tuple(
-            StepSpec(
+            StepPlan(
                 name=names[id(draft)],
                 type=draft.type,
                 options=draft.options,
                 timeout_s=draft.common.timeout or default_timeout_s(draft.type),
                 heartbeat_timeout_s=draft.common.heartbeat_timeout
                 or default_heartbeat_timeout_s(draft.type),
-                retry=draft.common.retry,
+                retry=draft.common.retry.to_settings(),
                 on_failure=draft.common.on_failure,
             )
             for draft in stage
@@ -195,14 +209,11 @@ def _parse_step(entry: Any, loc: list[int | str], problems: Problems) -> _Draft 
     common_raw, own_raw = split_options(raw)
     at = [*loc, step_type]
     common = _validated(CommonKeys, common_raw, at, problems)
-    options = _validated(STEP_OPTIONS[step_type], own_raw, at, problems, also=COMMON_KEYS)
-    if not isinstance(common, CommonKeys) or options is None:
+    options = _validated(STEP_SPECS[step_type], own_raw, at, problems, also=COMMON_KEYS)
+    if not isinstance(common, CommonKeys) or not isinstance(options, OptionsSpec):
         return None
     return _Draft(
-        path=path,
-        type=step_type,
-        common=common,
-        options=options.model_dump(mode="json", exclude_none=True),
+        path=path, type=step_type, common=common, options=options.build(OPTIONS[step_type])
     )
 
 
@@ -244,18 +255,16 @@ def _step_names(drafts: Sequence[_Draft], problems: Problems) -> dict[int, str]:
     return names
 
 
-def _parse_rule_on_failure(value: Any, problems: Problems) -> dict[str, Any]:
+def _parse_rule_on_failure(value: Any, problems: Problems) -> FailureNoticeOptions | None:
     """`on_failure: {notify: {channels: [...], ...}}`: the task's failure notice."""
     if value is None:
-        return {}
+        return None
     if not isinstance(value, Mapping) or list(value) != ["notify"]:
         problems.append(("on_failure", "expected {notify: {...}} (rule-level failure notices)"))
-        return {}
+        return None
     raw = value["notify"]
     if not isinstance(raw, Mapping):
         problems.append(("on_failure.notify", f"expected a mapping of options, got {raw!r}"))
-        return {}
-    options = _validated(FailureNoticeOptions, raw, ["on_failure", "notify"], problems)
-    if options is None:
-        return {}
-    return options.model_dump(mode="json", exclude_none=True)
+        return None
+    spec = _validated(FailureNoticeSpec, raw, ["on_failure", "notify"], problems)
+    return spec.build(FailureNoticeOptions) if isinstance(spec, OptionsSpec) else None

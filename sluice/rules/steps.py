@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from pathlib import PurePosixPath
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -14,30 +14,32 @@ from sluice.contracts import (
     ON_FAILURE,
     STEP_TYPES,
     UPLOAD_HEARTBEAT_TIMEOUT_S,
+    ApprovalDefault,
+    ApproveOptions,
+    ArchiveAction,
+    Encryption,
     RetrySettings,
     StepPlan,
+    StorageClass,
+    VerifyOptions,
 )
 from sluice.keys import check_key_template
 from sluice.rules.actions import (
-    AnalyzeOptions,
-    ApprovalNoticeOptions,
-    JenkinsOptions,
-    NotifyOptions,
-    ScriptOptions,
-    WebhookOptions,
+    AnalyzeSpec,
+    ApprovalNoticeSpec,
+    JenkinsSpec,
+    NotifySpec,
+    ScriptSpec,
+    WebhookSpec,
 )
+from sluice.rules.options import OptionsSpec
 from sluice.rules.units import Duration, GiB, MiB, Size, size_range
 
 # Step types that rules may name but that cannot run yet; each leaves this set when its
-# activity lands (with an options model in STEP_OPTIONS).
+# activity lands (with an options spec in STEP_SPECS).
 NOT_YET_AVAILABLE: frozenset[str] = frozenset()
 NOT_YET_AVAILABLE_REASON = "it comes with the actions issue"
 
-
-StorageClass = Literal[
-    "STANDARD", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
-    "GLACIER", "GLACIER_IR", "DEEP_ARCHIVE", "REDUCED_REDUNDANCY",
-]  # fmt: skip
 
 _STEP_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
@@ -81,54 +83,46 @@ def _check_error_classes(classes: list[str]) -> list[str]:
     return classes
 
 
-class Options(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class UploadOptions(Options):
-    """Where and how the file is stored; unset options take the worker's defaults."""
+class UploadSpec(OptionsSpec):
+    """Builds UploadOptions; what is unset takes the worker's storage settings."""
 
     bucket: Annotated[str, AfterValidator(_check_bucket)] | None = None
     key: Annotated[str, AfterValidator(check_key_template)] | None = None
     storage_class: StorageClass | None = None
-    sse: Literal["AES256", "aws:kms"] | None = None
+    sse: Encryption | None = None
     sse_kms_key_id: str | None = None
     part_size: Annotated[Size, size_range(5 * MiB, 5 * GiB)] | None = None
     part_concurrency: int | None = Field(default=None, ge=1, le=32)
     bandwidth_limit: Annotated[Size, size_range(1)] | None = None  # bytes per second
 
     @model_validator(mode="after")
-    def _kms_key_needs_kms(self) -> UploadOptions:
+    def _kms_key_needs_kms(self) -> UploadSpec:
         if self.sse_kms_key_id is not None and self.sse != "aws:kms":
             raise ValueError("sse_kms_key_id needs sse: aws:kms")
         return self
 
 
-class VerifyOptions(Options):
-    """Prove the object equals the file; `read_back` also downloads and hashes it."""
+class VerifySpec(OptionsSpec):
+    """Builds VerifyOptions."""
 
-    read_back: bool = False
-
-
-class ApproveOptions(Options):
-    """Wait for a human; when the step's timeout (default 24h) passes, `default` decides."""
-
-    default: Literal["approve", "reject"] = "reject"
-    notify: ApprovalNoticeOptions | None = None  # sent when the step starts waiting
+    read_back: bool = VerifyOptions.read_back
 
 
-class ArchiveOptions(Options):
-    """Delete the source file, or move it to the absolute directory `to`.
+class ApproveSpec(OptionsSpec):
+    """Builds ApproveOptions."""
 
-    Whether `to` lies inside the agent's watched roots can only be checked on the host, so
-    the archive activity checks it at run time and refuses a move outside them.
-    """
+    default: ApprovalDefault = ApproveOptions.default
+    notify: ApprovalNoticeSpec | None = None
 
-    action: Literal["delete", "move"]
+
+class ArchiveSpec(OptionsSpec):
+    """Builds ArchiveOptions; whether `to` is inside a watched root is checked on the host."""
+
+    action: ArchiveAction
     to: Annotated[str, AfterValidator(_check_absolute)] | None = None
 
     @model_validator(mode="after")
-    def _to_only_for_move(self) -> ArchiveOptions:
+    def _to_only_for_move(self) -> ArchiveSpec:
         if self.action == "move" and self.to is None:
             raise ValueError("action: move needs `to` (the directory to move the file to)")
         if self.action == "delete" and self.to is not None:
@@ -136,18 +130,18 @@ class ArchiveOptions(Options):
         return self
 
 
-STEP_OPTIONS: dict[str, type[BaseModel]] = {
-    "upload": UploadOptions,
-    "verify": VerifyOptions,
-    "approve": ApproveOptions,
-    "archive": ArchiveOptions,
-    "jenkins": JenkinsOptions,
-    "webhook": WebhookOptions,
-    "script": ScriptOptions,
-    "analyze": AnalyzeOptions,
-    "notify": NotifyOptions,
+STEP_SPECS: dict[str, type[OptionsSpec]] = {
+    "upload": UploadSpec,
+    "verify": VerifySpec,
+    "approve": ApproveSpec,
+    "archive": ArchiveSpec,
+    "jenkins": JenkinsSpec,
+    "webhook": WebhookSpec,
+    "script": ScriptSpec,
+    "analyze": AnalyzeSpec,
+    "notify": NotifySpec,
 }
-assert set(STEP_OPTIONS) | NOT_YET_AVAILABLE == set(STEP_TYPES), "every step type is handled"
+assert set(STEP_SPECS) | NOT_YET_AVAILABLE == set(STEP_TYPES), "every step type is handled"
 
 
 class RetrySpec(BaseModel):
@@ -202,31 +196,6 @@ class CommonKeys(BaseModel):
 
 
 COMMON_KEYS = tuple(CommonKeys.model_fields)
-
-
-class StepSpec(BaseModel):
-    """One validated step: its type, its options (plain JSON values) and how it runs."""
-
-    model_config = ConfigDict(frozen=True)
-
-    name: str
-    type: str
-    options: dict[str, Any]
-    timeout_s: float
-    heartbeat_timeout_s: float
-    retry: RetrySpec
-    on_failure: str
-
-    def to_plan(self) -> StepPlan:
-        return StepPlan(
-            name=self.name,
-            type=self.type,
-            options=dict(self.options),
-            timeout_s=self.timeout_s,
-            heartbeat_timeout_s=self.heartbeat_timeout_s,
-            retry=self.retry.to_settings(),
-            on_failure=self.on_failure,
-        )
 
 
 def split_options(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -9,7 +9,7 @@ from temporalio.testing import ActivityEnvironment
 from activities.records import RecordActivities
 from activities.routing import RoutingActivities
 from api.services.rules import create_rule, publish_rule
-from sluice.contracts import Plan, RouteRequest
+from sluice.contracts import Plan, RouteRequest, UploadOptions
 from sluice.settings import load_settings
 from store.models import Task, TaskStep
 from tests.api.builders import detected_file, task_update
@@ -68,6 +68,13 @@ def test_routing_without_a_task_writes_nothing(db_engine: Engine) -> None:
 
     assert [step.type for stage in plan.stages for step in stage] == ["upload", "verify"]
     assert plan.started == []
+    storage = load_settings().storage  # what a rule leaves unset
+    assert plan.stages[0][0].options == UploadOptions(
+        bucket=storage.bucket,
+        key=storage.key_template,
+        part_size=storage.part_size,
+        part_concurrency=storage.part_concurrency,
+    )
     with Session(db_engine) as session:
         assert session.get(Task, file.workflow_id) is None
 

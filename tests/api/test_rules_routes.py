@@ -202,7 +202,16 @@ def test_test_route_uses_only_published_rules(client: TestClient) -> None:
     )  # fmt: skip
     assert plan["matched"] == ["dumps"]
     upload = plan["stages"][0][0]
-    assert upload["options"] == {"bucket": "dumps", "key": "{host}/{relpath}"}
+    assert upload["options"] == {  # every option: the unset ones as routing receives them
+        "bucket": "dumps",
+        "key": "{host}/{relpath}",
+        "storage_class": None,
+        "sse": None,
+        "sse_kms_key_id": None,
+        "part_size": 0,
+        "part_concurrency": 0,
+        "bandwidth_limit": 0,
+    }
     assert upload["retry"]["max_attempts"] == 5
     too_small = client.post(f"{RULES}:test", json=probe(size=1024)).json()
     assert too_small["rule_id"] is None

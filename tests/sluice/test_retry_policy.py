@@ -46,7 +46,7 @@ def test_a_server_retry_after_is_waited_within_max_interval() -> None:
 
 def rule_steps(pipeline: list[object]) -> dict[str, StepPlan]:
     spec = parse_rule({"name": "r", "match": {"suffixes": [".log"]}, "pipeline": pipeline})
-    return {step.type: step.to_plan() for stage in spec.stages for step in stage}
+    return {step.type: step for stage in spec.to_plan_stages() for step in stage}
 
 
 def test_rules_and_the_default_plan_use_the_default_policies() -> None:

@@ -1,15 +1,30 @@
 """Rule documents: validation names the rule and the path of each problem; plans follow matching."""
 
 import copy
+import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from sluice.contracts import DetectedFile, RetrySettings, StepPlan
+from sluice.contracts import (
+    OPTIONS,
+    STEP_TYPES,
+    ApprovalNoticeOptions,
+    ApproveOptions,
+    ArchiveOptions,
+    DetectedFile,
+    FailureNoticeOptions,
+    JenkinsOptions,
+    RetrySettings,
+    StepPlan,
+    UploadOptions,
+    VerifyOptions,
+)
 from sluice.rules import (
     DEFAULT_STAGES,
     NOT_YET_AVAILABLE,
+    STEP_SPECS,
     PublishedRule,
     RuleError,
     parse_duration,
@@ -17,6 +32,7 @@ from sluice.rules import (
     parse_size,
     plan_for,
 )
+from sluice.rules.actions import ApprovalNoticeSpec, FailureNoticeSpec
 
 FULL = {
     "name": "heap-dumps",
@@ -123,14 +139,14 @@ def test_full_document_becomes_stages_of_step_plans() -> None:
     assert upload == StepPlan(
         name="upload",
         type="upload",
-        options={
-            "key": "{host}/{date}/{relpath}",
-            "part_size": 16 * 1024 * 1024,
-            "storage_class": "STANDARD_IA",
-            "sse": "aws:kms",
-            "sse_kms_key_id": "alias/dumps",
-            "bandwidth_limit": 10_000_000,
-        },
+        options=UploadOptions(
+            key="{host}/{date}/{relpath}",
+            part_size=16 * 1024 * 1024,
+            storage_class="STANDARD_IA",
+            sse="aws:kms",
+            sse_kms_key_id="alias/dumps",
+            bandwidth_limit=10_000_000,
+        ),
         timeout_s=7200.0,
         heartbeat_timeout_s=60.0,
         retry=RetrySettings(
@@ -144,18 +160,20 @@ def test_full_document_becomes_stages_of_step_plans() -> None:
         on_failure="compensate",
     )
     verify, archive, approve = stages[1][0], stages[2][0], stages[2][1]
-    assert verify.options == {"read_back": False}
+    assert verify.options == VerifyOptions(read_back=False)
     assert verify.retry == RetrySettings() and verify.on_failure == "fail"
-    assert archive.options == {"action": "move", "to": "/data/done"}
-    assert (approve.options, approve.timeout_s) == ({"default": "approve"}, 24 * 3600.0)
-    assert stages[3][0].options == {"action": "delete"}
+    assert archive.options == ArchiveOptions(action="move", to="/data/done")
+    assert (approve.options, approve.timeout_s) == (ApproveOptions(default="approve"), 24 * 3600.0)
+    assert stages[3][0].options == ArchiveOptions(action="delete")
 
 
 def test_plan_stages_are_fresh_objects_each_time() -> None:
     spec = parse_rule(FULL)
     first = spec.to_plan_stages()
-    first[0][0].options["key"] = "changed"
-    assert spec.to_plan_stages()[0][0].options["key"] == "{host}/{date}/{relpath}"
+    first[0][0].name = "renamed"
+    first[0][0].options = UploadOptions(bucket="filled-in")
+    again = spec.to_plan_stages()[0][0]
+    assert (again.name, again.options) == ("upload", spec.stages[0][0].options)
 
 
 def test_explicit_names_are_kept_and_defaults_avoid_them() -> None:
@@ -418,6 +436,38 @@ def test_every_step_type_is_available() -> None:
         assert spec.stages[0][0].type == step_type
 
 
+SPECS_AND_OPTIONS = [(STEP_SPECS[kind], OPTIONS[kind]) for kind in STEP_TYPES] + [
+    (ApprovalNoticeSpec, ApprovalNoticeOptions),
+    (FailureNoticeSpec, FailureNoticeOptions),
+]
+
+
+@pytest.mark.parametrize(("spec", "options"), SPECS_AND_OPTIONS, ids=lambda t: t.__name__)
+def test_each_options_spec_checks_exactly_its_dataclass_fields(spec: Any, options: Any) -> None:
+    assert set(spec.model_fields) == {field.name for field in dataclasses.fields(options)}
+
+
+def test_unset_options_take_the_dataclass_defaults() -> None:
+    spec = parse_rule(
+        rule(
+            pipeline=[
+                {"jenkins": {"job": "a/b", "poll_interval": "5s"}},
+                {"approve": {"notify": {"channels": ["ops"], "title": "{{ file.name }}"}}},
+                {"upload": {"bucket": "dumps"}},
+            ],
+            on_failure={"notify": {"channels": ["ops"]}},
+        )
+    )
+    jenkins, approve, upload = (stage[0].options for stage in spec.stages)
+    assert jenkins == JenkinsOptions(job="a/b", poll_interval=5.0)
+    assert approve == ApproveOptions(
+        notify=ApprovalNoticeOptions(channels=["ops"], title="{{ file.name }}")
+    )
+    assert upload == UploadOptions(bucket="dumps")  # key, part size...: routing's to fill in
+    assert spec.on_failure_notify == FailureNoticeOptions(channels=["ops"])
+    assert parse_rule(rule()).on_failure_notify is None
+
+
 def test_a_document_that_is_not_a_mapping() -> None:
     with pytest.raises(RuleError, match="a rule document must be a mapping"):
         parse_rule(["name", "r"])  # type: ignore[arg-type]
@@ -527,7 +577,7 @@ def test_lowest_priority_number_wins_then_name() -> None:
     result = plan(rules, file())
     assert (result.rule_id, result.rule_name, result.rule_version) == (3, "also-5", 7)
     assert result.matched == ["also-5"]
-    assert result.stages[0][0].options == {"bucket": "also"}
+    assert result.stages[0][0].options == UploadOptions(bucket="also")
     assert result.action == "run"
 
 
@@ -539,7 +589,7 @@ def test_non_matching_and_disabled_rules_are_skipped() -> None:
     )
     result = plan(rules, file("x.hprof"))
     assert result.matched == ["c"]
-    assert result.stages == [[StepPlan(name="verify", type="verify", options={"read_back": True})]]
+    assert result.stages == [[StepPlan("verify", "verify", VerifyOptions(read_back=True))]]
 
 
 def test_continue_appends_the_next_matches_until_one_stops() -> None:
@@ -570,8 +620,8 @@ def test_no_match_uploads_and_verifies_by_default() -> None:
     ]
     assert result.stages == DEFAULT_STAGES
     assert all(s.retry == RetrySettings() for stage in result.stages for s in stage)
-    result.stages[0][0].options["bucket"] = "mutated"
-    assert DEFAULT_STAGES[0][0].options == {}
+    result.stages[0][0].options = UploadOptions(bucket="mutated")
+    assert DEFAULT_STAGES[0][0].options == UploadOptions()
 
 
 def test_no_match_can_be_ignored() -> None:

@@ -104,7 +104,7 @@ def test_workflow_module_is_deterministic(path: Path) -> None:
 
 
 def test_every_workflow_module_is_checked() -> None:
-    assert {p.name for p in WORKFLOW_MODULES} >= {"file_workflow.py", "steps.py", "notes.py"}
+    assert {p.name for p in WORKFLOW_MODULES} >= {"file_workflow.py", "steps.py", "recorder.py"}
 
 
 def _kernel_imports(path: Path) -> set[str]:
@@ -141,14 +141,20 @@ def kernel_modules_workflows_run() -> list[Path]:
 KERNEL_MODULES = kernel_modules_workflows_run()
 
 
-@pytest.mark.parametrize("path", KERNEL_MODULES, ids=lambda p: str(p.relative_to(p.parents[1])))
+@pytest.mark.parametrize("path", KERNEL_MODULES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_kernel_module_a_workflow_runs_is_deterministic(path: Path) -> None:
     assert nondeterminism(path.read_text()) == []
 
 
 def test_the_kernel_modules_of_file_workflow_are_checked() -> None:
-    names = {str(p.relative_to(p.parents[1])) for p in KERNEL_MODULES}
-    assert {"sluice/keys.py", "sluice/placeholders.py", "sluice/contracts.py"} <= names
+    names = {str(p.relative_to(ROOT)) for p in KERNEL_MODULES}
+    assert {
+        "sluice/keys.py",
+        "sluice/placeholders.py",
+        "sluice/contracts/__init__.py",
+        "sluice/contracts/options.py",
+        "sluice/contracts/plans.py",
+    } <= names
 
 
 def activity_definitions_workflows_run() -> dict[str, list[str]]:
