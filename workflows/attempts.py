@@ -15,7 +15,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError, TimeoutError
 
 with workflow.unsafe.imports_passed_through():
-    from sluice.contracts import TRANSIENT_ERROR_CLASSES, StepPlan
+    from sluice.contracts import ERROR_CLASSES, TRANSIENT_ERROR_CLASSES, StepPlan
     from workflows.undo import Undo
 
 ONE_ATTEMPT = RetryPolicy(maximum_attempts=1)
@@ -52,9 +52,13 @@ def classified(cause: BaseException) -> StepFailed:
     """An activity's failure as a failed attempt, with the error class it was raised with."""
     if isinstance(cause, ApplicationError):
         delay = cause.next_retry_delay
+        if cause.type in ERROR_CLASSES:
+            error_class, message = cause.type, cause.message
+        else:  # an exception the activity did not classify: the SDK types it by its class
+            error_class, message = "unknown", f"{cause.type or 'error'}: {cause.message}"
         return StepFailed(
-            cause.message,
-            cause.type or "unknown",
+            message,
+            error_class,
             retryable=not cause.non_retryable,
             retry_after_s=delay.total_seconds() if delay else None,
         )

@@ -125,9 +125,10 @@ class RunRecorder:
         self._step(step, "failed", attempt, failed=failed, summary=summary)
 
     def compensated(self, name: str, summary: dict[str, str]) -> None:
-        """Note that step `name`'s successful attempt (else its first) was undone: an entry
+        """Note that step `name`'s successful attempt (else its last) was undone: an entry
         of its own after it, so the attempt stays recorded as it happened."""
-        entry = self._succeeded.get(name, 1) + 1
+        entry = self._succeeded.get(name) or self._attempts.get(name, 1)
+        entry += 1
         task_id = workflow.info().workflow_id
         self._steps.append(StepUpdate(task_id, name, "", "compensated", entry, summary=summary))
 

@@ -79,3 +79,23 @@ async def test_a_run_cancelled_during_a_step_ends_cancelled_and_undoes_its_work(
     assert stubs.batches[-1].task is task  # nothing is written after the task's end
     if blocked is not None:
         assert len(stubs.called(blocked)) == 1  # a cancelled step is not retried
+
+
+async def test_an_undo_after_a_retried_attempt_is_recorded_after_that_attempt(
+    time_skipping: WorkflowEnvironment,
+) -> None:
+    down = ApplicationError("S3 unreachable", type="network")
+    stubs = Stubs(plan_of(UPLOADED), {"upload_file": [down, Block(None)]})
+    async with file_run(time_skipping, stubs) as handle:
+        await eventually(stubs.blocked.is_set)
+        await handle.cancel()
+        assert isinstance(await failure_of(handle), CancelledError)
+
+    assert stubs.called(*UNDO) == [("abort_uploads", STORED)]
+    assert stubs.step_history("upload") == [
+        ("running", 1, ""),
+        ("failed", 1, "network"),
+        ("running", 2, ""),
+        ("cancelled", 2, "cancelled"),
+        ("compensated", 3, ""),  # its own entry: attempt 2 stays recorded as cancelled
+    ]
