@@ -9,13 +9,11 @@ import asyncio
 import json
 from dataclasses import asdict
 from datetime import timedelta
-from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import (
     ActivityError,
     ApplicationError,
-    TimeoutError,
     is_cancelled_exception,
 )
 from temporalio.workflow import ActivityCancellationType
@@ -44,7 +42,13 @@ with workflow.unsafe.imports_passed_through():
         StepPlan,
         WebhookOptions,
     )
-    from workflows.attempts import ONE_ATTEMPT, StepFailed, StepOutcome, classified
+    from workflows.attempts import (
+        ONE_ATTEMPT,
+        StepFailed,
+        StepOutcome,
+        classified,
+        progress_details,
+    )
     from workflows.file_run import FileRun
     from workflows.task_notices import notify_request
     from workflows.undo import Undo
@@ -213,13 +217,8 @@ def analysis_summary(analysis: Analysis) -> dict[str, str]:
 
 def _build_of(err: ActivityError) -> BuildRef | None:
     """The build a failed jenkins attempt got to: failure details or last heartbeat."""
-    cause = err.cause
-    details: Any = ()
-    if isinstance(cause, ApplicationError):
-        details = cause.details
-    elif isinstance(cause, TimeoutError):
-        details = cause.last_heartbeat_details
-    return build_ref_from(details[0]) if details else None
+    details = progress_details(err)
+    return build_ref_from(details) if details else None
 
 
 def _summary_of(err: ActivityError, running: BuildRef | None) -> dict[str, str] | None:

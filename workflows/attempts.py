@@ -12,7 +12,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError, TimeoutError
+from temporalio.exceptions import ActivityError, ApplicationError, TimeoutError
 
 with workflow.unsafe.imports_passed_through():
     from sluice.contracts import ERROR_CLASSES, TRANSIENT_ERROR_CLASSES, StepPlan
@@ -69,6 +69,18 @@ def classified(cause: BaseException) -> StepFailed:
             retryable=True,
         )
     return StepFailed(str(cause), "unknown", retryable=True)
+
+
+def progress_details(err: ActivityError) -> Any:
+    """What a failed attempt left to resume from: the activity's failure details, or the
+    last heartbeat's when it timed out (the first value, or None)."""
+    cause = err.cause
+    details: Any = ()
+    if isinstance(cause, ApplicationError):
+        details = cause.details
+    elif isinstance(cause, TimeoutError):
+        details = cause.last_heartbeat_details
+    return details[0] if details else None
 
 
 def gave_up(failed: StepFailed, step: StepPlan, attempt: int, elapsed_s: float) -> None:

@@ -8,10 +8,9 @@ holds the tables).
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError, TimeoutError
+from temporalio.exceptions import ActivityError
 from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
@@ -32,7 +31,7 @@ with workflow.unsafe.imports_passed_through():
         VerifyRequest,
     )
     from sluice.keys import render_key
-    from workflows.attempts import ONE_ATTEMPT, StepFailed, StepOutcome
+    from workflows.attempts import ONE_ATTEMPT, StepFailed, StepOutcome, progress_details
     from workflows.file_run import FileRun
     from workflows.task_notices import approval_notice
     from workflows.undo import Undo
@@ -182,12 +181,5 @@ async def run_approve(run: FileRun, step: StepPlan, options: ApproveOptions) -> 
 
 def _progress_of(err: ActivityError) -> UploadProgress | None:
     """Upload progress carried by a failure: its details, or a timed-out heartbeat's."""
-    cause = err.cause
-    details: Any = ()
-    if isinstance(cause, ApplicationError):
-        details = cause.details
-    elif isinstance(cause, TimeoutError):
-        details = cause.last_heartbeat_details
-    if details and details[0]:
-        return progress_from(details[0])
-    return None
+    details = progress_details(err)
+    return progress_from(details) if details else None
