@@ -36,8 +36,16 @@ def spool_states(path: Path) -> dict[str, int]:
     """
     if not path.exists():
         return {}
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10) as db:
-        return dict(db.execute("SELECT state, count(*) FROM spool GROUP BY state").fetchall())
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+    try:
+        rows = db.execute("SELECT state, count(*) FROM spool GROUP BY state").fetchall()
+    except sqlite3.OperationalError as exc:
+        if "no such table" not in str(exc):
+            raise
+        rows = []  # the agent is still creating it
+    finally:
+        db.close()
+    return dict(rows)
 
 
 class SpoolStore:
