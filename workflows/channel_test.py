@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, TimeoutError
 
 with workflow.unsafe.imports_passed_through():
     from activities.notify import NotifyActivities
     from sluice.channels import CHANNEL_TEST_TIMEOUT_S, CHANNEL_TEST_WORKFLOW, ChannelTestResult
+    from workflows.attempts import ONE_ATTEMPT
 
 
 @workflow.defn(name=CHANNEL_TEST_WORKFLOW)
@@ -27,7 +27,7 @@ class ChannelTestWorkflow:
                 NotifyActivities.send_test_message,
                 channel_id,
                 start_to_close_timeout=timedelta(seconds=CHANNEL_TEST_TIMEOUT_S),
-                retry_policy=RetryPolicy(maximum_attempts=1),
+                retry_policy=ONE_ATTEMPT,
             )
         except ActivityError as err:
             cause = err.cause
