@@ -164,6 +164,11 @@ class FileWorkflow:
     async def _run_step(self, step: StepPlan, run: FileRun) -> None:
         """Run `step` with its retry policy, recording every attempt."""
         self._running.append(step.name)
+        if step.type == "archive" and workflow.patched("archive-keeps-object"):
+            # From here the source may be deleted or moved: the stored object may be the
+            # file's only copy, so no compensation deletes it (a cancel cannot stop an archive
+            # that has started: it does not heartbeat).
+            self._undo = [undo for undo in self._undo if undo.kind != "delete_object"]
         try:
             attempt = 0
             first_started = workflow.now()

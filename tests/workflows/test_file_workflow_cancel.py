@@ -36,7 +36,6 @@ CASES: list[tuple[str, list[dict[str, Any]], str | None, Any]] = [
     ("analyze", [*UPLOADED, {"analyze": {}}], "extract_excerpt", None),
     ("notify", [*UPLOADED, {"notify": {"channels": ["ops"]}}], "send_notification", None),
     ("approve", [*UPLOADED, {"approve": {"timeout": "1h"}}], None, None),
-    ("archive", [*UPLOADED, {"archive": {"action": "delete"}}], "archive_file", None),
 ]
 
 
@@ -99,3 +98,41 @@ async def test_an_undo_after_a_retried_attempt_is_recorded_after_that_attempt(
         ("cancelled", 2, "cancelled"),
         ("compensated", 3, ""),  # its own entry: attempt 2 stays recorded as cancelled
     ]
+
+
+ARCHIVED = [*UPLOADED, {"archive": {"action": "delete"}}]
+
+
+async def test_a_run_cancelled_during_archive_keeps_the_stored_object(
+    time_skipping: WorkflowEnvironment,
+) -> None:
+    """The archive may already have deleted the source: the object is the file's only copy."""
+    stubs = Stubs(plan_of(ARCHIVED), {"archive_file": [Block(None)]})
+    async with file_run(time_skipping, stubs) as handle:
+        await eventually(stubs.blocked.is_set)
+        await handle.cancel()
+        assert isinstance(await failure_of(handle), CancelledError)
+
+    assert stubs.called(*UNDO) == []
+    assert stubs.step_history("archive")[-1] == ("cancelled", 1, "cancelled")
+    assert [s for s, _, _ in stubs.step_history("upload")] == ["running", "succeeded"]
+    assert stubs.last_task().status == "cancelled"
+
+
+async def test_compensation_after_an_archive_keeps_the_stored_object(
+    time_skipping: WorkflowEnvironment,
+) -> None:
+    failing = {
+        "url": "https://hooks.test/",
+        "on_failure": "compensate",
+        "retry": {"max_attempts": 1},
+    }
+    stubs = Stubs(
+        plan_of([*ARCHIVED, {"webhook": failing}]),
+        {"call_webhook": [ApplicationError("refused", type="action_failed", non_retryable=True)]},
+    )
+    async with file_run(time_skipping, stubs) as handle:
+        assert isinstance(await failure_of(handle), ApplicationError)
+
+    assert stubs.called("archive_file") and stubs.called(*UNDO) == []
+    assert stubs.last_task().status == "failed"
