@@ -31,7 +31,7 @@ export const en = {
   "signIn.loading": "Checking your session…",
 
   "error.network": "Cannot reach the Sluice API: {message}",
-  "error.forbidden": "Not allowed for your role: {message}",
+  "error.forbidden": "Not allowed: {message}",
   "error.unauthorized": "Not signed in: {message}",
   "error.notFound": "Not found: {message}",
   "error.conflict": "Not possible now: {message}",

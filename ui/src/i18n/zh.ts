@@ -31,7 +31,7 @@ export const zh: Record<MessageKey, string> = {
   "signIn.loading": "正在检查会话…",
 
   "error.network": "无法连接 Sluice API：{message}",
-  "error.forbidden": "当前角色无权执行：{message}",
+  "error.forbidden": "不允许：{message}",
   "error.unauthorized": "未登录：{message}",
   "error.notFound": "未找到：{message}",
   "error.conflict": "当前无法执行：{message}",

@@ -8,12 +8,12 @@ import { describeError } from "./describeError";
 const t = (key: keyof typeof en, vars?: Record<string, string | number>) => fill(en[key], vars);
 
 describe("describeError", () => {
-  it("says a 403 is a refusal for the role, with the API's reason", () => {
+  it("says a 403 is a refusal, with the API's reason (a role, or CSRF)", () => {
     const error = ApiError.from(403, {
       error: { code: "forbidden", message: "role viewer may not POST /api/v1/tasks/t:retry" },
     });
     expect(describeError(t, error)).toBe(
-      "Not allowed for your role: role viewer may not POST /api/v1/tasks/t:retry",
+      "Not allowed: role viewer may not POST /api/v1/tasks/t:retry",
     );
   });
 

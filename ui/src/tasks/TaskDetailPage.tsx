@@ -52,24 +52,20 @@ function TaskView({ task }: { task: Task }) {
         <Fact label={t("task.agent")}>{task.agent_id}</Fact>
         <Fact label={t("task.size")}>{formatSize(task.size)}</Fact>
         <Fact label={t("task.sha256")}>
-          <code className="hash">{task.sha256}</code>
+          {task.sha256 && <code className="hash">{task.sha256}</code>}
         </Fact>
         <Fact label={t("task.rule")}>
           {task.rule_id
             ? t("task.ruleVersion", { id: task.rule_id, version: task.rule_version ?? "?" })
             : t("task.noRule")}
         </Fact>
-        <Fact label={t("task.object")}>
-          <code>{task.object_url}</code>
-        </Fact>
+        <Fact label={t("task.object")}>{task.object_url && <code>{task.object_url}</code>}</Fact>
         <Fact label={t("task.created")}>
           <Time iso={task.created_at} />
         </Fact>
-        <Fact label={t("task.started")}>
-          <Time iso={task.started_at} />
-        </Fact>
+        <Fact label={t("task.started")}>{task.started_at && <Time iso={task.started_at} />}</Fact>
         <Fact label={t("task.finished")}>
-          <Time iso={task.finished_at} />
+          {task.finished_at && <Time iso={task.finished_at} />}
         </Fact>
         <Fact label={t("task.duration")}>
           {formatDuration(elapsedMs(task.started_at, task.finished_at))}
