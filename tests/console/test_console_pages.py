@@ -16,6 +16,7 @@ from store.models import Role, utcnow
 from tests.api.seeding import seed_task
 from tests.api.tokens import issue_token
 from tests.console.conftest import PHONE, NewPage
+from tests.e2e.flow import publish
 from watcher.agent import Agent
 
 FILE_FLOW_S = 90
@@ -62,6 +63,32 @@ async def test_sign_in_by_link_watch_a_file_succeed_and_open_it(
     # Finished and succeeded: nothing to retry or cancel, even for an admin.
     await expect(page.get_by_role("button", name="Retry")).to_have_count(0)
     await expect(page.get_by_role("button", name="Cancel task")).to_have_count(0)
+
+
+async def test_an_operator_rejects_a_waiting_file_with_a_comment(
+    running: Agent, api_url: str, database: str, inbox: Path, new_page: NewPage
+) -> None:
+    hold = {"upload": {}}, {"approve": {"timeout": "5m"}}
+    rule_id = publish(
+        database,
+        {"name": "held", "priority": 10, "match": {"suffixes": [".bin"]}, "pipeline": hold},
+    )
+    page = await new_page()
+    token = issue_token(database, Role.operator, "console-op")
+    await page.goto(f"{api_url}/tasks?status=waiting_approval#token={token}")
+    (inbox / "held.bin").write_bytes(b"\0" * 4096)
+    row = page.locator("table.tasks tbody tr", has_text="held.bin")
+    await expect(row).to_contain_text("waiting for approval", timeout=FILE_FLOW_S * 1000)
+
+    await row.get_by_role("link").click()
+    await expect(page.get_by_text(f"rule {rule_id}, version 1")).to_be_visible()
+    await expect(page.get_by_role("button", name="Cancel task")).to_be_visible()
+    await page.get_by_label("Comment").fill("not today")
+    await page.get_by_role("button", name="Reject").click()
+    await expect(page.get_by_text("Decision sent: approve rejected")).to_be_visible()
+    title = page.locator(".page-title")
+    await expect(title).to_contain_text("failed", timeout=FILE_FLOW_S * 1000)
+    await expect(page.get_by_role("button", name="Retry")).to_be_visible()  # failed: retry
 
 
 async def test_buttons_follow_the_role_and_a_refusal_is_shown(
