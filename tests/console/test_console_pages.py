@@ -68,10 +68,10 @@ async def test_sign_in_by_link_watch_a_file_succeed_and_open_it(
 async def test_an_operator_rejects_a_waiting_file_with_a_comment(
     running: Agent, api_url: str, database: str, inbox: Path, new_page: NewPage
 ) -> None:
-    hold = {"upload": {}}, {"approve": {"timeout": "5m"}}
+    pipeline = [{"upload": {}}, {"approve": {"timeout": "5m"}}]
     rule_id = publish(
         database,
-        {"name": "held", "priority": 10, "match": {"suffixes": [".bin"]}, "pipeline": hold},
+        {"name": "held", "priority": 10, "match": {"suffixes": [".bin"]}, "pipeline": pipeline},
     )
     page = await new_page()
     token = issue_token(database, Role.operator, "console-op")

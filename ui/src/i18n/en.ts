@@ -37,6 +37,7 @@ export const en = {
   "error.conflict": "Not possible now: {message}",
   "error.other": "The API answered {status}: {message}",
   "error.retry": "Try again",
+  "common.loading": "Loading…",
 
   "notFound.title": "Page not found",
   "notFound.body": "There is no page at {path}.",

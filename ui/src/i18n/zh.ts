@@ -37,6 +37,7 @@ export const zh: Record<MessageKey, string> = {
   "error.conflict": "当前无法执行：{message}",
   "error.other": "API 返回 {status}：{message}",
   "error.retry": "重试",
+  "common.loading": "加载中…",
 
   "notFound.title": "页面不存在",
   "notFound.body": "{path} 没有对应的页面。",

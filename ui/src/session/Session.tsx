@@ -7,6 +7,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useState } 
 import type { ReactNode } from "react";
 
 import { api, onUnauthorized, unwrap, type Schemas } from "../api/client";
+import { ApiError } from "../api/errors";
 
 export type Principal = Schemas["SessionPublic"];
 
@@ -53,8 +54,8 @@ export function SessionProvider({
         });
     start.catch((error: unknown) => {
       // Without a banner token, a 401 only means "not signed in yet": nothing to show.
-      if (live)
-        setState({ status: "signedOut", ended: false, error: bannerToken ? error : undefined });
+      const notYet = !bannerToken && error instanceof ApiError && error.status === 401;
+      if (live) setState({ status: "signedOut", ended: false, error: notYet ? undefined : error });
     });
     return () => {
       live = false;

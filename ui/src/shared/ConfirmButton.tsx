@@ -1,7 +1,7 @@
 import { useRef, type ReactNode } from "react";
 
-/** A button that asks first, in a modal <dialog> (focus moves into it; Esc keeps things as they
- * are), and calls `onConfirm` only on the explicit yes. */
+/** A button that asks first, in a modal <dialog> (focus moves to its first button, "keep"; Esc
+ * keeps things as they are too), and calls `onConfirm` only on the explicit yes. */
 export function ConfirmButton({
   label,
   question,
@@ -32,9 +32,7 @@ export function ConfirmButton({
         <form method="dialog">
           <p>{question}</p>
           <div className="row">
-            <button value="keep" autoFocus>
-              {keep}
-            </button>
+            <button value="keep">{keep}</button>
             <button value="confirm" className="danger" onClick={onConfirm}>
               {confirm}
             </button>

@@ -25,7 +25,8 @@ export function StepList({ steps }: { steps: Step[] }) {
           </div>
           {step.error && (
             <p className="error-line">
-              {step.error_class || "error"}: {step.error}
+              {step.error_class && `${step.error_class}: `}
+              {step.error}
             </p>
           )}
           {step.attempt_history.length > 0 && <Attempts attempts={step.attempt_history} />}

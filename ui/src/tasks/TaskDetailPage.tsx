@@ -24,6 +24,7 @@ export function TaskDetailPage() {
       <Link to="/tasks" className="back">
         ← {t("task.back")}
       </Link>
+      {task.isPending && <p className="muted">{t("common.loading")}</p>}
       {task.isError && <ErrorNotice error={task.error} onRetry={() => task.refetch()} />}
       {task.data && <TaskView task={task.data} />}
     </section>
@@ -42,7 +43,8 @@ function TaskView({ task }: { task: Task }) {
       <TaskActions task={task} />
       {task.error && (
         <div className="notice notice-error">
-          <strong>{t("task.error")}:</strong> {task.error_class || "error"}: {task.error}
+          <strong>{t("task.error")}:</strong> {task.error_class && `${task.error_class}: `}
+          {task.error}
         </div>
       )}
       <dl className="facts">

@@ -41,7 +41,8 @@ export function TaskTable({ tasks }: { tasks: Task[] }) {
                 <Link to={`/tasks/${encodeURIComponent(task.id)}`}>{taskPath(task)}</Link>
                 {task.error && (
                   <div className="error-line">
-                    {task.error_class || "error"}: {task.error}
+                    {task.error_class && `${task.error_class}: `}
+                    {task.error}
                   </div>
                 )}
               </td>

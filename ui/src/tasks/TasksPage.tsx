@@ -47,6 +47,7 @@ export function TasksPage() {
         filters={view.filters}
         onApply={(filters) => go(filters, undefined, [])}
       />
+      {tasks.isPending && <p className="muted">{t("common.loading")}</p>}
       {tasks.isError && <ErrorNotice error={tasks.error} onRetry={() => tasks.refetch()} />}
       {page && page.items.length > 0 && <TaskTable tasks={page.items} />}
       {page && page.items.length === 0 && (
