@@ -3,10 +3,10 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.staticfiles import StaticFiles
 
 import ui
 from api.audit import RequestContext
@@ -17,16 +17,17 @@ from api.routes import (
     agents,
     audit,
     channels,
-    console,
     dashboard,
     file_events,
     health,
     reports,
     rules,
+    session,
     task_actions,
     tasks,
     tokens,
 )
+from api.routes.console import install_console
 from api.routes.docs import install_docs
 from sluice.settings import Settings
 from store.agents import Liveness
@@ -35,8 +36,11 @@ from store.db import make_engine
 API_PREFIX = "/api/v1"
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """Build the app on `settings`; the schema must already be migrated (the CLI does that)."""
+def create_app(settings: Settings, console_dist: Path = ui.DIST_DIR) -> FastAPI:
+    """Build the app on `settings`; the schema must already be migrated (the CLI does that).
+
+    The web console is served from `console_dist` (the build of ui/).
+    """
     engine = make_engine(settings.database_url)
 
     @asynccontextmanager
@@ -73,9 +77,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(tokens.router, prefix=API_PREFIX)
     app.include_router(dashboard.router, prefix=API_PREFIX)
     app.include_router(reports.router, prefix=API_PREFIX)
-    app.include_router(console.router)
-    app.mount("/static", StaticFiles(directory=ui.STATIC_DIR), name="static")
+    app.include_router(session.router, prefix=API_PREFIX)
     install_docs(app)
+    install_console(app, console_dist)  # last: its route takes every other GET
     return app
 
 

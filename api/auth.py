@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
+from api import sessions
 from api.deps import EngineDep
 from api.errors import ApiError
 from api.services import tokens
@@ -119,20 +120,34 @@ async def authenticate(
     engine: EngineDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """The caller's principal from `Authorization: Bearer`; 401 if missing, unknown or revoked.
+    """The caller's principal from `Authorization: Bearer`, else from the console's session
+    cookie; 401 if missing, unknown or revoked, 403 for a session's mutation without its
+    CSRF header (see api.sessions).
 
     Every request asks the DB, so a revoke (through any replica or the CLI) holds from the
     next request on. No cache: checking a revocation counter per request would cost the same
     thread hop and indexed read as the token lookup itself.
     """
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise unauthorized("missing bearer token")
-    digest = hash_token(credentials.credentials)
-    principal = await run_in_threadpool(_verify, engine, digest)
+    if credentials is not None and credentials.scheme.lower() == "bearer":
+        token, by_session = credentials.credentials, False
+    elif (cookie := sessions.session_token(request)) is not None:
+        token, by_session = cookie, True
+    else:
+        raise unauthorized("missing bearer token or session cookie")
+    principal = await principal_for(engine, token)
     if principal is None:
         raise unauthorized("invalid or revoked token")
+    if by_session and request.method not in READ_METHODS:
+        problem = sessions.csrf_problem(request)
+        if problem is not None:
+            raise ApiError(403, "csrf_failed", problem)
     request.state.principal = principal
     return principal
+
+
+async def principal_for(engine: Engine, token: str) -> Principal | None:
+    """`_verify` of the token's hash, in a worker thread."""
+    return await run_in_threadpool(_verify, engine, hash_token(token))
 
 
 def _verify(engine: Engine, digest: str) -> Principal | None:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Install what the tests need (Python packages, Debian's PostgreSQL and Prometheus), lint,
-# type-check, build the docs (strict: a broken link fails), test.
+# Install what the tests need (Python packages, Debian's PostgreSQL, Prometheus and Chromium),
+# build the console, lint, type-check, build the docs (strict: a broken link fails), test
+# (the console's unit tests with Vitest, then pytest).
 # Extra args go to pytest, e.g. scripts/test.sh tests/api -x
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +21,15 @@ if ! command -v prometheus >/dev/null; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq prometheus >/dev/null
 fi
 
+if ! command -v chromium >/dev/null; then
+  echo "installing Chromium from Debian's packages (the console's browser tests drive it) …"
+  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium \
+    >/dev/null
+fi
+
+echo "== console"; scripts/build-ui.sh
 echo "== ruff"; .venv/bin/ruff check .
 echo "== mypy"; .venv/bin/mypy
 echo "== docs"
@@ -27,4 +37,5 @@ site="$(mktemp -d)"
 NO_MKDOCS_2_WARNING=1 .venv/bin/mkdocs build --strict --site-dir "$site" \
   || { rm -rf "$site"; exit 1; }
 rm -rf "$site"
+echo "== vitest"; npm --prefix ui test --silent
 echo "== pytest"; exec .venv/bin/pytest "$@"

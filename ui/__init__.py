@@ -1,7 +1,12 @@
-"""The web console: static files the API serves (no build step)."""
+"""The web console (React + TypeScript in ui/src), built into ui/dist, which the API serves.
 
+The build is not committed: `scripts/build-ui.sh` makes it (`./scripts/dev.sh` and
+`./scripts/test.sh` run it), and the API answers 503 with that command while it is missing.
+"""
+
+import shlex
 from pathlib import Path
 
 UI_DIR = Path(__file__).parent
-INDEX_HTML = UI_DIR / "index.html"
-STATIC_DIR = UI_DIR / "static"
+DIST_DIR = UI_DIR / "dist"
+BUILD_COMMAND = shlex.quote(str(UI_DIR.parent / "scripts" / "build-ui.sh"))

@@ -1,4 +1,4 @@
-"""HTTP routes over a real database: task list and detail, errors, probes, status page."""
+"""HTTP routes over a real database: task list and detail, errors, probes."""
 
 from collections.abc import Iterator
 from dataclasses import replace
@@ -223,16 +223,6 @@ def test_readyz_is_503_with_the_reason_when_the_db_is_down() -> None:
     body = response.json()
     assert body["status"] == "unavailable"
     assert body["reason"].startswith("metadata DB unreachable: OperationalError")
-
-
-def test_status_page_and_its_assets_are_served(client: TestClient) -> None:
-    page = client.get("/")
-    assert page.status_code == 200
-    assert page.headers["content-type"].startswith("text/html")
-    assert "/static/console.js" in page.text
-    script = client.get("/static/console.js")
-    assert script.status_code == 200
-    assert "/api/v1/tasks" in script.text
 
 
 def test_every_api_route_is_described(client: TestClient) -> None:

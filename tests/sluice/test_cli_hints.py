@@ -28,7 +28,8 @@ HINT = re.compile(r"sluice (?:token|rules|db)(?: [a-z-][^`'\"()\n<]*)?")
 
 
 def printed_hints() -> set[str]:
-    """Commands quoted in strings the product shows: Python strings (not docstrings), JS."""
+    """Commands quoted in strings the product shows: Python strings (not docstrings), the
+    console's TypeScript."""
     hints: set[str] = set()
     for path in [*(ROOT / "sluice").rglob("*.py"), *(ROOT / "api").rglob("*.py")]:
         tree = ast.parse(path.read_text())
@@ -55,7 +56,7 @@ def printed_hints() -> set[str]:
             if isinstance(text, str):
                 found = (m.strip() for m in HINT.findall(text))
                 hints.update(hint for hint in found if "{" not in hint)
-    for path in (ROOT / "ui").rglob("*.js"):
+    for path in (ROOT / "ui" / "src").rglob("*.ts*"):  # the console's sources
         hints.update(m.strip() for m in HINT.findall(path.read_text()))
     return hints
 
@@ -122,7 +123,7 @@ def test_token_create_beside_sluice_dev_prints_only_the_token_on_stdout(dev_stac
 
 def test_the_hints_sluice_prints_are_found() -> None:
     hints = printed_hints()
-    assert "sluice token create --role viewer" in hints  # the console's, in ui/static
+    assert "sluice token create --role viewer" in hints  # the console's sign-in page
     assert "sluice token revoke" not in hints  # `… revoke {id}` is completed at run time
 
 

@@ -1,0 +1,31 @@
+import { Navigate, Route, Routes } from "react-router";
+
+import { useI18n } from "./i18n/I18n";
+import { useSession } from "./session/Session";
+import { SignInPage } from "./session/SignInPage";
+import { AppShell } from "./shell/AppShell";
+import { NotFoundPage } from "./shell/NotFoundPage";
+import { TaskDetailPage } from "./tasks/TaskDetailPage";
+import { TasksPage } from "./tasks/TasksPage";
+
+/** The sign-in page until there is a session, then the pages (their paths stay shareable). */
+export function App() {
+  const { state } = useSession();
+  const { t } = useI18n();
+  if (state.status === "checking") {
+    return <p className="loading">{t("signIn.loading")}</p>;
+  }
+  if (state.status === "signedOut") {
+    return <SignInPage ended={state.ended} error={state.error} />;
+  }
+  return (
+    <Routes>
+      <Route element={<AppShell />}>
+        <Route index element={<Navigate to="/tasks" replace />} />
+        <Route path="tasks" element={<TasksPage />} />
+        <Route path="tasks/:taskId" element={<TaskDetailPage />} />
+        <Route path="*" element={<NotFoundPage />} />
+      </Route>
+    </Routes>
+  );
+}

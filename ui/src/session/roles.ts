@@ -1,0 +1,13 @@
+// What a role may do, as the API decides it (docs/api.md): the console hides the buttons a
+// role may not use, and still shows the API's 403 if one happens anyway.
+
+import type { Schemas } from "../api/client";
+
+export type Role = Schemas["Role"];
+
+const TASK_WRITERS: readonly Role[] = ["admin", "operator"];
+
+/** Cancel, retry, approve or reject tasks. */
+export function canActOnTasks(role: Role): boolean {
+  return TASK_WRITERS.includes(role);
+}

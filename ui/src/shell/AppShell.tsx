@@ -1,0 +1,46 @@
+import { useState } from "react";
+import { NavLink, Outlet } from "react-router";
+
+import { useI18n } from "../i18n/I18n";
+import { LanguageSelect } from "../i18n/LanguageSelect";
+import { usePrincipal, useSession } from "../session/Session";
+import { ErrorNotice } from "../shared/ErrorNotice";
+import { ThemeSelect } from "../theme/ThemeSelect";
+
+/** The frame of every signed-in page: navigation, who is signed in, settings, sign out. */
+export function AppShell() {
+  const { t } = useI18n();
+  const principal = usePrincipal();
+  const { signOut } = useSession();
+  const [failure, setFailure] = useState<unknown>();
+
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        {t("app.skip")}
+      </a>
+      <header className="shell-header">
+        <span className="brand">{t("app.name")}</span>
+        <nav aria-label={t("nav.label")}>
+          <NavLink to="/tasks">{t("nav.tasks")}</NavLink>
+          <a href="/docs">{t("nav.apiDocs")}</a>
+        </nav>
+        <div className="shell-tools">
+          <span className="principal" data-testid="principal">
+            {t("shell.signedInAs", { name: principal.name })}{" "}
+            <span className={`role role-${principal.role}`}>{t(`role.${principal.role}`)}</span>
+          </span>
+          <LanguageSelect />
+          <ThemeSelect />
+          <button type="button" onClick={() => signOut().catch(setFailure)}>
+            {t("shell.signOut")}
+          </button>
+        </div>
+      </header>
+      {failure !== undefined && <ErrorNotice error={failure} />}
+      <main id="main" tabIndex={-1}>
+        <Outlet />
+      </main>
+    </>
+  );
+}

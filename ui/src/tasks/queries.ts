@@ -1,0 +1,75 @@
+// Tasks through TanStack Query: keys (all → lists → list(view) → detail(id)), query options,
+// and one mutation hook per action, each refreshing the task and the lists it may move in.
+
+import { queryOptions, useMutation, useQueryClient } from "@tanstack/react-query";
+
+import { api, unwrap, type Schemas } from "../api/client";
+import { listQuery, type TaskStatus, type TaskView } from "./filters";
+
+// Until the API streams changes (server-sent events), the first page and an unfinished
+// task are refetched this often.
+const LIVE_REFETCH_MS = 3_000;
+const FINISHED: readonly TaskStatus[] = ["succeeded", "failed", "cancelled", "ignored"];
+
+export function isFinished(status: TaskStatus): boolean {
+  return FINISHED.includes(status);
+}
+
+export const taskKeys = {
+  all: ["tasks"] as const,
+  lists: () => [...taskKeys.all, "list"] as const,
+  list: (view: TaskView) => [...taskKeys.lists(), view] as const,
+  details: () => [...taskKeys.all, "detail"] as const,
+  detail: (id: string) => [...taskKeys.details(), id] as const,
+};
+
+export const taskListQuery = (view: TaskView) =>
+  queryOptions({
+    queryKey: taskKeys.list(view),
+    queryFn: ({ signal }) =>
+      unwrap(api.GET("/api/v1/tasks", { params: { query: listQuery(view) }, signal })),
+    // Older pages keep still while read; the newest one follows new tasks.
+    refetchInterval: view.cursor ? false : LIVE_REFETCH_MS,
+  });
+
+export const taskDetailQuery = (id: string) =>
+  queryOptions({
+    queryKey: taskKeys.detail(id),
+    queryFn: ({ signal }) =>
+      unwrap(api.GET("/api/v1/tasks/{task_id}", { params: { path: { task_id: id } }, signal })),
+    refetchInterval: (query) => {
+      const status = query.state.data?.status;
+      return status && isFinished(status) ? false : LIVE_REFETCH_MS;
+    },
+  });
+
+function useTaskMutation<T, A>(id: string, action: (args: A) => Promise<T>) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: action,
+    onSettled: () =>
+      Promise.all([
+        queryClient.invalidateQueries({ queryKey: taskKeys.detail(id) }),
+        queryClient.invalidateQueries({ queryKey: taskKeys.lists() }),
+      ]),
+  });
+}
+
+const path = (id: string) => ({ params: { path: { task_id: id } } });
+
+export function useCancelTask(id: string) {
+  return useTaskMutation(id, () => unwrap(api.POST("/api/v1/tasks/{task_id}:cancel", path(id))));
+}
+
+export function useRetryTask(id: string) {
+  return useTaskMutation(id, () => unwrap(api.POST("/api/v1/tasks/{task_id}:retry", path(id))));
+}
+
+/** Approve or reject the waiting step; the API records the signed-in token's name as `by`. */
+export function useDecideTask(id: string) {
+  return useTaskMutation(id, (decision: Pick<Schemas["Decision"], "approved" | "comment">) =>
+    unwrap(
+      api.POST("/api/v1/tasks/{task_id}:approve", { ...path(id), body: { ...decision, by: "" } }),
+    ),
+  );
+}
