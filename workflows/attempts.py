@@ -90,8 +90,10 @@ def gave_up(failed: StepFailed, step: StepPlan, attempt: int, elapsed_s: float) 
     if not transient or not failed.retryable or failed.error_class in step.retry.non_retryable:
         return
     task_id = workflow.info().workflow_id
+    retry = step.retry
+    limit = "past the retry deadline" if retry.deadline_s > 0 else "the step's max_attempts"
     failed.message = (
         f"{failed.message} (still {failed.error_class} after {attempt} attempts over "
-        f"{elapsed_s / 3600:.1f} h, past the retry deadline; the file is intact: "
+        f"{elapsed_s / 3600:.1f} h, {limit}; the file is intact: "
         f"POST /api/v1/tasks/{task_id}:retry runs it again)"
     )

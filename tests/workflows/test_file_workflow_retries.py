@@ -103,6 +103,19 @@ async def test_a_transient_failure_is_retried_past_max_attempts_until_the_deadli
     assert "past the retry deadline" in stubs.last_task().error
 
 
+async def test_a_transient_failure_with_only_max_attempts_says_so(
+    time_skipping: WorkflowEnvironment,
+) -> None:
+    plan = plan_of(webhook({"max_attempts": 2, "initial_interval": "1s"}))
+    stubs = Stubs(plan, {"call_webhook": failures("network", 10)})
+    async with file_run(time_skipping, stubs) as handle:
+        await failure_of(handle)
+    assert len(stubs.called("call_webhook")) == 2
+    error = stubs.last_task().error
+    assert "still network after 2 attempts" in error and "the step's max_attempts" in error
+    assert "deadline" not in error
+
+
 @pytest.mark.parametrize(
     ("retry", "error"),
     [
