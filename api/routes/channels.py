@@ -7,7 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
-from temporalio.client import WorkflowFailureError
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+from temporalio.client import Client, WorkflowFailureError
 from temporalio.exceptions import TimeoutError as TemporalTimeout
 
 from api.auth import read_write
@@ -112,6 +115,8 @@ async def test_channel(
     if channel_service.get_channel(session, channel_id=channel_id) is None:
         raise not_found("channel", str(channel_id))
     queue = settings.temporal.task_queue
+    if not await _has_worker(temporal, queue):
+        raise _no_worker(queue)
     try:
         result = await temporal.execute_workflow(
             CHANNEL_TEST_WORKFLOW,
@@ -126,13 +131,30 @@ async def test_channel(
             raise ApiError(
                 502, "channel_test_failed", f"channel test: {exc.cause or exc}"
             ) from None
-        raise ApiError(
-            503,
-            "worker_unavailable",
-            f"no worker sent the test message in time: is `sluice worker` running for "
-            f"task queue {queue!r}?",
-        ) from None
+        raise _no_worker(queue) from None
     return TestResult(sent=result.sent, error=result.error, error_class=result.error_class)
+
+
+async def _has_worker(temporal: Client, queue: str) -> bool:
+    """Whether a worker has polled `queue` for workflow tasks lately (Temporal remembers a
+    few minutes of pollers): without one the test would only wait out its timeout."""
+    described = await temporal.workflow_service.describe_task_queue(
+        DescribeTaskQueueRequest(
+            namespace=temporal.namespace,
+            task_queue=TaskQueue(name=queue),
+            task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        )
+    )
+    return bool(described.pollers)
+
+
+def _no_worker(queue: str) -> ApiError:
+    return ApiError(
+        503,
+        "worker_unavailable",
+        f"no worker serves task queue {queue!r}, so nothing can send the test message: "
+        "start `sluice worker` (or `sluice dev`)",
+    )
 
 
 @router.get("/notifications", response_model=list[NotificationPublic])

@@ -67,3 +67,16 @@ async def test_deleting_a_channel_keeps_its_notification_history_and_frees_its_n
 async def test_a_missing_channel_is_404_before_anything_starts(api: httpx.AsyncClient) -> None:
     response = await api.post(f"{CHANNELS}/999999:test")
     assert response.status_code == 404
+
+
+async def test_without_a_worker_the_test_is_refused_at_once(
+    api: httpx.AsyncClient, dingtalk_peer: DingTalkPeer
+) -> None:
+    channel = (await api.post(CHANNELS, json=dingtalk_peer.channel())).json()
+    response = await api.post(f"{CHANNELS}/{channel['id']}:test")
+    assert response.status_code == 503
+    error = response.json()["error"]
+    assert error["code"] == "worker_unavailable"
+    assert "start `sluice worker`" in error["message"]
+    assert dingtalk_peer.accepted == []
+    assert (await api.get("/api/v1/notifications")).json() == []
