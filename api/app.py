@@ -15,6 +15,8 @@ from api.limits import BodyLimit
 from api.metrics import ApiMetrics, RequestMetrics
 from api.routes import (
     agents,
+    alerts,
+    alerts_ingest,
     audit,
     channels,
     console,
@@ -73,6 +75,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(tokens.router, prefix=API_PREFIX)
     app.include_router(dashboard.router, prefix=API_PREFIX)
     app.include_router(reports.router, prefix=API_PREFIX)
+    app.include_router(alerts_ingest.router)  # its own paths: /api/v2/alerts is Alertmanager's
+    app.include_router(alerts.router, prefix=API_PREFIX)
     app.include_router(console.router)
     app.mount("/static", StaticFiles(directory=ui.STATIC_DIR), name="static")
     install_docs(app)

@@ -20,6 +20,13 @@ if ! command -v prometheus >/dev/null; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq prometheus >/dev/null
 fi
 
+if ! command -v prometheus-alertmanager >/dev/null; then
+  echo "installing Alertmanager from Debian's packages (the alert tests start their own) …"
+  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq prometheus-alertmanager >/dev/null
+fi
+
 echo "== ruff"; .venv/bin/ruff check .
 echo "== mypy"; .venv/bin/mypy
 echo "== docs"
