@@ -23,6 +23,7 @@ MAX_NAME_CHARS = 256
 MAX_LABEL_VALUE_CHARS = 4096
 MAX_ANNOTATION_CHARS = 16_384
 MAX_URL_CHARS = 4096
+MAX_SEVERITY_CHARS = 256  # the `severity` label, which is a column of its own
 
 LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 # Go's zero time: Alertmanager's endsAt while an alert fires (and unset startsAt).
@@ -46,18 +47,33 @@ def _check_names(pairs: dict[str, str]) -> dict[str, str]:
     return pairs
 
 
-def _not_empty(pairs: dict[str, str]) -> dict[str, str]:
+def _check_labels(pairs: dict[str, str]) -> dict[str, str]:
     if not pairs:
         raise ValueError("an alert needs at least one label")
+    if len(pairs.get("severity", "")) > MAX_SEVERITY_CHARS:
+        raise ValueError(f"the severity label is at most {MAX_SEVERITY_CHARS} characters")
     return pairs
 
 
-LabelValue = Annotated[str, StringConstraints(max_length=MAX_LABEL_VALUE_CHARS)]
-AnnotationValue = Annotated[str, StringConstraints(max_length=MAX_ANNOTATION_CHARS)]
-Labels = Annotated[dict[str, LabelValue], AfterValidator(_check_names), AfterValidator(_not_empty)]
-Annotations = Annotated[dict[str, AnnotationValue], AfterValidator(_check_names)]
-OptionalNames = Annotated[dict[str, LabelValue], AfterValidator(_check_names)]
-Url = Annotated[str, StringConstraints(max_length=MAX_URL_CHARS)]
+def _utf8(text: str) -> str:
+    """`text` if UTF-8 can hold it: a lone surrogate (a JSON escape such as \\ud800) cannot
+    be hashed as Alertmanager does, nor stored in PostgreSQL."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        raise ValueError("is not valid Unicode text (it has a lone surrogate)") from None
+    return text
+
+
+Text = Annotated[str, AfterValidator(_utf8)]
+LabelValue = Annotated[Text, StringConstraints(max_length=MAX_LABEL_VALUE_CHARS)]
+AnnotationValue = Annotated[Text, StringConstraints(max_length=MAX_ANNOTATION_CHARS)]
+Labels = Annotated[
+    dict[Text, LabelValue], AfterValidator(_check_names), AfterValidator(_check_labels)
+]
+Annotations = Annotated[dict[Text, AnnotationValue], AfterValidator(_check_names)]
+OptionalNames = Annotated[dict[Text, LabelValue], AfterValidator(_check_names)]
+Url = Annotated[Text, StringConstraints(max_length=MAX_URL_CHARS)]
 
 
 class PostableAlert(BaseModel):
@@ -83,10 +99,10 @@ class WebhookMessage(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     version: Literal["4"]
-    groupKey: Annotated[str, StringConstraints(max_length=MAX_ANNOTATION_CHARS)]
+    groupKey: Annotated[Text, StringConstraints(max_length=MAX_ANNOTATION_CHARS)]
     truncatedAlerts: int = 0
     status: Literal["firing", "resolved"]
-    receiver: Annotated[str, StringConstraints(max_length=MAX_NAME_CHARS)]
+    receiver: Annotated[Text, StringConstraints(max_length=MAX_NAME_CHARS)]
     groupLabels: OptionalNames = Field(default_factory=dict)
     commonLabels: OptionalNames = Field(default_factory=dict)
     commonAnnotations: Annotations = Field(default_factory=dict)

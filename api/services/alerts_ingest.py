@@ -55,7 +55,9 @@ def parse_webhook(body: bytes, now: datetime) -> Delivery:
             raise Rejected("version", f'version: Sluice accepts webhook version "4", got {shown}')
         _check_size(document.get("alerts"))
     message = _validated(lambda: WebhookMessage.model_validate(document))
-    detail = {"receiver": message.receiver, "group_key": message.groupKey[:200]}
+    detail: dict[str, Any] = {"receiver": message.receiver, "group_key": message.groupKey[:200]}
+    if message.truncatedAlerts:  # alerts Alertmanager left out of this notification
+        detail["truncated_alerts"] = message.truncatedAlerts
     return Delivery("alertmanager", from_webhook(message, now), detail)
 
 

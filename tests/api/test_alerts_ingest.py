@@ -90,6 +90,11 @@ def test_a_new_occurrence_fires_again_and_a_stale_firing_does_not(client: TestCl
     assert [e["kind"] for e in detail(client)["events"]] == ["firing", "resolved", "firing"]
 
 
+def test_truncated_alerts_are_recorded(client: TestClient) -> None:
+    assert client.post(WEBHOOK, json=webhook(truncatedAlerts=3)).status_code == 200
+    assert detail(client)["events"][0]["detail"]["truncated_alerts"] == 3
+
+
 def test_changed_annotations_are_an_update(client: TestClient) -> None:
     client.post(WEBHOOK, json=webhook())
     changed = webhook()
@@ -121,10 +126,14 @@ def test_one_bad_alert_refuses_the_whole_delivery(client: TestClient) -> None:
     bad: dict[str, Any]
     good = {"labels": {"alertname": "ok"}}
     for bad in ({"labels": {"0bad": "x"}}, {"labels": {}}, {"labels": {"a": "x" * 5000}},
-                {"labels": {"a": "b"}, "startsAt": "yesterday"}):  # fmt: skip
+                {"labels": {"a": "b"}, "startsAt": "yesterday"},
+                {"labels": {"severity": "x" * 257}}):  # fmt: skip
         response = client.post(POSTABLE, json=[good, bad])
         assert response.status_code == 400, (bad, response.text)
         assert response.json()["error"]["message"].startswith("1.")
+    for surrogate in (b'{"a": "\\ud800"}', b'{"\\ud800": "a"}'):
+        body = b'[{"labels": {"alertname": "x"}, "annotations": ' + surrogate + b"}]"
+        assert client.post(POSTABLE, content=body).status_code == 400, body
     assert client.post(POSTABLE, content=b"{not json").status_code == 400
     listed = client.get("/api/v1/alerts", headers=client.viewer)  # type: ignore[attr-defined]
     assert listed.json()["items"] == []
