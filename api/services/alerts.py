@@ -84,7 +84,8 @@ def list_alerts(
     matched: list[Alert] = []
     examined = 0
     while examined < SCAN_ROWS and len(matched) <= limit:
-        rows = _chunk(session, conditions, after, min(CHUNK, SCAN_ROWS - examined))
+        wanted = min(CHUNK, SCAN_ROWS - examined)
+        rows = _chunk(session, conditions, after, wanted)
         examined += len(rows)
         for row in rows:
             after = _position(row)
@@ -92,7 +93,7 @@ def list_alerts(
                 matched.append(row)
                 if len(matched) > limit:
                     break
-        if len(rows) < CHUNK:
+        if len(rows) < wanted:
             after = None  # nothing further to examine
             break
     window_end = after if examined >= SCAN_ROWS else None

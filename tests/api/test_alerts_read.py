@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.services import alerts as alert_service
 from sluice.settings import Settings
 from store.models import Role
 from tests.api.tokens import bearer
@@ -62,6 +63,23 @@ def test_keyset_pages_cover_every_alert_once(client: TestClient) -> None:
             if cursor is None:
                 break
         assert len(seen) == len(set(seen)) == (8 if not params else 7)
+
+
+def test_matcher_pages_examine_a_bounded_window(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(alert_service, "SCAN_ROWS", 3)
+    monkeypatch.setattr(alert_service, "CHUNK", 2)
+    pages, cursor = [], None
+    while True:
+        after: dict[str, str] = {"cursor": cursor} if cursor else {}
+        page = client.get(ALERTS, params={"match": ["job=node"], "limit": 5, **after}).json()
+        pages.append([item["labels"]["alertname"] for item in page["items"]])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    # Newest first: Gone A6 A5 | A4 A3 A2 | A1 A0, three alerts examined per page.
+    assert pages == [["A5"], ["A3"], ["A1"]]
 
 
 def test_bad_matchers_and_cursors_are_422(client: TestClient) -> None:
