@@ -2,11 +2,14 @@
 
 Roles: `admin` may do everything; `operator` reads everything and writes tasks, rules and
 channels; `viewer` only reads; `agent` may register, heartbeat and read its own config, where
-"own" means the agent id equals the token's name.
+"own" means the agent id equals the token's name; `alert-source` may only post alerts, with
+its token as a bearer or as the password of HTTP basic auth (what Alertmanager can send).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -167,6 +170,43 @@ def _verify(engine: Engine, digest: str) -> Principal | None:
 
 
 PrincipalDep = Annotated[Principal, Depends(authenticate)]
+
+
+async def authenticate_alert_source(
+    request: Request,
+    engine: EngineDep,
+    _declared: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """An admin or `alert-source` token as a bearer, or as basic auth's password (any user);
+    401 if missing, unknown or revoked, 403 for other roles. (`_declared` only puts the bearer
+    scheme in the OpenAPI document; the header is read here, as it may be basic auth.)"""
+    token = _bearer_or_basic_password(request.headers.get("authorization", ""))
+    if token is None:
+        raise ApiError(
+            401, "unauthorized", "missing bearer token or basic auth",
+            headers={"WWW-Authenticate": 'Bearer, Basic realm="sluice"'},
+        )  # fmt: skip
+    principal = await run_in_threadpool(_verify, engine, hash_token(token))
+    if principal is None:
+        raise unauthorized("invalid or revoked token")
+    request.state.principal = principal
+    _check(principal, (Role.alert_source,), f"{request.method} {request.url.path}")
+    return principal
+
+
+def _bearer_or_basic_password(header: str) -> str | None:
+    scheme, _, value = header.partition(" ")
+    value = value.strip()
+    if scheme.lower() == "bearer" and value:
+        return value
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(value, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    _user, colon, password = decoded.partition(":")
+    return password if colon and password else None
 
 
 def _check(principal: Principal, roles: Iterable[Role], what: str) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from fastapi.routing import iter_route_contexts
-from prometheus_client import CollectorRegistry, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func
@@ -35,6 +35,24 @@ class ApiMetrics:
             "sluice_api_request_duration_seconds",
             "API requests by method, route template and status, and how long they took",
             ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.alerts_received = Counter(
+            "sluice_alerts_received",
+            "Alerts received, by source (alertmanager, prometheus)",
+            ["source"],
+            registry=self.registry,
+        )
+        self.alerts_deduplicated = Counter(
+            "sluice_alerts_deduplicated",
+            "Alerts received that changed nothing (redeliveries, resends), by source",
+            ["source"],
+            registry=self.registry,
+        )
+        self.alerts_rejected = Counter(
+            "sluice_alerts_rejected",
+            "Alert deliveries refused, by reason (invalid, too_large, version)",
+            ["reason"],
             registry=self.registry,
         )
         self.registry.register(DatabaseCollector(engine, liveness))

@@ -1,33 +1,26 @@
 #!/usr/bin/env bash
-# Install what the tests need (Python packages, Debian's PostgreSQL, Prometheus and Chromium),
-# build the console, lint, type-check, build the docs (strict: a broken link fails), test
-# (the console's unit tests with Vitest, then pytest).
+# Install what the tests need (Python packages; Debian's PostgreSQL, Prometheus, Alertmanager
+# and Chromium), build the console, lint, type-check, build the docs (strict: a broken link
+# fails), test (the console's unit tests with Vitest, then pytest).
 # Extra args go to pytest, e.g. scripts/test.sh tests/api -x
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh local,test,docs
 
-if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
-  echo "installing PostgreSQL from Debian's packages (the tests start their own server) …"
-  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+# Debian packages the tests run (each test starts its own server on loopback).
+need() {  # need <command, or a path glob> <package> <what for>
+  if [[ $1 == */* ]] && compgen -G "$1" >/dev/null; then return; fi
+  if [[ $1 != */* ]] && command -v "$1" >/dev/null; then return; fi
+  echo "installing $2 from Debian's packages ($3) …"
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
-fi
-
-if ! command -v prometheus >/dev/null; then
-  echo "installing Prometheus from Debian's packages (the alert test starts its own server) …"
-  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq prometheus >/dev/null
-fi
-
-if ! command -v chromium >/dev/null; then
-  echo "installing Chromium from Debian's packages (the console's browser tests drive it) …"
-  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium \
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$2" \
     >/dev/null
-fi
+}
+need "/usr/lib/postgresql/*/bin/initdb" postgresql "the tests start their own server"
+need prometheus prometheus "the alert tests start their own"
+need prometheus-alertmanager prometheus-alertmanager "the alert tests start their own"
+need chromium chromium "the console's browser tests drive it"
 
 echo "== console"; scripts/build-ui.sh
 echo "== ruff"; .venv/bin/ruff check .

@@ -80,21 +80,21 @@ def record_batch(conn: Connection, batch: RecordBatch) -> None:
     now = utcnow()
     task = batch.task
     if task is not None and task.file is not None:
-        _insert_absent(conn, FILE_EVENTS, file_event_row(task.file).model_dump())
+        insert_absent(conn, FILE_EVENTS, file_event_row(task.file).model_dump())
     for task_id in sorted(
         {step.task_id for step in batch.steps} | ({task.task_id} if task else set())
     ):
         if task is not None and task_id == task.task_id:
             _apply_task(conn, task, now)
         else:  # a step's task, if it has no row yet: one for the step to refer to
-            _insert_absent(conn, TASKS, _new_task(task_id, now))
+            insert_absent(conn, TASKS, _new_task(task_id, now))
     for step in batch.steps:
         _apply_step(conn, step, now)
 
 
 def _apply_task(conn: Connection, change: TaskUpdate, now: datetime) -> None:
     status = TaskStatus(change.status)
-    if _insert_absent(
+    if insert_absent(
         conn, TASKS, _task_after(_new_task(change.task_id, now), change, status, now)
     ):
         return  # a new task: one statement
@@ -113,7 +113,7 @@ def _apply_step(conn: Connection, change: StepUpdate, now: datetime) -> None:
         conn.execute(INSERT_ATTEMPT, _new_attempt(step_id, change, status, now))
         return
     step = _step_row(conn, change)
-    if not _insert_absent(conn, ATTEMPTS, _new_attempt(step["id"], change, status, now)):
+    if not insert_absent(conn, ATTEMPTS, _new_attempt(step["id"], change, status, now)):
         key = {"k_step_id": step["id"], "k_attempt": change.attempt}
         attempt = conn.execute(ATTEMPT_ROW, key).mappings().one()
         if STEP_RANK[status] >= STEP_RANK[StepStatus(attempt["status"])]:
@@ -261,7 +261,7 @@ def _step_row(conn: Connection, change: StepUpdate) -> RowMapping:
     return conn.execute(STEP_ROW, key).mappings().one()
 
 
-def _insert_absent(conn: Connection, table: Table, values: Mapping[str, Any]) -> bool:
+def insert_absent(conn: Connection, table: Table, values: Mapping[str, Any]) -> bool:
     """INSERT unless the row collides with a unique key; safe under concurrent writers.
 
     True if it inserted the row.
@@ -270,7 +270,7 @@ def _insert_absent(conn: Connection, table: Table, values: Mapping[str, Any]) ->
 
 
 def _insert_new_id(conn: Connection, table: Table, values: Mapping[str, Any]) -> int | None:
-    """As _insert_absent, but the new row's id, or None if the row was there."""
+    """As insert_absent, but the new row's id, or None if the row was there."""
     statement = _insert_ignoring_conflicts(conn.dialect.name, table, returning_id=True)
     return conn.execute(statement, values).scalar()
 

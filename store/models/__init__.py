@@ -12,6 +12,15 @@ from store.models.agents import (
     AgentRegister,
     HeartbeatReply,
 )
+from store.models.alerts import (
+    Alert,
+    AlertDetail,
+    AlertEvent,
+    AlertEventPublic,
+    AlertPage,
+    AlertPublic,
+    AlertStatus,
+)
 from store.models.audit import ApiToken, ApiTokenCreate, ApiTokenCreated, ApiTokenPublic, AuditLog
 from store.models.channels import (
     Channel,
@@ -48,6 +57,13 @@ __all__ = [
     "AgentPublic",
     "AgentRegister",
     "AgentStatus",
+    "Alert",
+    "AlertDetail",
+    "AlertEvent",
+    "AlertEventPublic",
+    "AlertPage",
+    "AlertPublic",
+    "AlertStatus",
     "ApiToken",
     "ApiTokenCreate",
     "ApiTokenCreated",

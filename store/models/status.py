@@ -49,6 +49,7 @@ class Role(StrEnum):
     operator = "operator"
     viewer = "viewer"
     agent = "agent"
+    alert_source = "alert-source"  # may only post alerts
 
 
 _FINISHED_TASK = frozenset(

@@ -1,0 +1,110 @@
+"""Taking a delivery of alerts: parse it whole, then write it in one transaction.
+
+Nothing is written unless the whole delivery is valid, and the route answers only after the
+commit, so a 2xx means every alert in it is durable and anything else means none is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import Engine
+
+from sluice.alerts import (
+    IncomingAlert,
+    PostableAlert,
+    TooManyAlerts,
+    WebhookMessage,
+    check_count,
+    from_postable,
+    from_webhook,
+)
+from store.alerts import write_delivery
+
+POSTABLE = TypeAdapter(list[PostableAlert])
+MAX_REASON_CHARS = 500
+
+
+class Rejected(ValueError):
+    """A delivery refused whole; `reason` is the metric label (invalid, version, too_large)."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Delivery:
+    source: str
+    alerts: list[IncomingAlert]
+    detail: dict[str, Any]
+
+
+def parse_webhook(body: bytes, now: datetime) -> Delivery:
+    """An Alertmanager notification; `version` other than "4" is refused by name."""
+    document = _json(body)
+    if isinstance(document, dict):
+        if document.get("version") != "4":
+            shown = json.dumps(document.get("version"))[:40]
+            raise Rejected("version", f'version: Sluice accepts webhook version "4", got {shown}')
+        _check_size(document.get("alerts"))
+    message = _validated(lambda: WebhookMessage.model_validate(document))
+    detail: dict[str, Any] = {"receiver": message.receiver, "group_key": message.groupKey[:200]}
+    if message.truncatedAlerts:  # alerts Alertmanager left out of this notification
+        detail["truncated_alerts"] = message.truncatedAlerts
+    return Delivery("alertmanager", from_webhook(message, now), detail)
+
+
+def parse_postable(body: bytes, now: datetime) -> Delivery:
+    """The array Prometheus and vmalert post to an Alertmanager's /api/v2/alerts."""
+    document = _json(body)
+    _check_size(document)
+    alerts = _validated(lambda: POSTABLE.validate_python(document))
+    return Delivery("prometheus", from_postable(alerts, now), {})
+
+
+def store(
+    engine: Engine, delivery: Delivery, *, body: bytes, sender: str, now: datetime
+) -> dict[str, int]:
+    """Write the delivery in one transaction; counts of received and deduplicated alerts."""
+    delivery_id = hashlib.sha256(body).hexdigest()[:32]  # a redelivery shows the same id
+    with engine.begin() as conn:
+        return write_delivery(
+            conn, delivery.alerts, source=delivery.source, delivery_id=delivery_id, now=now,
+            detail={**delivery.detail, "sender": sender},
+        )  # fmt: skip
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise Rejected("invalid", f"body: not JSON ({str(exc)[:200]})") from None
+
+
+def _check_size(alerts: Any) -> None:
+    """Over the cap is a 413, found before any alert is validated."""
+    if isinstance(alerts, list):
+        try:
+            check_count(len(alerts))
+        except TooManyAlerts as exc:
+            raise Rejected("too_large", str(exc)) from None
+
+
+def _validated(parse: Callable[[], Any]) -> Any:
+    try:
+        return parse()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "body"
+        message = f"{where}: {first['msg']}"
+        more = exc.error_count() - 1
+        if more:
+            message += f" (and {more} more)"
+        raise Rejected("invalid", message[:MAX_REASON_CHARS]) from None

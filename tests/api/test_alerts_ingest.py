@@ -1,0 +1,216 @@
+"""Alert receivers on SQLite and PostgreSQL: parsing, auth, limits, redelivery, concurrency."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from sluice.alerts import MAX_ALERTS, fingerprint
+from sluice.settings import Settings
+from store.models import Role
+from tests.api.tokens import bearer, issue_token
+
+WEBHOOK = "/api/v1/alerts/alertmanager"
+POSTABLE = "/api/v2/alerts"
+LABELS = {"alertname": "HighLoad", "instance": "web-01:9100", "severity": "critical"}
+STARTED = "2026-12-06T05:00:00.123456789Z"
+
+
+@pytest.mark.parametrize(
+    ("labels", "expected"),
+    [
+        (LABELS, "b546cd4d5154316d"),
+        ({"alertname": "a"}, "d258efc389808447"),
+        ({"z": "ü", "a": "b"}, "ef263bdd0c673117"),
+    ],
+)
+def test_fingerprint_is_alertmanagers(labels: dict[str, str], expected: str) -> None:
+    assert fingerprint(labels) == expected  # as a real Alertmanager 0.25 reported them
+
+
+@pytest.fixture
+def client(db_url: str) -> Iterator[TestClient]:
+    app = create_app(Settings(database_url=db_url))
+    with TestClient(app, headers=bearer(db_url, Role.alert_source, "am")) as test_client:
+        test_client.viewer = bearer(db_url, Role.viewer)  # type: ignore[attr-defined]
+        yield test_client
+
+
+def webhook(status: str = "firing", ends: str = "0001-01-01T00:00:00Z", **extra: Any) -> Any:
+    alert = {"status": status, "labels": LABELS, "annotations": {"summary": "load"},
+             "startsAt": STARTED, "endsAt": ends, "generatorURL": "http://prom/graph",
+             "fingerprint": "b546cd4d5154316d"}  # fmt: skip
+    return {"version": "4", "groupKey": '{}:{alertname="HighLoad"}', "truncatedAlerts": 0,
+            "status": status, "receiver": "sluice", "groupLabels": {"alertname": "HighLoad"},
+            "commonLabels": LABELS, "commonAnnotations": {}, "externalURL": "http://am",
+            "alerts": [alert]} | extra  # fmt: skip
+
+
+def detail(client: TestClient, fp: str = "b546cd4d5154316d") -> Any:
+    response = client.get(f"/api/v1/alerts/{fp}", headers=client.viewer)  # type: ignore[attr-defined]
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_webhook_firing_then_resolved_with_redeliveries(client: TestClient) -> None:
+    for _ in range(2):
+        response = client.post(WEBHOOK, json=webhook())
+        assert response.status_code == 200, response.text
+    assert response.json() == {"received": 1, "deduplicated": 1}
+    resolved = webhook("resolved", "2026-12-06T05:10:00Z")
+    assert client.post(WEBHOOK, json=resolved).json() == {"received": 1, "deduplicated": 0}
+    assert client.post(WEBHOOK, json=resolved).json() == {"received": 1, "deduplicated": 1}
+    alert = detail(client)
+    assert (alert["status"], alert["severity"], alert["source"]) == (
+        "resolved", "critical", "alertmanager"
+    )  # fmt: skip
+    assert (alert["received"], alert["deduplicated"]) == (4, 2)
+    assert alert["ends_at"].startswith("2026-12-06T05:10:00")
+    assert alert["starts_at"].startswith("2026-12-06T05:00:00.123456")
+    assert [e["kind"] for e in alert["events"]] == ["firing", "resolved"]
+    assert alert["events"][0]["detail"]["receiver"] == "sluice"
+    assert alert["events"][0]["detail"]["sender"] == "am"
+    assert len(alert["events"][0]["delivery_id"]) == 32
+
+
+def test_a_new_occurrence_fires_again_and_a_stale_firing_does_not(client: TestClient) -> None:
+    client.post(WEBHOOK, json=webhook())
+    client.post(WEBHOOK, json=webhook("resolved", "2026-12-06T05:10:00Z"))
+    assert client.post(WEBHOOK, json=webhook()).json()["deduplicated"] == 1  # a late retry
+    again = webhook()
+    again["alerts"][0]["startsAt"] = "2026-12-06T06:00:00Z"
+    assert client.post(WEBHOOK, json=again).json()["deduplicated"] == 0
+    assert [e["kind"] for e in detail(client)["events"]] == ["firing", "resolved", "firing"]
+
+
+def test_truncated_alerts_are_recorded(client: TestClient) -> None:
+    assert client.post(WEBHOOK, json=webhook(truncatedAlerts=3)).status_code == 200
+    assert detail(client)["events"][0]["detail"]["truncated_alerts"] == 3
+
+
+def test_changed_annotations_are_an_update(client: TestClient) -> None:
+    client.post(WEBHOOK, json=webhook())
+    changed = webhook()
+    changed["alerts"][0]["annotations"] = {"summary": "higher"}
+    client.post(WEBHOOK, json=changed)
+    alert = detail(client)
+    assert [e["kind"] for e in alert["events"]] == ["firing", "updated"]
+    assert alert["annotations"] == {"summary": "higher"}
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (webhook(version="3"), 'version: Sluice accepts webhook version "4", got "3"'),
+        ({"alerts": []}, "version: Sluice accepts"),
+        (webhook(status="bad"), "status"),
+        ([1], "body"),
+    ],
+)
+def test_malformed_webhooks_are_400_with_the_reason(
+    client: TestClient, body: Any, reason: str
+) -> None:
+    response = client.post(WEBHOOK, json=body)
+    assert response.status_code == 400, response.text
+    assert reason in response.json()["error"]["message"]
+
+
+def test_one_bad_alert_refuses_the_whole_delivery(client: TestClient) -> None:
+    bad: dict[str, Any]
+    good = {"labels": {"alertname": "ok"}}
+    for bad in ({"labels": {"0bad": "x"}}, {"labels": {}}, {"labels": {"a": "x" * 5000}},
+                {"labels": {"a": "b"}, "startsAt": "yesterday"},
+                {"labels": {"severity": "x" * 257}}):  # fmt: skip
+        response = client.post(POSTABLE, json=[good, bad])
+        assert response.status_code == 400, (bad, response.text)
+        assert response.json()["error"]["message"].startswith("1.")
+    for surrogate in (b'{"a": "\\ud800"}', b'{"\\ud800": "a"}'):
+        body = b'[{"labels": {"alertname": "x"}, "annotations": ' + surrogate + b"}]"
+        assert client.post(POSTABLE, content=body).status_code == 400, body
+    assert client.post(POSTABLE, content=b"{not json").status_code == 400
+    listed = client.get("/api/v1/alerts", headers=client.viewer)  # type: ignore[attr-defined]
+    assert listed.json()["items"] == []
+
+
+def test_oversized_batches_are_413(client: TestClient) -> None:
+    alerts = [{"labels": {"alertname": "a", "n": str(n)}} for n in range(MAX_ALERTS + 1)]
+    response = client.post(POSTABLE, json=alerts)
+    assert response.status_code == 413, response.text
+    assert (
+        response.json()["error"]["message"]
+        == f"at most {MAX_ALERTS} alerts per delivery, got {MAX_ALERTS + 1}"
+    )
+    assert client.post(WEBHOOK, json=webhook(alerts=[{}] * (MAX_ALERTS + 1))).status_code == 413
+    assert client.post(POSTABLE, json=alerts[:MAX_ALERTS]).json()["received"] == MAX_ALERTS
+
+
+def test_postable_status_comes_from_ends_at(client: TestClient) -> None:
+    now = datetime.now(UTC)
+    future, past = (
+        (now + timedelta(minutes=4)).isoformat(),
+        (now - timedelta(seconds=1)).isoformat(),
+    )
+    labels = {"alertname": "Up"}
+    fp = fingerprint(labels)
+    assert client.post(POSTABLE, json=[{"labels": labels, "endsAt": future}]).status_code == 200
+    later = (now + timedelta(minutes=5)).isoformat()
+    assert client.post(POSTABLE, json=[{"labels": labels, "endsAt": later}]).json() == {
+        "received": 1,
+        "deduplicated": 1,
+    }  # fmt: skip  (a resend only moves endsAt)
+    alert = detail(client, fp)
+    assert (alert["status"], alert["ends_at"], alert["source"]) == ("firing", None, "prometheus")
+    client.post(POSTABLE, json=[{"labels": labels, "endsAt": past}])
+    alert = detail(client, fp)
+    assert alert["status"] == "resolved" and alert["ends_at"] is not None
+    assert [e["kind"] for e in alert["events"]] == ["firing", "resolved"]
+
+
+def test_auth_bearer_basic_and_roles(client: TestClient, db_url: str) -> None:
+    body = webhook()
+    assert client.post(WEBHOOK, json=body, headers={"Authorization": ""}).status_code == 401
+    bad = {"Authorization": "Bearer sluice_nope"}
+    assert client.post(POSTABLE, json=[], headers=bad).status_code == 401
+    for role, status in ((Role.viewer, 403), (Role.operator, 403), (Role.agent, 403),
+                         (Role.admin, 200)):  # fmt: skip
+        assert client.post(WEBHOOK, json=body, headers=bearer(db_url, role)).status_code == status
+    token = issue_token(db_url, Role.alert_source, "am-basic")
+    basic = base64.b64encode(f"alertmanager:{token}".encode()).decode()
+    as_basic = {"Authorization": f"Basic {basic}"}
+    assert client.post(WEBHOOK, json=body, headers=as_basic).status_code == 200
+    wrong = base64.b64encode(b"alertmanager:sluice_wrong").decode()
+    assert (
+        client.post(WEBHOOK, json=body, headers={"Authorization": f"Basic {wrong}"}).status_code
+        == 401
+    )
+    # An alert source may not read or do anything else.
+    assert client.get("/api/v1/alerts").status_code == 403
+    assert client.get("/api/v1/tasks").status_code == 403
+
+
+def test_concurrent_deliveries_of_one_alert(client: TestClient) -> None:
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(
+            pool.map(lambda _: client.post(WEBHOOK, json=webhook()).status_code, range(16))
+        )
+    assert codes == [200] * 16
+    alert = detail(client)
+    assert (alert["received"], alert["deduplicated"]) == (16, 15)
+    assert [e["kind"] for e in alert["events"]] == ["firing"]
+
+
+def test_metrics_count_received_deduplicated_and_rejected(client: TestClient) -> None:
+    client.post(WEBHOOK, json=webhook())
+    client.post(WEBHOOK, json=webhook())
+    client.post(WEBHOOK, json=webhook(version="2"))
+    text = client.get("/metrics").text
+    assert 'sluice_alerts_received_total{source="alertmanager"} 2.0' in text
+    assert 'sluice_alerts_deduplicated_total{source="alertmanager"} 1.0' in text
+    assert 'sluice_alerts_rejected_total{reason="version"} 1.0' in text
