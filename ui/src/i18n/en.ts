@@ -18,6 +18,7 @@ export const en = {
   "role.operator": "operator",
   "role.viewer": "viewer",
   "role.agent": "agent",
+  "role.alert-source": "alert source",
 
   "signIn.title": "Sign in to Sluice",
   "signIn.token": "API token",

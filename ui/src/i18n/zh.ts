@@ -19,6 +19,7 @@ export const zh: Record<MessageKey, string> = {
   "role.operator": "运维",
   "role.viewer": "只读",
   "role.agent": "代理",
+  "role.alert-source": "告警来源",
 
   "signIn.title": "登录 Sluice",
   "signIn.token": "API 令牌",
