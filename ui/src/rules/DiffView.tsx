@@ -6,12 +6,15 @@ export function DiffView({ diff }: { diff: string }) {
   if (diff.trim() === "") return <p className="muted">{t("rule.noDiff")}</p>;
   return (
     <pre className="diff" data-testid="diff">
-      {diff.split("\n").map((line, index) => (
-        <span key={index} className={lineClass(line)}>
-          {line}
-          {"\n"}
-        </span>
-      ))}
+      {diff
+        .replace(/\n$/, "")
+        .split("\n")
+        .map((line, index) => (
+          <span key={index} className={lineClass(line)}>
+            {line}
+            {"\n"}
+          </span>
+        ))}
     </pre>
   );
 }

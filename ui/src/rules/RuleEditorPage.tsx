@@ -87,7 +87,7 @@ function RuleForm({ rule }: { rule?: Rule }) {
           <span className="muted">
             {t("rule.versionInfo", {
               latest: rule.latest_version,
-              live: rule.live_version ?? t("rules.none"),
+              live: rule.live_version ? `v${rule.live_version}` : t("rules.none"),
             })}
           </span>
         )}
