@@ -118,3 +118,31 @@ async def test_a_viewer_sees_no_button_that_changes_a_rule(
     await watcher.get_by_role("link", name="All rules").click()
     await expect(watcher.locator("table.rules tbody tr", has_text="csv-rule")).to_be_visible()
     await expect(watcher.get_by_role("link", name="New rule")).to_have_count(0)
+
+
+async def test_importing_a_rules_file_shows_the_diff_before_it_applies(
+    api_url: str, database: str, new_page: NewPage
+) -> None:
+    token = issue_token(database, Role.admin, "rules-admin")
+    page = await new_page()
+    await page.goto(f"{api_url}/rules/new#token={token}")
+    await replace_yaml(page, FIXED)
+    await page.get_by_role("button", name="Create rule").click()
+    await expect(page).to_have_url(re.compile(r"/rules/\d+$"))
+    await page.get_by_role("link", name="All rules").click()
+
+    rules_file = "- " + FIXED.replace("priority: 20", "priority: 5").replace("\n", "\n  ")
+    rules_file += "\n- {name: gz-rule, match: {suffixes: ['.gz']}, pipeline: [{upload: {}}]}\n"
+    await page.get_by_label(re.compile("YAML file")).set_input_files(
+        files=[{"name": "rules.yaml", "mimeType": "text/yaml", "buffer": rules_file.encode()}]
+    )
+    await expect(page.locator(".import-change", has_text="csv-rule")).to_contain_text(
+        "+priority: 5"
+    )
+    await expect(page.locator(".import-change", has_text="gz-rule")).to_contain_text("new rule")
+    await expect(page.locator("table.rules tbody tr")).to_have_count(1)  # nothing saved yet
+
+    await page.get_by_role("button", name="Save and publish 2 rule(s)").click()
+    await expect(page.get_by_text("Imported: the rules are live.")).to_be_visible()
+    await expect(page.locator("table.rules tbody tr", has_text="csv-rule")).to_contain_text("v2")
+    await expect(page.locator("table.rules tbody tr", has_text="gz-rule")).to_contain_text("v1")
