@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from playwright.async_api import Locator, Page, expect
+from playwright.async_api import FilePayload, Locator, Page, expect
 
 from store.models import Role
 from tests.api.tokens import issue_token
@@ -133,9 +133,8 @@ async def test_importing_a_rules_file_shows_the_diff_before_it_applies(
 
     rules_file = "- " + FIXED.replace("priority: 20", "priority: 5").replace("\n", "\n  ")
     rules_file += "\n- {name: gz-rule, match: {suffixes: ['.gz']}, pipeline: [{upload: {}}]}\n"
-    await page.get_by_label(re.compile("YAML file")).set_input_files(
-        files=[{"name": "rules.yaml", "mimeType": "text/yaml", "buffer": rules_file.encode()}]
-    )
+    upload = FilePayload(name="rules.yaml", mimeType="text/yaml", buffer=rules_file.encode())
+    await page.get_by_label(re.compile("YAML file")).set_input_files(files=upload)
     await expect(page.locator(".import-change", has_text="csv-rule")).to_contain_text(
         "+priority: 5"
     )
