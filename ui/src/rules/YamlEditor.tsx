@@ -8,11 +8,16 @@
 
 import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
 import { yaml } from "@codemirror/lang-yaml";
-import { bracketMatching, indentOnInput } from "@codemirror/language";
+import {
+  bracketMatching,
+  HighlightStyle,
+  indentOnInput,
+  syntaxHighlighting,
+} from "@codemirror/language";
 import { lintGutter, setDiagnostics, type Diagnostic } from "@codemirror/lint";
 import { EditorState } from "@codemirror/state";
 import { EditorView, highlightActiveLine, keymap, lineNumbers } from "@codemirror/view";
-import { syntaxHighlighting, defaultHighlightStyle } from "@codemirror/language";
+import { tags } from "@lezer/highlight";
 import { useEffect, useRef } from "react";
 
 import type { LineProblem } from "./problems";
@@ -49,7 +54,7 @@ export function YamlEditor({
           indentOnInput(),
           bracketMatching(),
           highlightActiveLine(),
-          syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+          syntaxHighlighting(highlight),
           yaml(),
           theme,
           keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
@@ -104,6 +109,14 @@ const theme = EditorView.theme({
   "&.cm-focused": { outline: "2px solid var(--focus)" },
   ".cm-cursor": { borderLeftColor: "var(--text)" },
 });
+
+// YAML's parts in the console's colours, so they read in the light and the dark theme alike.
+const highlight = HighlightStyle.define([
+  { tag: tags.definition(tags.propertyName), color: "var(--accent)" },
+  { tag: [tags.string, tags.special(tags.string)], color: "var(--ok)" },
+  { tag: [tags.lineComment, tags.meta], color: "var(--muted)", fontStyle: "italic" },
+  { tag: [tags.labelName, tags.typeName, tags.keyword], color: "var(--warn)" },
+]);
 
 /** A problem as a diagnostic over its line's text (after the indentation). */
 function diagnostic(state: EditorState, problem: LineProblem): Diagnostic {
