@@ -29,6 +29,9 @@ export const ruleDetailQuery = (id: number) =>
   queryOptions({
     queryKey: ruleKeys.detail(id),
     queryFn: ({ signal }) => unwrap(api.GET("/api/v1/rules/{rule_id}", { ...path(id), signal })),
+    // The editor starts again from each new version: no refetch on focus may swap the text
+    // under an edit (this tab's own saves still refresh it).
+    staleTime: Infinity,
   });
 
 export const ruleVersionsQuery = (id: number) =>
