@@ -1,3 +1,4 @@
+import { lazy, Suspense, type ReactNode } from "react";
 import { Navigate, Route, Routes } from "react-router";
 
 import { useI18n } from "./i18n/I18n";
@@ -7,6 +8,12 @@ import { AppShell } from "./shell/AppShell";
 import { NotFoundPage } from "./shell/NotFoundPage";
 import { TaskDetailPage } from "./tasks/TaskDetailPage";
 import { TasksPage } from "./tasks/TasksPage";
+
+// The rule pages (and CodeMirror with them) load when first opened, not with the console.
+const RulesPage = lazy(() => import("./rules/RulesPage").then((m) => ({ default: m.RulesPage })));
+const RuleEditorPage = lazy(() =>
+  import("./rules/RuleEditorPage").then((m) => ({ default: m.RuleEditorPage })),
+);
 
 /** The sign-in page until there is a session, then the pages (their paths stay shareable). */
 export function App() {
@@ -24,8 +31,15 @@ export function App() {
         <Route index element={<Navigate to="/tasks" replace />} />
         <Route path="tasks" element={<TasksPage />} />
         <Route path="tasks/:taskId" element={<TaskDetailPage />} />
+        <Route path="rules" element={<Lazy page={<RulesPage />} />} />
+        <Route path="rules/:ruleId" element={<Lazy page={<RuleEditorPage />} />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>
   );
+}
+
+function Lazy({ page }: { page: ReactNode }) {
+  const { t } = useI18n();
+  return <Suspense fallback={<p className="muted">{t("common.loading")}</p>}>{page}</Suspense>;
 }

@@ -11,3 +11,8 @@ const TASK_WRITERS: readonly Role[] = ["admin", "operator"];
 export function canActOnTasks(role: Role): boolean {
   return TASK_WRITERS.includes(role);
 }
+
+/** Create, edit, publish, roll back and test routing rules. */
+export function canEditRules(role: Role): boolean {
+  return TASK_WRITERS.includes(role);
+}

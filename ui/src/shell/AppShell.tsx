@@ -23,6 +23,7 @@ export function AppShell() {
         <span className="brand">{t("app.name")}</span>
         <nav aria-label={t("nav.label")}>
           <NavLink to="/tasks">{t("nav.tasks")}</NavLink>
+          <NavLink to="/rules">{t("nav.rules")}</NavLink>
           <a href="/docs">{t("nav.apiDocs")}</a>
         </nav>
         <div className="shell-tools">
