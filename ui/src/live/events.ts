@@ -1,0 +1,39 @@
+// What the API's event stream (GET /api/v1/events) says, turned into the query caches to
+// refresh: events arriving together are batched, so a burst of changes costs one refetch
+// of each list rather than one per event.
+
+export type LiveEvent =
+  | { kind: "task"; id: string; status: string }
+  | { kind: "agent"; id: string; status: string }
+  | { kind: "reset" };
+
+/** The caches a batch of events makes stale. */
+export interface Stale {
+  everything: boolean;
+  tasks: Set<string>;
+  agents: boolean;
+}
+
+export function parseEvent(kind: string, data: string): LiveEvent | null {
+  if (kind === "reset") return { kind };
+  if (kind !== "task" && kind !== "agent") return null;
+  try {
+    const body: unknown = JSON.parse(data);
+    if (typeof body !== "object" || body === null) return null;
+    const { id, status } = body as Record<string, unknown>;
+    if (typeof id !== "string" || typeof status !== "string") return null;
+    return { kind, id, status };
+  } catch {
+    return null;
+  }
+}
+
+export function staleAfter(events: readonly LiveEvent[]): Stale {
+  const stale: Stale = { everything: false, tasks: new Set(), agents: false };
+  for (const event of events) {
+    if (event.kind === "reset") stale.everything = true;
+    else if (event.kind === "task") stale.tasks.add(event.id);
+    else stale.agents = true;
+  }
+  return stale;
+}
