@@ -1,9 +1,10 @@
 """One change-feed loop per API process, fanned out to the `/events` streams it serves.
 
-The loop starts with the first subscriber and stops with the last. Each look reads what
-changed since the previous one (api/services/changes.py) and offers it to every subscriber's
-bounded queue; a subscriber whose queue is full is dropped (its stream ends, and the browser
-reconnects with `Last-Event-ID`) rather than buffered without bound.
+The loop starts with the first subscriber and stops with the last; where it was (its
+watermark, what it sent) outlives it, so a restart does not replay what went out already.
+Each look reads what changed since the previous one (api/services/changes.py) and offers it
+to every subscriber's bounded queue; a subscriber whose queue is full is dropped (its stream
+ends, and the browser reconnects with `Last-Event-ID`) rather than buffered without bound.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ class LiveHub:
         self._interval = interval
         self._subscribers: set[Subscriber] = set()
         self._loop: asyncio.Task[None] | None = None
+        self._watermark = utcnow() - OVERLAP  # tasks changed after this were looked at
+        self._sent: dict[str, datetime] = {}  # task id → the change last sent, within OVERLAP
+        self._agents: dict[str, Change] | None = None  # None: not read yet (a baseline)
 
     def subscribe(self) -> Subscriber:
         subscriber = Subscriber()
@@ -65,33 +69,34 @@ class LiveHub:
                 subscriber.dropped.set()
 
     async def _run(self) -> None:
-        watermark = utcnow() - OVERLAP
-        sent_tasks: dict[str, datetime] = {}
-        agents: dict[str, Change] | None = None  # None: not read yet (the first read is a baseline)
+        # Changes made while nobody listened reach clients through their Last-Event-ID replay.
+        self._watermark = max(self._watermark, utcnow() - OVERLAP)
         while True:
             try:
                 tasks = await run_in_threadpool(
-                    task_changes, self._engine, after=watermark - OVERLAP, limit=BATCH + 1
+                    task_changes, self._engine, after=self._watermark - OVERLAP, limit=BATCH + 1
                 )
                 states = await run_in_threadpool(agent_states, self._engine)
             except Exception:  # the database is away for a moment: look again next time
                 log.warning("reading live changes failed", exc_info=True)
-                await asyncio.sleep(self._interval)
-                continue
-            if len(tasks) > BATCH:
-                changes = [RESET]
-                watermark, sent_tasks = tasks[-1].at, {}
             else:
-                changes = [c for c in tasks if sent_tasks.get(c.id) != c.at]
-                sent_tasks.update((c.id, c.at) for c in changes)
-                if tasks:
-                    watermark = max(watermark, tasks[-1].at)
-                horizon = watermark - 2 * OVERLAP
-                sent_tasks = {k: at for k, at in sent_tasks.items() if at > horizon}
-            fresh = {state.id: state for state in states}
-            if agents is not None:
-                changes += [s for s in states if agents.get(s.id) != s]
-            agents = fresh
-            if changes:
-                self._publish(changes)
+                changes = self._task_news(tasks) + self._agent_news(states)
+                if changes:
+                    self._publish(changes)
             await asyncio.sleep(self._interval)
+
+    def _task_news(self, tasks: list[Change]) -> list[Change]:
+        if len(tasks) > BATCH:
+            self._watermark, self._sent = tasks[-1].at, {}
+            return [RESET]
+        news = [c for c in tasks if self._sent.get(c.id) != c.at]
+        self._sent.update((c.id, c.at) for c in news)
+        if tasks:
+            self._watermark = max(self._watermark, tasks[-1].at)
+        horizon = self._watermark - 2 * OVERLAP
+        self._sent = {task_id: at for task_id, at in self._sent.items() if at > horizon}
+        return news
+
+    def _agent_news(self, states: list[Change]) -> list[Change]:
+        before, self._agents = self._agents, {state.id: state for state in states}
+        return [] if before is None else [s for s in states if before.get(s.id) != s]

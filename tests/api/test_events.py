@@ -14,6 +14,7 @@ from sqlalchemy import Engine, update
 from sqlmodel import col
 
 from api.app import create_app
+from api.routes import events
 from api.services.changes import Change
 from api.services.live import QUEUE_SIZE, LiveHub
 from sluice.settings import Settings
@@ -76,6 +77,7 @@ def test_task_and_agent_changes_arrive_as_events(
         assert response.headers["content-type"].startswith("text/event-stream")
         lines = response.iter_lines()
         assert next(lines) == "retry: 3000"
+        assert int(next(lines).removeprefix("id: ")) > 0  # even a quiet stream resumes
         time.sleep(1.5)  # the feed's first look is its baseline
         task_id = seed_task(db_engine, utcnow(), "running")
         first = read_until(lines, is_task(task_id, "running"))[-1]
@@ -106,6 +108,19 @@ def test_last_event_id_resumes_with_what_changed_meanwhile(
     with httpx.stream("GET", url, headers=resumed, timeout=20) as response:
         events = read_until(response.iter_lines(), is_task(task_id, "succeeded"), seconds=0.5)
     assert not any(is_task(task_id, "failed")(event) for event in events)
+
+
+def test_a_stream_ends_by_itself_asking_to_be_reopened_at_once(
+    base_url: str, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(events, "STREAM_SECONDS", 1.0)  # so shutdown never waits for ever
+    headers = {**bearer(db_url, Role.viewer), "Last-Event-ID": "1796536000123456"}
+    started = time.monotonic()
+    with httpx.stream("GET", f"{base_url}/api/v1/events", headers=headers, timeout=20) as response:
+        lines = list(response.iter_lines())
+    assert time.monotonic() - started < 5
+    assert lines[:3] == ["retry: 3000", "id: 1796536000123456", ""]  # resumes where asked
+    assert lines[-3].startswith("id: ") and lines[-2:] == ["retry: 250", ""]
 
 
 def test_the_stream_needs_a_reader_token(base_url: str, db_url: str) -> None:

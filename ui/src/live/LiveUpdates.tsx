@@ -1,18 +1,20 @@
 // One EventSource for the whole app: task and agent changes from the API refresh exactly the
 // query caches they affect (no page polls). The browser reconnects by itself, sending the
-// last event's id so the API replays what changed meanwhile; if the stream is refused (say
-// the API restarted behind a proxy), a new one is opened after a pause.
+// last event's id so the API replays what changed meanwhile; the API ends each stream after a
+// while and asks for a quick reconnect, which is not shown as an outage. If reconnecting
+// fails again, or the stream is refused, a new one is opened after a pause instead.
 
 import { useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { createContext, useContext, useEffect, useState, type ReactNode } from "react";
 
 import { agentKeys } from "../agents/queries";
 import { taskKeys } from "../tasks/queries";
-import { parseEvent, staleAfter, type LiveEvent } from "./events";
+import { SeenChanges, parseEvent, staleAfter, type LiveEvent } from "./events";
 
 const EVENTS_URL = "/api/v1/events";
 const BATCH_MS = 300;
 const REOPEN_MS = 5_000;
+const SHOW_OUTAGE_MS = 2_000; // a reconnect quicker than this is not shown
 /** Query keys of aggregates (the overview) that follow task changes, refreshed at most this often. */
 export const AGGREGATE_KEY = ["aggregates"] as const;
 const AGGREGATE_MS = 10_000;
@@ -31,21 +33,36 @@ export function LiveUpdates({ children }: { children: ReactNode }) {
   useEffect(() => {
     let source: EventSource | undefined;
     let reopen: number | undefined;
+    let outage: number | undefined;
+    let failures = 0; // errors since the stream was last open
+    let missed = false; // a new EventSource has no Last-Event-ID: refresh all once it opens
     const batcher = new Batcher(queryClient);
+    const seen = new SeenChanges();
 
     const open = () => {
-      source = new EventSource(EVENTS_URL);
-      source.onopen = () => setState("live");
-      source.onerror = () => {
-        setState("reconnecting");
-        if (source?.readyState === EventSource.CLOSED) {
+      const current = new EventSource(EVENTS_URL);
+      source = current;
+      current.onopen = () => {
+        failures = 0;
+        window.clearTimeout(outage);
+        outage = undefined;
+        setState("live");
+        if (missed) void queryClient.invalidateQueries();
+        missed = false;
+      };
+      current.onerror = () => {
+        failures += 1;
+        outage ??= window.setTimeout(() => setState("reconnecting"), SHOW_OUTAGE_MS);
+        if (current.readyState === EventSource.CLOSED || failures > 1) {
+          current.close();
+          missed = true;
           reopen = window.setTimeout(open, REOPEN_MS);
         }
       };
       for (const kind of ["task", "agent", "reset"]) {
-        source.addEventListener(kind, (message) => {
+        current.addEventListener(kind, (message) => {
           const event = parseEvent(kind, (message as MessageEvent<string>).data);
-          if (event) batcher.add(event);
+          if (event && seen.isNew(event)) batcher.add(event);
         });
       }
     };
@@ -53,6 +70,7 @@ export function LiveUpdates({ children }: { children: ReactNode }) {
     return () => {
       source?.close();
       window.clearTimeout(reopen);
+      window.clearTimeout(outage);
       batcher.stop();
     };
   }, [queryClient]);

@@ -3,9 +3,7 @@
 // of each list rather than one per event.
 
 export type LiveEvent =
-  | { kind: "task"; id: string; status: string }
-  | { kind: "agent"; id: string; status: string }
-  | { kind: "reset" };
+  { kind: "task" | "agent"; id: string; status: string; at: string } | { kind: "reset" };
 
 /** The caches a batch of events makes stale. */
 export interface Stale {
@@ -20,9 +18,11 @@ export function parseEvent(kind: string, data: string): LiveEvent | null {
   try {
     const body: unknown = JSON.parse(data);
     if (typeof body !== "object" || body === null) return null;
-    const { id, status } = body as Record<string, unknown>;
-    if (typeof id !== "string" || typeof status !== "string") return null;
-    return { kind, id, status };
+    const { id, status, at } = body as Record<string, unknown>;
+    if (typeof id !== "string" || typeof status !== "string" || typeof at !== "string") {
+      return null;
+    }
+    return { kind, id, status, at };
   } catch {
     return null;
   }
@@ -36,4 +36,24 @@ export function staleAfter(events: readonly LiveEvent[]): Stale {
     else stale.agents = true;
   }
   return stale;
+}
+
+/**
+ * Drops events already seen: the API delivers at least once (a resumed stream replays the
+ * last seconds), and a repeat would only cost a refetch. Remembers the last `limit` changes.
+ */
+export class SeenChanges {
+  private readonly seen = new Map<string, string>();
+
+  constructor(private readonly limit = 2_000) {}
+
+  isNew(event: LiveEvent): boolean {
+    if (event.kind === "reset") return true;
+    const key = `${event.kind}:${event.id}`;
+    if (this.seen.get(key) === event.at) return false;
+    this.seen.delete(key);
+    this.seen.set(key, event.at);
+    if (this.seen.size > this.limit) this.seen.delete(this.seen.keys().next().value as string);
+    return true;
+  }
 }
