@@ -32,7 +32,7 @@ KEEPALIVE_SECONDS = 15.0
 RETRY_MS = 3_000
 # A stream ends after this long, asking to be reopened at once (it resumes by Last-Event-ID):
 # uvicorn's graceful shutdown waits for open responses, so none may last for ever.
-STREAM_SECONDS = 20.0
+STREAM_SECONDS = 10.0
 REOPEN_MS = 250
 
 router = APIRouter(
@@ -46,7 +46,7 @@ STREAM_DOC = {
         "description": "`text/event-stream`: `task` and `agent` events, each data a JSON object "
         "`{id, status, at}` and each with an `id:` to resume from; `reset` when too much "
         "changed to list (refresh everything); a `: keepalive` comment every 15 s. The stream "
-        "ends after 20 s with `retry: 250`: reconnect with `Last-Event-ID`.",
+        "ends after 10 s with `retry: 250`: reconnect with `Last-Event-ID`.",
         "content": {"text/event-stream": {"schema": {"type": "string"}}},
     }
 }

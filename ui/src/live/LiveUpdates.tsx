@@ -8,6 +8,7 @@ import { useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { createContext, useContext, useEffect, useState, type ReactNode } from "react";
 
 import { agentKeys } from "../agents/queries";
+import { api } from "../api/client";
 import { taskKeys } from "../tasks/queries";
 import { SeenChanges, parseEvent, staleAfter, type LiveEvent } from "./events";
 
@@ -54,6 +55,9 @@ export function LiveUpdates({ children }: { children: ReactNode }) {
         failures += 1;
         outage ??= window.setTimeout(() => setState("reconnecting"), SHOW_OUTAGE_MS);
         if (current.readyState === EventSource.CLOSED || failures > 1) {
+          // Refused, perhaps because the session ended: asking through the API client lets
+          // its 401 sign the page out (each stream re-authenticates within STREAM_SECONDS).
+          if (current.readyState === EventSource.CLOSED) void api.GET("/api/v1/session");
           current.close();
           missed = true;
           reopen = window.setTimeout(open, REOPEN_MS);
