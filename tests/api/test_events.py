@@ -110,6 +110,22 @@ def test_last_event_id_resumes_with_what_changed_meanwhile(
     assert not any(is_task(task_id, "failed")(event) for event in events)
 
 
+def test_every_replica_streams_a_change_made_anywhere(db_url: str, db_engine: Engine) -> None:
+    headers = bearer(db_url, Role.viewer)
+    app_a, app_b = (create_app(Settings(database_url=db_url)) for _ in range(2))
+    with (
+        serving(app_a) as url_a,
+        serving(app_b) as url_b,
+        httpx.stream("GET", f"{url_a}/api/v1/events", headers=headers, timeout=20) as a,
+        httpx.stream("GET", f"{url_b}/api/v1/events", headers=headers, timeout=20) as b,
+    ):
+        lines_a, lines_b = a.iter_lines(), b.iter_lines()
+        time.sleep(1.5)
+        task_id = seed_task(db_engine, utcnow(), "pending")  # as a worker would, elsewhere
+        read_until(lines_a, is_task(task_id, "pending"))
+        read_until(lines_b, is_task(task_id, "pending"))
+
+
 def test_a_stream_ends_by_itself_asking_to_be_reopened_at_once(
     base_url: str, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
