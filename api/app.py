@@ -20,6 +20,7 @@ from api.routes import (
     audit,
     channels,
     dashboard,
+    events,
     file_events,
     health,
     reports,
@@ -82,6 +83,7 @@ def create_app(settings: Settings, console_dist: Path = ui.DIST_DIR) -> FastAPI:
     app.include_router(session.router, prefix=API_PREFIX)
     app.include_router(alerts_ingest.router)  # its own paths: /api/v2/alerts is Alertmanager's
     app.include_router(alerts.router, prefix=API_PREFIX)
+    app.include_router(events.router, prefix=API_PREFIX)
     install_docs(app)
     install_console(app, console_dist)  # last: its route takes every other GET
     return app

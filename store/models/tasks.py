@@ -74,6 +74,7 @@ class Task(TaskBase, table=True):
         Index("ix_tasks_agent_id_created_at_id", "agent_id", "created_at", "id"),
         Index("ix_tasks_rule_id_created_at_id", "rule_id", "created_at", "id"),
         Index("ix_tasks_error_class_created_at_id", "error_class", "created_at", "id"),
+        Index("ix_tasks_updated_at", "updated_at"),  # the live-events feed (api/services/live.py)
     )
 
     id: str = Field(primary_key=True)

@@ -2,6 +2,7 @@ import { lazy, Suspense, type ReactNode } from "react";
 import { Navigate, Route, Routes } from "react-router";
 
 import { useI18n } from "./i18n/I18n";
+import { LiveUpdates } from "./live/LiveUpdates";
 import { useSession } from "./session/Session";
 import { SignInPage } from "./session/SignInPage";
 import { AppShell } from "./shell/AppShell";
@@ -14,6 +15,8 @@ const RulesPage = lazy(() => import("./rules/RulesPage").then((m) => ({ default:
 const RuleEditorPage = lazy(() =>
   import("./rules/RuleEditorPage").then((m) => ({ default: m.RuleEditorPage })),
 );
+// The overview carries ECharts: loaded with its route, so the first page stays small.
+const OverviewPage = lazy(() => import("./overview/OverviewPage"));
 
 /** The sign-in page until there is a session, then the pages (their paths stay shareable). */
 export function App() {
@@ -26,16 +29,19 @@ export function App() {
     return <SignInPage ended={state.ended} error={state.error} />;
   }
   return (
-    <Routes>
-      <Route element={<AppShell />}>
-        <Route index element={<Navigate to="/tasks" replace />} />
-        <Route path="tasks" element={<TasksPage />} />
-        <Route path="tasks/:taskId" element={<TaskDetailPage />} />
-        <Route path="rules" element={<Lazy page={<RulesPage />} />} />
-        <Route path="rules/:ruleId" element={<Lazy page={<RuleEditorPage />} />} />
-        <Route path="*" element={<NotFoundPage />} />
-      </Route>
-    </Routes>
+    <LiveUpdates>
+      <Routes>
+        <Route element={<AppShell />}>
+          <Route index element={<Navigate to="/tasks" replace />} />
+          <Route path="overview" element={<Lazy page={<OverviewPage />} />} />
+          <Route path="tasks" element={<TasksPage />} />
+          <Route path="tasks/:taskId" element={<TaskDetailPage />} />
+          <Route path="rules" element={<Lazy page={<RulesPage />} />} />
+          <Route path="rules/:ruleId" element={<Lazy page={<RuleEditorPage />} />} />
+          <Route path="*" element={<NotFoundPage />} />
+        </Route>
+      </Routes>
+    </LiveUpdates>
   );
 }
 

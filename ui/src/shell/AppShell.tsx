@@ -3,6 +3,7 @@ import { NavLink, Outlet } from "react-router";
 
 import { useI18n } from "../i18n/I18n";
 import { LanguageSelect } from "../i18n/LanguageSelect";
+import { LiveStatus } from "../live/LiveStatus";
 import { usePrincipal, useSession } from "../session/Session";
 import { ErrorNotice } from "../shared/ErrorNotice";
 import { ThemeSelect } from "../theme/ThemeSelect";
@@ -22,11 +23,13 @@ export function AppShell() {
       <header className="shell-header">
         <span className="brand">{t("app.name")}</span>
         <nav aria-label={t("nav.label")}>
+          <NavLink to="/overview">{t("nav.overview")}</NavLink>
           <NavLink to="/tasks">{t("nav.tasks")}</NavLink>
           <NavLink to="/rules">{t("nav.rules")}</NavLink>
           <a href="/docs">{t("nav.apiDocs")}</a>
         </nav>
         <div className="shell-tools">
+          <LiveStatus />
           <span className="principal" data-testid="principal">
             {t("shell.signedInAs", { name: principal.name })}{" "}
             <span className={`role role-${principal.role}`}>{t(`role.${principal.role}`)}</span>

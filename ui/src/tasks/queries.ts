@@ -6,9 +6,7 @@ import { queryOptions, useMutation, useQueryClient } from "@tanstack/react-query
 import { api, unwrap, type Schemas } from "../api/client";
 import { listQuery, type TaskStatus, type TaskView } from "./filters";
 
-// Until the API streams changes (server-sent events), the first page and an unfinished
-// task are refetched this often.
-const LIVE_REFETCH_MS = 3_000;
+// No polling: the app's one event stream (src/live/) invalidates these keys as tasks change.
 const FINISHED: readonly TaskStatus[] = ["succeeded", "failed", "cancelled", "ignored"];
 
 export function isFinished(status: TaskStatus): boolean {
@@ -28,8 +26,6 @@ export const taskListQuery = (view: TaskView) =>
     queryKey: taskKeys.list(view),
     queryFn: ({ signal }) =>
       unwrap(api.GET("/api/v1/tasks", { params: { query: listQuery(view) }, signal })),
-    // Older pages keep still while read; the newest one follows new tasks.
-    refetchInterval: view.cursor ? false : LIVE_REFETCH_MS,
   });
 
 export const taskDetailQuery = (id: string) =>
@@ -37,10 +33,6 @@ export const taskDetailQuery = (id: string) =>
     queryKey: taskKeys.detail(id),
     queryFn: ({ signal }) =>
       unwrap(api.GET("/api/v1/tasks/{task_id}", { params: { path: { task_id: id } }, signal })),
-    refetchInterval: (query) => {
-      const status = query.state.data?.status;
-      return status && isFinished(status) ? false : LIVE_REFETCH_MS;
-    },
   });
 
 function useTaskMutation<T, A>(id: string, action: (args: A) => Promise<T>) {

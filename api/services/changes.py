@@ -1,0 +1,65 @@
+"""What changed since a moment: tasks by `updated_at` (indexed), agents by status and heartbeat.
+
+The database is the source of truth, so every API replica reads the same changes. Commits
+can land out of `updated_at` order (a slow transaction stamped earlier commits later), so
+callers look back `OVERLAP` before their watermark and drop what they already sent.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from store.models import Agent, Task
+
+OVERLAP = timedelta(seconds=5)
+Kind = Literal["task", "agent", "reset"]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One task or agent as it now is; `at` orders changes and names the event (its id)."""
+
+    kind: Kind
+    id: str
+    status: str
+    at: datetime
+
+    @property
+    def event_id(self) -> str:
+        return str(to_micros(self.at))
+
+
+def to_micros(at: datetime) -> int:
+    return int(at.timestamp()) * 1_000_000 + at.microsecond
+
+
+def from_micros(micros: int) -> datetime:
+    return datetime.fromtimestamp(micros // 1_000_000, UTC).replace(microsecond=micros % 1_000_000)
+
+
+def task_changes(engine: Engine, *, after: datetime, limit: int) -> list[Change]:
+    """Tasks updated after `after`, oldest change first, at most `limit` (an index range scan)."""
+    query = (
+        select(Task.id, Task.status, Task.updated_at)
+        .where(col(Task.updated_at) > after)
+        .order_by(col(Task.updated_at))
+        .limit(limit)
+    )
+    with Session(engine) as session:
+        rows = session.exec(query).all()
+    return [Change("task", task_id, str(status), at) for task_id, status, at in rows]
+
+
+def agent_states(engine: Engine) -> list[Change]:
+    """Every agent's status and last heartbeat (a handful of rows: the monitor marks agents
+    offline without a timestamp, so a status change is only seen by comparing)."""
+    query = select(Agent.id, Agent.status, Agent.last_heartbeat_at, Agent.registered_at)
+    with Session(engine) as session:
+        rows = session.exec(query).all()
+    return [
+        Change("agent", agent_id, str(status), heartbeat or registered)
+        for agent_id, status, heartbeat, registered in rows
+    ]

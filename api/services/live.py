@@ -1,0 +1,102 @@
+"""One change-feed loop per API process, fanned out to the `/events` streams it serves.
+
+The loop starts with the first subscriber and stops with the last; where it was (its
+watermark, what it sent) outlives it, so a restart does not replay what went out already.
+Each look reads what changed since the previous one (api/services/changes.py) and offers it
+to every subscriber's bounded queue; a subscriber whose queue is full is dropped (its stream
+ends, and the browser reconnects with `Last-Event-ID`) rather than buffered without bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+
+from api.services.changes import OVERLAP, Change, agent_states, task_changes
+from store.models import utcnow
+
+log = logging.getLogger(__name__)
+
+QUEUE_SIZE = 500
+BATCH = 1_000  # more task changes than this in one look: subscribers get one `reset`
+RESET = Change("reset", "", "", datetime.min)
+
+
+@dataclass(eq=False)
+class Subscriber:
+    queue: asyncio.Queue[Change] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+    dropped: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class LiveHub:
+    """Subscribers of this process and the loop that feeds them."""
+
+    def __init__(self, engine: Engine, *, interval: float = 1.0) -> None:
+        self._engine = engine
+        self._interval = interval
+        self._subscribers: set[Subscriber] = set()
+        self._loop: asyncio.Task[None] | None = None
+        self._watermark = utcnow() - OVERLAP  # tasks changed after this were looked at
+        self._sent: dict[str, datetime] = {}  # task id → the change last sent, within OVERLAP
+        self._agents: dict[str, Change] | None = None  # None: not read yet (a baseline)
+
+    def subscribe(self) -> Subscriber:
+        subscriber = Subscriber()
+        self._subscribers.add(subscriber)
+        if self._loop is None or self._loop.done():
+            self._loop = asyncio.create_task(self._run())
+        return subscriber
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        self._subscribers.discard(subscriber)
+        if not self._subscribers and self._loop is not None:
+            self._loop.cancel()
+            self._loop = None
+
+    def _publish(self, changes: list[Change]) -> None:
+        for subscriber in list(self._subscribers):
+            try:
+                for change in changes:
+                    subscriber.queue.put_nowait(change)
+            except asyncio.QueueFull:
+                log.info("dropping a live-events subscriber that does not keep up")
+                self._subscribers.discard(subscriber)
+                subscriber.dropped.set()
+
+    async def _run(self) -> None:
+        # Changes made while nobody listened reach clients through their Last-Event-ID replay.
+        self._watermark = max(self._watermark, utcnow() - OVERLAP)
+        while True:
+            try:
+                tasks = await run_in_threadpool(
+                    task_changes, self._engine, after=self._watermark - OVERLAP, limit=BATCH + 1
+                )
+                states = await run_in_threadpool(agent_states, self._engine)
+            except Exception:  # the database is away for a moment: look again next time
+                log.warning("reading live changes failed", exc_info=True)
+            else:
+                changes = self._task_news(tasks) + self._agent_news(states)
+                if changes:
+                    self._publish(changes)
+            await asyncio.sleep(self._interval)
+
+    def _task_news(self, tasks: list[Change]) -> list[Change]:
+        if len(tasks) > BATCH:
+            self._watermark, self._sent = tasks[-1].at, {}
+            return [RESET]
+        news = [c for c in tasks if self._sent.get(c.id) != c.at]
+        self._sent.update((c.id, c.at) for c in news)
+        if tasks:
+            self._watermark = max(self._watermark, tasks[-1].at)
+        horizon = self._watermark - 2 * OVERLAP
+        self._sent = {task_id: at for task_id, at in self._sent.items() if at > horizon}
+        return news
+
+    def _agent_news(self, states: list[Change]) -> list[Change]:
+        before, self._agents = self._agents, {state.id: state for state in states}
+        return [] if before is None else [s for s in states if before.get(s.id) != s]
