@@ -52,7 +52,9 @@ def _token_session(config: Path | None) -> Iterator[Session]:
 
 @token_app.command("create")
 def token_create(
-    role: Annotated[str, typer.Option(help="admin, operator, viewer or agent.")] = "viewer",
+    role: Annotated[
+        str, typer.Option(help="admin, operator, viewer, agent or alert-source.")
+    ] = "viewer",
     name: Annotated[
         str | None,
         typer.Option(

@@ -169,7 +169,7 @@ export const en = {
   "ruleTest.matched": "Rule {rule} (version {version}) would handle it:",
   "ruleTest.unmatched": "No published rule matches: action {action}.",
   "ruleImport.title": "Import a rules file",
-  "ruleImport.file": "YAML file (a list of rules, as for `sluice rules apply`)",
+  "ruleImport.file": "YAML file (a list of rules, as `sluice rules export` writes)",
   "ruleImport.create": "new rule",
   "ruleImport.update": "changes",
   "ruleImport.unchanged": "unchanged, live",

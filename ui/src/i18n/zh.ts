@@ -169,7 +169,7 @@ export const zh: Record<MessageKey, string> = {
   "ruleTest.matched": "将由规则 {rule}（版本 {version}）处理：",
   "ruleTest.unmatched": "没有已发布的规则匹配：动作 {action}。",
   "ruleImport.title": "导入规则文件",
-  "ruleImport.file": "YAML 文件（规则列表，同 `sluice rules apply`）",
+  "ruleImport.file": "YAML 文件（规则列表，格式同 `sluice rules export` 的输出）",
   "ruleImport.create": "新规则",
   "ruleImport.update": "有改动",
   "ruleImport.unchanged": "无改动，已生效",

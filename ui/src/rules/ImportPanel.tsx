@@ -8,7 +8,7 @@ import { documentDiff, parseRulesFile } from "./ruleYaml";
 
 type Change = { document: RuleDocument; name: string; rule?: Rule; diff: string; live: boolean };
 
-/** `sluice rules apply` in the browser: read a YAML file of rules, show each one's diff
+/** The CLI's rules apply command, in the browser: read a YAML file of rules, show each one's diff
  * against the rule of that name, then save and publish the ones that change. */
 export function ImportPanel({ rules }: { rules: Rule[] }) {
   const { t } = useI18n();

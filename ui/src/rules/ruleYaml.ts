@@ -63,7 +63,7 @@ export function parseRule(text: string): Parsed {
   return { ok: true, document: value as RuleDocument };
 }
 
-/** A rules file as `sluice rules apply` reads it: a list of documents (or one document). */
+/** A rules file as the CLI's rules apply command reads it: a list of documents (or one document). */
 export function parseRulesFile(text: string): RuleDocument[] {
   const docs = parseAllDocuments(text);
   if (!Array.isArray(docs)) throw new Error("empty file");
