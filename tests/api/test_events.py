@@ -131,10 +131,8 @@ def test_a_stream_ends_by_itself_asking_to_be_reopened_at_once(
 ) -> None:
     monkeypatch.setattr(events, "STREAM_SECONDS", 1.0)  # so shutdown never waits for ever
     headers = {**bearer(db_url, Role.viewer), "Last-Event-ID": "1796536000123456"}
-    started = time.monotonic()
     with httpx.stream("GET", f"{base_url}/api/v1/events", headers=headers, timeout=20) as response:
-        lines = list(response.iter_lines())
-    assert time.monotonic() - started < 5
+        lines = list(response.iter_lines())  # returns only because the server ended it
     assert lines[:3] == ["retry: 3000", "id: 1796536000123456", ""]  # resumes where asked
     assert lines[-3].startswith("id: ") and lines[-2:] == ["retry: 250", ""]
 

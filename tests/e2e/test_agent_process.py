@@ -9,7 +9,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -75,9 +74,7 @@ async def test_killed_agent_dispatches_its_pending_spool_once_after_restart(
         assert health.status_code == 200 and health.json()["spool_depth"] == 0
 
         second.send_signal(signal.SIGTERM)
-        started = time.monotonic()
-        assert second.wait(timeout=60) == 0
-        assert time.monotonic() - started < 60
+        assert second.wait(timeout=60) == 0  # TimeoutExpired if it does not stop
     finally:
         if second.poll() is None:
             second.kill()
