@@ -10,6 +10,7 @@ from api.errors import ERROR_RESPONSES, ApiError, not_found
 from api.routes.tasks import as_utc
 from api.services import alerts as alert_service
 from api.services.keyset import InvalidCursor
+from sluice.alerting.matchers import parse_matchers
 from store.models import AlertDetail, AlertEventPublic, AlertPage, AlertPublic, Role
 from store.models.common import ApiTime
 
@@ -43,7 +44,7 @@ def list_alerts(
 ) -> AlertPage:
     """List alerts, the most recently reported first."""
     try:
-        matchers = alert_service.parse_matchers(match or [])
+        matchers = parse_matchers(match or [])
         page = alert_service.list_alerts(
             session,
             status=status,

@@ -9,51 +9,18 @@ still have a `next_cursor`.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from api.services.keyset import SCAN_ROWS, Keyset, Page, Position, decode_cursor, page_of
-from sluice.patterns import check_length, compile_regex
+from sluice.alerting.matchers import Matcher
 from store.models import Alert, AlertEvent
 
 ALERTS = Keyset(Alert.last_seen_at, Alert.fingerprint)
-MATCHER = re.compile(r"\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)(.*)", re.DOTALL)
 CHUNK = 500  # alerts read at a time while matching labels
-MAX_MATCHERS = 20
-
-
-@dataclass(frozen=True)
-class Matcher:
-    name: str
-    test: Callable[[str], bool]
-
-    def __call__(self, labels: dict[str, Any]) -> bool:
-        return self.test(str(labels.get(self.name, "")))  # a missing label is ""
-
-
-def parse_matchers(texts: Sequence[str]) -> list[Matcher]:
-    if len(texts) > MAX_MATCHERS:
-        raise ValueError(f"at most {MAX_MATCHERS} label matchers, got {len(texts)}")
-    return [parse_matcher(text) for text in texts]
-
-
-def parse_matcher(text: str) -> Matcher:
-    """A Prometheus-style label matcher; ValueError (PatternError) saying what is wrong."""
-    found = MATCHER.fullmatch(text)
-    if found is None:
-        raise ValueError(f"label matcher {text[:100]!r}: expected name=value, !=, =~ or !~")
-    name, op, value = found.groups()
-    if op in ("=", "!="):
-        equal = op == "="
-        return Matcher(name, lambda v: (v == value) == equal)
-    regex = compile_regex(f"^(?:{check_length(value, 'label regex')})$")
-    positive = op == "=~"
-    return Matcher(name, lambda v: (regex.search(v) is not None) == positive)
 
 
 def list_alerts(
