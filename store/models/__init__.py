@@ -12,6 +12,7 @@ from store.models.agents import (
     AgentRegister,
     HeartbeatReply,
 )
+from store.models.alerting import AlertRoutingVersion, Silence, SilenceBase
 from store.models.alerts import (
     Alert,
     AlertDetail,
@@ -63,6 +64,7 @@ __all__ = [
     "AlertEventPublic",
     "AlertPage",
     "AlertPublic",
+    "AlertRoutingVersion",
     "AlertStatus",
     "ApiToken",
     "ApiTokenCreate",
@@ -85,6 +87,8 @@ __all__ = [
     "RoutingRule",
     "RoutingRuleBase",
     "RuleVersion",
+    "Silence",
+    "SilenceBase",
     "StepPublic",
     "StepStatus",
     "Task",
