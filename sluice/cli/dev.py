@@ -18,7 +18,14 @@ from rich.console import Console
 from activities.s3 import ensure_bucket, make_s3_client
 from api.app import create_app
 from api.serving import HeaderLimitedProtocol
-from sluice.cli.devsetup import AGENT_TOKEN_FILE, SERVER_STOP_GRACE, sluice_command, stored_token
+from sluice.cli.devsetup import (
+    AGENT_TOKEN_FILE,
+    ALERT_TOKEN_FILE,
+    SERVER_STOP_GRACE,
+    alert_receivers,
+    sluice_command,
+    stored_token,
+)
 from sluice.cli.devstate import ADMIN_TOKEN_FILE, DEFAULT_STATE_DIR, STATE_DIR_ENV, write_dev_state
 from sluice.cli.servers import (
     ServerError,
@@ -65,6 +72,7 @@ class DevStack:
         ]
         self.procs: list[tuple[ServerSpec, subprocess.Popen[bytes]]] = []
         self.admin_token = ""
+        self.alert_token = ""
         self.stopping = False
 
     def check_ports(self) -> None:
@@ -100,10 +108,14 @@ class DevStack:
         await asyncio.to_thread(self._tokens)
 
     def _tokens(self) -> None:
-        """An admin token for the user (printed) and an agent token for the embedded agent."""
+        """An admin token for the user and an alert-source token for alert senders (both
+        printed), and an agent token for the embedded agent."""
         url = self.settings.database_url
         self.admin_token = stored_token(
             url, self.state / ADMIN_TOKEN_FILE, name="dev-admin", role=Role.admin
+        )
+        self.alert_token = stored_token(
+            url, self.state / ALERT_TOKEN_FILE, name="dev-alerts", role=Role.alert_source
         )
         agent = self.settings.agent
         if agent.token is None:
@@ -183,6 +195,8 @@ class DevStack:
             f"  S3           {s.storage.endpoint_url}  bucket {s.storage.bucket}  "
             f"{_s3_keys(s)}\n"
             f"  inbox        {', '.join(map(str, s.agent.roots))}\n"
+            "Alerts:\n"
+            f"{alert_receivers(s.api.public_url, self.alert_token)}"
             f"  state        {self.state}\n"
             f"  CLI          {self._cli_prefix()}{sluice_command(sys.argv[0])} rules export"
             "  (finds this stack)\n"

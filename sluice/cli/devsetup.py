@@ -18,6 +18,7 @@ from store.models import Role
 
 SERVER_STOP_GRACE = 30.0  # SeaweedFS takes about 15 s to stop cleanly
 AGENT_TOKEN_FILE = "agent-token"
+ALERT_TOKEN_FILE = "alert-token"
 SECRET_KEY_FILE = "secret-key"  # encrypts channel secrets (notifications.secret_key)
 
 
@@ -106,3 +107,30 @@ def sluice_command(argv0: str) -> str:
     if found and Path(found).resolve() == running.resolve():
         return "sluice"
     return shlex.quote(os.path.relpath(running.resolve()))
+
+
+def alert_receivers(public_url: str, token: str) -> str:
+    """Where alert senders point at this stack, as config to paste: Alertmanager's
+    `webhook_configs` receiver, and Prometheus's (vmalert's) notifier settings."""
+    host = public_url.split("://", 1)[-1].rstrip("/")
+    scheme = public_url.split("://", 1)[0] if "://" in public_url else "http"
+    return (
+        f"  Alertmanager webhook  {public_url}/api/v1/alerts/alertmanager\n"
+        f"  Prometheus/vmalert    {public_url}/api/v2/alerts  (Sluice as their Alertmanager)\n"
+        f"  alert token  {token}  (role alert-source)\n"
+        "  alertmanager.yml receiver:\n"
+        "    receivers:\n"
+        "      - name: sluice\n"
+        "        webhook_configs:\n"
+        f"          - url: {public_url}/api/v1/alerts/alertmanager\n"
+        "            send_resolved: true\n"
+        "            http_config:\n"
+        f"              authorization: {{credentials: {token}}}\n"
+        "  prometheus.yml:\n"
+        "    alerting:\n"
+        "      alertmanagers:\n"
+        f"        - scheme: {scheme}\n"
+        f'          static_configs: [{{targets: ["{host}"]}}]\n'
+        f"          authorization: {{credentials: {token}}}\n"
+        f"  vmalert      -notifier.url={public_url} -notifier.bearerToken={token}\n"
+    )

@@ -4,6 +4,7 @@ its alerts straight to Sluice's /api/v2/alerts as its Alertmanager."""
 
 from __future__ import annotations
 
+import subprocess
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,10 +15,11 @@ import httpx
 import yaml
 
 from sluice.alerts import fingerprint
+from sluice.cli.devsetup import alert_receivers
 from store.models import Role
 from tests.api.tokens import bearer, issue_token
 from tests.e2e.agent_support import eventually
-from tests.fixtures.alertmanager import alertmanager_server
+from tests.fixtures.alertmanager import alertmanager, alertmanager_server
 from tests.fixtures.prometheus import prometheus_server
 
 
@@ -94,3 +96,52 @@ async def test_prometheus_posts_to_sluice_as_its_alertmanager(
     assert firing["annotations"] == {"summary": "always on"}
     assert firing["generator_url"].startswith("http")
     assert [event["detail"]["sender"] for event in firing["events"]] == ["prometheus"]
+
+
+def pasted(banner: str, heading: str) -> dict[str, Any]:
+    """The YAML block under `heading` in `sluice dev`'s banner, as a user would paste it."""
+    lines = banner.splitlines()
+    start = lines.index(f"  {heading}") + 1
+    block = []
+    for line in lines[start:]:
+        if not line.startswith("    "):
+            break
+        block.append(line[4:])
+    loaded: dict[str, Any] = yaml.safe_load("\n".join(block))
+    return loaded
+
+
+def checked_by(command: str, config: dict[str, Any], path: Path) -> None:
+    path.write_text(yaml.safe_dump(config))
+    checked = subprocess.run(
+        [*command.split(), str(path)], capture_output=True, text=True, timeout=60
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+async def test_the_dev_banners_alert_config_works_when_pasted(
+    api_url: str, database: str, tmp_path: Path
+) -> None:
+    token = issue_token(database, Role.alert_source, "pasted")
+    banner = alert_receivers(api_url, token)
+    am_config = pasted(banner, "alertmanager.yml receiver:") | {
+        "route": {"receiver": "sluice", "group_wait": "1s", "group_interval": "1s"}
+    }
+    prometheus_config = pasted(banner, "prometheus.yml:")
+    checked_by("amtool check-config", am_config, tmp_path / "alertmanager.yml")
+    checked_by("promtool check config", prometheus_config, tmp_path / "prometheus.yml")
+
+    labels = {"alertname": "PastedConfig", "instance": "web-01"}
+    now = datetime.now(UTC)
+    alert = {"labels": labels, "startsAt": now.isoformat(),
+             "endsAt": (now + timedelta(hours=1)).isoformat()}  # fmt: skip
+    with alertmanager(tmp_path, am_config) as am_url:
+        async with (
+            httpx.AsyncClient(base_url=am_url, timeout=10) as am,
+            httpx.AsyncClient(
+                base_url=api_url, headers=bearer(database, Role.viewer), timeout=10
+            ) as sluice,
+        ):
+            assert (await am.post("/api/v2/alerts", json=[alert])).status_code == 200
+            firing = await alert_in_sluice(sluice, fingerprint(labels), "firing")
+            assert firing["source"] == "alertmanager"

@@ -65,6 +65,9 @@ def test_file_flows_through_dev_stack_and_state_survives_restart(stack: DevStack
     token = token_file.read_text().strip()
     log = (stack.root / "dev.log").read_text()
     assert token.startswith("sluice_") and token in log
+    alert_token = (stack.state / "alert-token").read_text().strip()
+    assert f"authorization: {{credentials: {alert_token}}}" in log  # the pasteable receivers
+    assert f"url: {stack.api}/api/v1/alerts/alertmanager" in log
     s3_line = f"S3           http://127.0.0.1:{stack.ports['s3']}  bucket sluice  access key "
     assert s3_line + "sluice  secret key sluice" in log
     assert f"SLUICE_DEV__STATE_DIR={stack.state} sluice rules export" in log
