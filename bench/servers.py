@@ -92,7 +92,9 @@ def _as_postgres_user(argv: list[str]) -> list[str]:
     return argv
 
 
-def start_postgres(bin_dir: Path) -> PostgresServer:
+def start_postgres(bin_dir: Path, *, durable: bool = False) -> PostgresServer:
+    """Fast and not crash-safe by default (tests); `durable` keeps fsync and synchronous
+    commits, for benchmarks whose claim is that what they wrote is on disk."""
     base_dir = Path(tempfile.mkdtemp(prefix="sluice-pg-"))
     if os.geteuid() == 0:
         shutil.chown(base_dir, user=POSTGRES_USER, group=POSTGRES_USER)
@@ -103,10 +105,9 @@ def start_postgres(bin_dir: Path) -> PostgresServer:
              "--auth=trust", "--encoding=UTF8", "--no-sync"]),
         check=True, capture_output=True,
     )  # fmt: skip
-    options = (
-        f"-c listen_addresses=127.0.0.1 -p {port} -k {base_dir} "
-        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-    )
+    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {base_dir}"
+    if not durable:
+        options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     result = subprocess.run(
         run([str(bin_dir / "pg_ctl"), "-D", str(data_dir), "-l", str(base_dir / "server.log"),
              "-o", options, "-w", "-t", "60", "start"]),

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, bindparam, select, update
 
 from sluice.alerts import IncomingAlert
+from store.bulk import insert_many
 from store.models import Alert, AlertEvent, AlertStatus
 from store.records import insert_absent
 
@@ -24,7 +25,6 @@ ALERTS: Table = Alert.__table__  # type: ignore[attr-defined]
 EVENTS: Table = AlertEvent.__table__  # type: ignore[attr-defined]
 ALERT_ROW = select(ALERTS).where(ALERTS.c.fingerprint == bindparam("k")).with_for_update()
 UPDATE_ALERT = update(ALERTS).where(ALERTS.c.fingerprint == bindparam("k"))
-INSERT_EVENT = EVENTS.insert()
 # What makes a report a change; for a firing alert `ends_at` is not kept, so resends that
 # only push it forward stay deduplicated.
 STATE = ("status", "starts_at", "ends_at", "annotations", "severity", "generator_url")
@@ -40,42 +40,85 @@ def write_delivery(
     detail: Mapping[str, Any] | None = None,
 ) -> dict[str, int]:
     """Apply one delivery's alerts; the caller commits. Counts of `received` alerts and of
-    those `deduplicated` (changed nothing), for the metrics."""
-    counts = {"received": 0, "deduplicated": 0}
-    for alert in sorted(alerts, key=lambda a: a.fingerprint):
-        counts["received"] += 1
-        kind = _apply(conn, alert, source=source, now=now)
-        if kind is None:
-            counts["deduplicated"] += 1
-            continue
-        event = {
-            "fingerprint": alert.fingerprint, "kind": kind, "status": alert.status, "at": now,
-            "source": source, "delivery_id": delivery_id, "detail": dict(detail or {}),
-        }  # fmt: skip
-        conn.execute(INSERT_EVENT, event)
+    those `deduplicated` (changed nothing), for the metrics.
+
+    A few statements per delivery, whatever its size: one INSERT of the alerts not yet
+    known, one locked SELECT of the others, their UPDATEs and the events as batches."""
+    reports = sorted(alerts, key=lambda a: a.fingerprint)
+    counts = {"received": len(reports), "deduplicated": 0}
+    if not reports:
+        return counts
+    if len({a.fingerprint for a in reports}) < len(reports):  # one alert reported twice
+        kinds = [(alert, _apply(conn, alert, source=source, now=now)) for alert in reports]
+    else:
+        kinds = _apply_all(conn, reports, source=source, now=now)
+    events = [
+        {"fingerprint": alert.fingerprint, "kind": kind, "status": alert.status, "at": now,
+         "source": source, "delivery_id": delivery_id, "detail": dict(detail or {})}
+        for alert, kind in kinds if kind is not None
+    ]  # fmt: skip
+    counts["deduplicated"] = len(reports) - len(events)
+    insert_many(conn, EVENTS, events)
     return counts
+
+
+def _apply_all(
+    conn: Connection, reports: list[IncomingAlert], *, source: str, now: datetime
+) -> list[tuple[IncomingAlert, str | None]]:
+    """`reports` (distinct fingerprints, in order) written; each with the event it makes."""
+    rows = [_new_row(alert, source, now) for alert in reports]
+    fingerprint = ALERTS.c.fingerprint
+    inserted = set(insert_many(conn, ALERTS, rows, ignore_conflicts=True, returning=fingerprint))
+    known = [alert for alert in reports if alert.fingerprint not in inserted]
+    current = {}
+    if known:
+        locked = select(ALERTS).where(ALERTS.c.fingerprint.in_([a.fingerprint for a in known]))
+        found = conn.execute(locked.order_by(ALERTS.c.fingerprint).with_for_update()).mappings()
+        current = {row["fingerprint"]: row for row in found}
+    kinds: list[tuple[IncomingAlert, str | None]] = []
+    updates: list[dict[str, Any]] = []
+    for alert in reports:
+        if alert.fingerprint in inserted:
+            kinds.append((alert, alert.status))
+            continue
+        kind, values = _changed(current[alert.fingerprint], alert, source, now)
+        kinds.append((alert, kind))
+        updates.append({**values, "k": alert.fingerprint})
+    for columns in {tuple(sorted(u)) for u in updates}:  # one batch per shape of UPDATE
+        batch = [u for u in updates if tuple(sorted(u)) == columns]
+        conn.execute(UPDATE_ALERT, batch)  # SET takes the keys of the first
+    return kinds
 
 
 def _apply(conn: Connection, alert: IncomingAlert, *, source: str, now: datetime) -> str | None:
     """Write `alert`; the event kind it makes, or None if it changed nothing."""
-    new_row = _state(alert, now) | {
+    if insert_absent(conn, ALERTS, _new_row(alert, source, now)):
+        return alert.status
+    row = conn.execute(ALERT_ROW, {"k": alert.fingerprint}).mappings().one()
+    kind, values = _changed(row, alert, source, now)
+    conn.execute(UPDATE_ALERT, {**values, "k": alert.fingerprint})
+    return kind
+
+
+def _new_row(alert: IncomingAlert, source: str, now: datetime) -> dict[str, Any]:
+    return _state(alert, now) | {
         "fingerprint": alert.fingerprint, "labels": alert.labels, "first_seen_at": now,
         "last_seen_at": now, "received": 1, "deduplicated": 0, "source": source,
     }  # fmt: skip
-    if insert_absent(conn, ALERTS, new_row):
-        return alert.status
-    row = conn.execute(ALERT_ROW, {"k": alert.fingerprint}).mappings().one()
+
+
+def _changed(
+    row: Mapping[Any, Any], alert: IncomingAlert, source: str, now: datetime
+) -> tuple[str | None, dict[str, Any]]:
+    """The event `alert` makes of the stored `row`, and the columns to update."""
     seen = {"last_seen_at": now, "received": row["received"] + 1, "source": source}
     # A firing report without a start time continues a firing alert, or starts a new one.
     firing = row["status"] == AlertStatus.firing
     state = _state(alert, row["starts_at"] if firing else now)
     kind = _change(row, state)
     if kind is None:
-        seen["deduplicated"] = row["deduplicated"] + 1
-        conn.execute(UPDATE_ALERT, {**seen, "k": alert.fingerprint})
-        return None
-    conn.execute(UPDATE_ALERT, {**state, **seen, "k": alert.fingerprint})
-    return kind
+        return None, {**seen, "deduplicated": row["deduplicated"] + 1}
+    return kind, {**state, **seen}
 
 
 def _state(alert: IncomingAlert, known_start: datetime) -> dict[str, Any]:

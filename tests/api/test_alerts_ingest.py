@@ -214,3 +214,50 @@ def test_metrics_count_received_deduplicated_and_rejected(client: TestClient) ->
     assert 'sluice_alerts_received_total{source="alertmanager"} 2.0' in text
     assert 'sluice_alerts_deduplicated_total{source="alertmanager"} 1.0' in text
     assert 'sluice_alerts_rejected_total{reason="version"} 1.0' in text
+
+
+def postable(n: int, *, offset: int = 0, summary: str = "s", **labels: str) -> list[Any]:
+    return [
+        {"labels": {"alertname": "Many", "n": str(offset + i), **labels},
+         "annotations": {"summary": summary}, "startsAt": STARTED}
+        for i in range(n)
+    ]  # fmt: skip
+
+
+def test_a_delivery_of_new_known_and_changed_alerts_is_written_as_a_batch(
+    client: TestClient,
+) -> None:
+    assert client.post(POSTABLE, json=postable(5)).json() == {"received": 5, "deduplicated": 0}
+    # 0-4 known (2-4 now changed), 5-7 new, in reverse order
+    mixed = [*postable(2), *postable(3, offset=2, summary="changed"), *postable(3, offset=5)]
+    answer = client.post(POSTABLE, json=mixed[::-1]).json()
+    assert answer == {"received": 8, "deduplicated": 2}
+    for i, kinds in [(0, ["firing"]), (3, ["firing", "updated"]), (6, ["firing"])]:
+        alert = detail(client, fingerprint({"alertname": "Many", "n": str(i)}))
+        assert [e["kind"] for e in alert["events"]] == kinds
+        assert alert["received"] == (2 if i < 5 else 1)
+    # The same alert twice in one delivery: applied in turn, the second a duplicate.
+    twice = client.post(POSTABLE, json=[*postable(1, offset=9), *postable(1, offset=9)]).json()
+    assert twice == {"received": 2, "deduplicated": 1}
+
+
+def test_overlapping_deliveries_in_any_order_neither_deadlock_nor_lose_a_count(
+    client: TestClient,
+) -> None:
+    batches = [postable(40, offset=(i % 4) * 10)[:: 1 if i % 2 else -1] for i in range(16)]
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(lambda b: client.post(POSTABLE, json=b).status_code, batches))
+    assert codes == [200] * 16
+    received = {
+        n: detail(client, fingerprint({"alertname": "Many", "n": str(n)}))["received"]
+        for n in range(70)
+    }
+    assert sum(received.values()) == 16 * 40  # every report counted once
+    assert received[0] == 4 and received[35] == 16
+
+
+def test_deliveries_are_data_not_audited_administration(client: TestClient, db_url: str) -> None:
+    assert client.post(WEBHOOK, json=webhook()).status_code == 200
+    audit = client.get("/api/v1/audit-logs", headers=bearer(db_url, Role.admin))
+    assert audit.status_code == 200
+    assert {row["action"] for row in audit.json()["items"]} == {"token.create"}  # the tests'

@@ -1,0 +1,204 @@
+"""An alert storm into Sluice and into a real Alertmanager, in the same run.
+
+    .venv/bin/python -m bench.alerts [--alerts 10000] [--groups 100] [--batch 64] \
+        [--concurrency 8] [--markdown]
+
+The same alerts (`--groups` alertnames, `--alerts` in all) go to both sides in batches of
+`--batch` (64: Prometheus's own batch size), one group's alerts per batch: to Sluice as
+Alertmanager webhooks (`POST /api/v1/alerts/alertmanager`), and to Alertmanager as Prometheus
+sends them (`POST /api/v2/alerts`). Both group by `alertname` with the same `group_wait` and
+long intervals into one counting webhook. Reported per side: accepted alerts/s, p50/p95 POST
+latency, alerts stored afterwards, and notifications sent; for Sluice also the worker's peak
+RSS. Sluice's database is a PostgreSQL with fsync on (every 2xx is on disk); Alertmanager
+keeps alerts in memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from rich.console import Console
+from rich.progress import Progress
+from sqlalchemy import func, select
+
+from bench.alert_stack import AlertStack
+from bench.procs import proc_field
+from store.db import make_engine
+from store.models import Alert
+
+console = Console(stderr=True)
+
+
+@dataclass
+class Side:
+    name: str
+    seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    stored: int = 0
+    notifications: int = 0
+
+    def rate(self, alerts: int) -> float:
+        return alerts / self.seconds if self.seconds else 0.0
+
+    def p(self, q: int) -> float:
+        return statistics.quantiles(self.latencies, n=100)[q - 1] * 1000
+
+
+def storm(alerts: int, groups: int, batch: int) -> list[list[dict[str, Any]]]:
+    """Batches of one group's alerts each, groups interleaved as a storm arrives."""
+    now = datetime.now(UTC)
+    per_group = alerts // groups
+    by_group = [
+        [{"labels": {"alertname": f"Storm{g:03d}", "instance": f"host-{i:05d}",
+                     "severity": "warning"},
+          "annotations": {"summary": f"storm alert {i} of group {g}"},
+          "startsAt": now.isoformat(), "endsAt": (now + timedelta(hours=1)).isoformat(),
+          "generatorURL": "http://prometheus.example/graph"}
+         for i in range(per_group)]
+        for g in range(groups)
+    ]  # fmt: skip
+    batches = []
+    for start in range(0, per_group, batch):
+        batches += [alerts_of_group[start : start + batch] for alerts_of_group in by_group]
+    return batches
+
+
+def webhook(batch: list[dict[str, Any]]) -> dict[str, Any]:
+    name = batch[0]["labels"]["alertname"]
+    return {
+        "version": "4", "groupKey": f'{{}}:{{alertname="{name}"}}', "truncatedAlerts": 0,
+        "status": "firing", "receiver": "sluice", "groupLabels": {"alertname": name},
+        "commonLabels": {"alertname": name}, "commonAnnotations": {},
+        "externalURL": "http://alertmanager.example",
+        "alerts": [alert | {"status": "firing", "fingerprint": ""} for alert in batch],
+    }  # fmt: skip
+
+
+async def post_all(
+    side: Side, url: str, bodies: list[Any], headers: dict[str, str], concurrency: int,
+    progress: Progress,
+) -> None:  # fmt: skip
+    queue = list(reversed(bodies))
+    task = progress.add_task(side.name, total=len(bodies))
+    async with httpx.AsyncClient(headers=headers, timeout=60) as client:
+
+        async def sender() -> None:
+            while queue:
+                body = queue.pop()
+                started = time.perf_counter()
+                response = await client.post(url, json=body)
+                side.latencies.append(time.perf_counter() - started)
+                if response.status_code != 200:
+                    raise SystemExit(f"{side.name}: {response.status_code} {response.text[:300]}")
+                progress.advance(task)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(sender() for _ in range(concurrency)))
+        side.seconds = time.perf_counter() - started
+
+
+async def settle(stack: AlertStack, path: str, expected: int, within: float) -> int:
+    """Notifications counted at `path` once they reach `expected` or stop for 10 s."""
+    deadline, last, quiet_since = time.monotonic() + within, -1, time.monotonic()
+    while time.monotonic() < deadline:
+        count = stack.webhooks.counts[path]
+        if count != last:
+            last, quiet_since = count, time.monotonic()
+        if count >= expected and time.monotonic() - quiet_since > 5:
+            break
+        if count < expected and time.monotonic() - quiet_since > 30:
+            break
+        await asyncio.sleep(0.5)
+    return stack.webhooks.counts[path]
+
+
+async def run(args: argparse.Namespace, stack: AlertStack) -> tuple[Side, Side, float]:
+    batches = storm(args.alerts, args.groups, args.batch)
+    sluice, manager = Side("sluice"), Side("alertmanager")
+    sender = {"Authorization": f"Bearer {stack.sender}"}
+    with Progress(console=console, transient=True) as progress:
+        await post_all(
+            sluice, f"{stack.api_url}/api/v1/alerts/alertmanager",
+            [webhook(b) for b in batches], sender, args.concurrency, progress,
+        )  # fmt: skip
+        await post_all(
+            manager, f"{stack.alertmanager_url}/api/v2/alerts", batches, {}, args.concurrency,
+            progress,
+        )  # fmt: skip
+    console.print("storm sent; waiting for the notifications to settle …")
+    sluice.notifications, manager.notifications = await asyncio.gather(
+        settle(stack, "/sluice", args.groups, args.settle),
+        settle(stack, "/alertmanager", args.groups, args.settle),
+    )
+    with make_engine(stack.database_url).connect() as conn:
+        sluice.stored = conn.execute(select(func.count()).select_from(Alert)).scalar_one()
+    async with httpx.AsyncClient(timeout=60) as client:
+        manager.stored = len((await client.get(f"{stack.alertmanager_url}/api/v2/alerts")).json())
+    peak_mib = (proc_field(stack.worker_pid, "status", "VmHWM") or 0) / 1024
+    return sluice, manager, peak_mib
+
+
+def report(args: argparse.Namespace, sluice: Side, manager: Side, peak_mib: float) -> str:
+    n = args.alerts
+    rows = [
+        "| side | alerts/s | p50 POST ms | p95 POST ms | alerts stored | notifications |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for side in (sluice, manager):
+        rows.append(
+            f"| {side.name} | {side.rate(n):,.0f} | {side.p(50):.1f} | {side.p(95):.1f} "
+            f"| {side.stored:,} | {side.notifications} |"
+        )
+    ratio = sluice.rate(n) / manager.rate(n) if manager.rate(n) else 0.0
+    rows += [
+        "",
+        f"accept rate sluice/alertmanager: **{ratio:.2f}x** (target ≥ 0.5x)",
+        f"notifications: sluice {sluice.notifications}, alertmanager {manager.notifications} "
+        f"(target: one per group, {args.groups}, on both sides)",
+        f"sluice worker peak RSS: **{peak_mib:.0f} MiB** (target < 300 MB)",
+    ]
+    return "\n".join(rows)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--alerts", type=int, default=10_000)
+    parser.add_argument("--groups", type=int, default=100)
+    parser.add_argument(
+        "--batch", type=int, default=64, help="alerts per POST (Prometheus sends up to 64)"
+    )
+    parser.add_argument("--concurrency", type=int, default=8, help="POSTs in flight")
+    parser.add_argument("--settle", type=float, default=180, help="max seconds to wait")
+    parser.add_argument("--markdown", action="store_true")
+    args = parser.parse_args(argv)
+    if args.alerts % args.groups:
+        parser.error("--alerts must be a multiple of --groups")
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="sluice-bench-alerts-") as tmp:
+        stack = AlertStack(Path(tmp))
+        console.print("starting PostgreSQL, Temporal, sluice api + worker, Alertmanager …")
+        try:
+            stack.start()
+            stack.configure_sluice()
+            sluice, manager, peak = asyncio.run(run(args, stack))
+        finally:
+            stack.stop()
+    text = report(args, sluice, manager, peak)
+    print(text if args.markdown else text.replace("**", ""))
+
+
+if __name__ == "__main__":
+    main()
