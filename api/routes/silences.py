@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from api.auth import PrincipalDep, read_write
 from api.deps import SessionDep
@@ -13,7 +13,7 @@ from api.errors import ERROR_RESPONSES, ApiError, ErrorBody, not_found
 from api.routes.tasks import as_utc
 from api.services import silences as service
 from sluice.alerting.matchers import MAX_MATCHERS
-from sluice.rules.units import Duration
+from sluice.rules.units import parse_duration
 from store.models import Role, Silence
 from store.models.common import ApiTime, RowId
 
@@ -23,6 +23,12 @@ router = APIRouter(
     dependencies=[Depends(read_write(Role.operator))],
 )
 
+# Seconds, or text like "2h" or "1d12h" (the console sends text).
+Duration = Annotated[
+    float,
+    BeforeValidator(parse_duration),
+    WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string"}]}),
+]
 MatcherList = Annotated[
     list[Annotated[str, Field(max_length=1000)]],
     Field(
