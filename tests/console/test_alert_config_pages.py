@@ -1,6 +1,7 @@
 """The alert Routing and Silences pages in real Chromium against the real API: a routing
 document with an error is marked at its line, fixed, saved and published; the test panel says
-which routes take a label set and which silence mutes it; a silence is created and expired."""
+which routes take a label set and which silence mutes it; a silence is created and expired,
+and another made from an alert's detail."""
 
 from __future__ import annotations
 
@@ -84,3 +85,22 @@ async def test_publish_routing_test_labels_and_silence_then_expire(
     await expect(row).to_have_count(0)  # the list shows active silences
     await page.get_by_label("State").select_option("expired")
     await expect(row).to_contain_text("expired")
+
+    source = issue_token(database, Role.alert_source, "alerts-source")
+    disk = {"labels": {"alertname": "DiskFull", "instance": "db-1"}}
+    posted = await page.request.post(
+        f"{api_url}/api/v2/alerts", data=[disk], headers={"Authorization": f"Bearer {source}"}
+    )
+    assert posted.ok
+    await page.get_by_role("link", name="Alerts", exact=True).click()
+    await page.get_by_role("link", name="DiskFull").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("DiskFull")
+    await page.get_by_role("button", name="Silence", exact=True).click()
+    await page.get_by_role("checkbox", name="alertname=DiskFull").uncheck()
+    await page.get_by_label("Comment (required)").fill("disk swap")
+    await page.get_by_role("button", name="Create silence").click()
+    await expect(page.get_by_text("Created silence #")).to_be_visible()
+    await page.get_by_role("link", name="Silences").click()
+    silenced = page.locator("table.silence-list tbody tr", has_text="disk swap")
+    await expect(silenced).to_contain_text('instance="db-1"')
+    await expect(silenced).not_to_contain_text("alertname")

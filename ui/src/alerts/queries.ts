@@ -155,3 +155,30 @@ export function useSilenceAlert() {
       ),
   );
 }
+
+export type Alert = Schemas["AlertPublic"];
+export type AlertStatusFilter = "firing" | "resolved" | undefined;
+
+export const alertKeys = {
+  all: ["alerts"] as const,
+  lists: () => [...alertKeys.all, "list"] as const,
+  list: (status: AlertStatusFilter, cursor?: string) =>
+    [...alertKeys.lists(), { status, cursor }] as const,
+  detail: (fingerprint: string) => [...alertKeys.all, "detail", fingerprint] as const,
+};
+
+export const alertListQuery = (status: AlertStatusFilter, cursor?: string) =>
+  queryOptions({
+    queryKey: alertKeys.list(status, cursor),
+    queryFn: ({ signal }) =>
+      unwrap(api.GET("/api/v1/alerts", { params: { query: { status, cursor } }, signal })),
+  });
+
+export const alertDetailQuery = (fingerprint: string) =>
+  queryOptions({
+    queryKey: alertKeys.detail(fingerprint),
+    queryFn: ({ signal }) =>
+      unwrap(
+        api.GET("/api/v1/alerts/{fingerprint}", { params: { path: { fingerprint } }, signal }),
+      ),
+  });
