@@ -157,6 +157,8 @@ def _apply(silence: Silence, spec: SilenceSpec, now: datetime) -> None:
     starts_at = spec.starts_at or now
     if (spec.ends_at is None) == (spec.duration is None):
         raise SilenceRefused("give either ends_at or duration")
+    if spec.duration is not None and spec.duration > MAX_SPAN.total_seconds():
+        raise SilenceRefused(f"a silence lasts at most {MAX_SPAN.days} days")
     ends_at = spec.ends_at or starts_at + timedelta(seconds=spec.duration or 0)
     if ends_at <= now:
         raise SilenceRefused("ends_at is in the past: the silence would never mute anything")
