@@ -101,6 +101,8 @@ def _load(text: str) -> Any:
     try:
         _check_nesting(text)
         data = yaml.safe_load(text)
+    except RoutingInvalid:
+        raise
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
