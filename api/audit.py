@@ -37,7 +37,15 @@ MAX_CAPTURED_BYTES = 64 * 1024
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 _SECRET_KEY = re.compile(r"secret|token|password|passwd|authorization|api_key", re.IGNORECASE)
 _DEFAULT_VERB = {"POST": "create", "PUT": "update", "PATCH": "update", "DELETE": "delete"}
-_SINGULAR = {"tasks": "task", "rules": "rule", "agents": "agent", "channels": "channel"}
+_SINGULAR = {
+    "tasks": "task",
+    "rules": "rule",
+    "agents": "agent",
+    "channels": "channel",
+    "alert-routing": "alert_routing",
+}
+# Collections whose items sit one level down: `alert-routing/versions/3` is version 3.
+_ITEMS_UNDER = {"alert-routing": "versions"}
 REDACTED = "***"
 
 
@@ -52,6 +60,8 @@ def describe(method: str, path: str) -> Target:
     """`POST /api/v1/rules/5:publish` → rule.publish on rule 5; creates get their id later."""
     parts = path.removeprefix(API_PREFIX).strip("/").split("/")
     collection, _, verb = parts[0].partition(":")
+    if len(parts) >= 2 and _ITEMS_UNDER.get(collection) == parts[1]:
+        del parts[1]
     resource_type = _SINGULAR.get(collection, collection.removesuffix("s"))
     resource_id = ""
     if len(parts) >= 2:
@@ -150,8 +160,9 @@ class RequestContext:
         resource_id = target.resource_id
         if not resource_id:
             source = body if target.action == "agent.register" else after
-            if isinstance(source, dict) and source.get("id") is not None:
-                resource_id = str(source["id"])
+            if isinstance(source, dict):
+                found = source.get("id", source.get("version"))
+                resource_id = "" if found is None else str(found)
         row = AuditLog(
             actor=principal.name,
             actor_token_id=principal.token_id,

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sluice.patterns import check_length, compile_regex
+from sluice.patterns import PatternError, check_length, compile_regex
 
 MATCHER = re.compile(r"\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)(.*)", re.DOTALL)
 MAX_MATCHERS = 20
@@ -44,7 +44,10 @@ def parse_matcher(text: str) -> Matcher:
     if op in ("=", "!="):
         equal = op == "="
         return Matcher(text, name, lambda v: (v == value) == equal)
-    regex = compile_regex(f"^(?:{check_length(value, 'label regex')})$")
+    try:
+        regex = compile_regex(f"^(?:{check_length(value, 'label regex')})$")
+    except PatternError as exc:
+        raise ValueError(f"label matcher {text[:100]!r}: {exc.reason}") from None
     positive = op == "=~"
     return Matcher(text, name, lambda v: (regex.search(v) is not None) == positive)
 

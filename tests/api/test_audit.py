@@ -220,6 +220,16 @@ def test_token_cli_refuses_a_live_name_and_a_second_revoke(
         ("POST", "/api/v1/tasks/t-1:retry", ("task.retry", "task", "t-1")),
         ("POST", "/api/v1/agents/register", ("agent.register", "agent", "")),
         ("PUT", "/api/v1/agents/a/config", ("agent.config.update", "agent", "a")),
+        ("POST", "/api/v1/alert-routing/versions", ("alert_routing.create", "alert_routing", "")),
+        (
+            "POST",
+            "/api/v1/alert-routing/versions/3:publish",
+            ("alert_routing.publish", "alert_routing", "3"),
+        ),
+        ("POST", "/api/v1/alert-routing:rollback", ("alert_routing.rollback", "alert_routing", "")),
+        ("POST", "/api/v1/silences/4:expire", ("silence.expire", "silence", "4")),
+        ("PUT", "/api/v1/silences/4", ("silence.update", "silence", "4")),
+        ("POST", "/api/v1/alerts/ab12:silence", ("alert.silence", "alert", "ab12")),
     ],
 )
 def test_describe_names_actions(method: str, path: str, expected: tuple[str, str, str]) -> None:

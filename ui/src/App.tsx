@@ -15,6 +15,19 @@ const RulesPage = lazy(() => import("./rules/RulesPage").then((m) => ({ default:
 const RuleEditorPage = lazy(() =>
   import("./rules/RuleEditorPage").then((m) => ({ default: m.RuleEditorPage })),
 );
+// The alert pages share the rules' editor (CodeMirror): loaded with their routes too.
+const RoutingPage = lazy(() =>
+  import("./alerts/RoutingPage").then((m) => ({ default: m.RoutingPage })),
+);
+const AlertsPage = lazy(() =>
+  import("./alerts/AlertsPage").then((m) => ({ default: m.AlertsPage })),
+);
+const AlertDetailPage = lazy(() =>
+  import("./alerts/AlertDetailPage").then((m) => ({ default: m.AlertDetailPage })),
+);
+const SilencesPage = lazy(() =>
+  import("./alerts/SilencesPage").then((m) => ({ default: m.SilencesPage })),
+);
 // The overview carries ECharts: loaded with its route, so the first page stays small.
 const OverviewPage = lazy(() => import("./overview/OverviewPage"));
 
@@ -38,6 +51,10 @@ export function App() {
           <Route path="tasks/:taskId" element={<TaskDetailPage />} />
           <Route path="rules" element={<Lazy page={<RulesPage />} />} />
           <Route path="rules/:ruleId" element={<Lazy page={<RuleEditorPage />} />} />
+          <Route path="alerts" element={<Lazy page={<AlertsPage />} />} />
+          <Route path="alerts/routing" element={<Lazy page={<RoutingPage />} />} />
+          <Route path="alerts/silences" element={<Lazy page={<SilencesPage />} />} />
+          <Route path="alerts/:fingerprint" element={<Lazy page={<AlertDetailPage />} />} />
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Routes>

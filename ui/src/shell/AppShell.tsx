@@ -26,6 +26,11 @@ export function AppShell() {
           <NavLink to="/overview">{t("nav.overview")}</NavLink>
           <NavLink to="/tasks">{t("nav.tasks")}</NavLink>
           <NavLink to="/rules">{t("nav.rules")}</NavLink>
+          <NavLink to="/alerts" end>
+            {t("nav.alerts")}
+          </NavLink>
+          <NavLink to="/alerts/routing">{t("nav.routing")}</NavLink>
+          <NavLink to="/alerts/silences">{t("nav.silences")}</NavLink>
           <a href="/docs">{t("nav.apiDocs")}</a>
         </nav>
         <div className="shell-tools">

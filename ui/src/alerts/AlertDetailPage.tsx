@@ -1,0 +1,71 @@
+// One alert: its labels and annotations, its timeline, and "Silence" (for operators).
+
+import { useQuery } from "@tanstack/react-query";
+import { Link, useParams } from "react-router";
+
+import { useI18n } from "../i18n/I18n";
+import { canActOnTasks } from "../session/roles";
+import { usePrincipal } from "../session/Session";
+import { ErrorNotice } from "../shared/ErrorNotice";
+import { Time } from "../shared/Time";
+import "./alerts.css";
+import { labelText } from "./AlertsPage";
+import { alertDetailQuery } from "./queries";
+import { SilenceAlertButton } from "./SilenceForm";
+
+export function AlertDetailPage() {
+  const { t } = useI18n();
+  const { fingerprint = "" } = useParams();
+  const alert = useQuery(alertDetailQuery(fingerprint));
+  const editable = canActOnTasks(usePrincipal().role);
+  return (
+    <section className="alerts">
+      <Link to="/alerts" className="back">
+        ← {t("alerts.back")}
+      </Link>
+      {alert.isPending && <p className="muted">{t("common.loading")}</p>}
+      {alert.isError && <ErrorNotice error={alert.error} onRetry={() => alert.refetch()} />}
+      {alert.data && (
+        <>
+          <div className="page-title">
+            <h1>{String(alert.data.labels?.alertname ?? fingerprint)}</h1>
+            <span className={`badge badge-alert-${alert.data.status}`}>
+              {alert.data.status === "firing" ? t("alerts.firing") : t("alerts.resolved")}
+            </span>
+          </div>
+          <dl className="facts">
+            <dt>{t("alerts.col.labels")}</dt>
+            <dd>
+              <code>{labelText(alert.data.labels)}</code>
+            </dd>
+            <dt>{t("alerts.annotations")}</dt>
+            <dd>
+              <code>{labelText(alert.data.annotations)}</code>
+            </dd>
+            <dt>{t("alerts.startsAt")}</dt>
+            <dd>
+              <Time iso={alert.data.starts_at} />
+            </dd>
+            <dt>{t("alerts.col.lastSeen")}</dt>
+            <dd>
+              <Time iso={alert.data.last_seen_at} />
+            </dd>
+          </dl>
+          {editable && (
+            <SilenceAlertButton fingerprint={fingerprint} labels={alert.data.labels ?? {}} />
+          )}
+          <section className="card" aria-labelledby="alert-timeline">
+            <h2 id="alert-timeline">{t("alerts.timeline")}</h2>
+            <ol className="steps">
+              {alert.data.events.map((event, index) => (
+                <li key={index}>
+                  <Time iso={event.at} /> {event.kind} ({event.source})
+                </li>
+              ))}
+            </ol>
+          </section>
+        </>
+      )}
+    </section>
+  );
+}
