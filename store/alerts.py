@@ -38,9 +38,11 @@ def write_delivery(
     delivery_id: str,
     now: datetime,
     detail: Mapping[str, Any] | None = None,
+    changed: list[IncomingAlert] | None = None,
 ) -> dict[str, int]:
     """Apply one delivery's alerts; the caller commits. Counts of `received` alerts and of
-    those `deduplicated` (changed nothing), for the metrics."""
+    those `deduplicated` (changed nothing), for the metrics; the alerts that changed are
+    appended to `changed` (their groups hear of them)."""
     counts = {"received": 0, "deduplicated": 0}
     for alert in sorted(alerts, key=lambda a: a.fingerprint):
         counts["received"] += 1
@@ -53,6 +55,8 @@ def write_delivery(
             "source": source, "delivery_id": delivery_id, "detail": dict(detail or {}),
         }  # fmt: skip
         conn.execute(INSERT_EVENT, event)
+        if changed is not None:
+            changed.append(alert)
     return counts
 
 

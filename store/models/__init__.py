@@ -12,6 +12,13 @@ from store.models.agents import (
     AgentRegister,
     HeartbeatReply,
 )
+from store.models.alert_groups import (
+    AlertGroup,
+    AlertGroupMember,
+    AlertGroupPublic,
+    AlertGroupStatus,
+    AlertOutbox,
+)
 from store.models.alerting import AlertRoutingVersion, Silence, SilenceBase
 from store.models.alerts import (
     Alert,
@@ -62,6 +69,11 @@ __all__ = [
     "AlertDetail",
     "AlertEvent",
     "AlertEventPublic",
+    "AlertGroup",
+    "AlertGroupMember",
+    "AlertGroupPublic",
+    "AlertGroupStatus",
+    "AlertOutbox",
     "AlertPage",
     "AlertPublic",
     "AlertRoutingVersion",
