@@ -79,21 +79,20 @@ class AlertGroupWorkflow:
         result = AlertGroupResult(inp.flushes, inp.messages)
         if inp.carried:
             self._restore(inp)
+            await self._until_due()
         else:
             self._clock.timings = await self._call("alert_group_timings", inp.route, GroupTimings)
             reset = GroupAction(inp.group_id, "reset", "")
             await self._call("record_alert_group_action", reset, type(None))
             await workflow.sleep(timedelta(seconds=self._clock.timings.group_wait))
-            self._dirty = True
         while True:
-            if self._dirty or self._flush_now or self._clock.repeat_due(workflow.now()):
-                flushed = await self._flush()
-                result.flushes += 1
-                result.messages += int(flushed.notified)
-                if flushed.settled and not self._dirty:
-                    await workflow.wait_condition(workflow.all_handlers_finished)
-                    if not (self._dirty or self._flush_now):
-                        return result
+            flushed = await self._flush()
+            result.flushes += 1
+            result.messages += int(flushed.notified)
+            if flushed.settled and not self._dirty:
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                if not (self._dirty or self._flush_now):
+                    return result
             if self._history_long():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(self._carried(result))

@@ -33,7 +33,12 @@ from sluice.contracts.alert_groups import (
 )
 from store import alert_groups as groups
 from store.alerting import live_routing, silences_in_span
-from store.models import utcnow
+
+
+def activity_now() -> datetime:
+    """When this attempt was scheduled, by the Temporal server's clock: the workflow's time
+    (which the time-skipping test server moves), so the decisions and the timers agree."""
+    return activity.info().current_attempt_scheduled_time
 
 
 def timings_of(route: Route) -> GroupTimings:
@@ -69,7 +74,7 @@ class AlertGroupActivities:
     @activity.defn(name="flush_alert_group")
     async def flush(self, req: FlushRequest) -> FlushResult:
         """Decide what the group tells now, send it as one message, record it all."""
-        now = utcnow()
+        now = activity_now()
         routing, route, decision, alerts = await asyncio.to_thread(self._decide, req, now)
         channels: list[str] = []
         failures: list[str] = []
@@ -96,7 +101,7 @@ class AlertGroupActivities:
     @activity.defn(name="escalate_alert_group")
     async def escalate(self, req: EscalationRequest) -> EscalationResult:
         """Run one escalation step: notify its channels and people, inside its window."""
-        now = utcnow()
+        now = activity_now()
         routing, row, alerts = await asyncio.to_thread(self._escalation_facts, req)
         route = route_of(routing, req.route)
         policy = routing.policy(route.escalation)
@@ -120,7 +125,7 @@ class AlertGroupActivities:
         ESCALATIONS.labels(policy.name).inc()
         detail = {"group_id": req.group_id, "step": req.step + 1, "round": req.round,
                   "channels": sent, "failed": failures, "people": list(step.people)}  # fmt: skip
-        await asyncio.to_thread(self._escalated, req.group_id, firing, detail, req.step + 1)
+        await asyncio.to_thread(self._escalated, req.group_id, firing, detail, req.step + 1, now)
         following, round_ = req.step + 1, req.round
         if following >= len(policy.steps):
             if round_ >= policy.repeat:
@@ -132,7 +137,7 @@ class AlertGroupActivities:
     @activity.defn(name="record_alert_group_action")
     async def record_action(self, action: GroupAction) -> None:
         """An operator's ack, unack, assign or resolve: the group row and alert events."""
-        await asyncio.to_thread(self._record_action, action, utcnow())
+        await asyncio.to_thread(self._record_action, action, activity_now())
 
     # --- in a worker thread ---
 
@@ -208,9 +213,13 @@ class AlertGroupActivities:
         return routing, row, alerts
 
     def _escalated(
-        self, group_id: str, firing: list[str], detail: dict[str, Any], step: int
+        self,
+        group_id: str,
+        firing: list[str],
+        detail: dict[str, Any],
+        step: int,
+        now: datetime,
     ) -> None:
-        now = utcnow()
         with self._engine.begin() as conn:
             groups.add_events(conn, [(fp, "escalated", FIRING, detail) for fp in firing], now)
             groups.update_group(conn, group_id, now, escalation_step=step)

@@ -76,9 +76,7 @@ class Stored:
     outbox: list[OutboxRow]  # the group workflows to signal
 
 
-def store(
-    engine: Engine, delivery: Delivery, *, body: bytes, sender: str, now: datetime
-) -> Stored:
+def store(engine: Engine, delivery: Delivery, *, body: bytes, sender: str, now: datetime) -> Stored:
     """Write the delivery and, for every alert it changed, its groups' outbox rows, in one
     transaction."""
     delivery_id = hashlib.sha256(body).hexdigest()[:32]  # a redelivery shows the same id

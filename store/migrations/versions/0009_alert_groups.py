@@ -48,9 +48,7 @@ def upgrade() -> None:
         _time("updated_at"),
         sa.PrimaryKeyConstraint("group_id", "fingerprint", name="pk_alert_group_members"),
     )
-    op.create_index(
-        "ix_alert_group_members_fingerprint", "alert_group_members", ["fingerprint"]
-    )
+    op.create_index("ix_alert_group_members_fingerprint", "alert_group_members", ["fingerprint"])
     op.create_index("ix_alert_group_members_reason", "alert_group_members", ["reason"])
     op.create_table(
         "alert_groups",
