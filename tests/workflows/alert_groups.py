@@ -104,10 +104,20 @@ def publish(engine: Engine, text: str) -> None:
         session.commit()
 
 
-def add_silence(engine: Engine, matchers: Sequence[str], starts: datetime, ends: datetime,
-                **options: bool) -> int:  # fmt: skip
+def add_silence(
+    engine: Engine,
+    matchers: Sequence[str],
+    starts: datetime,
+    ends: datetime,
+    *,
+    notify_resolved: bool = False,
+    notify_on_expiry: bool = False,
+) -> int:
     with Session(engine) as session:
-        silence = Silence(matchers=list(matchers), starts_at=starts, ends_at=ends, **options)
+        silence = Silence(
+            matchers=list(matchers), starts_at=starts, ends_at=ends,
+            notify_resolved=notify_resolved, notify_on_expiry=notify_on_expiry,
+        )  # fmt: skip
         session.add(silence)
         session.commit()
         assert silence.id is not None
