@@ -68,3 +68,57 @@ class AlertGroup(AlertGroupBase, table=True):
 
 class AlertGroupPublic(AlertGroupBase):
     pass
+
+
+class AlertGroupAlert(SQLModel):
+    """A member alert as the group sees it."""
+
+    fingerprint: str
+    status: str
+    severity: str
+    labels: dict[str, Any]
+    annotations: dict[str, Any]
+    starts_at: datetime
+    ends_at: datetime | None
+    notified: str
+    held_back: str  # silenced, inhibited, inactive; "" if not
+
+
+class AlertGroupEvent(SQLModel):
+    fingerprint: str
+    kind: str
+    status: str
+    at: datetime
+    source: str
+    detail: dict[str, Any]
+
+
+class AlertGroupDetail(AlertGroupBase):
+    alerts: list[AlertGroupAlert] = []
+    timeline: list[AlertGroupEvent] = []
+
+
+class AlertGroupAck(SQLModel):
+    until: datetime | None = Field(
+        default=None, description="The escalation resumes then; none: acked for good."
+    )
+    by: str = Field(default="", max_length=200, description="Default: the token's name.")
+
+
+class AlertGroupBy(SQLModel):
+    by: str = Field(default="", max_length=200, description="Default: the token's name.")
+
+
+class AlertGroupAssign(AlertGroupBy):
+    to: str = Field(min_length=1, max_length=200)
+
+
+class AlertGroupState(SQLModel):
+    """The group as its workflow sees it after the decision."""
+
+    id: str
+    firing: int
+    acked_by: str
+    acked_until: datetime | None
+    assignee: str
+    escalation_step: int
