@@ -26,6 +26,7 @@ from store.db import make_engine, migrate
 from store.models import AlertOutbox, Role
 from tests.api.tokens import bearer
 from tests.e2e.agent_support import eventually
+from tests.e2e.flow import keep_history
 from tests.peers.chat import WebhookPeer
 from tests.workflows.alert_groups import publish
 
@@ -112,7 +113,11 @@ async def test_two_concurrent_deliveries_to_a_new_group_start_one_workflow(
 
 
 async def test_operators_ack_assign_and_resolve_through_the_api(
-    database: str, central_worker: None, api: httpx.AsyncClient, webhook_peer: WebhookPeer
+    database: str,
+    central_worker: None,
+    api: httpx.AsyncClient,
+    webhook_peer: WebhookPeer,
+    temporal_client: Client,
 ) -> None:
     await prepare(api, database, webhook_peer)
     await deliver(api, database, postable("Down", "a", "-2"))
@@ -136,6 +141,7 @@ async def test_operators_ack_assign_and_resolve_through_the_api(
     assert {"acked", "assigned", "unacked", "notified", "resolved"} <= set(kinds)
     gone = await api.post(f"{base}:ack", json={})  # the run has ended
     assert gone.status_code == 409
+    await keep_history(temporal_client, group["id"], "alert_group_decisions")
 
 
 @contextlib.asynccontextmanager
