@@ -29,6 +29,7 @@ from store.alert_outbox import OutboxRow
 
 log = logging.getLogger(__name__)
 RPC_TIMEOUT = timedelta(seconds=3)  # a POST waits no longer than this on Temporal
+PARALLEL = 20  # groups signalled at once
 
 
 async def dispatch(
@@ -40,26 +41,36 @@ async def dispatch(
     groups: dict[str, list[OutboxRow]] = {}
     for row in rows:
         groups.setdefault(row.group_id, []).append(row)
+    members = list(groups.values())
     done = 0
-    for group_id, members in groups.items():
-        first = members[0]
-        fingerprints = sorted({row.fingerprint for row in members})
-        try:
-            await client.start_workflow(
-                ALERT_GROUP_WORKFLOW,
-                AlertGroupInput(group_id, first.route, dict(first.group_labels)),
-                id=group_id,
-                task_queue=task_queue,
-                start_signal=ALERTS_SIGNAL,
-                start_signal_args=[AlertsChanged(fingerprints)],
-                rpc_timeout=RPC_TIMEOUT,
-            )
-        except Exception as exc:  # Temporal unreachable or refusing: the rows stay
-            log.warning("alert group %s not signalled (%s); the outbox keeps it", group_id, exc)
-            return done
-        await run_in_threadpool(_remove, engine, [row.id for row in members])
-        done += 1
+    for start in range(0, len(members), PARALLEL):
+        chunk = members[start : start + PARALLEL]
+        sent = await asyncio.gather(*(_signal(client, m, task_queue) for m in chunk))
+        reached = [row.id for ok, group in zip(sent, chunk, strict=True) if ok for row in group]
+        await run_in_threadpool(_remove, engine, reached)
+        done += sum(sent)
+        if not all(sent):  # Temporal is unreachable: the drain retries the rest
+            break
     return done
+
+
+async def _signal(client: Client, members: list[OutboxRow], task_queue: str) -> bool:
+    first = members[0]
+    fingerprints = sorted({row.fingerprint for row in members})
+    try:
+        await client.start_workflow(
+            ALERT_GROUP_WORKFLOW,
+            AlertGroupInput(first.group_id, first.route, dict(first.group_labels)),
+            id=first.group_id,
+            task_queue=task_queue,
+            start_signal=ALERTS_SIGNAL,
+            start_signal_args=[AlertsChanged(fingerprints)],
+            rpc_timeout=RPC_TIMEOUT,
+        )
+    except Exception as exc:  # Temporal unreachable or refusing: the rows stay
+        log.warning("alert group %s not signalled (%s); the outbox keeps it", first.group_id, exc)
+        return False
+    return True
 
 
 async def drain(client: Client, engine: Engine, *, task_queue: str) -> int:

@@ -86,10 +86,13 @@ async def test_a_delivery_makes_one_message_per_group(
     assert [t.split(",")[0] for t in titles] == [
         "[Sluice] FIRING:1 alertname=Slow", "[Sluice] FIRING:2 alertname=Down"
     ]  # fmt: skip
-    groups = (await api.get("/api/v1/alert-groups")).json()
-    assert sorted((g["group_labels"]["alertname"], g["firing"]) for g in groups) == [
-        ("Down", 2), ("Slow", 1)
-    ]  # fmt: skip
+
+    async def counted() -> list[tuple[str, int]]:  # recorded just after the send
+        groups = (await api.get("/api/v1/alert-groups")).json()
+        counts = sorted((g["group_labels"]["alertname"], g["firing"]) for g in groups)
+        return counts if counts == [("Down", 2), ("Slow", 1)] else []
+
+    await eventually(counted, 10, "the groups' counts")
 
 
 async def test_two_concurrent_deliveries_to_a_new_group_start_one_workflow(
@@ -135,8 +138,13 @@ async def test_operators_ack_assign_and_resolve_through_the_api(
     assert (await api.post(f"{base}:resolve", json={"by": "carol"})).status_code == 200
     await eventually(lambda: len(webhook_peer.accepted) == 2, 30, "the resolved message")
     assert webhook_peer.accepted[-1]["title"].startswith("[Sluice] RESOLVED")
-    detail = (await api.get(base)).json()
-    assert detail["status"] == "resolved" and detail["assignee"] == "dave"
+
+    async def resolved() -> Any:  # recorded just after the send
+        detail = (await api.get(base)).json()
+        return detail if detail["status"] == "resolved" else None
+
+    detail = await eventually(resolved, 10, "the group resolved")
+    assert detail["assignee"] == "dave"
     kinds = [e["kind"] for e in detail["timeline"]]
     assert {"acked", "assigned", "unacked", "notified", "resolved"} <= set(kinds)
     gone = await api.post(f"{base}:ack", json={})  # the run has ended
