@@ -1,5 +1,7 @@
 """The FastAPI application factory for the control plane."""
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
@@ -10,11 +12,13 @@ from fastapi.middleware.cors import CORSMiddleware
 
 import ui
 from api.audit import RequestContext
+from api.deps import temporal_client
 from api.errors import install_error_handlers
 from api.limits import BodyLimit
 from api.metrics import ApiMetrics, RequestMetrics
 from api.routes import (
     agents,
+    alert_groups,
     alert_routing,
     alerts,
     alerts_ingest,
@@ -34,6 +38,7 @@ from api.routes import (
 )
 from api.routes.console import install_console
 from api.routes.docs import install_docs
+from api.services import alert_dispatch
 from sluice.settings import Settings
 from store.agents import Liveness
 from store.db import make_engine
@@ -49,9 +54,22 @@ def create_app(settings: Settings, console_dist: Path = ui.DIST_DIR) -> FastAPI:
     engine = make_engine(settings.database_url)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        engine.dispose()
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        drain = asyncio.create_task(
+            alert_dispatch.drain_forever(
+                lambda: temporal_client(app.state),
+                engine,
+                task_queue=settings.temporal.task_queue,
+                every=settings.api.alert_outbox_interval,
+            )
+        )
+        try:
+            yield
+        finally:
+            drain.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await drain
+            engine.dispose()
 
     # /docs and /redoc come from api.routes.docs, which serves their assets locally.
     app = FastAPI(
@@ -88,6 +106,7 @@ def create_app(settings: Settings, console_dist: Path = ui.DIST_DIR) -> FastAPI:
     app.include_router(alert_routing.router, prefix=API_PREFIX)
     app.include_router(alert_routing.test_router, prefix=API_PREFIX)
     app.include_router(silences.router, prefix=API_PREFIX)
+    app.include_router(alert_groups.router, prefix=API_PREFIX)
     app.include_router(events.router, prefix=API_PREFIX)
     install_docs(app)
     install_console(app, console_dist)  # last: its route takes every other GET

@@ -1,7 +1,7 @@
 """Annotated dependencies the routes declare: a DB session, the settings, a Temporal client."""
 
 from collections.abc import Callable, Iterator
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine
@@ -49,7 +49,11 @@ async def read_in_session(engine: Engine, work: Callable[[Session], T]) -> T:
 
 async def get_temporal(request: Request) -> Client:
     """The app's Temporal client, connected on first use (the API starts without Temporal)."""
-    state = request.app.state
+    return await temporal_client(request.app.state)
+
+
+async def temporal_client(state: Any) -> Client:
+    """`state.temporal`, made lazily (connecting on its first call) the first time."""
     if getattr(state, "temporal", None) is None:
         settings: Settings = state.settings
         cfg = settings.temporal

@@ -38,9 +38,11 @@ def write_delivery(
     delivery_id: str,
     now: datetime,
     detail: Mapping[str, Any] | None = None,
+    changed: list[IncomingAlert] | None = None,
 ) -> dict[str, int]:
     """Apply one delivery's alerts; the caller commits. Counts of `received` alerts and of
-    those `deduplicated` (changed nothing), for the metrics.
+    those `deduplicated` (changed nothing), for the metrics; the alerts that changed are
+    appended to `changed` (their groups hear of them).
 
     A few statements per delivery, whatever its size: one INSERT of the alerts not yet
     known, one locked SELECT of the others, their UPDATEs and the events as batches."""
@@ -59,6 +61,8 @@ def write_delivery(
     ]  # fmt: skip
     counts["deduplicated"] = len(reports) - len(events)
     insert_many(conn, EVENTS, events)
+    if changed is not None:
+        changed.extend(alert for alert, kind in kinds if kind is not None)
     return counts
 
 

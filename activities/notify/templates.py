@@ -31,9 +31,21 @@ TITLES = {
         "{{ report.totals.failed }} failed"
     ),
     "test": "[Sluice] test message",
+    "alert_group": (
+        "[Sluice] {% if counts.firing %}FIRING:{{ counts.firing }}{% else %}RESOLVED{% endif %}"
+        " {{ group.title }}"
+    ),
+    "alert_escalation": "[Sluice] escalation {{ escalation.step }}: {{ group.title }}",
+}
+TITLES_ZH = {
+    "alert_group": (
+        "[Sluice] {% if counts.firing %}告警中:{{ counts.firing }}{% else %}已恢复{% endif %}"
+        " {{ group.title }}"
+    ),
+    "alert_escalation": "[Sluice] 告警升级 第 {{ escalation.step }} 步 · {{ group.title }}",
 }
 # What a webhook receives as `facts`, besides the text: the values of these names.
-FACTS = ("task", "file", "analysis", "agents", "report")
+FACTS = ("task", "file", "analysis", "agents", "report", "group", "counts", "escalation")
 
 _files = jinja2.Environment(
     loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
@@ -60,18 +72,23 @@ def render_message(
     title: str = "",
     text: str = "",
     mentions: list[str] | None = None,
+    language: str = "en",
 ) -> Message:
-    """Render `event`'s templates (or the rule's `title`/`text`) with `values`."""
+    """Render `event`'s templates (or the rule's `title`/`text`) with `values`; in Chinese
+    (`language` "zh") where the event has Chinese templates."""
     if event not in TITLES:
         raise ValueError(f"no template for event {event!r}")
+    zh = language == "zh" and event in TITLES_ZH
     if title:  # a rule's own templates run sandboxed (sluice/message_templates.py)
         title_out = render_message_template(title, values, TITLE_MAX_CHARS).strip()
     else:
-        title_out = _inline.from_string(TITLES[event]).render(values).strip()
+        title_out = _inline.from_string((TITLES_ZH if zh else TITLES)[event]).render(values)
+        title_out = title_out.strip()
     if text:
         text_out = render_message_template(text, values, TEXT_MAX_CHARS)
     else:
-        text_out = _files.get_template(f"{event}.md.j2").render(values)
+        name = f"{event}.zh.md.j2" if zh else f"{event}.md.j2"
+        text_out = _files.get_template(name).render(values)
     text_out = "\n".join(line.rstrip() for line in text_out.strip().splitlines())
     html = _html.get_template("email.html.j2").render(
         {**values, "title": title_out, "text": text_out}

@@ -16,11 +16,12 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Principal, authenticate_alert_source
-from api.deps import EngineDep
+from api.deps import EngineDep, temporal_client
 from api.errors import ERROR_RESPONSES, ApiError, ErrorBody
 from api.metrics import ApiMetrics
-from api.services import alerts_ingest
+from api.services import alert_dispatch, alerts_ingest
 from api.services.alerts_ingest import Delivery, Rejected
+from sluice.settings import Settings
 from store.models import utcnow
 
 router = APIRouter(
@@ -67,9 +68,16 @@ async def _take(
     except Rejected as exc:
         metrics.alerts_rejected.labels(exc.reason).inc()
         raise ApiError(STATUS_OF.get(exc.reason, 400), exc.reason, str(exc)) from None
-    counts = await run_in_threadpool(
+    stored = await run_in_threadpool(
         alerts_ingest.store, engine, delivery, body=body, sender=principal.name, now=now
     )
+    counts = stored.counts
+    if stored.outbox:  # committed already: if Temporal is down, the outbox drain retries
+        settings: Settings = request.app.state.settings
+        await alert_dispatch.dispatch(
+            await temporal_client(request.app.state), engine, stored.outbox,
+            task_queue=settings.temporal.task_queue,
+        )  # fmt: skip
     metrics.alerts_received.labels(delivery.source).inc(counts["received"])
     metrics.alerts_deduplicated.labels(delivery.source).inc(counts["deduplicated"])
     return Accepted(**counts)

@@ -25,6 +25,7 @@ from sluice.alerts import (
     from_postable,
     from_webhook,
 )
+from store.alert_outbox import OutboxRow, route_changes
 from store.alerts import write_delivery
 
 POSTABLE = TypeAdapter(list[PostableAlert])
@@ -69,16 +70,24 @@ def parse_postable(body: bytes, now: datetime) -> Delivery:
     return Delivery("prometheus", from_postable(alerts, now), {})
 
 
-def store(
-    engine: Engine, delivery: Delivery, *, body: bytes, sender: str, now: datetime
-) -> dict[str, int]:
-    """Write the delivery in one transaction; counts of received and deduplicated alerts."""
+@dataclass(frozen=True)
+class Stored:
+    counts: dict[str, int]  # received, deduplicated
+    outbox: list[OutboxRow]  # the group workflows to signal
+
+
+def store(engine: Engine, delivery: Delivery, *, body: bytes, sender: str, now: datetime) -> Stored:
+    """Write the delivery and, for every alert it changed, its groups' outbox rows, in one
+    transaction."""
     delivery_id = hashlib.sha256(body).hexdigest()[:32]  # a redelivery shows the same id
+    changed: list[IncomingAlert] = []
     with engine.begin() as conn:
-        return write_delivery(
+        counts = write_delivery(
             conn, delivery.alerts, source=delivery.source, delivery_id=delivery_id, now=now,
-            detail={**delivery.detail, "sender": sender},
+            detail={**delivery.detail, "sender": sender}, changed=changed,
         )  # fmt: skip
+        outbox = route_changes(conn, changed, now=now)
+    return Stored(counts, outbox)
 
 
 def _json(body: bytes) -> Any:

@@ -9,6 +9,7 @@ from prometheus_client import start_http_server
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.alert_groups import AlertGroupActivities
 from activities.analyze.central import AnalyzeActivities
 from activities.context import ContextValues
 from activities.jenkins import JenkinsActivities
@@ -25,6 +26,7 @@ from sluice.secretbox import SecretBox
 from sluice.settings import Settings
 from store.db import make_engine
 from workflows.agent_monitor import AgentMonitorLoop, AgentMonitorWorkflow
+from workflows.alert_group import AlertGroupWorkflow
 from workflows.channel_test import ChannelTestWorkflow
 from workflows.daily_report import DailyReportWorkflow
 from workflows.digest import FailureDigestWorkflow
@@ -40,6 +42,7 @@ WORKFLOWS = [
     AgentMonitorLoop,
     DailyReportWorkflow,
     ChannelTestWorkflow,
+    AlertGroupWorkflow,
 ]
 
 
@@ -61,6 +64,13 @@ async def run_worker(settings: Settings, client: Client) -> None:
         channels, settings.notifications, client, settings.temporal.task_queue
     )
     monitor = MonitorActivities(engine, channels, notify, settings.monitor)
+    alert_groups = AlertGroupActivities(
+        engine,
+        channels,
+        notify,
+        public_url=settings.api.public_url,
+        language=settings.notifications.language,
+    )
     metrics = None
     if settings.pipeline.metrics_port is not None:
         metrics, _ = start_http_server(
@@ -88,6 +98,10 @@ async def run_worker(settings: Settings, client: Client) -> None:
                 monitor.mark_offline_agents,
                 monitor.build_daily_report,
                 monitor.send_event,
+                alert_groups.timings,
+                alert_groups.flush,
+                alert_groups.escalate,
+                alert_groups.record_action,
             ],
             activity_executor=pool,
             graceful_shutdown_timeout=timedelta(seconds=settings.pipeline.shutdown_grace),

@@ -60,6 +60,8 @@ class NotificationSettings(Section):
     # (no channels: no daily report schedule).
     agent_offline_channels: list[str] = []
     daily_report_channels: list[str] = []
+    # The language of alert group and escalation messages (en, zh).
+    language: Literal["en", "zh"] = "en"
 
     @field_validator("secret_key")
     @classmethod

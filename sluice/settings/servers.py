@@ -60,6 +60,8 @@ class ApiSettings(Section):
     public_url: str = "http://127.0.0.1:8000"
     cors_origins: list[str] = []
     max_body_bytes: int = Field(default=1 * MiB, ge=1024)
+    # How often each replica retries signalling alert groups it could not reach (outbox).
+    alert_outbox_interval: float = Field(default=5.0, gt=0)
 
 
 class DevSettings(Section):

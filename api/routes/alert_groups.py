@@ -1,0 +1,113 @@
+"""Alert groups: list and read them; ack, unack, assign and resolve through the group's
+workflow (its validators may refuse: 409)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from api.auth import PrincipalDep, read_write
+from api.deps import SessionDep, TemporalDep
+from api.errors import ERROR_RESPONSES, ApiError, ErrorBody, not_found
+from api.routes.task_actions import temporal_reachable
+from api.services import alert_groups as service
+from sluice.contracts.alert_groups import AckRequest, AssignRequest, ByRequest
+from store.models import (
+    AlertGroup,
+    AlertGroupAck,
+    AlertGroupAssign,
+    AlertGroupBy,
+    AlertGroupDetail,
+    AlertGroupPublic,
+    AlertGroupState,
+    Role,
+)
+from store.models.common import check_time
+
+router = APIRouter(
+    prefix="/alert-groups",
+    tags=["alerts"],
+    responses=ERROR_RESPONSES,
+    dependencies=[Depends(read_write(Role.operator))],
+)
+DECISION_RESPONSES: dict[int | str, dict[str, object]] = {
+    409: {"model": ErrorBody, "description": "the group's workflow refused the decision"},
+    503: {"model": ErrorBody, "description": "Temporal is unreachable"},
+}
+
+
+@router.get("", response_model=list[AlertGroupPublic])
+def list_alert_groups(
+    session: SessionDep,
+    status: Annotated[str | None, Query(description="firing or resolved", max_length=32)] = None,
+    route: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[AlertGroupPublic]:
+    """List alert groups, the most recently changed first."""
+    return service.list_groups(session, status=status, route=route, limit=limit)
+
+
+@router.get("/{group_id}", response_model=AlertGroupDetail)
+def get_alert_group(group_id: str, session: SessionDep) -> AlertGroupDetail:
+    """Show an alert group: its alerts, its state and their timeline."""
+    detail = service.get_group(session, group_id)
+    if detail is None:
+        raise not_found("alert group", group_id)
+    return detail
+
+
+@router.post("/{group_id}:ack", response_model=AlertGroupState, responses=DECISION_RESPONSES)
+async def ack_alert_group(
+    group_id: str, body: AlertGroupAck, session: SessionDep, temporal: TemporalDep,
+    principal: PrincipalDep,
+) -> AlertGroupState:  # fmt: skip
+    """Acknowledge: the escalation stops (until `until`, if given)."""
+    if body.until is not None:
+        try:
+            check_time(body.until)
+        except ValueError as exc:
+            raise ApiError(422, "invalid_time", f"until: {exc}") from None
+    arg = AckRequest(body.by or principal.name, body.until)
+    return await _decide(session, temporal, group_id, "ack", arg)
+
+
+@router.post("/{group_id}:unack", response_model=AlertGroupState, responses=DECISION_RESPONSES)
+async def unack_alert_group(
+    group_id: str, body: AlertGroupBy, session: SessionDep, temporal: TemporalDep,
+    principal: PrincipalDep,
+) -> AlertGroupState:  # fmt: skip
+    """Withdraw an acknowledgement: the escalation resumes."""
+    arg = ByRequest(body.by or principal.name)
+    return await _decide(session, temporal, group_id, "unack", arg)
+
+
+@router.post("/{group_id}:assign", response_model=AlertGroupState, responses=DECISION_RESPONSES)
+async def assign_alert_group(
+    group_id: str, body: AlertGroupAssign, session: SessionDep, temporal: TemporalDep,
+    principal: PrincipalDep,
+) -> AlertGroupState:  # fmt: skip
+    """Assign the group to someone."""
+    arg = AssignRequest(body.by or principal.name, body.to)
+    return await _decide(session, temporal, group_id, "assign", arg)
+
+
+@router.post("/{group_id}:resolve", response_model=AlertGroupState, responses=DECISION_RESPONSES)
+async def resolve_alert_group(
+    group_id: str, body: AlertGroupBy, session: SessionDep, temporal: TemporalDep,
+    principal: PrincipalDep,
+) -> AlertGroupState:  # fmt: skip
+    """Resolve every alert of the group by hand (the resolution is notified)."""
+    arg = ByRequest(body.by or principal.name)
+    return await _decide(session, temporal, group_id, "resolve", arg)
+
+
+async def _decide(
+    session: SessionDep, temporal: TemporalDep, group_id: str, update: str, arg: object
+) -> AlertGroupState:
+    if session.get(AlertGroup, group_id) is None:
+        raise not_found("alert group", group_id)
+    session.close()  # no connection held while the workflow decides
+    try:
+        with temporal_reachable():
+            return await service.decide(temporal, group_id, update, arg)
+    except service.DecisionRefused as exc:
+        raise ApiError(409, "refused", str(exc)) from None

@@ -1,0 +1,95 @@
+"""Alert groups: the read model (list, one group with its alerts and timeline) and the
+operators' decisions, sent to the group's workflow as updates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from sluice.contracts.alert_groups import GroupState
+from store.models import (
+    Alert,
+    AlertEvent,
+    AlertGroup,
+    AlertGroupAlert,
+    AlertGroupDetail,
+    AlertGroupEvent,
+    AlertGroupMember,
+    AlertGroupPublic,
+    AlertGroupState,
+)
+
+MAX_TIMELINE = 500
+GONE = (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION)
+
+
+class DecisionRefused(Exception):
+    """The group's workflow refused the decision (its validator), or is not running."""
+
+
+def list_groups(
+    session: Session, *, status: str | None, route: str | None, limit: int
+) -> list[AlertGroupPublic]:
+    query = select(AlertGroup)
+    if status:
+        query = query.where(AlertGroup.status == status)
+    if route:
+        query = query.where(AlertGroup.route == route)
+    query = query.order_by(col(AlertGroup.updated_at).desc(), col(AlertGroup.id)).limit(limit)
+    return [AlertGroupPublic.model_validate(row) for row in session.exec(query)]
+
+
+def get_group(session: Session, group_id: str) -> AlertGroupDetail | None:
+    group = session.get(AlertGroup, group_id)
+    if group is None:
+        return None
+    rows = session.exec(
+        select(AlertGroupMember, Alert)
+        .join(Alert, col(Alert.fingerprint) == col(AlertGroupMember.fingerprint))
+        .where(AlertGroupMember.group_id == group_id)
+        .order_by(col(Alert.starts_at), col(Alert.fingerprint))
+    ).all()
+    alerts = [
+        AlertGroupAlert(
+            fingerprint=a.fingerprint, status=a.status, severity=a.severity, labels=a.labels,
+            annotations=a.annotations, starts_at=a.starts_at, ends_at=a.ends_at,
+            notified=m.notified, held_back=m.reason,
+        )
+        for m, a in rows
+    ]  # fmt: skip
+    fingerprints = [a.fingerprint for a in alerts]
+    events = session.exec(
+        select(AlertEvent)
+        .where(col(AlertEvent.fingerprint).in_(fingerprints))
+        .order_by(col(AlertEvent.id).desc())
+        .limit(MAX_TIMELINE)
+    ).all()
+    timeline = [AlertGroupEvent.model_validate(e, from_attributes=True) for e in reversed(events)]
+    return AlertGroupDetail(
+        **AlertGroupPublic.model_validate(group).model_dump(), alerts=alerts, timeline=timeline
+    )
+
+
+async def decide(client: Client, group_id: str, update: str, arg: Any) -> AlertGroupState:
+    """Run the update `update` of the group's workflow; DecisionRefused if it says no."""
+    handle = client.get_workflow_handle(group_id)
+    try:
+        state = await handle.execute_update(update, arg, result_type=GroupState)
+    except WorkflowUpdateFailedError as exc:
+        cause = exc.cause
+        raise DecisionRefused(getattr(cause, "message", None) or str(cause)) from None
+    except RPCError as exc:
+        if exc.status in GONE:
+            raise DecisionRefused("the group has no running workflow (all resolved)") from None
+        raise
+    return AlertGroupState(id=group_id, **_fields(state))
+
+
+def _fields(state: GroupState) -> dict[str, Any]:
+    until: datetime | None = state.acked_until
+    return {"firing": state.firing, "acked_by": state.acked_by, "acked_until": until,
+            "assignee": state.assignee, "escalation_step": state.escalation_step}  # fmt: skip

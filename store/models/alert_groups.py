@@ -1,0 +1,124 @@
+"""Alert groups: the dispatch outbox, each group's members, and the groups' read model.
+
+An outbox row is written with the alert change that caused it (same transaction) and deleted
+once its group workflow has been signalled, so a Temporal outage delays notifications but
+loses none. Members record what each alert of a group was last notified as; the group row is
+what the console lists (written by the group workflow's activities).
+"""
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Field, SQLModel
+
+from store.models.common import created_at_field, json_field, optional_time_field, status_field
+
+
+class AlertGroupStatus:
+    firing = "firing"
+    resolved = "resolved"
+
+
+class AlertOutbox(SQLModel, table=True):
+    __tablename__ = "alert_outbox"
+
+    id: str = Field(primary_key=True, max_length=32)
+    group_id: str = Field(max_length=64, index=True)
+    route: str = Field(max_length=100)
+    group_labels: dict[str, Any] = json_field()
+    fingerprint: str = Field(max_length=16)
+    routing_version: int = 0
+    created_at: datetime = created_at_field(index=True)
+
+
+class AlertGroupMember(SQLModel, table=True):
+    """`notified`: what people last heard of the alert ("", firing, resolved); `reason`: why
+    it was last held back (silenced, inhibited, inactive), "" if it was not."""
+
+    __tablename__ = "alert_group_members"
+
+    group_id: str = Field(primary_key=True, max_length=64)
+    fingerprint: str = Field(primary_key=True, max_length=16, index=True)
+    notified: str = Field(default="", max_length=16)
+    reason: str = Field(default="", max_length=16, index=True)
+    silence_id: int | None = None  # the silence that muted it while it fired
+    updated_at: datetime = created_at_field()
+
+
+class AlertGroupBase(SQLModel):
+    id: str = Field(primary_key=True, max_length=64)
+    route: str = Field(max_length=100, index=True)
+    group_labels: dict[str, Any] = json_field()
+    status: str = status_field(AlertGroupStatus.firing, index=True)
+    firing: int = 0
+    resolved: int = 0
+    first_notified_at: datetime | None = optional_time_field()
+    last_notified_at: datetime | None = optional_time_field()
+    acked_by: str = Field(default="", max_length=200)
+    acked_until: datetime | None = optional_time_field()
+    assignee: str = Field(default="", max_length=200)
+    escalation_step: int = 0
+    created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field(index=True)
+
+
+class AlertGroup(AlertGroupBase, table=True):
+    __tablename__ = "alert_groups"
+
+
+class AlertGroupPublic(AlertGroupBase):
+    pass
+
+
+class AlertGroupAlert(SQLModel):
+    """A member alert as the group sees it."""
+
+    fingerprint: str
+    status: str
+    severity: str
+    labels: dict[str, Any]
+    annotations: dict[str, Any]
+    starts_at: datetime
+    ends_at: datetime | None
+    notified: str
+    held_back: str  # silenced, inhibited, inactive; "" if not
+
+
+class AlertGroupEvent(SQLModel):
+    fingerprint: str
+    kind: str
+    status: str
+    at: datetime
+    source: str
+    detail: dict[str, Any]
+
+
+class AlertGroupDetail(AlertGroupBase):
+    alerts: list[AlertGroupAlert] = []
+    timeline: list[AlertGroupEvent] = []
+
+
+class AlertGroupAck(SQLModel):
+    until: datetime | None = Field(
+        default=None, description="The escalation resumes then; none: acked for good."
+    )
+    by: str = Field(default="", max_length=200, description="Default: the token's name.")
+
+
+class AlertGroupBy(SQLModel):
+    by: str = Field(default="", max_length=200, description="Default: the token's name.")
+
+
+class AlertGroupAssign(AlertGroupBy):
+    to: str = Field(min_length=1, max_length=200)
+
+
+class AlertGroupState(SQLModel):
+    """The group as its workflow sees it after the decision."""
+
+    id: str
+    firing: int
+    acked_by: str
+    acked_until: datetime | None
+    assignee: str
+    escalation_step: int
