@@ -12,6 +12,7 @@ from store.db import alembic_config, make_engine, migrate
 TABLES = {
     "agents", "file_events", "tasks", "task_steps", "task_attempts", "routing_rules",
     "rule_versions", "channels", "notifications", "audit_logs", "api_tokens",
+    "agent_config_versions",
 }  # fmt: skip
 
 

@@ -12,13 +12,14 @@ import type { LineProblem } from "../rules/problems";
 import { parseRule, toYaml } from "../rules/ruleYaml";
 import "../rules/rules.css";
 import { YamlEditor } from "../rules/YamlEditor";
-import { canReadAudit, isAdmin } from "../session/roles";
+import { isAdmin } from "../session/roles";
 import { usePrincipal } from "../session/Session";
 import { ErrorNotice } from "../shared/ErrorNotice";
 import { Time } from "../shared/Time";
 import { AgentStatusBadge, HeartbeatAge } from "./AgentStatusBadge";
 import { Labels } from "./AgentsPage";
 import { configProblems } from "./configProblems";
+import { ConfigVersions } from "./ConfigVersions";
 import {
   agentConfigQuery,
   agentDetailQuery,
@@ -48,6 +49,7 @@ export function AgentPage() {
           applied={agent.data?.applied_config_version}
         />
       )}
+      <ConfigVersions agentId={agentId} />
       {agent.data && agent.data.events.length > 0 && (
         <section className="card">
           <h2>{t("agents.events")}</h2>
@@ -116,8 +118,7 @@ function Fact({ label, children }: { label: string; children: React.ReactNode })
  * own by the API (422), both marked at their lines. */
 function ConfigEditor({ config, applied }: { config: AgentConfig; applied?: number }) {
   const { t } = useI18n();
-  const role = usePrincipal().role;
-  const editable = isAdmin(role);
+  const editable = isAdmin(usePrincipal().role);
   const save = useSaveAgentConfig(config.agent_id);
   const initial = Object.keys(config.config).length > 0 ? toYaml(config.config) : "{}\n";
   const [text, setText] = useState(initial);
@@ -145,12 +146,7 @@ function ConfigEditor({ config, applied }: { config: AgentConfig; applied?: numb
         {t("agents.configVersion", { version: config.version })}
         {applied !== undefined && ` ${t("agents.configApplied", { version: applied })}`}
       </p>
-      <p className="hint">
-        {t("agents.configHelp")}{" "}
-        {canReadAudit(role) && (
-          <Link to="/audit?action=agent.config.update">{t("agents.configHistory")}</Link>
-        )}
-      </p>
+      <p className="hint">{t("agents.configHelp")}</p>
       <YamlEditor
         initial={initial}
         onChange={setText}

@@ -1,5 +1,6 @@
-// Agents through TanStack Query: keys (all → lists, detail(id), config(id)), query options, and
-// the one mutation (push a config). The live stream refreshes every agent key on a change.
+// Agents through TanStack Query: keys (all → lists, detail(id), config(id), configVersions(id)),
+// query options, and the one mutation (push a config). The live stream refreshes every agent
+// key on a change.
 
 import { queryOptions, useMutation, useQueryClient } from "@tanstack/react-query";
 
@@ -7,12 +8,14 @@ import { api, unwrap, type Schemas } from "../api/client";
 
 export type Agent = Schemas["AgentPublic"];
 export type AgentConfig = Schemas["AgentConfigPublic"];
+export type AgentConfigVersion = Schemas["AgentConfigVersionPublic"];
 
 export const agentKeys = {
   all: ["agents"] as const,
   lists: () => [...agentKeys.all, "list"] as const,
   detail: (id: string) => [...agentKeys.all, "detail", id] as const,
   config: (id: string) => [...agentKeys.all, "config", id] as const,
+  configVersions: (id: string) => [...agentKeys.all, "configVersions", id] as const,
 };
 
 const path = (id: string) => ({ params: { path: { agent_id: id } } });
@@ -40,6 +43,13 @@ export const agentConfigQuery = (id: string) =>
     staleTime: Infinity,
   });
 
+export const agentConfigVersionsQuery = (id: string) =>
+  queryOptions({
+    queryKey: agentKeys.configVersions(id),
+    queryFn: ({ signal }) =>
+      unwrap(api.GET("/api/v1/agents/{agent_id}/config/versions", { ...path(id), signal })),
+  });
+
 /** Push a config to an agent (admin): a new version, which the agent applies live. */
 export function useSaveAgentConfig(id: string) {
   const queryClient = useQueryClient();
@@ -51,6 +61,7 @@ export function useSaveAgentConfig(id: string) {
       return Promise.all([
         queryClient.invalidateQueries({ queryKey: agentKeys.detail(id) }),
         queryClient.invalidateQueries({ queryKey: agentKeys.lists() }),
+        queryClient.invalidateQueries({ queryKey: agentKeys.configVersions(id) }),
       ]);
     },
   });

@@ -271,8 +271,7 @@ export const en = {
   "agents.configVersion": "Config version {version}.",
   "agents.configApplied": "The agent runs version {version}.",
   "agents.configHelp":
-    "YAML or JSON with the agent settings that can change live (roots, labels, filters, limits). Only the current version is kept;",
-  "agents.configHistory": "earlier versions are in the audit log.",
+    "YAML or JSON with the agent settings that can change live (roots, labels, filters, limits). Each save is a new version, which the agent applies at its next heartbeat.",
   "agents.saveConfig": "Save as new version",
   "channels.title": "Channels and notifications",
   "channels.new": "New channel",
@@ -346,6 +345,8 @@ export const en = {
   "tokens.copy": "Copy",
   "tokens.copied": "Copied.",
   "tokens.copyFailed": "Could not copy: select the text and copy it.",
+  "agents.versions": "Config versions",
+  "agents.noVersions": "No config pushed yet (version 0: the agent runs its own settings).",
 } as const;
 
 export type MessageKey = keyof typeof en;

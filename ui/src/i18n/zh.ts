@@ -271,8 +271,7 @@ export const zh: Record<MessageKey, string> = {
   "agents.configVersion": "配置版本 {version}。",
   "agents.configApplied": "代理正在运行版本 {version}。",
   "agents.configHelp":
-    "YAML 或 JSON，只含可在线修改的代理设置（监视目录、标签、过滤、限额）。只保存当前版本；",
-  "agents.configHistory": "历史版本见审计日志。",
+    "YAML 或 JSON，只含可在线修改的代理设置（监视目录、标签、过滤、限额）。每次保存生成新版本，代理在下次心跳时应用。",
   "agents.saveConfig": "保存为新版本",
   "channels.title": "通知渠道与通知记录",
   "channels.new": "新建渠道",
@@ -345,4 +344,6 @@ export const zh: Record<MessageKey, string> = {
   "tokens.copy": "复制",
   "tokens.copied": "已复制。",
   "tokens.copyFailed": "无法复制：请选中文本后复制。",
+  "agents.versions": "配置版本",
+  "agents.noVersions": "尚未下发配置（版本 0：代理使用自身设置）。",
 };
