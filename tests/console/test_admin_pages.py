@@ -1,6 +1,6 @@
 """The Files, Agents, Channels, Audit and Tokens pages in real Chromium against the real API:
 a channel to a loopback webhook sends a test that shows in the delivery history; a token's
-secret is shown once and the token revoked; a running agent is listed and a saved config
+secret is shown once, the token revoked, both in the audit log's diffs; a running agent is listed and a saved config
 bumps its version; a viewer reads these pages without any button that changes something."""
 
 from __future__ import annotations
@@ -114,6 +114,18 @@ async def test_a_token_shows_its_secret_once_and_revoking_it_ends_its_session(
     await expect(row.get_by_role("button", name="Revoke")).to_have_count(0)
     await reader.reload()
     await expect(reader.get_by_label("API token")).to_be_visible()  # its session has ended
+
+    # The audit log has both changes; the revocation's diff is against the creation's result.
+    await page.get_by_role("navigation", name="Main").get_by_role("link", name="Audit log").click()
+    await page.get_by_label("Resource type").select_option("token")
+    await expect(page).to_have_url(re.compile(r"/audit\?resource_type=token$"))
+    revoked = page.locator('.audit-rows li[data-action="token.revoke"]')
+    created = page.locator('.audit-rows li[data-action="token.create"]', has_text="by tok-admin")
+    await expect(created).to_have_count(1)
+    await revoked.locator("summary").click()
+    await expect(revoked.get_by_test_id("diff")).to_contain_text("-revoked_at: null")
+    await expect(revoked.get_by_test_id("diff")).to_contain_text("+revoked_at: ")
+    assert secret not in await page.content()  # the audit log keeps no secret either
 
 
 @pytest.fixture

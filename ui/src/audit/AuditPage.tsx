@@ -1,5 +1,7 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 
+import { roleValues } from "../api/schema";
+import type { MessageKey } from "../i18n/en";
 import { useI18n } from "../i18n/I18n";
 import { DiffView } from "../rules/DiffView";
 import "../rules/rules.css";
@@ -11,6 +13,11 @@ import { useUrlView } from "../shared/urlView";
 import { Pager } from "../tasks/Pager";
 import { auditDiff } from "./auditDiff";
 import { AUDIT_FILTERS, auditListQuery, type AuditRow } from "./queries";
+
+const roleKey = (role: string) =>
+  (roleValues as readonly string[]).includes(role)
+    ? (`role.${role}` as MessageKey)
+    : "audit.otherRole";
 
 const RESOURCE_TYPES = ["task", "rule", "agent", "channel", "token", "session", "alert"];
 
@@ -71,7 +78,10 @@ function AuditEntry({ rows, index, row }: { rows: AuditRow[]; index: number; row
               {row.resource_type} {row.resource_id}
             </code>
           )}{" "}
-          <span className="muted">{t("audit.by", { actor: row.actor, role: row.actor_role })}</span>
+          <span className="muted">
+            {t("audit.by", { actor: row.actor })}
+            {row.actor_role && ` (${t(roleKey(row.actor_role))})`}
+          </span>
         </summary>
         <AuditChange rows={rows} index={index} />
         <h3>{t("audit.request")}</h3>
