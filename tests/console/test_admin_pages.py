@@ -1,7 +1,8 @@
 """The Files, Agents, Channels, Audit and Tokens pages in real Chromium against the real API:
 a channel to a loopback webhook sends a test that shows in the delivery history; a token's
-secret is shown once, the token revoked, both in the audit log's diffs; a running agent is listed and a saved config
-bumps its version; a viewer reads these pages without any button that changes something."""
+secret is shown once, the token revoked, both in the audit log's diffs; a running agent is
+listed and a saved config bumps its version; a viewer reads these pages without any button
+that changes something."""
 
 from __future__ import annotations
 
@@ -169,9 +170,7 @@ async def test_a_running_agent_is_listed_and_a_saved_config_bumps_its_version(
     await page.get_by_role("button", name="Save as new version").click()
     await expect(version).to_contain_text("Config version 1.")
     await expect(version).to_contain_text("The agent runs version 1.")  # applied live
-    await expect(page.locator('table.versions tr[data-version="1"]')).to_contain_text(
-        "agent-admin"
-    )
+    await expect(page.locator('table.versions tr[data-version="1"]')).to_contain_text("agent-admin")
     await expect(page.get_by_test_id("diff")).to_contain_text("+silence: 0.2")
     await eventually(lambda: managed_agent.live.settings.agent.silence == 0.2, 20, "applied")
 
