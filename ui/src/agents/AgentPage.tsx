@@ -82,13 +82,13 @@ function AgentFacts({ agent }: { agent: Agent }) {
         <Fact label={t("agents.host")}>
           {agent.hostname} {agent.ip && <span className="muted">({agent.ip})</span>}
         </Fact>
-        <Fact label={t("agents.col.version")}>{agent.version}</Fact>
+        <Fact label={t("agents.col.version")}>{agent.version || "—"}</Fact>
         <Fact label={t("agents.col.heartbeat")}>
           <HeartbeatAge at={agent.last_heartbeat_at} />
         </Fact>
-        <Fact label={t("agents.col.roots")}>{(agent.roots ?? []).join(", ")}</Fact>
+        <Fact label={t("agents.col.roots")}>{(agent.roots ?? []).join(", ") || "—"}</Fact>
         <Fact label={t("agents.col.labels")}>
-          <Labels labels={agent.labels} />
+          {Object.keys(agent.labels ?? {}).length > 0 ? <Labels labels={agent.labels} /> : "—"}
         </Fact>
         <Fact label={t("agents.col.spool")}>{agent.spool_depth}</Fact>
         <Fact label={t("agents.inFlight")}>{agent.in_flight}</Fact>

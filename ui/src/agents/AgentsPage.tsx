@@ -59,9 +59,7 @@ export function AgentsPage() {
                     <Labels labels={agent.labels} />
                   </td>
                   <td className="optional">{(agent.roots ?? []).join(", ")}</td>
-                  <td className="num" title={t("agents.col.spool")}>
-                    {agent.spool_depth}
-                  </td>
+                  <td className="num">{t("agents.spooled", { count: agent.spool_depth })}</td>
                   <td className="message">
                     {agent.last_error && <span className="error-line">{agent.last_error}</span>}
                   </td>

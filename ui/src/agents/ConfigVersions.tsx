@@ -58,7 +58,8 @@ function VersionDiff({ versions }: { versions: AgentConfigVersion[] }) {
   const [to, setTo] = useState(newest);
   const [from, setFrom] = useState(Math.max(newest - 1, 0));
   const config = (version: number) => versions.find((v) => v.version === version)?.config;
-  const diff = documentDiff(config(from) ?? {}, config(to) ?? {}, `v${from}`, `v${to}`);
+  // v0 is "nothing pushed": the diff from it shows the whole config as added.
+  const diff = documentDiff(config(from) ?? null, config(to) ?? null, `v${from}`, `v${to}`);
   const choose = (value: number, set: (n: number) => void, label: string) => (
     <label className="field">
       <span>{label}</span>

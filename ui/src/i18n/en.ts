@@ -348,6 +348,7 @@ export const en = {
   "tokens.copyFailed": "Could not copy: select the text and copy it.",
   "agents.versions": "Config versions",
   "agents.noVersions": "No config pushed yet (version 0: the agent runs its own settings).",
+  "agents.spooled": "{count} spooled",
 } as const;
 
 export type MessageKey = keyof typeof en;

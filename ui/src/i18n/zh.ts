@@ -347,4 +347,5 @@ export const zh: Record<MessageKey, string> = {
   "tokens.copyFailed": "无法复制：请选中文本后复制。",
   "agents.versions": "配置版本",
   "agents.noVersions": "尚未下发配置（版本 0：代理使用自身设置）。",
+  "agents.spooled": "暂存 {count}",
 };
