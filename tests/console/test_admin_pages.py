@@ -209,6 +209,7 @@ async def test_a_viewer_reads_these_pages_without_buttons_that_change_things(
     await expect(page.get_by_test_id("config-version")).to_contain_text("Config version 0.")
     await expect(page.locator(".cm-content")).to_have_attribute("contenteditable", "false")
     await expect(page.get_by_role("button", name="Save as new version")).to_have_count(0)
+    await expect(page.get_by_text("Only admins can push a config.")).to_be_visible()
 
     await page.goto(f"{api_url}/channels")
     card = page.locator('li.channel[data-channel="team-hook"]')

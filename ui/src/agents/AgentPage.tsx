@@ -146,7 +146,9 @@ function ConfigEditor({ config, applied }: { config: AgentConfig; applied?: numb
         {t("agents.configVersion", { version: config.version })}
         {applied !== undefined && ` ${t("agents.configApplied", { version: applied })}`}
       </p>
-      <p className="hint">{t("agents.configHelp")}</p>
+      <p className="hint">
+        {t("agents.configHelp")} {!editable && t("agents.adminOnly")}
+      </p>
       <YamlEditor
         initial={initial}
         onChange={setText}

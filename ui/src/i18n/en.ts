@@ -349,6 +349,7 @@ export const en = {
   "agents.versions": "Config versions",
   "agents.noVersions": "No config pushed yet (version 0: the agent runs its own settings).",
   "agents.spooled": "{count} spooled",
+  "agents.adminOnly": "Only admins can push a config.",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -348,4 +348,5 @@ export const zh: Record<MessageKey, string> = {
   "agents.versions": "配置版本",
   "agents.noVersions": "尚未下发配置（版本 0：代理使用自身设置）。",
   "agents.spooled": "暂存 {count}",
+  "agents.adminOnly": "只有管理员可以下发配置。",
 };
