@@ -9,6 +9,7 @@ from api.services import agents as agent_service
 from store.models import (
     AgentConfigPublic,
     AgentConfigUpdate,
+    AgentConfigVersionPublic,
     AgentHeartbeat,
     AgentPublic,
     AgentRegister,
@@ -72,12 +73,31 @@ def get_config(agent_id: str, session: SessionDep, principal: PrincipalDep) -> A
 
 
 @router.put("/{agent_id}/config", response_model=AgentConfigPublic, dependencies=AS_ADMIN)
-def put_config(agent_id: str, body: AgentConfigUpdate, session: SessionDep) -> AgentConfigPublic:
+def put_config(
+    agent_id: str, body: AgentConfigUpdate, session: SessionDep, principal: PrincipalDep
+) -> AgentConfigPublic:
     """Replace an agent's pushed config; bumps the version, the agent applies it live."""
     try:
-        agent = agent_service.set_agent_config(session, agent_id=agent_id, config=body.config)
+        agent = agent_service.set_agent_config(
+            session, agent_id=agent_id, config=body.config, by=principal.name
+        )
     except agent_service.InvalidAgentConfig as exc:
         raise ApiError(422, "invalid_config", str(exc)) from exc
     if agent is None:
         raise not_found("agent", agent_id)
     return AgentConfigPublic(agent_id=agent.id, version=agent.config_version, config=agent.config)
+
+
+@router.get(
+    "/{agent_id}/config/versions",
+    response_model=list[AgentConfigVersionPublic],
+    dependencies=AS_READER,
+)
+def list_config_versions(agent_id: str, session: SessionDep) -> list[AgentConfigVersionPublic]:
+    """Every config pushed to an agent, newest first, with who pushed it and when."""
+    if agent_service.get_agent(session, agent_id=agent_id) is None:
+        raise not_found("agent", agent_id)
+    return [
+        AgentConfigVersionPublic.model_validate(row, from_attributes=True)
+        for row in agent_service.config_versions(session, agent_id=agent_id)
+    ]

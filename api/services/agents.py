@@ -10,7 +10,15 @@ from sqlmodel import Session, col, select
 
 from sluice.settings import AgentSettings
 from store.agents import Liveness
-from store.models import Agent, AgentHeartbeat, AgentPublic, AgentRegister, AgentStatus, utcnow
+from store.models import (
+    Agent,
+    AgentConfigVersion,
+    AgentHeartbeat,
+    AgentPublic,
+    AgentRegister,
+    AgentStatus,
+    utcnow,
+)
 
 
 class InvalidAgentConfig(ValueError):
@@ -70,8 +78,11 @@ def shown(agent: Agent, *, liveness: Liveness, now: datetime | None = None) -> A
     return public
 
 
-def set_agent_config(session: Session, *, agent_id: str, config: dict[str, Any]) -> Agent | None:
-    """Replace the agent's pushed config and bump its version; None if no such agent."""
+def set_agent_config(
+    session: Session, *, agent_id: str, config: dict[str, Any], by: str = ""
+) -> Agent | None:
+    """Replace the agent's pushed config and bump its version, keeping the new version in its
+    history (pushed `by` a token's name); None if no such agent."""
     unknown = set(config) - AgentSettings.LIVE_KEYS
     if unknown:
         raise InvalidAgentConfig(
@@ -92,6 +103,21 @@ def set_agent_config(session: Session, *, agent_id: str, config: dict[str, Any])
     agent.config = config
     agent.config_version += 1
     session.add(agent)
+    session.add(
+        AgentConfigVersion(
+            agent_id=agent.id, version=agent.config_version, config=config, created_by=by
+        )
+    )
     session.commit()
     session.refresh(agent)
     return agent
+
+
+def config_versions(session: Session, *, agent_id: str) -> list[AgentConfigVersion]:
+    """The agent's pushed configs, newest first."""
+    query = (
+        select(AgentConfigVersion)
+        .where(AgentConfigVersion.agent_id == agent_id)
+        .order_by(col(AgentConfigVersion.version).desc())
+    )
+    return list(session.exec(query))

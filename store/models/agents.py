@@ -5,6 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PydanticField
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from store.models.common import (
@@ -91,6 +92,30 @@ class AgentConfigPublic(BaseModel):
     agent_id: str
     version: int
     config: dict[str, Any]
+
+
+class AgentConfigVersion(SQLModel, table=True):
+    """Every config pushed to an agent, kept so its history can be read and compared."""
+
+    __tablename__ = "agent_config_versions"
+    __table_args__: Any = (
+        UniqueConstraint("agent_id", "version", name="uq_agent_config_versions_agent_id_version"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    agent_id: str = Field(foreign_key="agents.id", ondelete="CASCADE")
+    version: int
+    config: dict[str, Any] = json_field()
+    created_by: str = ""  # the pushing token's name ("" for versions from before history)
+    created_at: datetime = created_at_field()
+
+
+class AgentConfigVersionPublic(BaseModel):
+    agent_id: str
+    version: int
+    config: dict[str, Any]
+    created_by: str
+    created_at: datetime
 
 
 class AgentConfigUpdate(BaseModel):

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from api.app import create_app
 from sluice.settings import Settings
-from store.models import Agent, utcnow
+from store.models import Agent, Role, utcnow
 from tests.api.tokens import bearer
 
 
@@ -80,6 +80,24 @@ def test_put_config_bumps_the_version_and_heartbeats_announce_it(client: TestCli
     assert (shown["config_version"], shown["applied_config_version"]) == (2, 1)
     _register(client)  # a restart keeps the pushed config
     assert client.get("/api/v1/agents/web-01/config").json()["version"] == 2
+
+
+def test_each_pushed_config_is_kept_as_a_version(client: TestClient, db_url: str) -> None:
+    _register(client)
+    versions = "/api/v1/agents/web-01/config/versions"
+    assert client.get(versions).json() == []
+    client.put("/api/v1/agents/web-01/config", json={"config": {"silence": 5}})
+    client.put("/api/v1/agents/web-01/config", json={"config": {"silence": 2}})
+    assert client.put("/api/v1/agents/web-01/config", json={"config": {"silence": -1}}).is_error
+
+    viewer = bearer(db_url, Role.viewer, "history-reader")
+    shown = client.get(versions, headers=viewer)
+    assert shown.status_code == 200, shown.text
+    assert [(v["version"], v["config"], v["created_by"]) for v in shown.json()] == [
+        (2, {"silence": 2}, "test-admin"),
+        (1, {"silence": 5}, "test-admin"),
+    ]  # newest first; the refused config made no version
+    assert client.get("/api/v1/agents/ghost/config/versions").status_code == 404
 
 
 @pytest.mark.parametrize(

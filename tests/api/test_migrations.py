@@ -4,14 +4,16 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel, select
 
 import store.models  # noqa: F401  (registers the tables)
 from store.db import alembic_config, make_engine, migrate
+from store.models import Agent, AgentConfigVersion
 
 TABLES = {
     "agents", "file_events", "tasks", "task_steps", "task_attempts", "routing_rules",
     "rule_versions", "channels", "notifications", "audit_logs", "api_tokens",
+    "agent_config_versions",
 }  # fmt: skip
 
 
@@ -41,5 +43,26 @@ def test_downgrade_to_base_and_back(db_url: str) -> None:
         assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
         migrate(db_url)
         assert schema_differences(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_upgrading_keeps_each_agents_current_config_as_its_first_version(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0007")
+        with Session(engine) as session:
+            session.add(Agent(id="pushed", hostname="h", config={"silence": 2}, config_version=3))
+            session.add(Agent(id="untouched", hostname="h"))
+            session.commit()
+        migrate(db_url)
+        with Session(engine) as session:
+            rows = session.exec(select(AgentConfigVersion)).all()
+        assert [(r.agent_id, r.version, r.config, r.created_by) for r in rows] == [
+            ("pushed", 3, {"silence": 2}, "")
+        ]
     finally:
         engine.dispose()

@@ -30,6 +30,20 @@ const SilencesPage = lazy(() =>
 );
 // The overview carries ECharts: loaded with its route, so the first page stays small.
 const OverviewPage = lazy(() => import("./overview/OverviewPage"));
+// The other pages load with their routes too (the agent page brings CodeMirror).
+const FilesPage = lazy(() => import("./files/FilesPage").then((m) => ({ default: m.FilesPage })));
+const FilePage = lazy(() => import("./files/FilePage").then((m) => ({ default: m.FilePage })));
+const AgentsPage = lazy(() =>
+  import("./agents/AgentsPage").then((m) => ({ default: m.AgentsPage })),
+);
+const AgentPage = lazy(() => import("./agents/AgentPage").then((m) => ({ default: m.AgentPage })));
+const ChannelsPage = lazy(() =>
+  import("./channels/ChannelsPage").then((m) => ({ default: m.ChannelsPage })),
+);
+const AuditPage = lazy(() => import("./audit/AuditPage").then((m) => ({ default: m.AuditPage })));
+const TokensPage = lazy(() =>
+  import("./tokens/TokensPage").then((m) => ({ default: m.TokensPage })),
+);
 
 /** The sign-in page until there is a session, then the pages (their paths stay shareable). */
 export function App() {
@@ -55,6 +69,13 @@ export function App() {
           <Route path="alerts/routing" element={<Lazy page={<RoutingPage />} />} />
           <Route path="alerts/silences" element={<Lazy page={<SilencesPage />} />} />
           <Route path="alerts/:fingerprint" element={<Lazy page={<AlertDetailPage />} />} />
+          <Route path="files" element={<Lazy page={<FilesPage />} />} />
+          <Route path="files/:fileId" element={<Lazy page={<FilePage />} />} />
+          <Route path="agents" element={<Lazy page={<AgentsPage />} />} />
+          <Route path="agents/:agentId" element={<Lazy page={<AgentPage />} />} />
+          <Route path="channels" element={<Lazy page={<ChannelsPage />} />} />
+          <Route path="audit" element={<Lazy page={<AuditPage />} />} />
+          <Route path="tokens" element={<Lazy page={<TokensPage />} />} />
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Routes>

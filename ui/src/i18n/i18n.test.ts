@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 
-import { stepStatusValues, taskStatusValues, roleValues } from "../api/schema";
+import {
+  agentStatusValues,
+  notificationStatusValues,
+  roleValues,
+  stepStatusValues,
+  taskStatusValues,
+} from "../api/schema";
 import { en } from "./en";
 import { CATALOGUES, fill, initialLanguage, placeholders } from "./messages";
 
@@ -21,11 +27,13 @@ describe("catalogues", () => {
     });
   }
 
-  it("names every status and role the API can answer", () => {
+  it("names every status (task, step, agent, notification) and role the API can answer", () => {
     const needed = [
       ...taskStatusValues.map((s) => `status.${s}`),
       ...stepStatusValues.map((s) => `status.${s}`),
       ...roleValues.map((r) => `role.${r}`),
+      ...agentStatusValues.map((s) => `agents.status.${s}`),
+      ...notificationStatusValues.map((s) => `notifications.status.${s}`),
     ];
     expect(needed.filter((key) => !(key in en))).toEqual([]);
   });

@@ -9,6 +9,7 @@ import { createContext, useContext, useEffect, useState, type ReactNode } from "
 
 import { agentKeys } from "../agents/queries";
 import { api } from "../api/client";
+import { fileKeys } from "../files/queries";
 import { taskKeys } from "../tasks/queries";
 import { SeenChanges, parseEvent, staleAfter, type LiveEvent } from "./events";
 
@@ -111,6 +112,7 @@ class Batcher {
     if (stale.tasks.size > 0) {
       stale.tasks.forEach((id) => void client.invalidateQueries({ queryKey: taskKeys.detail(id) }));
       void client.invalidateQueries({ queryKey: taskKeys.lists() });
+      void client.invalidateQueries({ queryKey: fileKeys.all }); // a file's runs are tasks
       if (Date.now() - this.lastAggregate > AGGREGATE_MS) {
         this.lastAggregate = Date.now();
         void client.invalidateQueries({ queryKey: AGGREGATE_KEY });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { canActOnTasks, canEditRules } from "./roles";
+import { canActOnTasks, canEditChannels, canEditRules, canReadAudit, isAdmin } from "./roles";
 
 describe("canActOnTasks", () => {
   it("lets admins and operators act, not viewers or agents", () => {
@@ -17,5 +17,21 @@ describe("canEditRules", () => {
     expect(canEditRules("operator")).toBe(true);
     expect(canEditRules("viewer")).toBe(false);
     expect(canEditRules("agent")).toBe(false);
+  });
+});
+
+describe("channels, audit and admin pages", () => {
+  it("lets admins and operators change channels and read the audit log, not viewers", () => {
+    for (const check of [canEditChannels, canReadAudit]) {
+      expect(check("admin")).toBe(true);
+      expect(check("operator")).toBe(true);
+      expect(check("viewer")).toBe(false);
+    }
+  });
+
+  it("keeps tokens and agent configs to admins", () => {
+    expect(isAdmin("admin")).toBe(true);
+    expect(isAdmin("operator")).toBe(false);
+    expect(isAdmin("viewer")).toBe(false);
   });
 });

@@ -16,3 +16,18 @@ export function canActOnTasks(role: Role): boolean {
 export function canEditRules(role: Role): boolean {
   return TASK_WRITERS.includes(role);
 }
+
+/** Create, change, delete and test notification channels. */
+export function canEditChannels(role: Role): boolean {
+  return TASK_WRITERS.includes(role);
+}
+
+/** Read the audit log (admin, operator). */
+export function canReadAudit(role: Role): boolean {
+  return TASK_WRITERS.includes(role);
+}
+
+/** Admin-only: API tokens, and the config pushed to agents. */
+export function isAdmin(role: Role): boolean {
+  return role === "admin";
+}

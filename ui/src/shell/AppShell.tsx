@@ -4,6 +4,7 @@ import { NavLink, Outlet } from "react-router";
 import { useI18n } from "../i18n/I18n";
 import { LanguageSelect } from "../i18n/LanguageSelect";
 import { LiveStatus } from "../live/LiveStatus";
+import { canReadAudit, isAdmin } from "../session/roles";
 import { usePrincipal, useSession } from "../session/Session";
 import { ErrorNotice } from "../shared/ErrorNotice";
 import { ThemeSelect } from "../theme/ThemeSelect";
@@ -25,12 +26,17 @@ export function AppShell() {
         <nav aria-label={t("nav.label")}>
           <NavLink to="/overview">{t("nav.overview")}</NavLink>
           <NavLink to="/tasks">{t("nav.tasks")}</NavLink>
+          <NavLink to="/files">{t("nav.files")}</NavLink>
           <NavLink to="/rules">{t("nav.rules")}</NavLink>
           <NavLink to="/alerts" end>
             {t("nav.alerts")}
           </NavLink>
           <NavLink to="/alerts/routing">{t("nav.routing")}</NavLink>
           <NavLink to="/alerts/silences">{t("nav.silences")}</NavLink>
+          <NavLink to="/agents">{t("nav.agents")}</NavLink>
+          <NavLink to="/channels">{t("nav.channels")}</NavLink>
+          {canReadAudit(principal.role) && <NavLink to="/audit">{t("nav.audit")}</NavLink>}
+          {isAdmin(principal.role) && <NavLink to="/tokens">{t("nav.tokens")}</NavLink>}
           <a href="/docs">{t("nav.apiDocs")}</a>
         </nav>
         <div className="shell-tools">
