@@ -15,6 +15,7 @@ from api.limits import BodyLimit
 from api.metrics import ApiMetrics, RequestMetrics
 from api.routes import (
     agents,
+    alert_sources,
     alerts,
     alerts_ingest,
     audit,
@@ -83,6 +84,7 @@ def create_app(settings: Settings, console_dist: Path = ui.DIST_DIR) -> FastAPI:
     app.include_router(session.router, prefix=API_PREFIX)
     app.include_router(alerts_ingest.router)  # its own paths: /api/v2/alerts is Alertmanager's
     app.include_router(alerts.router, prefix=API_PREFIX)
+    app.include_router(alert_sources.router, prefix=API_PREFIX)
     app.include_router(events.router, prefix=API_PREFIX)
     install_docs(app)
     install_console(app, console_dist)  # last: its route takes every other GET

@@ -29,8 +29,9 @@ log = logging.getLogger("sluice.api")
 API_PREFIX = "/api/v1"
 REQUEST_ID_HEADER = "X-Request-ID"
 MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-# Status reports every few seconds per agent: not changes anyone reviews.
-NOT_AUDITED = frozenset({f"{API_PREFIX}/agents/heartbeat"})
+# Status reports every few seconds per agent, and its log alerts (in the alerts' own
+# timeline): not changes anyone reviews.
+NOT_AUDITED = frozenset({f"{API_PREFIX}/agents/heartbeat", f"{API_PREFIX}/alerts/agent"})
 MAX_CAPTURED_BYTES = 64 * 1024
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 _SECRET_KEY = re.compile(r"secret|token|password|passwd|authorization|api_key", re.IGNORECASE)

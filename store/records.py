@@ -94,9 +94,7 @@ def record_batch(conn: Connection, batch: RecordBatch) -> None:
 
 def _apply_task(conn: Connection, change: TaskUpdate, now: datetime) -> None:
     status = TaskStatus(change.status)
-    if insert_absent(
-        conn, TASKS, _task_after(_new_task(change.task_id, now), change, status, now)
-    ):
+    if insert_absent(conn, TASKS, _task_after(_new_task(change.task_id, now), change, status, now)):
         return  # a new task: one statement
     row = conn.execute(TASK_ROW, {"k_id": change.task_id}).mappings().one()
     changed = _changes(row, _task_after(row, change, status, now))

@@ -12,6 +12,12 @@ from store.models.agents import (
     AgentRegister,
     HeartbeatReply,
 )
+from store.models.alert_sources import (
+    AlertSource,
+    AlertSourceCreate,
+    AlertSourcePublic,
+    AlertSourceUpdate,
+)
 from store.models.alerts import (
     Alert,
     AlertDetail,
@@ -63,6 +69,10 @@ __all__ = [
     "AlertEventPublic",
     "AlertPage",
     "AlertPublic",
+    "AlertSource",
+    "AlertSourceCreate",
+    "AlertSourcePublic",
+    "AlertSourceUpdate",
     "AlertStatus",
     "ApiToken",
     "ApiTokenCreate",
