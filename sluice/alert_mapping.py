@@ -73,6 +73,8 @@ StaticLabels = Annotated[
     dict[str, Annotated[str, Field(max_length=MAX_LABEL_VALUE_CHARS)]], AfterValidator(_names)
 ]
 
+ResolvedValues = Annotated[list[Annotated[str, Field(max_length=256)]], Field(max_length=32)]
+
 
 class AlertMapping(BaseModel):
     """Where the parts of an alert are in a sender's JSON (see docs/alerts.md)."""
@@ -88,9 +90,7 @@ class AlertMapping(BaseModel):
     description: Path | None = None
     annotation_fields: PathFields = {}
     status: Path | None = None
-    resolved_values: Annotated[list[Annotated[str, Field(max_length=256)]], Field(max_length=32)] = [
-        "resolved", "ok", "OK", "closed", "recovered",
-    ]  # fmt: skip
+    resolved_values: ResolvedValues = ["resolved", "ok", "OK", "closed", "recovered"]
     starts_at: Path | None = None
     ends_at: Path | None = None
     generator_url: Path | None = None
@@ -108,9 +108,8 @@ def lookup(document: Any, path: str) -> Any:
     """The value at `path`, or MappingError naming it; None if optional (`?`) and missing."""
     value = document
     for step in parse_path(path):
-        if isinstance(step, int) and isinstance(value, list) and step < len(value):
-            value = value[step]
-        elif isinstance(step, str) and isinstance(value, dict) and step in value:
+        indexable = isinstance(step, int) and isinstance(value, list) and step < len(value)
+        if indexable or (isinstance(step, str) and isinstance(value, dict) and step in value):
             value = value[step]
         else:
             value = _MISSING
@@ -166,23 +165,21 @@ def map_alert(mapping: AlertMapping, document: Any, now: datetime) -> IncomingAl
                 raise MappingError(f"labels: expected an object at `{mapping.labels}`")
             labels.update({str(k): _scalar(v, f"labels.{k}") for k, v in found.items()})
     for name, path in mapping.label_fields.items():
-        value = _field(document, path, f"label_fields.{name}")
-        if value is not None:
-            labels[name] = value
+        label = _field(document, path, f"label_fields.{name}")
+        if label is not None:
+            labels[name] = label
     labels.update(mapping.static_labels)
     severity = _field(document, mapping.severity, "severity")
     if severity is not None:
         labels["severity"] = severity
     annotations = {}
     named = {"summary": mapping.summary, "description": mapping.description}
-    fields = [(name, path, name) for name, path in named.items()] + [
-        (name, path, f"annotation_fields.{name}")
-        for name, path in mapping.annotation_fields.items()
-    ]
-    for name, path, field in fields:
-        value = _field(document, path, field)
+    fields: list[tuple[str, str | None, str]] = [(k, p, k) for k, p in named.items()]
+    fields += [(k, p, f"annotation_fields.{k}") for k, p in mapping.annotation_fields.items()]
+    for key, where, field in fields:
+        value = _field(document, where, field)
         if value is not None:
-            annotations[name] = value
+            annotations[key] = value
     raw = {
         "labels": labels, "annotations": annotations,
         "startsAt": _time(document, mapping.starts_at, "starts_at"),

@@ -40,7 +40,7 @@ def client(db_url: str) -> Iterator[TestClient]:
         yield test_client
 
 
-def event(state: str = "PROBLEM", **extra: Any) -> dict[str, Any]:
+def event(state: Any = "PROBLEM", **extra: Any) -> dict[str, Any]:
     return {
         "trigger": {"name": "Disk full", "priority": "high"},
         "event": {"tags": {"host": "db-01"}},
