@@ -29,6 +29,7 @@ log = logging.getLogger("sluice.agent")
 
 MAX_READS_PER_POLL = 8  # budget-sized reads per file per poll, so one busy log cannot starve
 MAX_DESCRIPTION_CHARS = 4096
+MAX_ROTATED = 10_000
 
 
 class LogAlerts:
@@ -49,6 +50,7 @@ class LogAlerts:
         self._settings = LogAlertSettings()
         self._matcher = Matcher([])
         self._fresh = True
+        self._rotated: dict[int, None] = {}  # inodes of rotated files already read to the end
         self.configure(cfg, roots)
 
     def configure(self, cfg: AgentSettings, roots: list[Path]) -> None:
@@ -109,10 +111,12 @@ class LogAlerts:
             observe = self._matcher.observe
             reports = [r for line in read.lines for r in observe(rules, path, line, now)]
             self.state.advance(path, read.position, [self._payload(r) for r in reports])
+            if position is not None and read.position.inode != position.inode:
+                self._rotated[position.inode] = None  # its rest is read: not new if renamed
+                while len(self._rotated) > MAX_ROTATED:
+                    del self._rotated[next(iter(self._rotated))]
             self._positions[path] = position = read.position
             queued += len(reports)
-            if not read.lines:
-                break
         return queued
 
     def _adopted(self, path: str) -> Position | None:
@@ -122,7 +126,8 @@ class LogAlerts:
             st = os.stat(path)
         except OSError:
             return None
-        if any(pos.inode == st.st_ino for pos in self._positions.values()):
+        known = st.st_ino in self._rotated
+        if known or any(pos.inode == st.st_ino for pos in self._positions.values()):
             return Position(st.st_ino, st.st_size)
         return None
 
