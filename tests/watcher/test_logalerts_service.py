@@ -85,8 +85,8 @@ def test_rotation_with_a_glob_that_also_matches_the_rotated_name(tmp_path: Path)
     log = root / "logs" / "app.log"
     log.write_text("")
     alerts = start(root, clock)
-    alerts.configure(agent_settings(root, **{"rules": [RULE | {"paths": ["logs/app.log*"],
-                                                             "suppress_window": 0}]}), [root])  # fmt: skip
+    rule = RULE | {"paths": ["logs/app.log*"], "suppress_window": 0}
+    alerts.configure(agent_settings(root, rules=[rule]), [root])
     alerts.poll()
     append(log, "OutOfMemoryError 1\n")
     os.rename(log, root / "logs" / "app.log.1")
