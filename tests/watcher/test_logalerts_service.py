@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from sluice.logalerts import LogAlertSettings
 from sluice.settings import AgentSettings
 from tests.fixtures.http import HttpReceiver, Reply
 from watcher.logalerts.service import LogAlerts
@@ -30,7 +31,8 @@ def agent_settings(root: Path, url: str | None = None, **extra: Any) -> AgentSet
     return AgentSettings(
         id="host-1", hostname="host-1.example", roots=[root], labels={"env": "prod"},
         spool_path=root.parent / "state" / "spool.db", api_url=url,
-        token=SecretStr("sluice_t"), log_alerts={"rules": [RULE], **extra},
+        token=SecretStr("sluice_t"),
+        log_alerts=LogAlertSettings.model_validate({"rules": [RULE], **extra}),
     )  # fmt: skip
 
 
