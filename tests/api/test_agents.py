@@ -88,8 +88,12 @@ def test_put_config_bumps_the_version_and_heartbeats_announce_it(client: TestCli
         ({"spool_path": "/tmp/x"}, "not pushable"),
         ({"silence": -1}, "silence"),
         ({"roots": []}, "roots"),
+        ({"log_alerts": {"rules": [{"name": "r", "paths": ["*.log"], "regexes": ["(?<=a)b"]}]}},
+         "regex"),
+        ({"log_alerts": {"rules": [{"name": "r", "paths": ["*.log"]}]}}, "needs keywords"),
+        ({"log_alerts": {"poll_interval": "soon"}}, "duration"),
     ],
-)
+)  # fmt: skip
 def test_invalid_config_is_refused_and_the_version_kept(
     client: TestClient, config: dict[str, object], fragment: str
 ) -> None:
