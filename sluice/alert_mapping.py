@@ -8,11 +8,12 @@ naming the field, so nothing is stored from a body the mapping does not fit.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sluice.alerts import (
     LABEL_NAME,
@@ -94,6 +95,15 @@ class AlertMapping(BaseModel):
     starts_at: Path | None = None
     ends_at: Path | None = None
     generator_url: Path | None = None
+
+    @model_validator(mode="after")
+    def _storable(self) -> AlertMapping:
+        """Text UTF-8 can hold: a lone surrogate (`\\ud800`) cannot be stored in PostgreSQL."""
+        try:
+            json.dumps(self.model_dump(), ensure_ascii=False).encode()
+        except UnicodeEncodeError:
+            raise ValueError("is not valid Unicode text (it has a lone surrogate)") from None
+        return self
 
     def check_labels_possible(self) -> None:
         """ValueError unless some label can come out of the mapping (an alert needs one)."""

@@ -7,6 +7,7 @@ from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
 from sluice.alert_mapping import SOURCE_NAME, AlertMapping
+from sluice.alerts import Text
 from store.models.common import created_at_field, json_field
 
 
@@ -27,13 +28,14 @@ class AlertSource(AlertSourceBase, table=True):
 
 class AlertSourceCreate(AlertSourceBase):
     name: str = PydanticField(max_length=24, pattern=SOURCE_NAME)
+    description: Text = PydanticField(default="", max_length=1000)
     mapping: AlertMapping
 
 
 class AlertSourceUpdate(SQLModel):
     """Only the keys given change; `mapping`, when given, replaces the whole mapping."""
 
-    description: str | None = Field(default=None, max_length=1000)
+    description: Text | None = PydanticField(default=None, max_length=1000)
     enabled: bool | None = None
     mapping: AlertMapping | None = None
 
