@@ -140,3 +140,29 @@ async def test_the_sender_retries_until_the_api_takes_the_alerts(tmp_path: Path)
     finally:
         receiver.close()
         await alerts.sender.close()
+
+
+def test_a_renamed_log_recreated_later_is_drained_and_then_followed(tmp_path: Path) -> None:
+    root, clock = tmp_path / "inbox", Clock()
+    (root / "logs").mkdir(parents=True)
+    log = root / "logs" / "app.log"
+    log.write_text("")
+    alerts = start(root, clock)
+    alerts.poll()
+    os.rename(log, root / "logs" / "old.log.1")  # the writer has not reopened yet
+    alerts.poll()
+    append(root / "logs" / "old.log.1", "OutOfMemoryError 1, to the renamed file\n")
+    alerts.poll()
+    log.write_text("OutOfMemoryError 2, in the new file\n")
+    alerts.poll()
+    lines = [p["annotations"]["description"] for p in queued(alerts)]
+    assert lines == [
+        "OutOfMemoryError 1, to the renamed file",
+        "OutOfMemoryError 2, in the new file",
+    ]
+    log.unlink()
+    alerts.poll()
+    assert list(alerts.state.positions()) == [str(log)]  # missing for a while: kept
+    clock.now += 3601
+    alerts.poll()  # missing for over an hour: its position goes
+    assert alerts.state.positions() == {}

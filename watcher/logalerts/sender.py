@@ -25,6 +25,7 @@ PATH = "/api/v1/alerts/agent"
 BATCH = 200
 RETRY_FIRST = 1.0
 RETRY_MAX = 60.0
+IDLE_CHECK = 30.0  # with nothing queued: a backstop to the poller's wake-ups
 
 
 class AlertSender:
@@ -53,13 +54,23 @@ class AlertSender:
         self._wake.set()
 
     async def run(self) -> None:
-        """Send whatever is queued; after a failure wait longer, up to RETRY_MAX seconds."""
-        delay = RETRY_FIRST
+        """Send whatever is queued when woken; after a failure retry sooner or later (backoff
+        from RETRY_FIRST to RETRY_MAX seconds), a wake-up never waiting for it."""
+        delay, backoff = 0.0, RETRY_FIRST
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=delay)
             self._wake.clear()
-            delay = RETRY_FIRST if await self.drain() else min(delay * 2, RETRY_MAX)
+            try:
+                sent = await self.drain()
+            except Exception as exc:  # the spool itself failed: keep trying, never stop
+                log.exception("log alerts: the outbox could not be read")
+                self._failed(f"outbox unreadable: {exc!r}")
+                sent = False
+            if sent:
+                delay, backoff = IDLE_CHECK, RETRY_FIRST
+            else:
+                delay, backoff = backoff, min(backoff * 2, RETRY_MAX)
 
     async def drain(self) -> bool:
         """Send every pending batch; False if one could not be sent now (try again later)."""

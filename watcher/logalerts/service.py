@@ -30,6 +30,7 @@ log = logging.getLogger("sluice.agent")
 MAX_READS_PER_POLL = 8  # budget-sized reads per file per poll, so one busy log cannot starve
 MAX_DESCRIPTION_CHARS = 4096
 MAX_ROTATED = 10_000
+FORGET_AFTER = 3600.0  # seconds a followed file may be missing before its position goes
 
 
 class LogAlerts:
@@ -46,11 +47,14 @@ class LogAlerts:
         self.state = LogAlertState(cfg.spool_path)  # used by `poll`, in a worker thread
         self.sender = AlertSender(LogAlertState(cfg.spool_path), cfg, notice)
         self._clock = clock
+        self._notice = notice
         self._positions: dict[str, Position] = self.state.positions()
         self._settings = LogAlertSettings()
         self._matcher = Matcher([])
         self._fresh = True
         self._rotated: dict[int, None] = {}  # inodes of rotated files already read to the end
+        self._rules_of: dict[str, list[CompiledRule]] = {}  # followed path → its rules
+        self._missing: dict[str, float] = {}  # followed path → when its file went missing
         self.configure(cfg, roots)
 
     def configure(self, cfg: AgentSettings, roots: list[Path]) -> None:
@@ -76,25 +80,47 @@ class LogAlerts:
     async def _follow(self) -> None:
         while True:
             if self._matcher.rules:
-                queued = await asyncio.to_thread(self.poll)
+                try:
+                    queued = await asyncio.to_thread(self.poll)
+                except Exception as exc:  # a full disk, a locked spool: try again next poll
+                    log.exception("log alerts: reading the followed files failed")
+                    self._notice("log_alerts_error", f"reading logs failed: {exc!r}"[:500])
+                    queued = 0
                 if queued:
                     self.sender.wake()
             await asyncio.sleep(self._settings.poll_interval)
 
     def poll(self) -> int:
         """Read every followed file once; the number of alerts queued."""
-        settings, matcher = self._settings, self._matcher
+        settings, matcher, now = self._settings, self._matcher, self._clock()
         files = followed_files(self._roots, matcher.rules, settings.max_files)
         from_end = settings.start_from_end and self._fresh
+        if self._fresh:
+            self._rules_of = {}
+        # A file gone from its glob (renamed, not yet recreated) is still followed for a
+        # while: its old inode is drained, and a new file under its name goes on from there.
+        gone = {
+            p: self._rules_of[p] for p in self._positions if p not in files and p in self._rules_of
+        }
+        for path in gone:
+            self._missing.setdefault(path, now)
+        for path in files:
+            self._missing.pop(path, None)
+        self._rules_of = {**gone, **files}
         queued = 0
-        for path, rules in files.items():
+        for path, rules in self._rules_of.items():
             queued += self._read(path, rules, from_end=from_end)
         self._fresh = False
-        due = [self._payload(report) for report in matcher.due(self._clock())]
+        due = [self._payload(report) for report in matcher.due(now)]
         self.state.queue(due)
-        if len(files) < settings.max_files:  # a capped listing says nothing of the rest
-            self._positions = {p: pos for p, pos in self._positions.items() if p in files}
-            self.state.forget(files)
+        expired = {p for p, since in self._missing.items() if now - since > FORGET_AFTER}
+        stale = [p for p in self._positions if p not in self._rules_of or p in expired]
+        if len(files) < settings.max_files and stale:  # a capped listing says nothing more
+            for path in stale:
+                self._positions.pop(path, None)
+                self._rules_of.pop(path, None)
+                self._missing.pop(path, None)
+            self.state.forget(stale)
         return queued + len(due)
 
     def _read(self, path: str, rules: list[CompiledRule], *, from_end: bool) -> int:

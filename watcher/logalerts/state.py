@@ -83,13 +83,9 @@ class LogAlertState:
                 "INSERT INTO log_alert_outbox (payload, created_at) VALUES (?, ?)", rows
             )
 
-    def forget(self, keep: Iterable[str]) -> None:
-        """Drop the positions of files no rule follows any more."""
-        kept = set(keep)
-        known = [p for (p,) in self._db.execute("SELECT path FROM log_positions")]
-        gone = [(p,) for p in known if p not in kept]
-        if gone:
-            self._db.executemany("DELETE FROM log_positions WHERE path = ?", gone)
+    def forget(self, paths: Iterable[str]) -> None:
+        """Drop the positions of files no longer followed."""
+        self._db.executemany("DELETE FROM log_positions WHERE path = ?", [(p,) for p in paths])
 
     def pending(self, limit: int = 200) -> list[tuple[int, dict[str, Any]]]:
         rows = self._db.execute(

@@ -101,8 +101,11 @@ def follow(path: str, position: Position | None, max_line: int, *, from_end: boo
     """
     try:
         st = os.stat(path)
-    except OSError:
-        return Lines([], position)  # gone for now (mid-rotation): keep the old position
+    except OSError:  # gone for now (renamed, not yet recreated): drain what it was
+        rotated = position and find_inode(os.path.dirname(path), position.inode)
+        if position is None or not rotated:
+            return Lines([], position)
+        return read_from(rotated, position, max_line)
     if position is None:
         return Lines([], Position(st.st_ino, st.st_size if from_end else 0))
     if st.st_ino != position.inode:
