@@ -20,6 +20,7 @@ from api.routes import (
     agents,
     alert_groups,
     alert_routing,
+    alert_sources,
     alerts,
     alerts_ingest,
     audit,
@@ -107,6 +108,7 @@ def create_app(settings: Settings, console_dist: Path = ui.DIST_DIR) -> FastAPI:
     app.include_router(alert_routing.test_router, prefix=API_PREFIX)
     app.include_router(silences.router, prefix=API_PREFIX)
     app.include_router(alert_groups.router, prefix=API_PREFIX)
+    app.include_router(alert_sources.router, prefix=API_PREFIX)
     app.include_router(events.router, prefix=API_PREFIX)
     install_docs(app)
     install_console(app, console_dist)  # last: its route takes every other GET

@@ -29,10 +29,13 @@ log = logging.getLogger("sluice.api")
 API_PREFIX = "/api/v1"
 REQUEST_ID_HEADER = "X-Request-ID"
 MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-# Status reports every few seconds per agent: not changes anyone reviews.
-# Data, not administration: heartbeats, and alert deliveries (their alert events say who
-# sent what, in which delivery).
-NOT_AUDITED = frozenset({f"{API_PREFIX}/agents/heartbeat", f"{API_PREFIX}/alerts/alertmanager"})
+# Data, not administration: agents' status reports every few seconds, and alert deliveries
+# (each alert's timeline says who sent what, in which delivery).
+NOT_AUDITED = frozenset(
+    {f"{API_PREFIX}/agents/heartbeat", f"{API_PREFIX}/alerts/alertmanager",
+     f"{API_PREFIX}/alerts/agent"}
+)  # fmt: skip
+NOT_AUDITED_UNDER = (f"{API_PREFIX}/alerts/webhook/",)
 MAX_CAPTURED_BYTES = 64 * 1024
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 _SECRET_KEY = re.compile(r"secret|token|password|passwd|authorization|api_key", re.IGNORECASE)
@@ -124,6 +127,7 @@ class RequestContext:
             scope["method"] in MUTATING_METHODS
             and path.startswith(API_PREFIX + "/")
             and path not in NOT_AUDITED
+            and not path.startswith(NOT_AUDITED_UNDER)
         )
         request_body = bytearray()
         response_body = bytearray()

@@ -6,7 +6,15 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-GO_WATCH_FILE_KEYS = frozenset(
+# The alert module's keys: mapped to `agent.log_alerts` by sluice/gowatchfile_alerts.py.
+ALERT_KEYS = frozenset(
+    {
+        "alert_enabled", "alert_suppress_enabled", "alert_rules_file", "alert_log_paths",
+        "alert_poll_interval", "alert_start_from_end",
+    }
+)  # fmt: skip
+
+GO_WATCH_FILE_KEYS = ALERT_KEYS | frozenset(
     {
         "watch_dir", "watch_exclude", "file_ext", "silence", "upload_workers",
         "upload_queue_size", "upload_retry_delays", "upload_retry_max_attempts", "bucket", "ak",

@@ -24,6 +24,7 @@ from watcher.detection import Detection
 from watcher.dispatch import Dispatcher
 from watcher.host_worker import HostWorker
 from watcher.live import LiveConfig
+from watcher.logalerts.service import LogAlerts
 from watcher.metrics import AgentMetrics, MetricsServer
 from watcher.spool import SpoolStore
 from watcher.watching import AgentConfigError, check_watchable
@@ -72,9 +73,11 @@ class Agent:
             cfg.shutdown_grace,
             self.metrics,
         )
+        self.log_alerts = LogAlerts(cfg, self.detection.roots, notice=self.notice)
         self.live = LiveConfig(
             settings,
             detection=self.detection,
+            log_alerts=self.log_alerts,
             dispatcher=self.dispatcher,
             high_water=self.high_water,
             host_worker=self.host_worker,
@@ -113,6 +116,7 @@ class Agent:
                 group.create_task(self._maintain())
                 group.create_task(self.live.manage())
                 group.create_task(self.live.watch_local_config())
+                group.create_task(self.log_alerts.run())
         finally:
             with contextlib.suppress(ValueError, RuntimeError):
                 loop.remove_signal_handler(signal.SIGHUP)

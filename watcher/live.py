@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from watcher.detection import Detection
     from watcher.dispatch import Dispatcher
     from watcher.host_worker import HostWorker
+    from watcher.logalerts.service import LogAlerts
     from watcher.metrics import AgentMetrics
 
 log = logging.getLogger("sluice.agent")
@@ -48,6 +49,7 @@ class LiveConfig:
         local: Settings,
         *,
         detection: Detection,
+        log_alerts: LogAlerts,
         dispatcher: Dispatcher,
         high_water: HighWaterMark,
         host_worker: HostWorker,
@@ -64,6 +66,7 @@ class LiveConfig:
         self.cache = ConfigCache(cfg.state_dir / "agent-config.json")
         self.control = ControlPlane(cfg) if cfg.api_url else None
         self._detection = detection
+        self._log_alerts = log_alerts
         self._dispatcher = dispatcher
         self._high_water = high_water
         self._host_worker = host_worker
@@ -97,6 +100,7 @@ class LiveConfig:
         self._high_water.mark = agent.spool_high_water
         self._detection.configure(agent, roots, new_filter)
         self._host_worker.reconfigure(roots, agent.max_activities)
+        self._log_alerts.configure(agent, roots)
         self._metrics.config_version.set(_v(pushed))
         changed = sorted(k for k in agent.LIVE_KEYS if getattr(old, k) != getattr(agent, k))
         if changed:

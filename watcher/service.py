@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from sluice.gowatchfile import looks_like_go_watch_file, map_go_watch_file
+from sluice.gowatchfile_alerts import map_alert_module
 from sluice.settings import Settings, SettingsError, load_settings
 
 
@@ -28,8 +29,12 @@ def load_agent_settings(config: Path | None) -> tuple[Settings, list[str]]:
         return load_settings(config), []
     try:
         mapped, warnings = map_go_watch_file(data)
+        log_alerts, alert_warnings = map_alert_module(data, config.parent)
     except ValueError as exc:
         raise SettingsError(f"go-watch-file config {config}: {exc}") from None
+    if log_alerts is not None:
+        mapped.setdefault("agent", {})["log_alerts"] = log_alerts
+        warnings += alert_warnings
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as tmp:
         yaml.safe_dump(mapped, tmp)
     try:

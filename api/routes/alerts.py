@@ -27,7 +27,9 @@ def list_alerts(
     session: SessionDep,
     status: Annotated[str | None, Query(description="firing or resolved")] = None,
     severity: Annotated[str | None, Query(max_length=256)] = None,
-    source: Annotated[str | None, Query(description="alertmanager or prometheus")] = None,
+    source: Annotated[
+        str | None, Query(description="alertmanager, prometheus, agent or webhook:<name>")
+    ] = None,
     match: Annotated[
         list[str] | None,
         Query(

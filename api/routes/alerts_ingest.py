@@ -9,26 +9,29 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import Principal, authenticate_alert_source
-from api.deps import EngineDep, temporal_client
-from api.errors import ERROR_RESPONSES, ApiError, ErrorBody
+from api.auth import Principal, authenticate_alert_source, require
+from api.deps import EngineDep, read_in_session, temporal_client
+from api.errors import ERROR_RESPONSES, ApiError, ErrorBody, not_found
 from api.metrics import ApiMetrics
-from api.services import alert_dispatch, alerts_ingest
+from api.services import alert_dispatch, alert_sources, alerts_ingest
 from api.services.alerts_ingest import Delivery, Rejected
+from sluice.alert_mapping import SOURCE_NAME
 from sluice.settings import Settings
-from store.models import utcnow
+from store.models import Role, utcnow
 
 router = APIRouter(
     tags=["alerts"],
     responses={**ERROR_RESPONSES, 400: {"model": ErrorBody}, 413: {"model": ErrorBody}},
 )
 SourceDep = Annotated[Principal, Depends(authenticate_alert_source)]
+AgentDep = Annotated[Principal, Depends(require(Role.agent))]
 STATUS_OF = {"too_large": 413}
 
 
@@ -52,6 +55,30 @@ async def post_alerts(request: Request, engine: EngineDep, principal: SourceDep)
     """The alerts array Prometheus and vmalert post to an Alertmanager: point their
     `alerting.alertmanagers` (or `-notifier.url`) at Sluice."""
     return await _take(request, engine, principal, alerts_ingest.parse_postable)
+
+
+@router.post("/api/v1/alerts/webhook/{source_name}", response_model=Accepted)
+async def mapped_webhook(
+    request: Request,
+    engine: EngineDep,
+    principal: SourceDep,
+    source_name: Annotated[str, Path(pattern=SOURCE_NAME)],
+) -> Accepted:
+    """Any JSON webhook, read through the mapping of the alert source `source_name`."""
+    mapping = await read_in_session(
+        engine, lambda session: alert_sources.mapping_of(session, name=source_name)
+    )
+    if mapping is None:
+        raise not_found("alert source", source_name)
+    parse = partial(alerts_ingest.parse_mapped, name=source_name, mapping=mapping)
+    return await _take(request, engine, principal, parse)
+
+
+@router.post("/api/v1/alerts/agent", response_model=Accepted)
+async def agent_alerts(request: Request, engine: EngineDep, principal: AgentDep) -> Accepted:
+    """An agent's log keyword alerts, labelled with the calling agent's id."""
+    parse = partial(alerts_ingest.parse_agent, agent_id=principal.name)
+    return await _take(request, engine, principal, parse)
 
 
 async def _take(

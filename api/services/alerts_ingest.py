@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Engine
 
+from sluice.alert_mapping import AlertMapping, MappingError, map_delivery
 from sluice.alerts import (
     IncomingAlert,
     PostableAlert,
@@ -68,6 +69,32 @@ def parse_postable(body: bytes, now: datetime) -> Delivery:
     _check_size(document)
     alerts = _validated(lambda: POSTABLE.validate_python(document))
     return Delivery("prometheus", from_postable(alerts, now), {})
+
+
+def parse_mapped(body: bytes, now: datetime, *, name: str, mapping: AlertMapping) -> Delivery:
+    """Any JSON, read through the mapping an admin saved for the source `name`."""
+    document = _json(body)
+    try:
+        alerts = map_delivery(mapping, document, now)
+    except TooManyAlerts as exc:
+        raise Rejected("too_large", str(exc)) from None
+    except MappingError as exc:
+        raise Rejected("invalid", str(exc)[:MAX_REASON_CHARS]) from None
+    return Delivery(f"webhook:{name}", alerts, {"source_name": name})
+
+
+def parse_agent(body: bytes, now: datetime, *, agent_id: str) -> Delivery:
+    """An agent's log keyword alerts: `{"alerts": [...]}` in /api/v2/alerts' shape. The
+    `agent` label is the calling agent's id, whatever the body says, so no agent speaks for
+    another."""
+    document = _json(body)
+    if not isinstance(document, dict) or not isinstance(document.get("alerts"), list):
+        raise Rejected("invalid", 'body: expected {"alerts": [...]}')
+    _check_size(document["alerts"])
+    alerts = _validated(lambda: POSTABLE.validate_python(document["alerts"]))
+    for alert in alerts:
+        alert.labels["agent"] = agent_id
+    return Delivery("agent", from_postable(alerts, now), {"agent": agent_id})
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 
 from sluice.contracts import host_queue
+from sluice.logalerts import LogAlertSettings
 from sluice.patterns import MAX_PATTERN_CHARS
 from sluice.settings.base import Section
 
@@ -28,7 +29,7 @@ class AgentSettings(Section):
             "roots", "labels", "silence", "close_settle", "scan_interval", "include_suffixes",
             "include_globs", "exclude_dirs", "exclude_globs", "temp_suffixes", "include_hidden",
             "min_size", "max_size", "max_activities", "max_in_flight", "dispatch_rate",
-            "spool_high_water", "spool_retention",
+            "spool_high_water", "spool_retention", "log_alerts",
         }
     )  # fmt: skip
 
@@ -64,6 +65,7 @@ class AgentSettings(Section):
     metrics_port: int | None = Field(default=9464, ge=0, le=65535)
     log_format: Literal["text", "json"] = "text"
     script_allow: list[str] = []
+    log_alerts: LogAlertSettings = LogAlertSettings()  # log keyword alerts (docs/agent.md)
 
     @field_validator("roots")
     @classmethod

@@ -28,6 +28,12 @@ from store.models.alert_groups import (
     AlertGroupStatus,
     AlertOutbox,
 )
+from store.models.alert_sources import (
+    AlertSource,
+    AlertSourceCreate,
+    AlertSourcePublic,
+    AlertSourceUpdate,
+)
 from store.models.alerting import AlertRoutingVersion, Silence, SilenceBase
 from store.models.alerts import (
     Alert,
@@ -95,6 +101,10 @@ __all__ = [
     "AlertPage",
     "AlertPublic",
     "AlertRoutingVersion",
+    "AlertSource",
+    "AlertSourceCreate",
+    "AlertSourcePublic",
+    "AlertSourceUpdate",
     "AlertStatus",
     "ApiToken",
     "ApiTokenCreate",

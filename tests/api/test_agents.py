@@ -106,8 +106,12 @@ def test_each_pushed_config_is_kept_as_a_version(client: TestClient, db_url: str
         ({"spool_path": "/tmp/x"}, "not pushable"),
         ({"silence": -1}, "silence"),
         ({"roots": []}, "roots"),
+        ({"log_alerts": {"rules": [{"name": "r", "paths": ["*.log"], "regexes": ["(?<=a)b"]}]}},
+         "regex"),
+        ({"log_alerts": {"rules": [{"name": "r", "paths": ["*.log"]}]}}, "needs keywords"),
+        ({"log_alerts": {"poll_interval": "soon"}}, "duration"),
     ],
-)
+)  # fmt: skip
 def test_invalid_config_is_refused_and_the_version_kept(
     client: TestClient, config: dict[str, object], fragment: str
 ) -> None:

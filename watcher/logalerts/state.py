@@ -1,0 +1,110 @@
+"""Where log alerting keeps its place, in the agent's spool database: each followed file's
+(inode, offset), and an outbox of alerts not yet accepted by the API.
+
+A file's new position and the alerts its lines raised are written in one transaction, so a
+restart resumes after the last line whose alerts are safe, and never reads a line twice.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from watcher.logalerts.tail import Position
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS log_positions (
+    path TEXT PRIMARY KEY,
+    inode INTEGER NOT NULL,
+    offset INTEGER NOT NULL,
+    skipping INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS log_alert_outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    payload TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    created_at REAL NOT NULL
+);
+"""
+
+PENDING = "pending"
+REJECTED = "rejected"  # the API refused it as invalid (a 400): kept, reported, not retried
+
+
+class LogAlertState:
+    """One connection to the spool's file (WAL: the spool's own connection works alongside)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def positions(self) -> dict[str, Position]:
+        rows = self._db.execute("SELECT path, inode, offset, skipping FROM log_positions")
+        return {path: Position(inode, offset, bool(skip)) for path, inode, offset, skip in rows}
+
+    def advance(self, path: str, position: Position, alerts: Iterable[dict[str, Any]]) -> None:
+        """Queue `alerts` and move `path` to `position`, both or neither."""
+        now = time.time()
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.executemany(
+                "INSERT INTO log_alert_outbox (payload, created_at) VALUES (?, ?)",
+                [(json.dumps(alert), now) for alert in alerts],
+            )
+            self._db.execute(
+                "INSERT INTO log_positions (path, inode, offset, skipping) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (path) DO UPDATE SET inode = excluded.inode, "
+                "offset = excluded.offset, skipping = excluded.skipping",
+                (path, position.inode, position.offset, int(position.skipping)),
+            )
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def queue(self, alerts: Iterable[dict[str, Any]]) -> None:
+        """Queue alerts that no line position goes with (counts of closed windows)."""
+        now = time.time()
+        rows = [(json.dumps(alert), now) for alert in alerts]
+        if rows:
+            self._db.executemany(
+                "INSERT INTO log_alert_outbox (payload, created_at) VALUES (?, ?)", rows
+            )
+
+    def forget(self, paths: Iterable[str]) -> None:
+        """Drop the positions of files no longer followed."""
+        self._db.executemany("DELETE FROM log_positions WHERE path = ?", [(p,) for p in paths])
+
+    def pending(self, limit: int = 200) -> list[tuple[int, dict[str, Any]]]:
+        rows = self._db.execute(
+            "SELECT id, payload FROM log_alert_outbox WHERE state = 'pending' ORDER BY id LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [(row_id, json.loads(payload)) for row_id, payload in rows]
+
+    def sent(self, ids: Iterable[int]) -> None:
+        self._db.executemany("DELETE FROM log_alert_outbox WHERE id = ?", [(i,) for i in ids])
+
+    def failed(self, ids: Iterable[int], error: str, *, rejected: bool) -> None:
+        self._db.executemany(
+            "UPDATE log_alert_outbox SET attempts = attempts + 1, last_error = ?, state = ? "
+            "WHERE id = ?",
+            [(error[:1000], REJECTED if rejected else PENDING, i) for i in ids],
+        )
+
+    def count(self, state: str = PENDING) -> int:
+        query = "SELECT count(*) FROM log_alert_outbox WHERE state = ?"
+        (n,) = self._db.execute(query, (state,)).fetchone()
+        return int(n)
