@@ -266,7 +266,8 @@ async def approve_task(
 async def task_progress(task_id: str, session: SessionDep, temporal: TemporalDep) -> Progress:
     """Live progress from the workflow: stage, running steps and bytes uploaded so far."""
     task = _task(session, task_id)
-    live = await task_control.task_progress(temporal, task)
+    with temporal_reachable():
+        live = await task_control.task_progress(temporal, task)
     p = live.progress
     return Progress(
         task_id=task_id,
