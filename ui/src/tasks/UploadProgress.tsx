@@ -19,6 +19,15 @@ export function UploadProgress({ task }: { task: Task }) {
     refetchInterval: (query) => progressRefetchMs(task.status, task.steps, query.state.data),
     retry: false,
   });
+  // The task changed (an event refreshed it): ask the workflow again.
+  const { refetch } = progress;
+  const status = useRef(task.status);
+  useEffect(() => {
+    if (status.current === task.status) return;
+    status.current = task.status;
+    void refetch();
+  }, [task.status, refetch]);
+  // A step started or ended: refresh the task's steps.
   const running = progress.data?.running.join(",");
   const seen = useRef(running);
   useEffect(() => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 
 import type { Schemas } from "../api/client";
 import { analysesOf } from "./analysis";
-import { BEFORE_UPLOAD_MS, UPLOADING_MS, percentSent, progressRefetchMs } from "./progress";
+import { UPLOADING_MS, percentSent, progressRefetchMs } from "./progress";
 
 type Step = Schemas["StepPublic"];
 type Progress = Schemas["Progress"];
@@ -37,10 +37,17 @@ describe("when the upload progress is asked for again", () => {
     expect(progressRefetchMs("running", [], progress(["upload"]))).toBe(UPLOADING_MS);
   });
 
-  it("more slowly while the upload is still to come, and never after it", () => {
-    expect(progressRefetchMs("pending", [], undefined)).toBe(BEFORE_UPLOAD_MS);
+  it("between steps while the upload is to come; not during other steps, nor after it", () => {
+    const ahead = [step("upload", "upload", "pending")];
+    expect(progressRefetchMs("running", ahead, { ...progress([]), stage: -1 })).toBe(UPLOADING_MS);
+    expect(progressRefetchMs("running", ahead, progress(["excerpt"]))).toBe(false);
     const done = [step("upload", "upload", "succeeded"), step("verify", "verify", "running")];
+    expect(progressRefetchMs("running", done, progress([]))).toBe(false);
     expect(progressRefetchMs("running", done, progress(["verify"]))).toBe(false);
+  });
+
+  it("not without an answer from the workflow (none to ask again)", () => {
+    expect(progressRefetchMs("running", [], undefined)).toBe(false);
   });
 
   it("not while a person decides, nor once the task has finished", () => {

@@ -1,6 +1,7 @@
 // When the detail page asks the workflow for upload progress. Task status changes arrive on
 // the app's event stream, but bytes uploaded do not (they live in the upload's heartbeats),
 // so the progress is refetched on a timer, and only while the task is in its upload stage.
+// It is fetched again whenever the task's status changes (an event refreshes the task).
 
 import type { Schemas } from "../api/client";
 import type { TaskStatus } from "./filters";
@@ -8,9 +9,7 @@ import type { TaskStatus } from "./filters";
 type Step = Schemas["StepPublic"];
 type Progress = Schemas["Progress"];
 
-/** Every second while an upload runs; every few seconds while one is still to come. */
 export const UPLOADING_MS = 1_000;
-export const BEFORE_UPLOAD_MS = 3_000;
 
 const FINISHED: readonly TaskStatus[] = ["succeeded", "failed", "cancelled", "ignored"];
 
@@ -36,17 +35,20 @@ export function isUploading(steps: readonly Step[], progress: Progress | undefin
   return progress.running.some((name) => names.has(name));
 }
 
-/** How soon to ask again, or false: not while waiting for a person, nor after the upload. */
+/** How soon to ask again, or false. While an upload runs, and between steps while the
+ * upload is still to come (a step starts soon); not while a step other than the upload runs,
+ * while a person decides, or once the task has finished: a status change asks again then. */
 export function progressRefetchMs(
   status: TaskStatus,
   steps: readonly Step[],
   progress: Progress | undefined,
 ): number | false {
-  if (!hasLiveProgress(status) || status === "waiting_approval") return false;
+  if (!progress || isFinished(status) || status === "waiting_approval") return false;
   if (isUploading(steps, progress)) return UPLOADING_MS;
+  const between = progress.stage < 0 || progress.running.length === 0;
   const uploads = steps.filter((s) => s.step_type === "upload");
   const uploadAhead = uploads.length === 0 || uploads.some((s) => !STEP_DONE.has(s.status));
-  return uploadAhead ? BEFORE_UPLOAD_MS : false;
+  return between && uploadAhead ? UPLOADING_MS : false;
 }
 
 /** Percent of `total` sent, 0–100, or null when the size is unknown. */

@@ -16,8 +16,10 @@ export const taskKeys = {
   list: (view: TaskView) => [...taskKeys.lists(), view] as const,
   details: () => [...taskKeys.all, "detail"] as const,
   detail: (id: string) => [...taskKeys.details(), id] as const,
-  // Under the task's detail key, so whatever refreshes the task refreshes these too.
-  progress: (id: string) => [...taskKeys.detail(id), "progress"] as const,
+  // Not under the detail key: the page asks for progress itself, when the task's status
+  // changes and while it uploads (progress.ts), not on every refresh of the task.
+  progress: (id: string) => [...taskKeys.all, "progress", id] as const,
+  // Under the detail key: whatever refreshes the task refreshes its file's timeline too.
   timeline: (id: string, fileEventId: string) =>
     [...taskKeys.detail(id), "file", fileEventId] as const,
 };
