@@ -194,6 +194,8 @@ async def measure(stack: ConsoleStack, args: argparse.Namespace, progress: Progr
                     cases[name].page_ms.append(ms)
                     cases[name].raw_ms.append(raw_ms)
                 progress.advance(bar)
+            if not console.is_terminal:  # the bars only show on a terminal
+                console.print(f"loads: {i + 1} of {args.warm_up + args.repeats} per case")
         served, zipped = await js_transferred(browser, state, urls["list"])
         await browser.close()
     report(list(cases.values()), served, zipped, args)
@@ -223,18 +225,19 @@ def report(cases: list[Case], served: int, zipped: int, args: argparse.Namespace
         console.print(f"  {case.name}: {', '.join(u.split('/api/v1/', 1)[1] for u in case.calls)}")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tasks", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--warm-up", type=int, default=2)
     parser.add_argument("--markdown", action="store_true")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="sluice-bench-console-") as tmp:
         url = f"sqlite:///{tmp}/sluice.db"
         with progress_bar() as progress:
             started = time.monotonic()
             migrate(url)
+            console.print(f"seeding {args.tasks:,} tasks into SQLite ...")
             seed_sqlite(url, args.tasks, progress)
             console.print(f"seeded {args.tasks:,} tasks in {time.monotonic() - started:.0f} s")
             with serving(url, Path(tmp) / "api.log") as stack:
