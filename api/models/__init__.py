@@ -1,8 +1,9 @@
-"""Shapes only the API serves: file event pages and timelines, manual trigger bodies.
+"""Shapes only the API serves: file event pages and timelines, manual trigger bodies, downloads.
 
 The tables and the shapes derived from them live in store.models.
 """
 
+from api.models.downloads import TaskDownload
 from api.models.file_events import (
     FileEventDetail,
     FileEventPage,
@@ -16,6 +17,7 @@ __all__ = [
     "FileEventPage",
     "FileEventSummary",
     "ManualTrigger",
+    "TaskDownload",
     "TimelineEntry",
     "TriggerPublic",
 ]

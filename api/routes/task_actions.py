@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from api.auth import PrincipalDep, read_write
 from api.deps import SessionDep, SettingsDep, TemporalDep
@@ -266,7 +266,13 @@ async def approve_task(
 async def task_progress(task_id: str, session: SessionDep, temporal: TemporalDep) -> Progress:
     """Live progress from the workflow: stage, running steps and bytes uploaded so far."""
     task = _task(session, task_id)
-    live = await task_control.task_progress(temporal, task)
+    with temporal_reachable():
+        try:
+            live = await task_control.task_progress(temporal, task)
+        except RPCError as exc:
+            if exc.status != RPCStatusCode.NOT_FOUND:
+                raise
+            raise not_found("workflow of task", task_id) from None
     p = live.progress
     return Progress(
         task_id=task_id,

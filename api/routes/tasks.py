@@ -11,7 +11,9 @@ from sqlalchemy import Row
 
 from api.auth import read_write
 from api.deps import EngineDep, SessionDep, SettingsDep, read_in_session
-from api.errors import ERROR_RESPONSES, ApiError, not_found
+from api.errors import ERROR_RESPONSES, ApiError, ErrorBody, not_found
+from api.models import TaskDownload
+from api.services import downloads
 from api.services import tasks as task_service
 from sluice.settings import TemporalSettings
 from store.models import (
@@ -105,6 +107,35 @@ def get_task(task_id: str, session: SessionDep, settings: SettingsDep) -> TaskDe
     run = task_run(task, settings.temporal)
     linked = [LinkedRun.model_validate(other) for other in task_service.other_runs(session, task)]
     return TaskDetail(**run.model_dump(), file_event=file_event, linked_runs=linked)
+
+
+@router.get(
+    "/{task_id}/download",
+    response_model=TaskDownload,
+    responses={502: {"model": ErrorBody, "description": "the object store did not answer"}},
+)
+def download_task_object(task_id: str, session: SessionDep, settings: SettingsDep) -> TaskDownload:
+    """A short-lived presigned GET link to the task's stored object (404 if there is none)."""
+    task = session.get(Task, task_id)
+    if task is None:
+        raise not_found("task", task_id)
+    filename = task.object_key.rsplit("/", 1)[-1]
+    try:
+        link = downloads.presigned_download(
+            settings.storage, bucket=task.bucket, key=task.object_key, filename=filename
+        )
+    except downloads.ObjectMissing as exc:
+        raise ApiError(404, "not_found", f"task {task_id!r}: {exc}") from None
+    except downloads.StorageUnavailable as exc:
+        raise ApiError(502, "storage_unavailable", str(exc)) from None
+    return TaskDownload(
+        task_id=task_id,
+        bucket=task.bucket,
+        key=task.object_key,
+        size=link.size,
+        url=link.url,
+        expires_at=link.expires_at,
+    )
 
 
 def as_utc(value: datetime | None) -> datetime | None:

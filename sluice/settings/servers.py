@@ -43,10 +43,14 @@ class StorageSettings(Section):
     # not hashed again into the SigV4 signature. "signature": bodies are signed (SHA-256 of
     # every part, on both sides), for servers without S3's checksum headers.
     body_integrity: Literal["checksum", "signature"] = "checksum"
+    # Where browsers reach the store, for the console's presigned download links, when that
+    # differs from `endpoint_url` (an internal address, say); unset: `endpoint_url`.
+    download_endpoint_url: str | None = None
+    download_expiry_s: int = Field(default=900, ge=60, le=7 * 24 * 3600)
 
     _key_template = field_validator("key_template")(check_key_template)
 
-    @field_validator("endpoint_url")
+    @field_validator("endpoint_url", "download_endpoint_url")
     @classmethod
     def _endpoint_has_scheme(cls, value: str | None) -> str | None:
         if value and not value.startswith(("http://", "https://")):

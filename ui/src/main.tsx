@@ -8,6 +8,7 @@ import { isRetryable } from "./api/errors";
 import { I18nProvider } from "./i18n/I18n";
 import { SessionProvider } from "./session/Session";
 import { takeTokenFromUrl } from "./session/hashToken";
+import { prefetchTaskPage } from "./tasks/prefetch";
 import { applyTheme, storedTheme } from "./theme/theme";
 import "./styles.css";
 
@@ -23,6 +24,8 @@ const queryClient = new QueryClient({
     },
   },
 });
+
+if (!bannerToken) prefetchTaskPage(queryClient, window.location);
 
 const root = document.getElementById("root");
 if (root === null) throw new Error("index.html has no #root");

@@ -8,10 +8,16 @@ import { useI18n } from "../i18n/I18n";
 import { ErrorNotice } from "../shared/ErrorNotice";
 import { StatusBadge } from "../shared/StatusBadge";
 import { Time } from "../shared/Time";
+import { AnalysisResult } from "./AnalysisResult";
+import { FileTimeline } from "./FileTimeline";
+import { ObjectLocation } from "./ObjectLocation";
+import { hasLiveProgress } from "./progress";
 import { StepList } from "./StepList";
 import { TaskActions } from "./TaskActions";
 import { taskPath } from "./TaskTable";
 import { taskDetailQuery } from "./queries";
+import { UploadProgress } from "./UploadProgress";
+import "./task-detail.css";
 
 type Task = Schemas["TaskDetail"];
 
@@ -41,6 +47,7 @@ function TaskView({ task }: { task: Task }) {
       </div>
       <p className="muted">{t("task.title", { id: task.id })}</p>
       <TaskActions task={task} />
+      {hasLiveProgress(task.status) && <UploadProgress task={task} />}
       {task.error && (
         <div className="notice notice-error">
           <strong>{t("task.error")}:</strong> {task.error_class && `${task.error_class}: `}
@@ -83,22 +90,45 @@ function TaskView({ task }: { task: Task }) {
           {t("task.temporal")} ↗
         </a>
       </p>
+      <AnalysisResult steps={task.steps} />
+      <ObjectLocation task={task} />
       <h2>{t("task.steps")}</h2>
       <StepList steps={task.steps} />
-      {task.linked_runs.length > 0 && (
-        <>
-          <h2>{t("task.linkedRuns")}</h2>
-          <ul className="linked-runs">
-            {task.linked_runs.map((run) => (
-              <li key={run.id}>
-                <Link to={`/tasks/${encodeURIComponent(run.id)}`}>{run.id}</Link>{" "}
-                <StatusBadge status={run.status} /> <Time iso={run.created_at} />
-              </li>
-            ))}
-          </ul>
-        </>
-      )}
+      {task.linked_runs.length > 0 && <LinkedRuns task={task} />}
+      {task.file_event_id && <FileTimeline taskId={task.id} fileEventId={task.file_event_id} />}
     </>
+  );
+}
+
+/** The file's runs oldest first with this one in place: the retry chain, each run linked to
+ * the one it retried. */
+function LinkedRuns({ task }: { task: Task }) {
+  const { t } = useI18n();
+  const runs = [...task.linked_runs, { ...task, retry_of: task.retry_of ?? null }].sort(
+    (a, b) =>
+      Date.parse(a.created_at ?? "") - Date.parse(b.created_at ?? "") || a.id.localeCompare(b.id),
+  );
+  return (
+    <section aria-labelledby="linked-runs">
+      <h2 id="linked-runs">{t("task.linkedRuns")}</h2>
+      <ol className="linked-runs">
+        {runs.map((run) => (
+          <li key={run.id} aria-current={run.id === task.id ? "page" : undefined}>
+            {run.id === task.id ? (
+              <strong>
+                {run.id} ({t("task.thisRun")})
+              </strong>
+            ) : (
+              <Link to={`/tasks/${encodeURIComponent(run.id)}`}>{run.id}</Link>
+            )}{" "}
+            <StatusBadge status={run.status} /> <Time iso={run.created_at} />
+            {run.retry_of && (
+              <span className="muted"> ← {t("task.retryOfShort", { id: run.retry_of })}</span>
+            )}
+          </li>
+        ))}
+      </ol>
+    </section>
   );
 }
 
