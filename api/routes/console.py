@@ -1,11 +1,15 @@
 """The web console: ui/dist's index.html for every client-side route, its hashed assets.
 
 Assets carry a content hash in their names, so they are cached for a year; index.html is
-revalidated on every load, so a new build is picked up at once. The page runs under a strict
-Content-Security-Policy: scripts, styles and requests only from this server, nothing inline.
+revalidated on every load, so a new build is picked up at once. Text assets go gzipped to
+browsers that accept it, compressed once per file and kept (a hashed file never changes).
+The page runs under a strict Content-Security-Policy: scripts, styles and requests only from
+this server, nothing inline.
 While the build is missing, the console's paths answer 503 with the command that makes it.
 """
 
+import gzip
+import mimetypes
 from functools import partial
 from os import PathLike, stat_result
 from pathlib import Path
@@ -13,6 +17,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.routing import Match, Route
 from starlette.types import Receive, Scope, Send
 
@@ -20,6 +25,8 @@ import ui
 
 ASSETS_URL = "/assets"
 IMMUTABLE = "public, max-age=31536000, immutable"
+COMPRESSED = (".js", ".css", ".svg", ".json", ".map", ".txt")
+MAX_COMPRESSED_BYTES = 8 * 1024 * 1024  # bigger files go as they are
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
@@ -79,12 +86,34 @@ class HashedAssets(StaticFiles):
     def __init__(self, dist: Path) -> None:
         super().__init__(directory=dist / "assets", check_dir=False)
         self.dist = dist
+        self._gzipped: dict[Path, bytes] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not (self.dist / "assets").is_dir():
             await not_built(self.dist)(scope, receive, send)
             return
+        if accepts_gzip(scope) and (response := await self._gzip_response(scope)):
+            await response(scope, receive, send)
+            return
         await super().__call__(scope, receive, send)
+
+    async def _gzip_response(self, scope: Scope) -> Response | None:
+        """The asset gzipped, if it is text worth compressing; None to serve it as it is."""
+        path = self.get_path(scope)
+        if not path.endswith(COMPRESSED):
+            return None
+        full, stat = await run_in_threadpool(self.lookup_path, path)
+        if stat is None or not full or stat.st_size > MAX_COMPRESSED_BYTES:
+            return None
+        key = Path(full)
+        if key not in self._gzipped:  # a race compresses twice, harmlessly
+            self._gzipped[key] = await run_in_threadpool(_gzip_file, key)
+        body = self._gzipped[key] if scope["method"] != "HEAD" else b""
+        media_type = mimetypes.guess_type(key.name)[0] or "application/octet-stream"
+        headers = {"Cache-Control": IMMUTABLE, "Content-Encoding": "gzip",
+                   "Vary": "Accept-Encoding",
+                   "Content-Length": str(len(self._gzipped[key]))}  # fmt: skip
+        return Response(body, media_type=media_type, headers=headers)
 
     def file_response(
         self,
@@ -96,6 +125,20 @@ class HashedAssets(StaticFiles):
         response = super().file_response(full_path, stat, scope, status_code)
         response.headers["Cache-Control"] = IMMUTABLE
         return response
+
+
+def accepts_gzip(scope: Scope) -> bool:
+    for name, value in scope["headers"]:
+        if name == b"accept-encoding":
+            for part in value.lower().split(b","):
+                coding, _, params = part.partition(b";")
+                if coding.strip() == b"gzip":
+                    return params.replace(b" ", b"") not in (b"q=0", b"q=0.0", b"q=0.00")
+    return False
+
+
+def _gzip_file(path: Path) -> bytes:
+    return gzip.compress(path.read_bytes(), compresslevel=9, mtime=0)
 
 
 async def console_page(dist: Path, _request: Request) -> Response:

@@ -62,6 +62,23 @@ def test_hashed_assets_are_cached_for_a_year(client: TestClient) -> None:
     assert "javascript" in asset.headers["content-type"]
 
 
+def test_text_assets_go_gzipped_to_browsers_that_accept_it(client: TestClient) -> None:
+    plain = client.get("/assets/app-1a2b3c.js", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert plain.content == b"console.log('sluice')"
+    for accept in ("gzip, deflate, br", "br;q=1.0, gzip;q=0.8"):
+        raw = client.get("/assets/app-1a2b3c.js", headers={"Accept-Encoding": accept})
+        assert raw.headers["content-encoding"] == "gzip"
+        assert raw.headers["vary"] == "Accept-Encoding"
+        assert raw.headers["cache-control"] == IMMUTABLE
+        assert "javascript" in raw.headers["content-type"]
+        assert raw.content == b"console.log('sluice')"  # httpx decoded the gzip body
+    refused = client.get("/assets/app-1a2b3c.js", headers={"Accept-Encoding": "gzip;q=0"})
+    assert "content-encoding" not in refused.headers
+    missing = client.get("/assets/none-0000.js", headers={"Accept-Encoding": "gzip"})
+    assert missing.status_code == 404
+
+
 @pytest.mark.parametrize(
     ("method", "path"),
     [

@@ -1,12 +1,10 @@
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { StrictMode } from "react";
-import { createRoot } from "react-dom/client";
-import { BrowserRouter } from "react-router";
+// The console's entry: small on purpose. It takes a banner token out of the address bar,
+// applies the theme and asks for the page's data, then loads React and the pages (boot.tsx),
+// whose download and evaluation overlap with the API calls.
 
-import { App } from "./App";
+import { QueryClient } from "@tanstack/react-query";
+
 import { isRetryable } from "./api/errors";
-import { I18nProvider } from "./i18n/I18n";
-import { SessionProvider } from "./session/Session";
 import { takeTokenFromUrl } from "./session/hashToken";
 import { prefetchTaskPage } from "./tasks/prefetch";
 import { applyTheme, storedTheme } from "./theme/theme";
@@ -27,18 +25,4 @@ const queryClient = new QueryClient({
 
 if (!bannerToken) prefetchTaskPage(queryClient, window.location);
 
-const root = document.getElementById("root");
-if (root === null) throw new Error("index.html has no #root");
-createRoot(root).render(
-  <StrictMode>
-    <QueryClientProvider client={queryClient}>
-      <I18nProvider>
-        <BrowserRouter>
-          <SessionProvider bannerToken={bannerToken}>
-            <App />
-          </SessionProvider>
-        </BrowserRouter>
-      </I18nProvider>
-    </QueryClientProvider>
-  </StrictMode>,
-);
+void import("./boot").then(({ boot }) => boot(queryClient, bannerToken));
