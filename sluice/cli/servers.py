@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import IO
 
@@ -158,17 +159,23 @@ def _copy_output(stream: IO[bytes], log_path: Path, echo: Callable[[str], None] 
 
 
 def stop(proc: subprocess.Popen[bytes], grace: float = 30.0) -> None:
-    """SIGTERM the server's process group, then SIGKILL what is left after `grace` seconds.
+    """SIGTERM the server (its whole process group if it leads one), then SIGKILL what is
+    left after `grace` seconds.
 
     SeaweedFS takes about 15 s to shut down cleanly; killing it sooner risks its data.
     """
     if proc.poll() is not None:
         return
     try:
-        os.killpg(proc.pid, signal.SIGTERM)
+        group = os.getpgid(proc.pid) == proc.pid  # started with start_new_session
+    except ProcessLookupError:
+        return
+    send = partial(os.killpg, proc.pid) if group else proc.send_signal
+    try:
+        send(signal.SIGTERM)
         proc.wait(grace)
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
+        send(signal.SIGKILL)
         proc.wait()
     except ProcessLookupError:
         pass
