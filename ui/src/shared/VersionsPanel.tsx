@@ -1,7 +1,7 @@
 import { useQuery, type QueryKey, type UseQueryOptions } from "@tanstack/react-query";
 import { useId, useState, type ReactNode } from "react";
 
-import { useI18n } from "../i18n/I18n";
+import { useI18n, type I18n } from "../i18n/I18n";
 import type { Role } from "../session/roles";
 import { usePrincipal } from "../session/Session";
 import { ConfirmButton } from "./ConfirmButton";
@@ -42,9 +42,7 @@ export interface VersionActions<V> {
 }
 
 /** The "by" and "created" columns every versions table shows. */
-export function authorColumns<V extends Version>(
-  t: ReturnType<typeof useI18n>["t"],
-): VersionColumn<V>[] {
+export function authorColumns<V extends Version>(t: I18n["t"]): VersionColumn<V>[] {
   return [
     { header: t("rule.col.by"), cell: (v) => v.created_by },
     { header: t("rule.col.created"), cell: (v) => <Time iso={v.created_at} /> },
@@ -72,20 +70,19 @@ export function VersionsPanel<V extends Version, K extends QueryKey>({
   renderDiff: (from: number, to: number, versions: V[]) => ReactNode;
 }) {
   const { t } = useI18n();
-  const heading = useId();
+  const headingId = useId();
   const versions = useQuery(query);
   const role = usePrincipal().role;
   const editable = actions !== undefined && actions.allowed(role);
-  const publish = actions?.publish;
   const rollback = actions?.rollback;
-  const failure = publish?.mutation.error ?? rollback?.mutation.error;
-  const title_ = <h2 id={heading}>{title}</h2>;
+  const failure = actions?.publish.mutation.error ?? rollback?.mutation.error;
+  const heading = <h2 id={headingId}>{title}</h2>;
 
   return (
-    <section className="card" aria-labelledby={heading}>
+    <section className="card" aria-labelledby={headingId}>
       {rollback?.to === "previous" ? (
         <div className="row spread">
-          {title_}
+          {heading}
           {editable && versions.data && rollback.offered(versions.data) && (
             <ConfirmButton
               label={t("routing.rollback")}
@@ -98,12 +95,12 @@ export function VersionsPanel<V extends Version, K extends QueryKey>({
           )}
         </div>
       ) : (
-        title_
+        heading
       )}
       {versions.isError && (
         <ErrorNotice error={versions.error} onRetry={() => versions.refetch()} />
       )}
-      {failure ? <ErrorNotice error={failure} /> : null}
+      {failure != null && <ErrorNotice error={failure} />}
       {empty && versions.data?.length === 0 && <p className="muted">{empty}</p>}
       {versions.data && versions.data.length > 0 && (
         <>
