@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { parseLabels, RoutingInvalid, textDiff } from "./routing";
+import { parseLabels, RoutingInvalid } from "./routing";
 import { silenceRequest, EMPTY_FORM } from "./silences";
 
 describe("RoutingInvalid.from", () => {
@@ -37,17 +37,6 @@ describe("parseLabels", () => {
       labels: { team: "db", severity: "critical", url: "a=b" },
       errors: ["not a label", "=x"],
     });
-  });
-});
-
-describe("textDiff", () => {
-  it("is empty for equal texts and marks changed lines otherwise", () => {
-    expect(textDiff("a: 1\n", "a: 1\n", "v1", "v2")).toBe("");
-    const diff = textDiff("a: 1\nb: 2", "a: 1\nb: 3\n", "v1", "v2");
-    expect(diff.split("\n")).toEqual(
-      expect.arrayContaining(["--- v1", "+++ v2", "-b: 2", "+b: 3"]),
-    );
-    expect(diff).not.toContain("====");
   });
 });
 

@@ -1,7 +1,5 @@
 // The routing page's pure pieces: the API's problems (each at its line), labels typed as
-// `name=value` lines, and the diff between two versions' texts.
-
-import { createTwoFilesPatch } from "diff";
+// `name=value` lines.
 
 import type { LineProblem } from "../rules/problems";
 
@@ -54,19 +52,4 @@ function unquote(value: string): string {
   return value.length >= 2 && value.startsWith('"') && value.endsWith('"')
     ? value.slice(1, -1)
     : value;
-}
-
-/** The unified diff of two versions' texts (empty when equal). */
-export function textDiff(before: string, after: string, from: string, to: string): string {
-  if (before === after) return "";
-  return createTwoFilesPatch(from, to, withNewline(before), withNewline(after), "", "", {
-    context: 3,
-  })
-    .split("\n")
-    .filter((line) => !line.startsWith("Index:") && !line.startsWith("===="))
-    .join("\n");
-}
-
-function withNewline(text: string): string {
-  return text === "" || text.endsWith("\n") ? text : `${text}\n`;
 }

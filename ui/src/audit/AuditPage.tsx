@@ -3,7 +3,7 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { roleValues } from "../api/schema";
 import type { MessageKey } from "../i18n/en";
 import { useI18n } from "../i18n/I18n";
-import { DiffView } from "../rules/DiffView";
+import { DiffView } from "../shared/DiffView";
 import "../rules/rules.css";
 import { sortedYaml } from "../rules/ruleYaml";
 import { ErrorNotice } from "../shared/ErrorNotice";

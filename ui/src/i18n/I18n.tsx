@@ -13,7 +13,7 @@ import {
   initialLanguage,
 } from "./messages";
 
-interface I18n {
+export interface I18n {
   language: Language;
   setLanguage: (language: Language) => void;
   t: (key: MessageKey, vars?: Vars) => string;

@@ -1,8 +1,8 @@
 import { useState, type ChangeEvent } from "react";
 
 import { useI18n } from "../i18n/I18n";
+import { DiffView } from "../shared/DiffView";
 import { ErrorNotice } from "../shared/ErrorNotice";
-import { DiffView } from "./DiffView";
 import { usePublishRule, useSaveRule, type Rule, type RuleDocument } from "./queries";
 import { documentDiff, parseRulesFile } from "./ruleYaml";
 

@@ -13,10 +13,10 @@ import { ErrorNotice } from "../shared/ErrorNotice";
 import { ProblemList } from "./ProblemList";
 import { parseProblems, problemsAtLines, type LineProblem } from "./problems";
 import { ruleDetailQuery, useSaveRule, type Rule } from "./queries";
+import { RuleVersions } from "./RuleVersions";
 import { NEW_RULE_YAML, parseRule, toYaml } from "./ruleYaml";
 import { TestPanel } from "./TestPanel";
 import "./rules.css";
-import { VersionsPanel } from "./VersionsPanel";
 import { YamlEditor } from "./YamlEditor";
 
 export function RuleEditorPage() {
@@ -38,7 +38,7 @@ export function RuleEditorPage() {
           {rule.data && (
             <>
               <RuleForm key={`${rule.data.id}-${rule.data.latest_version}`} rule={rule.data} />
-              <VersionsPanel rule={rule.data} />
+              <RuleVersions rule={rule.data} />
             </>
           )}
         </>

@@ -1,9 +1,9 @@
 // Rule documents as YAML text: the editor shows a document as written; diffs compare YAML with
 // sorted keys, as the API's own version diffs do (sluice/rules/diff.py).
 
-import { createTwoFilesPatch } from "diff";
 import { parseAllDocuments, parseDocument, stringify } from "yaml";
 
+import { textDiff } from "../shared/diff";
 import type { Problem } from "./problems";
 import type { RuleDocument } from "./queries";
 
@@ -31,13 +31,7 @@ export function sortedYaml(document: unknown): string {
 
 /** A unified diff of two documents' sorted YAML; "" when they are equal. */
 export function documentDiff(before: unknown, after: unknown, from: string, to: string): string {
-  const a = sortedYaml(before);
-  const b = sortedYaml(after);
-  if (a === b) return "";
-  return createTwoFilesPatch(from, to, a, b, undefined, undefined, { context: 3 })
-    .split("\n")
-    .filter((line) => !line.startsWith("Index:") && !line.startsWith("===="))
-    .join("\n");
+  return textDiff(sortedYaml(before), sortedYaml(after), from, to);
 }
 
 export type Parsed =

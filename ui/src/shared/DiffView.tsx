@@ -1,5 +1,7 @@
 import { useI18n } from "../i18n/I18n";
 
+import "./versions.css";
+
 /** A unified diff with added and removed lines told apart (by colour and by +/-). */
 export function DiffView({ diff }: { diff: string }) {
   const { t } = useI18n();
