@@ -23,7 +23,7 @@ need prometheus-alertmanager prometheus-alertmanager "the alert tests start thei
 need chromium chromium "the console's browser tests drive it"
 
 echo "== console"; scripts/build-ui.sh
-echo "== ruff"; .venv/bin/ruff check .
+echo "== ruff"; .venv/bin/ruff check . && .venv/bin/ruff format --check .
 echo "== mypy"; .venv/bin/mypy
 echo "== docs"
 site="$(mktemp -d)"
