@@ -1,7 +1,8 @@
 """The alert group pages in real Chromium against the real stack: alerts posted to the API make a
 group through the outbox, a real worker and Temporal (its message goes to a loopback webhook);
-an operator finds it in the list, opens it, acks, unacks, assigns and resolves it, each outcome
-shown in the page and kept by the API; a viewer sees the group at phone width but no buttons."""
+an operator finds it in the list, opens it, is refused an ack until a past time (409), acks,
+unacks, assigns and resolves it, each outcome shown in the page and kept by the API; a viewer
+sees the group at phone width but no buttons."""
 
 from __future__ import annotations
 
@@ -95,10 +96,18 @@ async def test_an_operator_acks_unacks_assigns_and_resolves_a_group(
         link = page.locator(f'table.group-alerts tr[data-fingerprint="{first}"] a')
         assert await link.get_attribute("href") == f"/alerts/{first}"
 
+        past = (datetime.now().astimezone() - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
+        await page.get_by_label("Ack until (optional)").fill(past)
+        await page.get_by_role("button", name="Ack", exact=True).click()
+        refusal = page.get_by_role("alert")  # the workflow's validator says no: 409
+        await expect(refusal).to_contain_text("Not possible now: until: must be in the future")
+        assert (await group_of(api))["acked_by"] == ""
+
         until = (datetime.now().astimezone() + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
         await page.get_by_label("Ack until (optional)").fill(until)
         await page.get_by_role("button", name="Ack", exact=True).click()
         await decided(page, "Acknowledged")
+        await expect(refusal).to_have_count(0)
         await expect(page.get_by_test_id("group-acked")).to_contain_text("by groups-op, until")
         group = await group_of(api)
         assert group["acked_by"] == "groups-op" and group["acked_until"] is not None

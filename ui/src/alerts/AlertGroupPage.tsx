@@ -95,7 +95,7 @@ function GroupAlerts({ group }: { group: AlertGroupDetail }) {
                       {alert.status === "firing" ? t("alerts.firing") : t("alerts.resolved")}
                     </span>
                   </td>
-                  <td data-label={t("alerts.col.severity")}>{alert.severity}</td>
+                  <td data-label={t("alerts.col.severity")}>{alert.severity || "—"}</td>
                   <td>
                     <code>{labelText(alert.labels)}</code>
                   </td>

@@ -43,7 +43,7 @@ export function GroupActions({ group }: { group: AlertGroup }) {
   };
   const submitAck = (event: FormEvent) => {
     event.preventDefault();
-    run("ack", () => ack.mutate(fromLocalInput(until)));
+    run("ack", () => ack.mutate(fromLocalInput(until), { onSuccess: () => setUntil("") }));
   };
   const submitAssign = (event: FormEvent) => {
     event.preventDefault();
