@@ -40,10 +40,14 @@ def list_alert_groups(
     session: SessionDep,
     status: Annotated[str | None, Query(description="firing or resolved", max_length=32)] = None,
     route: Annotated[str | None, Query(max_length=100)] = None,
+    assignee: Annotated[str | None, Query(max_length=200)] = None,
+    acked: Annotated[bool | None, Query(description="true: acknowledged; false: not")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[AlertGroupPublic]:
     """List alert groups, the most recently changed first."""
-    return service.list_groups(session, status=status, route=route, limit=limit)
+    return service.list_groups(
+        session, status=status, route=route, assignee=assignee, acked=acked, limit=limit
+    )
 
 
 @router.get("/{group_id}", response_model=AlertGroupDetail)

@@ -1,4 +1,5 @@
-"""Live updates: one server-sent-events stream of task and agent changes for the console."""
+"""Live updates: one server-sent-events stream of task, alert group and agent changes for the
+console."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from api.services.changes import (
     Change,
     agent_states,
     from_micros,
+    group_changes,
     task_changes,
     to_micros,
 )
@@ -43,7 +45,8 @@ router = APIRouter(
 
 STREAM_DOC = {
     200: {
-        "description": "`text/event-stream`: `task` and `agent` events, each data a JSON object "
+        "description": "`text/event-stream`: `task`, `alert_group` and `agent` events, each data "
+        "a JSON object "
         "`{id, status, at}` and each with an `id:` to resume from; `reset` when too much "
         "changed to list (refresh everything); a `: keepalive` comment every 15 s. The stream "
         "ends after 10 s with `retry: 250`: reconnect with `Last-Event-ID`.",
@@ -67,7 +70,7 @@ async def events(
     engine: EngineDep,
     last_event_id: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> StreamingResponse:
-    """Task and agent changes as they happen (at least once).
+    """Task, alert group and agent changes as they happen (at least once).
 
     Send the last event's id back as `Last-Event-ID` (browsers do when they reconnect) to get
     what changed meanwhile first.
@@ -91,10 +94,11 @@ async def _backlog(engine: Engine, seen: datetime) -> list[Change]:
     """What changed after the event the client last saw (looking back OVERLAP for late commits)."""
     after = seen - OVERLAP
     tasks = await run_in_threadpool(task_changes, engine, after=after, limit=BATCH + 1)
-    if len(tasks) > BATCH:
+    groups = await run_in_threadpool(group_changes, engine, after=after, limit=BATCH + 1)
+    if len(tasks) > BATCH or len(groups) > BATCH:
         return [RESET]
     agents = await run_in_threadpool(agent_states, engine)
-    return tasks + [agent for agent in agents if agent.at > after]
+    return tasks + groups + [agent for agent in agents if agent.at > after]
 
 
 async def _stream(

@@ -32,13 +32,23 @@ class DecisionRefused(Exception):
 
 
 def list_groups(
-    session: Session, *, status: str | None, route: str | None, limit: int
+    session: Session,
+    *,
+    status: str | None,
+    route: str | None,
+    assignee: str | None = None,
+    acked: bool | None = None,
+    limit: int,
 ) -> list[AlertGroupPublic]:
     query = select(AlertGroup)
     if status:
         query = query.where(AlertGroup.status == status)
     if route:
         query = query.where(AlertGroup.route == route)
+    if assignee:
+        query = query.where(AlertGroup.assignee == assignee)
+    if acked is not None:
+        query = query.where((AlertGroup.acked_by != "") if acked else (AlertGroup.acked_by == ""))
     query = query.order_by(col(AlertGroup.updated_at).desc(), col(AlertGroup.id)).limit(limit)
     return [AlertGroupPublic.model_validate(row) for row in session.exec(query)]
 

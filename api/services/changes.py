@@ -1,4 +1,5 @@
-"""What changed since a moment: tasks by `updated_at` (indexed), agents by status and heartbeat.
+"""What changed since a moment: tasks and alert groups by `updated_at` (indexed), agents by
+status and heartbeat.
 
 The database is the source of truth, so every API replica reads the same changes. Commits
 can land out of `updated_at` order (a slow transaction stamped earlier commits later), so
@@ -12,15 +13,16 @@ from typing import Literal
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from store.models import Agent, Task
+from store.models import Agent, AlertGroup, Task
 
 OVERLAP = timedelta(seconds=5)
-Kind = Literal["task", "agent", "reset"]
+Kind = Literal["task", "agent", "alert_group", "reset"]
 
 
 @dataclass(frozen=True)
 class Change:
-    """One task or agent as it now is; `at` orders changes and names the event (its id)."""
+    """One task, agent or alert group as it now is; `at` orders changes and names the event
+    (its id)."""
 
     kind: Kind
     id: str
@@ -51,6 +53,19 @@ def task_changes(engine: Engine, *, after: datetime, limit: int) -> list[Change]
     with Session(engine) as session:
         rows = session.exec(query).all()
     return [Change("task", task_id, str(status), at) for task_id, status, at in rows]
+
+
+def group_changes(engine: Engine, *, after: datetime, limit: int) -> list[Change]:
+    """Alert groups changed after `after` (a count, an ack, an assignee...), oldest first."""
+    query = (
+        select(AlertGroup.id, AlertGroup.status, AlertGroup.updated_at)
+        .where(col(AlertGroup.updated_at) > after)
+        .order_by(col(AlertGroup.updated_at))
+        .limit(limit)
+    )
+    with Session(engine) as session:
+        rows = session.exec(query).all()
+    return [Change("alert_group", group_id, str(status), at) for group_id, status, at in rows]
 
 
 def agent_states(engine: Engine) -> list[Change]:

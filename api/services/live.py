@@ -2,7 +2,8 @@
 
 The loop starts with the first subscriber and stops with the last; where it was (its
 watermark, what it sent) outlives it, so a restart does not replay what went out already.
-Each look reads what changed since the previous one (api/services/changes.py) and offers it
+Each look reads what changed since the previous one (api/services/changes.py: tasks, alert
+groups, agents) and offers it
 to every subscriber's bounded queue; a subscriber whose queue is full is dropped (its stream
 ends, and the browser reconnects with `Last-Event-ID`) rather than buffered without bound.
 """
@@ -11,20 +12,43 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
-from api.services.changes import OVERLAP, Change, agent_states, task_changes
+from api.services.changes import OVERLAP, Change, agent_states, group_changes, task_changes
 from store.models import utcnow
 
 log = logging.getLogger(__name__)
 
 QUEUE_SIZE = 500
-BATCH = 1_000  # more task changes than this in one look: subscribers get one `reset`
+BATCH = 1_000  # more changes of one kind than this in one look: subscribers get one `reset`
 RESET = Change("reset", "", "", datetime.min)
+Reader = Callable[..., list[Change]]  # (engine, *, after, limit): changes after a moment
+
+
+@dataclass(eq=False)
+class Feed:
+    """One table read by `updated_at`: its watermark, and what was sent within the overlap."""
+
+    read: Reader
+    watermark: datetime = field(default_factory=lambda: utcnow() - OVERLAP)
+    sent: dict[str, datetime] = field(default_factory=dict)  # id → the change last sent
+
+    def news(self, changes: list[Change]) -> list[Change]:
+        if len(changes) > BATCH:
+            self.watermark, self.sent = changes[-1].at, {}
+            return [RESET]
+        news = [c for c in changes if self.sent.get(c.id) != c.at]
+        self.sent.update((c.id, c.at) for c in news)
+        if changes:
+            self.watermark = max(self.watermark, changes[-1].at)
+        horizon = self.watermark - 2 * OVERLAP
+        self.sent = {key: at for key, at in self.sent.items() if at > horizon}
+        return news
 
 
 @dataclass(eq=False)
@@ -41,8 +65,7 @@ class LiveHub:
         self._interval = interval
         self._subscribers: set[Subscriber] = set()
         self._loop: asyncio.Task[None] | None = None
-        self._watermark = utcnow() - OVERLAP  # tasks changed after this were looked at
-        self._sent: dict[str, datetime] = {}  # task id → the change last sent, within OVERLAP
+        self._feeds = [Feed(task_changes), Feed(group_changes)]
         self._agents: dict[str, Change] | None = None  # None: not read yet (a baseline)
 
     def subscribe(self) -> Subscriber:
@@ -70,32 +93,26 @@ class LiveHub:
 
     async def _run(self) -> None:
         # Changes made while nobody listened reach clients through their Last-Event-ID replay.
-        self._watermark = max(self._watermark, utcnow() - OVERLAP)
+        for feed in self._feeds:
+            feed.watermark = max(feed.watermark, utcnow() - OVERLAP)
         while True:
             try:
-                tasks = await run_in_threadpool(
-                    task_changes, self._engine, after=self._watermark - OVERLAP, limit=BATCH + 1
-                )
+                read = [
+                    await run_in_threadpool(
+                        feed.read, self._engine, after=feed.watermark - OVERLAP, limit=BATCH + 1
+                    )
+                    for feed in self._feeds
+                ]
                 states = await run_in_threadpool(agent_states, self._engine)
             except Exception:  # the database is away for a moment: look again next time
                 log.warning("reading live changes failed", exc_info=True)
             else:
-                changes = self._task_news(tasks) + self._agent_news(states)
+                pairs = zip(self._feeds, read, strict=True)
+                changes = [c for feed, rows in pairs for c in feed.news(rows)]
+                changes += self._agent_news(states)
                 if changes:
                     self._publish(changes)
             await asyncio.sleep(self._interval)
-
-    def _task_news(self, tasks: list[Change]) -> list[Change]:
-        if len(tasks) > BATCH:
-            self._watermark, self._sent = tasks[-1].at, {}
-            return [RESET]
-        news = [c for c in tasks if self._sent.get(c.id) != c.at]
-        self._sent.update((c.id, c.at) for c in news)
-        if tasks:
-            self._watermark = max(self._watermark, tasks[-1].at)
-        horizon = self._watermark - 2 * OVERLAP
-        self._sent = {task_id: at for task_id, at in self._sent.items() if at > horizon}
-        return news
 
     def _agent_news(self, states: list[Change]) -> list[Change]:
         before, self._agents = self._agents, {state.id: state for state in states}

@@ -1,6 +1,6 @@
-"""The live-events stream on SQLite and PostgreSQL, served by real uvicorn on loopback: task and
-agent changes arrive as events, `Last-Event-ID` resumes, auth is required, a slow client is
-dropped."""
+"""The live-events stream on SQLite and PostgreSQL, served by real uvicorn on loopback: task,
+alert group and agent changes arrive as events, `Last-Event-ID` resumes, auth is required, a
+slow client is dropped."""
 
 import asyncio
 import json
@@ -11,14 +11,14 @@ from datetime import timedelta
 import httpx
 import pytest
 from sqlalchemy import Engine, update
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from api.app import create_app
 from api.routes import events
 from api.services.changes import Change
 from api.services.live import QUEUE_SIZE, LiveHub
 from sluice.settings import Settings
-from store.models import Agent, Role, Task, TaskStatus, utcnow
+from store.models import Agent, AlertGroup, Role, Task, TaskStatus, utcnow
 from tests.api.seeding import seed_agent, seed_task
 from tests.api.serving import serving
 from tests.api.tokens import bearer
@@ -89,6 +89,39 @@ def test_task_and_agent_changes_arrive_as_events(
                 update(Agent).where(col(Agent.id) == "host-e").values(last_heartbeat_at=utcnow())
             )
         read_until(lines, lambda e: e.get("event") == "agent" and '"host-e"' in e["data"])
+
+
+def test_alert_group_changes_arrive_and_are_replayed(
+    base_url: str, db_url: str, db_engine: Engine
+) -> None:
+    headers = bearer(db_url, Role.viewer)
+    url = f"{base_url}/api/v1/events"
+
+    def is_group(status: str) -> Wanted:
+        def match(event: Event) -> bool:
+            data = json.loads(event.get("data", "{}"))
+            return event.get("event") == "alert_group" and data == {
+                "id": "alert-group-e", "status": status, "at": data.get("at")
+            }  # fmt: skip
+
+        return match
+
+    with httpx.stream("GET", url, headers=headers, timeout=20) as response:
+        lines = response.iter_lines()
+        time.sleep(1.5)  # the feed's first look is its baseline
+        with Session(db_engine) as session:  # as the group workflow's activity writes it
+            session.add(AlertGroup(id="alert-group-e", route="ops", group_labels={}))
+            session.commit()
+        last_id = read_until(lines, is_group("firing"))[-1]["id"]
+    with db_engine.begin() as conn:  # acked and resolved while nobody listened
+        conn.execute(
+            update(AlertGroup)
+            .where(col(AlertGroup.id) == "alert-group-e")
+            .values(acked_by="carol", status="resolved", updated_at=utcnow())
+        )
+    resumed = {**headers, "Last-Event-ID": last_id}
+    with httpx.stream("GET", url, headers=resumed, timeout=20) as response:
+        read_until(response.iter_lines(), is_group("resolved"), seconds=5)
 
 
 def test_last_event_id_resumes_with_what_changed_meanwhile(

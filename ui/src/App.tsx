@@ -25,6 +25,12 @@ const AlertsPage = lazy(() =>
 const AlertDetailPage = lazy(() =>
   import("./alerts/AlertDetailPage").then((m) => ({ default: m.AlertDetailPage })),
 );
+const AlertGroupsPage = lazy(() =>
+  import("./alerts/AlertGroupsPage").then((m) => ({ default: m.AlertGroupsPage })),
+);
+const AlertGroupPage = lazy(() =>
+  import("./alerts/AlertGroupPage").then((m) => ({ default: m.AlertGroupPage })),
+);
 const SilencesPage = lazy(() =>
   import("./alerts/SilencesPage").then((m) => ({ default: m.SilencesPage })),
 );
@@ -68,6 +74,8 @@ export function App() {
           <Route path="alerts" element={<Lazy page={<AlertsPage />} />} />
           <Route path="alerts/routing" element={<Lazy page={<RoutingPage />} />} />
           <Route path="alerts/silences" element={<Lazy page={<SilencesPage />} />} />
+          <Route path="alerts/groups" element={<Lazy page={<AlertGroupsPage />} />} />
+          <Route path="alerts/groups/:groupId" element={<Lazy page={<AlertGroupPage />} />} />
           <Route path="alerts/:fingerprint" element={<Lazy page={<AlertDetailPage />} />} />
           <Route path="files" element={<Lazy page={<FilesPage />} />} />
           <Route path="files/:fileId" element={<Lazy page={<FilePage />} />} />

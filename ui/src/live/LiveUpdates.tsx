@@ -1,4 +1,4 @@
-// One EventSource for the whole app: task and agent changes from the API refresh exactly the
+// One EventSource for the whole app: task, agent and alert group changes from the API refresh exactly the
 // query caches they affect (no page polls). The browser reconnects by itself, sending the
 // last event's id so the API replays what changed meanwhile; the API ends each stream after a
 // while and asks for a quick reconnect, which is not shown as an outage. If reconnecting
@@ -8,6 +8,8 @@ import { useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { createContext, useContext, useEffect, useState, type ReactNode } from "react";
 
 import { agentKeys } from "../agents/queries";
+import { alertGroupKeys } from "../alerts/groupQueries";
+import { alertKeys } from "../alerts/queries";
 import { api } from "../api/client";
 import { fileKeys } from "../files/queries";
 import { taskKeys } from "../tasks/queries";
@@ -64,7 +66,7 @@ export function LiveUpdates({ children }: { children: ReactNode }) {
           reopen = window.setTimeout(open, REOPEN_MS);
         }
       };
-      for (const kind of ["task", "agent", "reset"]) {
+      for (const kind of ["task", "agent", "alert_group", "reset"]) {
         current.addEventListener(kind, (message) => {
           const event = parseEvent(kind, (message as MessageEvent<string>).data);
           if (event && seen.isNew(event)) batcher.add(event);
@@ -119,5 +121,10 @@ class Batcher {
       }
     }
     if (stale.agents) void client.invalidateQueries({ queryKey: agentKeys.all });
+    if (stale.alertGroups) {
+      // A group changes when its alerts do (counts, resolution): both refresh, as do its pages.
+      void client.invalidateQueries({ queryKey: alertGroupKeys.all });
+      void client.invalidateQueries({ queryKey: alertKeys.all });
+    }
   }
 }

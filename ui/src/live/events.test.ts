@@ -11,6 +11,9 @@ describe("parseEvent", () => {
       at: "x",
     });
     expect(parseEvent("agent", '{"id":"a","status":"online","at":"y"}')?.kind).toBe("agent");
+    expect(parseEvent("alert_group", '{"id":"g","status":"firing","at":"z"}')?.kind).toBe(
+      "alert_group",
+    );
     expect(parseEvent("reset", "{}")).toEqual({ kind: "reset" });
   });
 
@@ -31,6 +34,10 @@ describe("staleAfter", () => {
     expect([...stale.tasks]).toEqual(["t-1"]);
     expect(stale.agents).toBe(true);
     expect(stale.everything).toBe(false);
+    expect(stale.alertGroups).toBe(false);
+    expect(staleAfter([{ kind: "alert_group", id: "g", status: "x", at: "1" }]).alertGroups).toBe(
+      true,
+    );
     expect(staleAfter([{ kind: "reset" }]).everything).toBe(true);
   });
 });

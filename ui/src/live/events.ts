@@ -1,20 +1,22 @@
-// What the API's event stream (GET /api/v1/events) says, turned into the query caches to
+// What the API's event stream (GET /api/v1/events: tasks, agents, alert groups) says, turned into the query caches to
 // refresh: events arriving together are batched, so a burst of changes costs one refetch
 // of each list rather than one per event.
 
 export type LiveEvent =
-  { kind: "task" | "agent"; id: string; status: string; at: string } | { kind: "reset" };
+  | { kind: "task" | "agent" | "alert_group"; id: string; status: string; at: string }
+  | { kind: "reset" };
 
 /** The caches a batch of events makes stale. */
 export interface Stale {
   everything: boolean;
   tasks: Set<string>;
   agents: boolean;
+  alertGroups: boolean;
 }
 
 export function parseEvent(kind: string, data: string): LiveEvent | null {
   if (kind === "reset") return { kind };
-  if (kind !== "task" && kind !== "agent") return null;
+  if (kind !== "task" && kind !== "agent" && kind !== "alert_group") return null;
   try {
     const body: unknown = JSON.parse(data);
     if (typeof body !== "object" || body === null) return null;
@@ -29,10 +31,11 @@ export function parseEvent(kind: string, data: string): LiveEvent | null {
 }
 
 export function staleAfter(events: readonly LiveEvent[]): Stale {
-  const stale: Stale = { everything: false, tasks: new Set(), agents: false };
+  const stale: Stale = { everything: false, tasks: new Set(), agents: false, alertGroups: false };
   for (const event of events) {
     if (event.kind === "reset") stale.everything = true;
     else if (event.kind === "task") stale.tasks.add(event.id);
+    else if (event.kind === "alert_group") stale.alertGroups = true;
     else stale.agents = true;
   }
   return stale;

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 
-import { canActOnTasks, canEditChannels, canEditRules, canReadAudit, isAdmin } from "./roles";
+import {
+  canActOnTasks,
+  canDecideAlertGroups,
+  canEditChannels,
+  canEditRules,
+  canReadAudit,
+  isAdmin,
+} from "./roles";
 
 describe("canActOnTasks", () => {
   it("lets admins and operators act, not viewers or agents", () => {
@@ -21,8 +28,8 @@ describe("canEditRules", () => {
 });
 
 describe("channels, audit and admin pages", () => {
-  it("lets admins and operators change channels and read the audit log, not viewers", () => {
-    for (const check of [canEditChannels, canReadAudit]) {
+  it("lets admins and operators change channels, read the audit log and decide alert groups, not viewers", () => {
+    for (const check of [canEditChannels, canReadAudit, canDecideAlertGroups]) {
       expect(check("admin")).toBe(true);
       expect(check("operator")).toBe(true);
       expect(check("viewer")).toBe(false);

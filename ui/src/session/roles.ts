@@ -31,3 +31,8 @@ export function canReadAudit(role: Role): boolean {
 export function isAdmin(role: Role): boolean {
   return role === "admin";
 }
+
+/** Ack, unack, assign and resolve alert groups. */
+export function canDecideAlertGroups(role: Role): boolean {
+  return TASK_WRITERS.includes(role);
+}

@@ -17,6 +17,14 @@ describe("describeError", () => {
     );
   });
 
+  it("says a 503 means a service is away and nothing changed", () => {
+    const error = ApiError.from(503, {
+      error: { code: "temporal_unavailable", message: "Temporal is unreachable" },
+    });
+    expect(describeError(t, error)).toContain("nothing was changed");
+    expect(describeError(t, error)).toContain("Temporal is unreachable");
+  });
+
   it("names the status of an answer it has no words for", () => {
     expect(describeError(t, ApiError.from(502, undefined))).toBe("The API answered 502: HTTP 502");
   });

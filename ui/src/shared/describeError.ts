@@ -12,6 +12,7 @@ const BY_STATUS: Partial<Record<number, MessageKey>> = {
   403: "error.forbidden",
   404: "error.notFound",
   409: "error.conflict",
+  503: "error.unavailable",
 };
 
 export function describeError(t: Translate, error: unknown): string {

@@ -31,6 +31,7 @@ export function AppShell() {
           <NavLink to="/alerts" end>
             {t("nav.alerts")}
           </NavLink>
+          <NavLink to="/alerts/groups">{t("nav.alertGroups")}</NavLink>
           <NavLink to="/alerts/routing">{t("nav.routing")}</NavLink>
           <NavLink to="/alerts/silences">{t("nav.silences")}</NavLink>
           <NavLink to="/agents">{t("nav.agents")}</NavLink>

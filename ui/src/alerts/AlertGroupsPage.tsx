@@ -1,0 +1,104 @@
+// Alert groups: the most recently changed first, filtered in the URL (status, route, assignee,
+// acked); each links to its detail, where operators decide.
+
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { Link } from "react-router";
+
+import { useI18n } from "../i18n/I18n";
+import { ErrorNotice } from "../shared/ErrorNotice";
+import { FilterBar } from "../shared/FilterBar";
+import { Time } from "../shared/Time";
+import { useUrlView } from "../shared/urlView";
+import "./alerts.css";
+import { AckedBy, GroupCounts, groupTitle } from "./GroupFacts";
+import { GROUP_FILTERS, alertGroupListQuery } from "./groupQueries";
+
+export function AlertGroupsPage() {
+  const { t } = useI18n();
+  const view = useUrlView(GROUP_FILTERS);
+  const groups = useQuery({
+    ...alertGroupListQuery(view.filters),
+    placeholderData: keepPreviousData,
+  });
+  return (
+    <section className="alerts">
+      <div className="page-title">
+        <h1>{t("groups.title")}</h1>
+      </div>
+      <FilterBar
+        key={JSON.stringify(view.filters)}
+        filters={view.filters}
+        onApply={view.apply}
+        fields={[
+          {
+            key: "status",
+            label: t("alerts.status"),
+            kind: "select",
+            options: [
+              { value: "firing", label: t("alerts.firing") },
+              { value: "resolved", label: t("alerts.resolved") },
+            ],
+          },
+          { key: "route", label: t("groups.route"), kind: "text" },
+          { key: "assignee", label: t("groups.assignee"), kind: "text" },
+          {
+            key: "acked",
+            label: t("groups.acked"),
+            kind: "select",
+            options: [
+              { value: "true", label: t("groups.ackedYes") },
+              { value: "false", label: t("groups.ackedNo") },
+            ],
+          },
+        ]}
+      />
+      {groups.isError && <ErrorNotice error={groups.error} onRetry={() => groups.refetch()} />}
+      {groups.isPending && <p className="muted">{t("common.loading")}</p>}
+      {groups.data && groups.data.length === 0 && <p className="empty">{t("groups.empty")}</p>}
+      {groups.data && groups.data.length > 0 && (
+        <div className="table-scroll">
+          <table className="group-list stacked">
+            <thead>
+              <tr>
+                <th scope="col">{t("groups.group")}</th>
+                <th scope="col">{t("groups.route")}</th>
+                <th scope="col">{t("alerts.status")}</th>
+                <th scope="col">{t("groups.assignee")}</th>
+                <th scope="col">{t("groups.acked")}</th>
+                <th scope="col">{t("groups.escalationStep")}</th>
+                <th scope="col">{t("groups.lastNotified")}</th>
+                <th scope="col">{t("groups.updated")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {groups.data.map((group) => (
+                <tr key={group.id} data-group={group.id}>
+                  <td className="file">
+                    <Link to={`/alerts/groups/${encodeURIComponent(group.id)}`}>
+                      {groupTitle(group, t("groups.allAlerts"))}
+                    </Link>
+                  </td>
+                  <td data-label={t("groups.route")}>{group.route}</td>
+                  <td>
+                    <GroupCounts group={group} />
+                  </td>
+                  <td data-label={t("groups.assignee")}>{group.assignee || "—"}</td>
+                  <td data-label={t("groups.acked")}>
+                    <AckedBy group={group} />
+                  </td>
+                  <td data-label={t("groups.escalationStep")}>{group.escalation_step ?? 0}</td>
+                  <td data-label={t("groups.lastNotified")}>
+                    {group.last_notified_at ? <Time iso={group.last_notified_at} /> : "—"}
+                  </td>
+                  <td data-label={t("groups.updated")}>
+                    <Time iso={group.updated_at} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,109 @@
+// Alert groups through TanStack Query: a key factory, list and detail options, and one mutation
+// hook per decision (ack, unack, assign, resolve). No polling: the app's event stream
+// (src/live/) invalidates these keys as groups change, and each decision refreshes them too.
+// No `by` is ever sent: the API names the signed-in principal.
+
+import { queryOptions, useMutation, useQueryClient } from "@tanstack/react-query";
+
+import { api, unwrap, type Schemas } from "../api/client";
+import type { Filters } from "../shared/urlView";
+import { alertKeys } from "./queries";
+
+export type AlertGroup = Schemas["AlertGroupPublic"];
+export type AlertGroupDetail = Schemas["AlertGroupDetail"];
+export type AlertGroupState = Schemas["AlertGroupState"];
+
+/** The list's filters, in the order they appear in the URL. */
+export const GROUP_FILTERS = ["status", "route", "assignee", "acked"] as const;
+export type GroupFilters = Filters<(typeof GROUP_FILTERS)[number]>;
+
+export const alertGroupKeys = {
+  all: ["alert-groups"] as const,
+  lists: () => [...alertGroupKeys.all, "list"] as const,
+  list: (filters: GroupFilters) => [...alertGroupKeys.lists(), filters] as const,
+  detail: (id: string) => [...alertGroupKeys.all, "detail", id] as const,
+};
+
+export const alertGroupListQuery = (filters: GroupFilters) =>
+  queryOptions({
+    queryKey: alertGroupKeys.list(filters),
+    queryFn: ({ signal }) => {
+      const acked = filters.acked === "true" ? true : filters.acked === "false" ? false : undefined;
+      const query = { status: filters.status, route: filters.route, assignee: filters.assignee };
+      return unwrap(
+        api.GET("/api/v1/alert-groups", { params: { query: { ...query, acked } }, signal }),
+      );
+    },
+  });
+
+export const alertGroupDetailQuery = (id: string) =>
+  queryOptions({
+    queryKey: alertGroupKeys.detail(id),
+    queryFn: ({ signal }) =>
+      unwrap(
+        api.GET("/api/v1/alert-groups/{group_id}", { params: { path: { group_id: id } }, signal }),
+      ),
+  });
+
+function useGroupMutation<A>(action: (args: A) => Promise<AlertGroupState>) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: action,
+    // A refusal (409) may mean the group changed meanwhile: refresh either way.
+    onSettled: () =>
+      Promise.all([
+        queryClient.invalidateQueries({ queryKey: alertGroupKeys.all }),
+        queryClient.invalidateQueries({ queryKey: alertKeys.all }), // resolve ends its alerts
+      ]),
+  });
+}
+
+const path = (id: string) => ({ params: { path: { group_id: id } } });
+
+/** A decision's body without `by`: the schema lists it (it has a default), but who decides is
+ * the signed-in principal, never what the page says. */
+const withoutBy = <T extends { by?: string }>(body: Omit<T, "by">) => body as T;
+
+export function useAckGroup(id: string) {
+  return useGroupMutation((until: string | undefined) =>
+    unwrap(
+      api.POST("/api/v1/alert-groups/{group_id}:ack", {
+        ...path(id),
+        body: withoutBy<Schemas["AlertGroupAck"]>({ until }),
+      }),
+    ),
+  );
+}
+
+export function useUnackGroup(id: string) {
+  return useGroupMutation(() =>
+    unwrap(
+      api.POST("/api/v1/alert-groups/{group_id}:unack", {
+        ...path(id),
+        body: withoutBy<Schemas["AlertGroupBy"]>({}),
+      }),
+    ),
+  );
+}
+
+export function useAssignGroup(id: string) {
+  return useGroupMutation((to: string) =>
+    unwrap(
+      api.POST("/api/v1/alert-groups/{group_id}:assign", {
+        ...path(id),
+        body: withoutBy<Schemas["AlertGroupAssign"]>({ to }),
+      }),
+    ),
+  );
+}
+
+export function useResolveGroup(id: string) {
+  return useGroupMutation(() =>
+    unwrap(
+      api.POST("/api/v1/alert-groups/{group_id}:resolve", {
+        ...path(id),
+        body: withoutBy<Schemas["AlertGroupBy"]>({}),
+      }),
+    ),
+  );
+}
