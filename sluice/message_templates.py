@@ -22,6 +22,10 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 # The names a rule's message template may use (activities/notify message_values()).
 MESSAGE_NAMES = ("event", "task", "file", "analysis")
+# The names an alert group's or escalation's template may use (activities/alert_groups).
+ALERT_NAMES = (
+    "group", "counts", "firing", "new", "resolved", "resolved_silenced", "expired", "escalation",
+)  # fmt: skip
 TITLE_MAX_CHARS = 2 * 1024
 TEXT_MAX_CHARS = 32 * 1024
 SOURCE_MAX_CHARS = 16 * 1024
@@ -158,15 +162,20 @@ _env.filters = {name: _guarded(name, _env.filters.get(name) or globals()[name]) 
 _env.filters[_LOOP_FILTER] = _counted_loop
 
 
-def check_message_template(source: str) -> str:
-    """`source` if it parses and uses only MESSAGE_NAMES and FILTERS; MessageTemplateError."""
-    _checked(source)
+def check_message_template(source: str, names: Iterable[str] = MESSAGE_NAMES) -> str:
+    """`source` if it parses and uses only `names` and FILTERS; MessageTemplateError."""
+    _checked(source, tuple(names))
     return source
 
 
-def render_message_template(source: str, values: Mapping[str, Any], max_chars: int) -> str:
+def render_message_template(
+    source: str,
+    values: Mapping[str, Any],
+    max_chars: int,
+    names: Iterable[str] = MESSAGE_NAMES,
+) -> str:
     """Render a rule's template in the sandbox; MessageTemplateError past `max_chars`."""
-    template = _checked(source)
+    template = _checked(source, tuple(names))
     token = _budget.set(_Budget())
     out: list[str] = []
     size = 0
@@ -183,17 +192,17 @@ def render_message_template(source: str, values: Mapping[str, Any], max_chars: i
     return "".join(out)
 
 
-def _checked(source: str) -> jinja2.Template:
+def _checked(source: str, names: tuple[str, ...]) -> jinja2.Template:
     """The compiled template with its loops counted; MessageTemplateError naming each problem."""
     if len(source) > SOURCE_MAX_CHARS:
         raise MessageTemplateError(f"the template is longer than {SOURCE_MAX_CHARS} characters")
     try:
         ast = _env.parse(source)
         problems = _problems(ast)
-        unknown = [] if problems else meta.find_undeclared_variables(ast) - set(MESSAGE_NAMES)
+        unknown = [] if problems else meta.find_undeclared_variables(ast) - set(names)
         if unknown:
-            names = ", ".join(sorted(unknown))
-            problems.append(f"unknown variable(s) {names}; use {' '.join(MESSAGE_NAMES)}")
+            listed = ", ".join(sorted(unknown))
+            problems.append(f"unknown variable(s) {listed}; use {' '.join(names)}")
         if problems:
             raise MessageTemplateError("; ".join(dict.fromkeys(problems)))
         for loop in ast.find_all(nodes.For):
