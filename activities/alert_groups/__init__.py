@@ -242,19 +242,23 @@ class AlertGroupActivities:
 
     def _record_action(self, action: GroupAction, now: datetime) -> None:
         detail: dict[str, Any] = {"by": action.by, "group_id": action.group_id}
+        if action.on_behalf_of:
+            detail["on_behalf_of"] = action.on_behalf_of
         values: dict[str, Any] = {}
+        unacked = {"acked_by": "", "acked_on_behalf_of": "", "acked_until": None}
         if action.action == "ack":
-            values = {"acked_by": action.by, "acked_until": action.until}
+            values = {"acked_by": action.by, "acked_on_behalf_of": action.on_behalf_of,
+                      "acked_until": action.until}  # fmt: skip
             detail["until"] = action.until.isoformat() if action.until else None
         elif action.action == "unack":
-            values = {"acked_by": "", "acked_until": None}
+            values = unacked
         elif action.action == "assign":
             values, detail["to"] = {"assignee": action.to}, action.to
         elif action.action == "reset":  # a new run of the group: nobody has acked it yet
-            values = {"acked_by": "", "acked_until": None, "escalation_step": 0}
+            values = {**unacked, "escalation_step": 0}
         with self._engine.begin() as conn:
             if action.action == "resolve":
-                groups.resolve_by_hand(conn, action.group_id, action.by, now)
+                groups.resolve_by_hand(conn, action.group_id, detail, now)
             elif action.action != "reset":
                 members = [m.fingerprint for m, _ in groups.members(conn, action.group_id)]
                 kind = {"ack": "acked", "unack": "unacked", "assign": "assigned"}[action.action]
