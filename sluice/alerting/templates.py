@@ -22,6 +22,7 @@ from sluice.message_templates import (
     ALERT_NAMES,
     TEXT_MAX_CHARS,
     TITLE_MAX_CHARS,
+    RenderBudget,
     check_message_template,
     render_message_template,
 )
@@ -35,6 +36,10 @@ GROUP: Kind = "alert_group"
 ESCALATION: Kind = "alert_escalation"
 MAX_TEMPLATES = 100
 MAX_PROBLEM = 300  # characters of a render error quoted back
+# What checking a whole document's templates may spend (each render has its own bounds too):
+# sample values are small, so honest templates use a tiny part of it.
+CHECK_ITERATIONS = 20_000
+CHECK_WORK = 1_000_000
 SAMPLE_LABELS = {"alertname": "SampleAlert", "severity": "critical", "instance": "host-1"}
 
 
@@ -58,14 +63,18 @@ class AlertTemplate(BaseModel):
         return self
 
 
-def render(template: AlertTemplate, values: Mapping[str, Any]) -> tuple[str, str]:
+def render(
+    template: AlertTemplate, values: Mapping[str, Any], budget: RenderBudget | None = None
+) -> tuple[str, str]:
     """The (title, text) `template` makes of `values` ("" for a part it leaves out);
     MessageTemplateError or a Jinja2/Python error if it fails."""
     title = text = ""
     if template.title:
-        title = render_message_template(template.title, values, TITLE_MAX_CHARS, ALERT_NAMES)
+        title = render_message_template(
+            template.title, values, TITLE_MAX_CHARS, ALERT_NAMES, budget
+        )
     if template.text:
-        text = render_message_template(template.text, values, TEXT_MAX_CHARS, ALERT_NAMES)
+        text = render_message_template(template.text, values, TEXT_MAX_CHARS, ALERT_NAMES, budget)
     return title.strip(), text.strip()
 
 
@@ -166,6 +175,7 @@ def template_problems(routing: AlertRouting) -> list[tuple[Loc, str]]:
     """Names used but not defined, and templates that fail on the sample values of the
     messages they are used for (an unused one must render for either kind)."""
     problems: list[tuple[Loc, str]] = []
+    budget = RenderBudget(CHECK_ITERATIONS, CHECK_WORK)
     kinds: dict[str, set[Kind]] = {}
     for loc, name, kind in template_uses(routing):
         if name in routing.templates:
@@ -175,7 +185,9 @@ def template_problems(routing: AlertRouting) -> list[tuple[Loc, str]]:
             problems.append((loc, f"no template named {name!r} (templates: {known})"))
     for name, template in routing.templates.items():
         used = sorted(kinds.get(name, ()))
-        failures = {kind: _render_failure(template, kind) for kind in used or [GROUP, ESCALATION]}
+        failures = {
+            kind: _render_failure(template, kind, budget) for kind in used or [GROUP, ESCALATION]
+        }
         failed = {kind: f for kind, f in failures.items() if f is not None}
         if failed and (used or len(failed) == len(failures)):
             kind, (part, message) = next(iter(failed.items()))
@@ -183,7 +195,9 @@ def template_problems(routing: AlertRouting) -> list[tuple[Loc, str]]:
     return problems
 
 
-def _render_failure(template: AlertTemplate, kind: Kind) -> tuple[str, str] | None:
+def _render_failure(
+    template: AlertTemplate, kind: Kind, budget: RenderBudget
+) -> tuple[str, str] | None:
     """(part, why) for the first sample of `kind` that `template` fails to render."""
     for values in sample_values(kind):
         for part in ("title", "text"):
@@ -191,7 +205,7 @@ def _render_failure(template: AlertTemplate, kind: Kind) -> tuple[str, str] | No
             if not source:
                 continue
             try:
-                render(AlertTemplate.model_construct(**{part: source}), values)
+                render(AlertTemplate.model_construct(**{part: source}), values, budget)
             except Exception as exc:  # any failure of the user's template is its problem
                 what = "an escalation" if kind == ESCALATION else f"a {_status(values)} group"
                 why = f"fails to render for {what}: {type(exc).__name__}: {exc}"

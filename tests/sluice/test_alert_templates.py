@@ -155,3 +155,15 @@ def test_problem_locations_reach_the_document_text() -> None:
         "line 3: templates.t.title: bad"
     )
     assert AlertTemplate(title="x").text == ""
+
+
+def test_checking_a_whole_document_of_costly_templates_is_bounded() -> None:
+    costly = (
+        "{% for a in 'x' * 100 %}{% for b in 'y' * 99 %}{{ a.upper() }}{% endfor %}{% endfor %}"
+    )
+    text = "templates:\n" + "".join(
+        f'  t{n}:\n    text: "{costly}"\n    title: "{costly}"\n' for n in range(100)
+    )
+    found = problems(text)
+    assert len(found) == 100  # each is refused, most for the document's shared budget
+    assert "the templates together do too much work" in found[-1][2]
