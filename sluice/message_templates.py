@@ -22,12 +22,18 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 # The names a rule's message template may use (activities/notify message_values()).
 MESSAGE_NAMES = ("event", "task", "file", "analysis")
+# The names an alert group's or escalation's template may use (activities/alert_groups).
+ALERT_NAMES = (
+    "group", "counts", "firing", "new", "resolved", "resolved_silenced", "expired", "escalation",
+)  # fmt: skip
 TITLE_MAX_CHARS = 2 * 1024
 TEXT_MAX_CHARS = 32 * 1024
 SOURCE_MAX_CHARS = 16 * 1024
 MAX_VALUE = 64 * 1024  # the longest string or list an operator may build
 MAX_WORK = 4_000_000  # bound on (input size) x (argument size) of one filter call
 MAX_LOOP_ITERATIONS = 10_000  # per render, all loops together
+MAX_RENDER_WORK = 4_000_000  # per render: characters all filter calls together work on
+CALL_WORK = 100  # what one method call counts as, in those characters
 
 _UNITS = (("d", 86400), ("h", 3600), ("min", 60))
 
@@ -73,9 +79,25 @@ class MessageTemplateError(ValueError):
     """A message template that may not be saved or rendered; the message says why."""
 
 
+class RenderBudget:
+    """What several renders may spend together, beyond each one's own bounds (a routing
+    document's templates are all rendered with sample values when it is saved)."""
+
+    def __init__(self, iterations: int, work: int) -> None:
+        self.iterations, self.work = iterations, work
+
+    def spend(self, iterations: int = 0, work: int = 0) -> None:
+        self.iterations -= iterations
+        self.work -= work
+        if self.iterations < 0 or self.work < 0:
+            raise SecurityError("the templates together do too much work")
+
+
 class _Budget:
-    def __init__(self) -> None:
+    def __init__(self, shared: RenderBudget | None = None) -> None:
         self.iterations = 0
+        self.work = 0
+        self.shared = shared
 
 
 _budget: contextvars.ContextVar[_Budget] = contextvars.ContextVar("message_template_budget")
@@ -104,20 +126,35 @@ def _guarded(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     def guarded(*args: Any, **kwargs: Any) -> Any:
         value, rest = args[skip], [*args[skip + 1 :], *kwargs.values()]
         own = len(str(value)) if isinstance(value, int | float) else _size(value)
-        if (own + 1) * (1 + sum(_size(arg) for arg in rest)) > MAX_WORK:
+        others = sum(_size(arg) for arg in rest)
+        if (own + 1) * (1 + others) > MAX_WORK:
             raise SecurityError(f"filter {name!r} would produce too much output")
+        _spend(work=own + others)
         return func(*args, **kwargs)
 
     return guarded
 
 
 def _counted_loop(value: Iterable[Any]) -> Iterator[Any]:
-    budget = _budget.get()
     for item in value:
-        budget.iterations += 1
-        if budget.iterations > MAX_LOOP_ITERATIONS:
-            raise SecurityError(f"more than {MAX_LOOP_ITERATIONS} loop iterations")
+        _spend(iterations=1)
         yield item
+
+
+def _spend(iterations: int = 0, work: int = 0) -> None:
+    """Count a render's loop iterations and filter work against its bounds (and a shared
+    budget's, if it has one)."""
+    budget = _budget.get(None)
+    if budget is None:  # a filter called outside a render (not by a template)
+        return
+    budget.iterations += iterations
+    budget.work += work
+    if budget.iterations > MAX_LOOP_ITERATIONS:
+        raise SecurityError(f"more than {MAX_LOOP_ITERATIONS} loop iterations")
+    if budget.work > MAX_RENDER_WORK:
+        raise SecurityError(f"filters working on more than {MAX_RENDER_WORK} characters")
+    if budget.shared is not None:
+        budget.shared.spend(iterations, work)
 
 
 class _Sandbox(ImmutableSandboxedEnvironment):
@@ -131,6 +168,7 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         allowed = next((m for t, m in _METHODS.items() if isinstance(owner, t)), frozenset())
         if name not in allowed:
             raise SecurityError(f"calling {name or type(__obj).__name__!r} is not allowed")
+        _spend(work=CALL_WORK)
         return super().call(__context, __obj, *args, **kwargs)
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
@@ -158,16 +196,23 @@ _env.filters = {name: _guarded(name, _env.filters.get(name) or globals()[name]) 
 _env.filters[_LOOP_FILTER] = _counted_loop
 
 
-def check_message_template(source: str) -> str:
-    """`source` if it parses and uses only MESSAGE_NAMES and FILTERS; MessageTemplateError."""
-    _checked(source)
+def check_message_template(source: str, names: Iterable[str] = MESSAGE_NAMES) -> str:
+    """`source` if it parses and uses only `names` and FILTERS; MessageTemplateError."""
+    _checked(source, tuple(names))
     return source
 
 
-def render_message_template(source: str, values: Mapping[str, Any], max_chars: int) -> str:
-    """Render a rule's template in the sandbox; MessageTemplateError past `max_chars`."""
-    template = _checked(source)
-    token = _budget.set(_Budget())
+def render_message_template(
+    source: str,
+    values: Mapping[str, Any],
+    max_chars: int,
+    names: Iterable[str] = MESSAGE_NAMES,
+    budget: RenderBudget | None = None,
+) -> str:
+    """Render a rule's template in the sandbox; MessageTemplateError past `max_chars` (or
+    past `budget`, shared with other renders)."""
+    template = _checked(source, tuple(names))
+    token = _budget.set(_Budget(budget))
     out: list[str] = []
     size = 0
     try:
@@ -183,17 +228,18 @@ def render_message_template(source: str, values: Mapping[str, Any], max_chars: i
     return "".join(out)
 
 
-def _checked(source: str) -> jinja2.Template:
+@functools.lru_cache(maxsize=256)
+def _checked(source: str, names: tuple[str, ...]) -> jinja2.Template:
     """The compiled template with its loops counted; MessageTemplateError naming each problem."""
     if len(source) > SOURCE_MAX_CHARS:
         raise MessageTemplateError(f"the template is longer than {SOURCE_MAX_CHARS} characters")
     try:
         ast = _env.parse(source)
         problems = _problems(ast)
-        unknown = [] if problems else meta.find_undeclared_variables(ast) - set(MESSAGE_NAMES)
+        unknown = [] if problems else meta.find_undeclared_variables(ast) - set(names)
         if unknown:
-            names = ", ".join(sorted(unknown))
-            problems.append(f"unknown variable(s) {names}; use {' '.join(MESSAGE_NAMES)}")
+            listed = ", ".join(sorted(unknown))
+            problems.append(f"unknown variable(s) {listed}; use {' '.join(names)}")
         if problems:
             raise MessageTemplateError("; ".join(dict.fromkeys(problems)))
         for loop in ast.find_all(nodes.For):

@@ -104,8 +104,11 @@ def group_counts(firing: int, total: int) -> dict[str, Any]:
     return {"status": status, "firing": firing, "resolved": total - firing}
 
 
-def resolve_by_hand(conn: Connection, group_id: str, by: str, now: datetime) -> list[str]:
-    """Mark the group's firing alerts resolved (an operator says so); their fingerprints."""
+def resolve_by_hand(
+    conn: Connection, group_id: str, detail: dict[str, Any], now: datetime
+) -> list[str]:
+    """Mark the group's firing alerts resolved (an operator says so, `detail` who); their
+    fingerprints."""
     query = (
         select(ALERTS.c.fingerprint)
         .join(MEMBERS, MEMBERS.c.fingerprint == ALERTS.c.fingerprint)
@@ -120,7 +123,7 @@ def resolve_by_hand(conn: Connection, group_id: str, by: str, now: datetime) -> 
         )
     add_events(
         conn,
-        [(fp, AlertStatus.resolved, AlertStatus.resolved, {"by": by, "group_id": group_id})
+        [(fp, AlertStatus.resolved, AlertStatus.resolved, {**detail, "group_id": group_id})
          for fp in fingerprints],
         now,
     )  # fmt: skip

@@ -90,7 +90,8 @@ def _group(row: OutboxRow, status: str, now: datetime) -> dict[str, Any]:
         "id": row.group_id, "route": row.route, "group_labels": row.group_labels,
         "status": AlertGroupStatus.firing if status == AlertStatus.firing
         else AlertGroupStatus.resolved,
-        "firing": 0, "resolved": 0, "acked_by": "", "assignee": "", "escalation_step": 0,
+        "firing": 0, "resolved": 0, "acked_by": "", "acked_on_behalf_of": "", "assignee": "",
+        "escalation_step": 0,
         "created_at": now, "updated_at": now,
     }  # fmt: skip
 

@@ -102,12 +102,16 @@ class AlertGroupWorkflow:
 
     @workflow.update
     async def ack(self, req: AckRequest) -> GroupState:
-        self._clock.ack = AckState(req.by, req.until)
-        await self._act(GroupAction(self._inp.group_id, "ack", req.by, until=req.until))
+        self._clock.ack = AckState(req.by, req.until, req.on_behalf_of)
+        await self._act(
+            GroupAction(self._inp.group_id, "ack", req.by, until=req.until,
+                        on_behalf_of=req.on_behalf_of)
+        )  # fmt: skip
         return self._state()
 
     @ack.validator
     def _check_ack(self, req: AckRequest) -> None:
+        _check_actor(req.by, req.on_behalf_of)
         self._check_firing()
         if req.until is not None and req.until <= workflow.now():
             raise ValueError("until: must be in the future")
@@ -116,34 +120,44 @@ class AlertGroupWorkflow:
     async def unack(self, req: ByRequest) -> GroupState:
         self._clock.ack = None
         self._resume_escalation()
-        await self._act(GroupAction(self._inp.group_id, "unack", req.by))
+        await self._act(
+            GroupAction(self._inp.group_id, "unack", req.by, on_behalf_of=req.on_behalf_of)
+        )
         return self._state()
 
     @unack.validator
     def _check_unack(self, req: ByRequest) -> None:
+        _check_actor(req.by, req.on_behalf_of)
         if self._clock.ack is None:
             raise ValueError("the group is not acknowledged")
 
     @workflow.update
     async def assign(self, req: AssignRequest) -> GroupState:
         self._assignee = req.to
-        await self._act(GroupAction(self._inp.group_id, "assign", req.by, to=req.to))
+        await self._act(
+            GroupAction(self._inp.group_id, "assign", req.by, to=req.to,
+                        on_behalf_of=req.on_behalf_of)
+        )  # fmt: skip
         return self._state()
 
     @assign.validator
     def _check_assign(self, req: AssignRequest) -> None:
+        _check_actor(req.by, req.on_behalf_of)
         if not req.to.strip() or len(req.to) > MAX_ASSIGNEE:
             raise ValueError(f"to: a name of 1 to {MAX_ASSIGNEE} characters")
 
     @workflow.update
     async def resolve(self, req: ByRequest) -> GroupState:
-        await self._act(GroupAction(self._inp.group_id, "resolve", req.by))
+        await self._act(
+            GroupAction(self._inp.group_id, "resolve", req.by, on_behalf_of=req.on_behalf_of)
+        )
         self._clock.escalation = None
         self._flush_now = True  # tell the resolution now, not after the group interval
         return self._state()
 
     @resolve.validator
     def _check_resolve(self, req: ByRequest) -> None:
+        _check_actor(req.by, req.on_behalf_of)
         self._check_firing()
 
     @workflow.query
@@ -252,8 +266,9 @@ class AlertGroupWorkflow:
         ack = self._clock.ack
         step = self._clock.escalation.step if self._clock.escalation else 0
         return GroupState(
-            self._firing, ack.by if ack else "", ack.until if ack else None, self._assignee, step
-        )
+            self._firing, ack.by if ack else "", ack.until if ack else None, self._assignee, step,
+            ack.on_behalf_of if ack else "",
+        )  # fmt: skip
 
     def _history_long(self) -> bool:
         info = workflow.info()
@@ -278,3 +293,11 @@ class AlertGroupWorkflow:
         )  # fmt: skip
         self._flushed, self._firing, self._assignee = True, inp.firing, inp.assignee
         self._dirty = self._dirty or inp.dirty
+
+
+def _check_actor(by: str, on_behalf_of: str) -> None:
+    """Every decision names who made it; `on_behalf_of` is bounded free text beside that."""
+    if not by.strip() or len(by) > MAX_ASSIGNEE:
+        raise ValueError(f"by: a name of 1 to {MAX_ASSIGNEE} characters")
+    if len(on_behalf_of) > MAX_ASSIGNEE:
+        raise ValueError(f"on_behalf_of: at most {MAX_ASSIGNEE} characters")

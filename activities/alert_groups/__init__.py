@@ -15,12 +15,16 @@ from sqlalchemy import Engine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.alert_groups.messages import group_values, picked, seconds_to_open
+from activities.alert_groups.messages import (
+    group_values,
+    picked,
+    render_alert_message,
+    seconds_to_open,
+)
 from activities.alert_groups.metrics import ESCALATIONS, NOTIFIED, SUPPRESSED
 from activities.notify import NotifyActivities
 from activities.notify.senders import Message
 from activities.notify.store import ChannelStore
-from activities.notify.templates import render_message
 from sluice.alerting.grouping import FIRING, Context, Decision, decide
 from sluice.alerting.routing import AlertRouting, Route
 from sluice.contracts.alert_groups import (
@@ -78,11 +82,15 @@ class AlertGroupActivities:
         routing, route, decision, alerts = await asyncio.to_thread(self._decide, req, now)
         channels: list[str] = []
         failures: list[str] = []
+        template_error = ""
         if decision.tells:
             values = self._values(req, route, decision, alerts)
-            message = self._render("alert_group", values)
+            template = routing.template(route.template)
+            message, template_error = render_alert_message(
+                "alert_group", values, template, language=self._language
+            )
             channels, failures = await self._send(route.channels, message, step="alert_group")
-        await asyncio.to_thread(self._save, req, decision, channels, failures, now)
+        await asyncio.to_thread(self._save, req, decision, channels, failures, now, template_error)
         opens = None if decision.firing == 0 else seconds_to_open(route.active_time, now)
         wake = [(decision.wake_at - now).total_seconds()] if decision.wake_at else []
         if opens:  # outside its active time: hold until it opens
@@ -120,11 +128,16 @@ class AlertGroupActivities:
             "escalation": {"step": req.step + 1, "round": req.round, "policy": policy.name,
                            "people": list(step.people)},
         }  # fmt: skip
-        message = self._render("alert_escalation", values, mentions=step.people)
+        template = routing.template(step.template or policy.template)
+        message, template_error = render_alert_message(
+            "alert_escalation", values, template, step.people, language=self._language
+        )
         sent, failures = await self._send(step.channels, message, step="escalation")
         ESCALATIONS.labels(policy.name).inc()
         detail = {"group_id": req.group_id, "step": req.step + 1, "round": req.round,
                   "channels": sent, "failed": failures, "people": list(step.people)}  # fmt: skip
+        if template_error:
+            detail["template_error"] = template_error
         await asyncio.to_thread(self._escalated, req.group_id, firing, detail, req.step + 1, now)
         following, round_ = req.step + 1, req.round
         if following >= len(policy.steps):
@@ -173,6 +186,7 @@ class AlertGroupActivities:
         channels: list[str],
         failures: list[str],
         now: datetime,
+        template_error: str = "",
     ) -> None:
         events: list[tuple[str, str, str, dict[str, Any]]] = []
         for fp, (reason, why) in decision.held.items():
@@ -190,6 +204,8 @@ class AlertGroupActivities:
             detail = {"as": kind, "group_id": req.group_id, "channels": channels}
             if failures:
                 detail["failed"] = failures
+            if template_error:
+                detail["template_error"] = template_error
             events += [(fp, "notified", status, detail) for fp in fingerprints]
         with self._engine.begin() as conn:
             groups.save_members(conn, req.group_id, list(decision.updates.values()), now)
@@ -226,19 +242,23 @@ class AlertGroupActivities:
 
     def _record_action(self, action: GroupAction, now: datetime) -> None:
         detail: dict[str, Any] = {"by": action.by, "group_id": action.group_id}
+        if action.on_behalf_of:
+            detail["on_behalf_of"] = action.on_behalf_of
         values: dict[str, Any] = {}
+        unacked = {"acked_by": "", "acked_on_behalf_of": "", "acked_until": None}
         if action.action == "ack":
-            values = {"acked_by": action.by, "acked_until": action.until}
+            values = {"acked_by": action.by, "acked_on_behalf_of": action.on_behalf_of,
+                      "acked_until": action.until}  # fmt: skip
             detail["until"] = action.until.isoformat() if action.until else None
         elif action.action == "unack":
-            values = {"acked_by": "", "acked_until": None}
+            values = unacked
         elif action.action == "assign":
             values, detail["to"] = {"assignee": action.to}, action.to
         elif action.action == "reset":  # a new run of the group: nobody has acked it yet
-            values = {"acked_by": "", "acked_until": None, "escalation_step": 0}
+            values = {**unacked, "escalation_step": 0}
         with self._engine.begin() as conn:
             if action.action == "resolve":
-                groups.resolve_by_hand(conn, action.group_id, action.by, now)
+                groups.resolve_by_hand(conn, action.group_id, detail, now)
             elif action.action != "reset":
                 members = [m.fingerprint for m, _ in groups.members(conn, action.group_id)]
                 kind = {"ack": "acked", "unack": "unacked", "assign": "assigned"}[action.action]
@@ -278,18 +298,6 @@ class AlertGroupActivities:
             "resolved_silenced": picked(alerts, decision.resolved_silenced),
             "expired": decision.expired,
         }  # fmt: skip
-
-    def _render(
-        self, event: str, values: dict[str, Any], mentions: list[str] | None = None
-    ) -> Message:
-        try:
-            return render_message(event, values, mentions=mentions, language=self._language)
-        except Exception as exc:  # a template error: retrying won't help
-            raise ApplicationError(
-                f"message template for {event}: {type(exc).__name__}: {exc}",
-                type="invalid_input",
-                non_retryable=True,
-            ) from exc
 
 
 def _first_wait(routing: AlertRouting, route: Route) -> float:

@@ -1,4 +1,5 @@
-"""What an alert group's messages show: the template values of alerts and of the group."""
+"""What an alert group's messages show: the template values of alerts and of the group, and
+the message made of them by the routing document's template or the built-in one."""
 
 from __future__ import annotations
 
@@ -6,6 +7,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.notify.senders import Message
+from activities.notify.templates import render_message
+from sluice.alerting.templates import AlertTemplate
 from sluice.alerting.windows import Windows
 
 MAX_OPENING_SCAN = timedelta(days=8)
@@ -54,3 +61,47 @@ def seconds_to_open(windows: Windows, now: datetime) -> float | None:
             return max((moment - now).total_seconds(), 0.0)
         moment = (moment + step).replace(second=0, microsecond=0)
     return None
+
+
+def render_alert_message(
+    event: str,
+    values: dict[str, Any],
+    template: AlertTemplate | None = None,
+    mentions: list[str] | None = None,
+    *,
+    language: str = "en",
+) -> tuple[Message, str]:
+    """The message, and why the routing document's `template` was not used ("" if it was).
+
+    A rule's template that fails fails its notification (activities/notify). A routing
+    document's template was rendered with sample values when it was saved, so a failure now
+    comes from the values: the built-in template still tells people, and the same error text
+    is recorded on the alert events instead."""
+    why = ""
+    if template is not None:
+        try:
+            return _message(event, values, template, mentions, language), ""
+        except Exception as exc:  # the user's template: never lose the notification for it
+            why = f"message template for {event}: {type(exc).__name__}: {exc}"[:500]
+            activity.logger.warning("%s; the built-in template was used", why)
+    try:
+        return _message(event, values, None, mentions, language), why
+    except Exception as exc:  # a built-in template error: retrying won't help
+        raise ApplicationError(
+            f"message template for {event}: {type(exc).__name__}: {exc}",
+            type="invalid_input",
+            non_retryable=True,
+        ) from exc
+
+
+def _message(
+    event: str,
+    values: dict[str, Any],
+    template: AlertTemplate | None,
+    mentions: list[str] | None,
+    language: str,
+) -> Message:
+    own = template or AlertTemplate.model_construct()
+    return render_message(
+        event, values, title=own.title, text=own.text, mentions=mentions, language=language
+    )

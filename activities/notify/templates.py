@@ -9,6 +9,8 @@ import jinja2
 
 from activities.notify.senders import Message
 from sluice.message_templates import (
+    ALERT_NAMES,
+    MESSAGE_NAMES,
     TEXT_MAX_CHARS,
     TITLE_MAX_CHARS,
     duration,
@@ -44,6 +46,7 @@ TITLES_ZH = {
     ),
     "alert_escalation": "[Sluice] 告警升级 第 {{ escalation.step }} 步 · {{ group.title }}",
 }
+ALERT_EVENTS = ("alert_group", "alert_escalation")
 # What a webhook receives as `facts`, besides the text: the values of these names.
 FACTS = ("task", "file", "analysis", "agents", "report", "group", "counts", "escalation")
 
@@ -74,18 +77,19 @@ def render_message(
     mentions: list[str] | None = None,
     language: str = "en",
 ) -> Message:
-    """Render `event`'s templates (or the rule's `title`/`text`) with `values`; in Chinese
-    (`language` "zh") where the event has Chinese templates."""
+    """Render `event`'s templates (or a rule's or route's `title`/`text`) with `values`; in
+    Chinese (`language` "zh") where the event has Chinese templates."""
     if event not in TITLES:
         raise ValueError(f"no template for event {event!r}")
     zh = language == "zh" and event in TITLES_ZH
-    if title:  # a rule's own templates run sandboxed (sluice/message_templates.py)
-        title_out = render_message_template(title, values, TITLE_MAX_CHARS).strip()
+    names = ALERT_NAMES if event in ALERT_EVENTS else MESSAGE_NAMES
+    if title:  # a rule's or route's own templates run sandboxed (sluice/message_templates.py)
+        title_out = render_message_template(title, values, TITLE_MAX_CHARS, names).strip()
     else:
         title_out = _inline.from_string((TITLES_ZH if zh else TITLES)[event]).render(values)
         title_out = title_out.strip()
     if text:
-        text_out = render_message_template(text, values, TEXT_MAX_CHARS)
+        text_out = render_message_template(text, values, TEXT_MAX_CHARS, names)
     else:
         name = f"{event}.zh.md.j2" if zh else f"{event}.md.j2"
         text_out = _files.get_template(name).render(values)

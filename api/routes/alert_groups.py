@@ -1,5 +1,6 @@
 """Alert groups: list and read them; ack, unack, assign and resolve through the group's
-workflow (its validators may refuse: 409)."""
+workflow (its validators may refuse: 409). Who decided is always the signed-in token's name;
+the body may add `on_behalf_of`, recorded beside it (a body `by` is refused: 422)."""
 
 from typing import Annotated
 
@@ -70,7 +71,7 @@ async def ack_alert_group(
             check_time(body.until)
         except ValueError as exc:
             raise ApiError(422, "invalid_time", f"until: {exc}") from None
-    arg = AckRequest(body.by or principal.name, body.until)
+    arg = AckRequest(principal.name, body.until, body.on_behalf_of)
     return await _decide(session, temporal, group_id, "ack", arg)
 
 
@@ -80,7 +81,7 @@ async def unack_alert_group(
     principal: PrincipalDep,
 ) -> AlertGroupState:  # fmt: skip
     """Withdraw an acknowledgement: the escalation resumes."""
-    arg = ByRequest(body.by or principal.name)
+    arg = ByRequest(principal.name, body.on_behalf_of)
     return await _decide(session, temporal, group_id, "unack", arg)
 
 
@@ -90,7 +91,7 @@ async def assign_alert_group(
     principal: PrincipalDep,
 ) -> AlertGroupState:  # fmt: skip
     """Assign the group to someone."""
-    arg = AssignRequest(body.by or principal.name, body.to)
+    arg = AssignRequest(principal.name, body.to, body.on_behalf_of)
     return await _decide(session, temporal, group_id, "assign", arg)
 
 
@@ -100,7 +101,7 @@ async def resolve_alert_group(
     principal: PrincipalDep,
 ) -> AlertGroupState:  # fmt: skip
     """Resolve every alert of the group by hand (the resolution is notified)."""
-    arg = ByRequest(body.by or principal.name)
+    arg = ByRequest(principal.name, body.on_behalf_of)
     return await _decide(session, temporal, group_id, "resolve", arg)
 
 

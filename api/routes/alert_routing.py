@@ -1,6 +1,7 @@
 """The alert routing document: versions, publish and rollback, a test of where labels go, and
 read views of the live routes, inhibition rules and escalation policies."""
 
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -94,6 +95,13 @@ class RoutingTestRequest(BaseModel):
     at: ApiTime | None = Field(default=None, description="when (active times); default now")
 
 
+class TemplatePreview(BaseModel):
+    template: str = Field(description="the route's template (routing document `templates`)")
+    title: str = Field(description='its title for one firing alert; "": the built-in title')
+    text: str = Field(description='its text for one firing alert; "": the built-in text')
+    error: str = Field(description="why it fails (the built-in template would be sent); ''")
+
+
 class RouteTaken(BaseModel):
     name: str
     channels: list[str]
@@ -104,6 +112,10 @@ class RouteTaken(BaseModel):
     active_now: bool = Field(description="inside the route's active_time")
     send_resolved: bool
     continue_: bool = Field(alias="continue")
+    template: str | None = Field(description="the route's own message template; None: built in")
+    preview: TemplatePreview | None = Field(
+        description="what the route's template makes of a firing alert with these labels"
+    )
 
 
 class RoutingTestResult(BaseModel):
@@ -211,6 +223,8 @@ def test_routing(body: RoutingTestRequest, session: SessionDep) -> RoutingTestRe
                 "group_id": taken.group_id,
                 "group_labels": taken.group_labels,
                 "active_now": taken.active_now,
+                "template": taken.route.template,
+                "preview": asdict(taken.preview) if taken.preview else None,
             }
         )
         for taken in result.routes

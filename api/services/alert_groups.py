@@ -101,5 +101,6 @@ async def decide(client: Client, group_id: str, update: str, arg: Any) -> AlertG
 
 def _fields(state: GroupState) -> dict[str, Any]:
     until: datetime | None = state.acked_until
-    return {"firing": state.firing, "acked_by": state.acked_by, "acked_until": until,
+    return {"firing": state.firing, "acked_by": state.acked_by,
+            "acked_on_behalf_of": state.acked_on_behalf_of, "acked_until": until,
             "assignee": state.assignee, "escalation_step": state.escalation_step}  # fmt: skip

@@ -15,6 +15,7 @@ from sluice.alerting.document import RoutingInvalid, channel_references, check_r
 from sluice.alerting.matchers import matches_all, parse_matchers
 from sluice.alerting.routing import AlertRouting, Route, active, inhibited_by
 from sluice.alerting.silences import in_force
+from sluice.alerting.templates import Preview, preview
 from store.alerting import LiveRouting, live_routing, silences_in_span
 from store.models import Alert, AlertRoutingVersion, Channel, utcnow
 from store.models.alerts import AlertStatus
@@ -112,6 +113,7 @@ class RouteOutcome:
     active_now: bool
     group_id: str
     group_labels: dict[str, str]
+    preview: Preview | None = None
 
 
 @dataclass(frozen=True)
@@ -135,7 +137,13 @@ def try_routing(
         routing, version = checked(session, text), None
     taken = routing.routes_for(labels)
     outcomes = [
-        RouteOutcome(route, active(route, now), route.group_id(labels), route.group_labels(labels))
+        RouteOutcome(
+            route,
+            active(route, now),
+            route.group_id(labels),
+            route.group_labels(labels),
+            preview(routing, route, labels, now),
+        )
         for route in taken
     ]
     silences = [

@@ -14,6 +14,7 @@ import yaml
 from pydantic import ValidationError
 
 from sluice.alerting.routing import AlertRouting
+from sluice.alerting.templates import template_problems
 from sluice.rules.errors import Loc, format_loc, problems_from
 from sluice.rules.shape import MAX_DEPTH, ShapeError, check_shape
 
@@ -42,12 +43,13 @@ class RoutingInvalid(ValueError):
 
 
 def check_routing(text: str) -> AlertRouting:
-    """The document in `text`, or RoutingInvalid with every problem at its line."""
+    """The document in `text`, or RoutingInvalid with every problem at its line (its
+    templates are rendered with sample values too)."""
     if len(text) > MAX_TEXT:
         raise RoutingInvalid([Problem("", 1, f"longer than {MAX_TEXT} characters")])
     data = _load(text)
     try:
-        return AlertRouting.model_validate(data)
+        routing = AlertRouting.model_validate(data)
     except ValidationError as exc:
         located = [
             (_better_loc(data, tuple(error["loc"]), message), message)
@@ -56,6 +58,10 @@ def check_routing(text: str) -> AlertRouting:
             )
         ]
         raise RoutingInvalid(problems_at(text, located)) from None
+    problems = template_problems(routing)
+    if problems:
+        raise RoutingInvalid(problems_at(text, problems))
+    return routing
 
 
 def problems_at(text: str, located: Sequence[tuple[Loc, str]]) -> list[Problem]:

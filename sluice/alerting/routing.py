@@ -5,7 +5,8 @@ route tree is written here as an ordered list).
 An alert's labels are tested against the routes in order; the first match takes it, and a
 route with `continue: true` lets the next matching routes take it too. No match: the
 `default` route. Each route groups its alerts by `group_by` label values (`["..."]` groups
-by every label); a group is one durable workflow, named by `group_id`.
+by every label); a group is one durable workflow, named by `group_id`. Routes and escalation
+policies (or their steps) may name one of the document's `templates` for their messages.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pydantic import (
 )
 
 from sluice.alerting.matchers import Matcher, matches_all, parse_matchers
+from sluice.alerting.templates import MAX_TEMPLATES, AlertTemplate
 from sluice.alerting.windows import Windows
 from sluice.rules.units import Duration
 
@@ -41,6 +43,7 @@ def _check_matchers(texts: list[str]) -> list[str]:
 
 
 Matchers = Annotated[list[str], AfterValidator(_check_matchers)]
+TemplateName = Annotated[str, Field(pattern=NAME)]
 
 
 class Route(BaseModel):
@@ -59,6 +62,7 @@ class Route(BaseModel):
     send_resolved: bool = True
     escalation: str | None = None
     active_time: Windows = Field(default_factory=Windows)
+    template: TemplateName | None = None
 
     _matchers: list[Matcher] = PrivateAttr(default_factory=list)
 
@@ -121,6 +125,7 @@ class EscalationStep(BaseModel):
     channels: list[str] = Field(default_factory=list, max_length=20)
     people: list[str] = Field(default_factory=list, max_length=50)
     within: Windows = Field(default_factory=Windows)
+    template: TemplateName | None = None  # default: the policy's
 
 
 class EscalationPolicy(BaseModel):
@@ -131,6 +136,7 @@ class EscalationPolicy(BaseModel):
     name: str = Field(pattern=NAME)
     steps: list[EscalationStep] = Field(min_length=1, max_length=20)
     repeat: int = Field(default=0, ge=0, le=100)
+    template: TemplateName | None = None
 
 
 class AlertRouting(BaseModel):
@@ -143,6 +149,9 @@ class AlertRouting(BaseModel):
     default: Route = Field(default_factory=lambda: Route(name="default"))
     inhibit_rules: list[InhibitRule] = Field(default_factory=list, max_length=MAX_ROUTES)
     escalation_policies: list[EscalationPolicy] = Field(default_factory=list, max_length=100)
+    templates: dict[TemplateName, AlertTemplate] = Field(
+        default_factory=dict, max_length=MAX_TEMPLATES
+    )
 
     @model_validator(mode="after")
     def _check_names(self) -> AlertRouting:
@@ -172,6 +181,9 @@ class AlertRouting(BaseModel):
 
     def policy(self, name: str | None) -> EscalationPolicy | None:
         return next((p for p in self.escalation_policies if p.name == name), None)
+
+    def template(self, name: str | None) -> AlertTemplate | None:
+        return self.templates.get(name) if name else None
 
     def channel_names(self) -> set[str]:
         names = {c for route in [*self.routes, self.default] for c in route.channels}

@@ -31,6 +31,7 @@ class EscalationState:
 class AckState:
     by: str = ""
     until: datetime | None = None  # the escalation resumes then; None: for good
+    on_behalf_of: str = ""
 
 
 @dataclass
@@ -117,23 +118,28 @@ class GroupAction:
     until: datetime | None = None
     to: str = ""
     escalation_step: int = 0
+    on_behalf_of: str = ""
 
 
+# `by`: the signed-in token's name (the API sets it); `on_behalf_of`: free text it adds.
 @dataclass
 class AckRequest:
     by: str
     until: datetime | None = None
+    on_behalf_of: str = ""
 
 
 @dataclass
 class AssignRequest:
     by: str
     to: str
+    on_behalf_of: str = ""
 
 
 @dataclass
 class ByRequest:
     by: str
+    on_behalf_of: str = ""
 
 
 @dataclass
@@ -145,3 +151,4 @@ class GroupState:
     acked_until: datetime | None
     assignee: str
     escalation_step: int
+    acked_on_behalf_of: str = ""

@@ -9,6 +9,7 @@ what the console lists (written by the group workflow's activities).
 from datetime import datetime
 from typing import Any
 
+from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
 from store.models.common import created_at_field, json_field, optional_time_field, status_field
@@ -54,7 +55,8 @@ class AlertGroupBase(SQLModel):
     resolved: int = 0
     first_notified_at: datetime | None = optional_time_field()
     last_notified_at: datetime | None = optional_time_field()
-    acked_by: str = Field(default="", max_length=200)
+    acked_by: str = Field(default="", max_length=200)  # the signed-in token's name
+    acked_on_behalf_of: str = Field(default="", max_length=200)
     acked_until: datetime | None = optional_time_field()
     assignee: str = Field(default="", max_length=200)
     escalation_step: int = 0
@@ -98,15 +100,26 @@ class AlertGroupDetail(AlertGroupBase):
     timeline: list[AlertGroupEvent] = []
 
 
-class AlertGroupAck(SQLModel):
-    until: datetime | None = Field(
-        default=None, description="The escalation resumes then; none: acked for good."
-    )
-    by: str = Field(default="", max_length=200, description="Default: the token's name.")
+ON_BEHALF_OF_MAX = 200
 
 
 class AlertGroupBy(SQLModel):
-    by: str = Field(default="", max_length=200, description="Default: the token's name.")
+    """Who decided is the signed-in token's name, always: a `by` field is refused (422)."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    on_behalf_of: str = Field(
+        default="",
+        max_length=ON_BEHALF_OF_MAX,
+        description="Free text recorded beside the token's name (e.g. the person a bot acts "
+        "for); never replaces it.",
+    )
+
+
+class AlertGroupAck(AlertGroupBy):
+    until: datetime | None = Field(
+        default=None, description="The escalation resumes then; none: acked for good."
+    )
 
 
 class AlertGroupAssign(AlertGroupBy):
@@ -119,6 +132,7 @@ class AlertGroupState(SQLModel):
     id: str
     firing: int
     acked_by: str
+    acked_on_behalf_of: str = ""
     acked_until: datetime | None
     assignee: str
     escalation_step: int

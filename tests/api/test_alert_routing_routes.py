@@ -241,3 +241,68 @@ def test_hostile_documents_are_refused_not_crashed(client: TestClient) -> None:
         VERSIONS, json={"text": "routes:\n  - name: a\n    matchers: ['x=~(a+)+\\1']\n"}
     )
     assert problems(regex) == [(3, "routes[0].matchers")]
+
+
+TEMPLATES = """templates:
+  db-page:
+    title: "[DB] {{ counts.firing }} firing: {{ group.title }}"
+    text: "{% for a in firing %}{{ a.labels.instance }} {{ a.summary }}{% endfor %}"
+  db-escalation:
+    title: "[DB] step {{ escalation.step }}"
+"""
+
+
+def with_templates(extra: str = "") -> str:
+    text = TEMPLATES + extra + DOCUMENT
+    text = text.replace(
+        "    escalation: oncall\n", "    escalation: oncall\n    template: db-page\n"
+    )
+    return text.replace("  - name: oncall\n", "  - name: oncall\n    template: db-escalation\n")
+
+
+def test_templates_are_saved_checked_and_previewed_by_the_test(client: TestClient) -> None:
+    version = save(client, with_templates())["version"]
+    publish(client, version)
+    live = client.get(ROUTING).json()["document"]
+    assert live["routes"][0]["template"] == "db-page"
+    assert live["escalation_policies"][0]["template"] == "db-escalation"
+    labels = {"team": "db", "alertname": "Down", "cluster": "c1", "instance": "db-1"}
+    body = client.post(f"{ROUTING}:test", json={"labels": labels}).json()
+    database, critical = (
+        body["routes"][0],
+        client.post(f"{ROUTING}:test", json={"labels": {"severity": "critical"}}).json()["routes"][
+            0
+        ],
+    )
+    assert database["template"] == "db-page"
+    assert database["preview"] == {
+        "template": "db-page",
+        "title": "[DB] 1 firing: alertname=Down, cluster=c1",
+        "text": "db-1 Down (sample)",
+        "error": "",
+    }
+    assert (critical["template"], critical["preview"]) == (None, None)  # built in
+
+
+def test_template_problems_are_refused_at_their_lines(client: TestClient) -> None:
+    unknown = with_templates().replace("template: db-page\n", "template: db-pages\n")
+    assert problems(client.post(VERSIONS, json={"text": unknown})) == [(13, "routes[0].template")]
+    hostile = with_templates(
+        "  evil:\n    title: '{{ group.__class__.__mro__ }}'\n"
+        "  broken:\n    title: '{{ counts.firing | nosuchfilter }}'\n"
+    )
+    response = client.post(VERSIONS, json={"text": hostile})
+    assert problems(response) == [(8, "templates.evil.title"), (10, "templates.broken.title")]
+    messages = [p["message"] for p in response.json()["error"]["problems"]]
+    assert "names starting with '_' are not allowed" in messages[0]
+    assert "unknown filter 'nosuchfilter'" in messages[1]
+    loops = with_templates(
+        "  loops:\n    text: \"{% for a in 'x' * 9000 %}{% for b in 'y' * 9000 %}x{% endfor %}"
+        '{% endfor %}"\n'
+    )  # compiles; bounded when rendered with the sample values
+    response = client.post(VERSIONS, json={"text": loops})
+    assert problems(response) == [(8, "templates.loops.text")]
+    assert "more than 10000 loop iterations" in response.json()["error"]["message"]
+    assert client.get(VERSIONS).json() == []
+    draft = client.post(f"{ROUTING}:test", json={"labels": {}, "text": unknown})
+    assert problems(draft) == [(13, "routes[0].template")]

@@ -23,7 +23,12 @@ BROKEN = """routes:
 default:
   name: fallback
 """
-FIXED = BROKEN.replace("    colour: red\n", "")
+FIXED = (
+    BROKEN.replace("    colour: red\n", "").replace(
+        "    continue: true\n", "    continue: true\n    template: db\n"
+    )
+    + "templates:\n  db:\n    title: '[DB] {{ counts.firing }} firing in {{ group.title }}'\n"
+)
 
 
 def version_row(page: Page, version: int) -> Locator:
@@ -63,6 +68,12 @@ async def test_publish_routing_test_labels_and_silence_then_expire(
     await expect(result).to_contain_text("Under version 1")
     await expect(result.locator("tr[data-route]")).to_have_count(2)
     await expect(result.locator('tr[data-route="database"]')).to_contain_text("cluster=c1")
+    preview = result.locator('[data-preview="database"]')  # its template, rendered
+    await expect(preview).to_contain_text("from template db")
+    await expect(preview.locator("strong")).to_have_text(
+        "[DB] 1 firing in alertname=Down, cluster=c1"
+    )
+    await expect(result.locator('[data-preview="critical"]')).to_have_count(0)  # built in
 
     await page.get_by_role("link", name="Silences").click()
     await page.get_by_label("Matchers, one a line").fill('team="web"')

@@ -128,14 +128,17 @@ async def test_operators_ack_assign_and_resolve_through_the_api(
     [group] = (await api.get("/api/v1/alert-groups", params={"status": "firing"})).json()
     base = f"/api/v1/alert-groups/{group['id']}"
     until = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
-    acked = await api.post(f"{base}:ack", json={"until": until, "by": "carol"})
-    assert acked.status_code == 200 and acked.json()["acked_by"] == "carol"
+    impersonated = await api.post(f"{base}:ack", json={"until": until, "by": "carol"})
+    assert impersonated.status_code == 422  # who decided is the token's name, never the body's
+    acked = await api.post(f"{base}:ack", json={"until": until, "on_behalf_of": "carol"})
+    assert acked.status_code == 200, acked.text
+    assert (acked.json()["acked_by"], acked.json()["acked_on_behalf_of"]) == ("e2e-admin", "carol")
     assert (await api.post(f"{base}:assign", json={"to": "dave"})).json()["assignee"] == "dave"
     assert (await api.post(f"{base}:unack", json={})).status_code == 200
     refused = await api.post(f"{base}:unack", json={})
     assert refused.status_code == 409 and "not acknowledged" in refused.json()["error"]["message"]
     assert (await api.post("/api/v1/alert-groups/alert-group-nope:ack", json={})).status_code == 404
-    assert (await api.post(f"{base}:resolve", json={"by": "carol"})).status_code == 200
+    assert (await api.post(f"{base}:resolve", json={"on_behalf_of": "carol"})).status_code == 200
     await eventually(lambda: len(webhook_peer.accepted) == 2, 30, "the resolved message")
     assert webhook_peer.accepted[-1]["title"].startswith("[Sluice] RESOLVED")
 
@@ -147,6 +150,8 @@ async def test_operators_ack_assign_and_resolve_through_the_api(
     assert detail["assignee"] == "dave"
     kinds = [e["kind"] for e in detail["timeline"]]
     assert {"acked", "assigned", "unacked", "notified", "resolved"} <= set(kinds)
+    [ack] = [e["detail"] for e in detail["timeline"] if e["kind"] == "acked"]
+    assert (ack["by"], ack["on_behalf_of"]) == ("e2e-admin", "carol")
     gone = await api.post(f"{base}:ack", json={})  # the run has ended
     assert gone.status_code == 409
     await keep_history(temporal_client, group["id"], "alert_group_decisions")

@@ -74,16 +74,19 @@ async def test_an_ack_stops_the_escalation_until_it_expires(rig: GroupRig) -> No
         handle = rig.client.get_workflow_handle(group)
         until = await rig.now() + timedelta(hours=1)
         state = await handle.execute_update(
-            "ack", AckRequest("carol", until), result_type=GroupState
+            "ack", AckRequest("carol", until, "dave (phoned in)"), result_type=GroupState
         )
-        assert state.acked_by == "carol"
+        assert (state.acked_by, state.acked_on_behalf_of) == ("carol", "dave (phoned in)")
         await rig.env.sleep(50 * 60)
         assert escalations(rig) == []  # step 1 was due at 10 min; acked
-        assert rig.group(group).acked_by == "carol"
+        row = rig.group(group)
+        assert (row.acked_by, row.acked_on_behalf_of) == ("carol", "dave (phoned in)")
+        [acked] = rig.events("acked")
+        assert (acked.detail["by"], acked.detail["on_behalf_of"]) == ("carol", "dave (phoned in)")
         await rig.env.sleep(15 * 60)  # the ack lapsed at 61 min: the escalation resumes
         assert len(escalations(rig)) == 1
         assert [e.detail["by"] for e in rig.events("unacked")] == ["ack expired"]
-        assert rig.group(group).acked_by == ""
+        assert (rig.group(group).acked_by, rig.group(group).acked_on_behalf_of) == ("", "")
 
 
 async def test_a_new_worker_continues_the_escalation_at_its_time(rig: GroupRig) -> None:
@@ -108,14 +111,21 @@ async def test_updates_are_recorded_and_refused_when_they_make_no_sense(rig: Gro
             await handle.execute_update("unack", ByRequest("carol"), result_type=GroupState)
         with pytest.raises(WorkflowUpdateFailedError):
             await handle.execute_update("assign", AssignRequest("carol", " "))
+        with pytest.raises(WorkflowUpdateFailedError) as nobody:
+            await handle.execute_update("ack", AckRequest(""))  # nobody decided
+        assert "by: a name of 1 to 200" in str(nobody.value.cause)
+        with pytest.raises(WorkflowUpdateFailedError) as long:
+            await handle.execute_update("ack", AckRequest("carol", None, "x" * 201))
+        assert "on_behalf_of: at most 200" in str(long.value.cause)
+        assert rig.events("acked") == []
         state = await handle.execute_update(
             "assign", AssignRequest("carol", "dave"), result_type=GroupState
         )
         assert state.assignee == "dave" and rig.group(group).assignee == "dave"
-        await handle.execute_update("resolve", ByRequest("carol"), result_type=GroupState)
+        await handle.execute_update("resolve", ByRequest("carol", "erin"), result_type=GroupState)
         result = await rig.finished(group, 5)
         assert result["messages"] == 2  # firing, then resolved
         assert "Resolved (1)" in rig.messages()[-1]["text"]
         [resolved] = [e for e in rig.events("resolved") if e.source == "sluice"]
-        assert resolved.detail["by"] == "carol"
+        assert (resolved.detail["by"], resolved.detail["on_behalf_of"]) == ("carol", "erin")
         assert escalations(rig) == []

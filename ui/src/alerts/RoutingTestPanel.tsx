@@ -116,6 +116,37 @@ function TestResult({ result }: { result: RoutingTestResult }) {
           </tbody>
         </table>
       </div>
+      {result.routes.map(
+        (route) =>
+          route.preview && (
+            <TemplatePreview key={route.name} route={route.name} preview={route.preview} />
+          ),
+      )}
+    </div>
+  );
+}
+
+type Preview = NonNullable<RoutingTestResult["routes"][number]["preview"]>;
+
+/** What the route's own template makes of one firing alert with the labels tried. */
+function TemplatePreview({ route, preview }: { route: string; preview: Preview }) {
+  const { t } = useI18n();
+  const builtIn = t("routingTest.previewBuiltIn");
+  return (
+    <div className="template-preview" data-preview={route}>
+      <p>{t("routingTest.preview", { route, template: preview.template })}</p>
+      {preview.error ? (
+        <p className="notice notice-error">
+          {t("routingTest.previewFails", { template: preview.template, error: preview.error })}
+        </p>
+      ) : (
+        <>
+          <p>
+            <strong>{preview.title || builtIn}</strong>
+          </p>
+          <pre>{preview.text || builtIn}</pre>
+        </>
+      )}
     </div>
   );
 }

@@ -294,6 +294,10 @@ export const en = {
   "routingTest.col.resolved": "Send resolved",
   "routingTest.col.continue": "Continue",
   "routingTest.groupBy": "grouped by {labels}",
+  "routingTest.preview": "Route {route}'s message, from template {template}, for one firing alert:",
+  "routingTest.previewFails":
+    "Template {template} fails for these labels ({error}); the built-in template would be sent.",
+  "routingTest.previewBuiltIn": "(built in)",
   "silences.title": "Silences",
   "silences.state": "State",
   "silences.state.all": "All",
