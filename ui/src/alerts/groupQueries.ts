@@ -60,16 +60,16 @@ function useGroupMutation<A>(action: (args: A) => Promise<AlertGroupState>) {
 
 const path = (id: string) => ({ params: { path: { group_id: id } } });
 
-/** A decision's body without `by`: the schema lists it (it has a default), but who decides is
- * the signed-in principal, never what the page says. */
-const withoutBy = <T extends { by?: string }>(body: Omit<T, "by">) => body as T;
+/** A decision's body without the fields that have defaults (`on_behalf_of`): the generated
+ * types list them as present. Who decides is the signed-in principal, never the page. */
+const decision = <T extends object>(body: Partial<T>) => body as T;
 
 export function useAckGroup(id: string) {
   return useGroupMutation((until: string | undefined) =>
     unwrap(
       api.POST("/api/v1/alert-groups/{group_id}:ack", {
         ...path(id),
-        body: withoutBy<Schemas["AlertGroupAck"]>({ until }),
+        body: decision<Schemas["AlertGroupAck"]>({ until }),
       }),
     ),
   );
@@ -80,7 +80,7 @@ export function useUnackGroup(id: string) {
     unwrap(
       api.POST("/api/v1/alert-groups/{group_id}:unack", {
         ...path(id),
-        body: withoutBy<Schemas["AlertGroupBy"]>({}),
+        body: decision<Schemas["AlertGroupBy"]>({}),
       }),
     ),
   );
@@ -91,7 +91,7 @@ export function useAssignGroup(id: string) {
     unwrap(
       api.POST("/api/v1/alert-groups/{group_id}:assign", {
         ...path(id),
-        body: withoutBy<Schemas["AlertGroupAssign"]>({ to }),
+        body: decision<Schemas["AlertGroupAssign"]>({ to }),
       }),
     ),
   );
@@ -102,7 +102,7 @@ export function useResolveGroup(id: string) {
     unwrap(
       api.POST("/api/v1/alert-groups/{group_id}:resolve", {
         ...path(id),
-        body: withoutBy<Schemas["AlertGroupBy"]>({}),
+        body: decision<Schemas["AlertGroupBy"]>({}),
       }),
     ),
   );
