@@ -68,6 +68,31 @@ def route_changes(
     return rows
 
 
+def wake_held_by_silence(conn: Connection, silence_id: int, *, now: datetime) -> list[OutboxRow]:
+    """Outbox rows for the groups whose firing alerts the silence holds back; the caller
+    commits. A silence expired early or edited is judged again now, not when its old end
+    (the time the group sleeps until) comes."""
+    query = (
+        select(GROUPS.c.id, GROUPS.c.route, GROUPS.c.group_labels, MEMBERS.c.fingerprint)
+        .join(MEMBERS, MEMBERS.c.group_id == GROUPS.c.id)
+        .join(ALERTS, ALERTS.c.fingerprint == MEMBERS.c.fingerprint)
+        .where(
+            and_(
+                MEMBERS.c.reason == "silenced",
+                MEMBERS.c.silence_id == silence_id,
+                ALERTS.c.status == AlertStatus.firing,
+            )
+        )
+        .limit(1000)
+    )
+    rows = _one_per_group(conn.execute(query).mappings(), exclude=set())
+    if rows:
+        version = live_routing(conn).version
+        outbox = [{**r.__dict__, "routing_version": version, "created_at": now} for r in rows]
+        insert_many(conn, OUTBOX, outbox)
+    return rows
+
+
 def pending(conn: Connection, *, limit: int = 500) -> list[OutboxRow]:
     """The oldest rows not yet dispatched."""
     query = select(OUTBOX).order_by(OUTBOX.c.created_at, OUTBOX.c.id).limit(limit)
@@ -104,8 +129,14 @@ def _inhibited_groups(conn: Connection, exclude: set[str]) -> list[OutboxRow]:
         .where(and_(MEMBERS.c.reason == "inhibited", ALERTS.c.status == AlertStatus.firing))
         .limit(1000)
     )
+    return _one_per_group(conn.execute(query).mappings(), exclude)
+
+
+def _one_per_group(found_rows: Iterable[Any], exclude: set[str]) -> list[OutboxRow]:
+    """An outbox row for each group of `found_rows` (group columns and a member's
+    fingerprint) not in `exclude`."""
     found: dict[str, OutboxRow] = {}
-    for r in conn.execute(query).mappings():
+    for r in found_rows:
         if r["id"] not in exclude and r["id"] not in found:
             found[r["id"]] = OutboxRow(
                 uuid.uuid4().hex, r["id"], r["route"], dict(r["group_labels"]), r["fingerprint"]

@@ -35,6 +35,8 @@ class GroupClock:
         an update can wake the group."""
         due: list[tuple[datetime, int, str]] = []
         if self.ack is not None and self.ack.until is not None:
+            if self.ack.until <= now:  # lapsed: before the steps that fell due meanwhile
+                return ACK_EXPIRED, self.ack.until
             due.append((self.ack.until, 0, ACK_EXPIRED))
         if self.escalation and self.escalation.due_at and not self.acked(now):
             due.append((self.escalation.due_at, 1, ESCALATE))

@@ -4,16 +4,21 @@ and expire."""
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 
 from api.auth import PrincipalDep, read_write
-from api.deps import SessionDep
+from api.deps import EngineDep, SessionDep, temporal_client
 from api.errors import ERROR_RESPONSES, ApiError, ErrorBody, not_found
 from api.routes.tasks import as_utc
+from api.services import alert_dispatch
 from api.services import silences as service
 from sluice.alerting.matchers import MAX_MATCHERS
 from sluice.rules.units import parse_duration
+from sluice.settings import Settings
+from store.alert_outbox import OutboxRow
 from store.models import Role, Silence
 from store.models.common import ApiTime, RowId
 
@@ -148,29 +153,38 @@ def get_silence(silence_id: RowId, session: SessionDep) -> SilencePublic:
 
 
 @router.put("/silences/{silence_id}", response_model=SilencePublic)
-def update_silence(silence_id: RowId, body: SilenceCreate, session: SessionDep) -> SilencePublic:
+async def update_silence(
+    silence_id: RowId, body: SilenceCreate, session: SessionDep, request: Request, engine: EngineDep
+) -> SilencePublic:
     """Replace a silence that has not ended."""
+    spec = _spec(body)
     try:
-        row = service.update(session, silence_id=silence_id, spec=_spec(body))
+        done = await run_in_threadpool(
+            lambda: service.update(session, silence_id=silence_id, spec=spec)
+        )
     except service.SilenceRefused as exc:
         raise ApiError(422, "invalid_silence", str(exc)) from exc
     except service.SilenceConflict as exc:
         raise ApiError(409, "conflict", str(exc)) from exc
-    if row is None:
+    if done is None:
         raise not_found("silence", str(silence_id))
-    return public(row)
+    await _wake(request, engine, done[1])
+    return public(done[0])
 
 
 @router.post("/silences/{silence_id}:expire", response_model=SilencePublic)
-def expire_silence(silence_id: RowId, session: SessionDep) -> SilencePublic:
+async def expire_silence(
+    silence_id: RowId, session: SessionDep, request: Request, engine: EngineDep
+) -> SilencePublic:
     """End a silence now."""
     try:
-        row = service.expire(session, silence_id=silence_id)
+        done = await run_in_threadpool(lambda: service.expire(session, silence_id=silence_id))
     except service.SilenceConflict as exc:
         raise ApiError(409, "conflict", str(exc)) from exc
-    if row is None:
+    if done is None:
         raise not_found("silence", str(silence_id))
-    return public(row)
+    await _wake(request, engine, done[1])
+    return public(done[0])
 
 
 @router.post("/alerts/{fingerprint}:silence", response_model=SilencePublic, status_code=201)
@@ -204,6 +218,14 @@ def silence_alert(
 def public(row: Silence, now: datetime | None = None) -> SilencePublic:
     state = service.state_of(row, now or datetime.now(UTC))
     return SilencePublic.model_validate({**row.model_dump(), "state": state})
+
+
+async def _wake(request: Request, engine: Engine, rows: list[OutboxRow]) -> None:
+    """Signal the groups the silence held back; the outbox drain retries any not reached."""
+    if rows:
+        settings: Settings = request.app.state.settings
+        client = await temporal_client(request.app.state)
+        await alert_dispatch.dispatch(client, engine, rows, task_queue=settings.temporal.task_queue)
 
 
 def _spec(body: SilenceCreate) -> service.SilenceSpec:

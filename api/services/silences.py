@@ -1,7 +1,9 @@
 """Silences: created, edited and expired by people, listed by state and by the labels they mute.
 
 A silence's state follows from the clock: `pending` before `starts_at`, `active` until
-`ends_at`, `expired` after; expiring one moves `ends_at` to now.
+`ends_at`, `expired` after; expiring one moves `ends_at` to now. Editing or expiring one
+also writes outbox rows for the groups whose alerts it holds back, so they are judged again
+at once (their workflows sleep until the silence's old end otherwise).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from sqlmodel import Session, col, select
 
 from sluice.alerting.matchers import matches_all, parse_matchers
 from sluice.alerting.windows import Windows
+from store import alert_outbox
+from store.alert_outbox import OutboxRow
 from store.models import Alert, Silence, utcnow
 
 State = Literal["active", "pending", "expired"]
@@ -57,7 +61,10 @@ def create(session: Session, *, spec: SilenceSpec, actor: str, fingerprint: str 
     return silence
 
 
-def update(session: Session, *, silence_id: int, spec: SilenceSpec) -> Silence | None:
+def update(
+    session: Session, *, silence_id: int, spec: SilenceSpec
+) -> tuple[Silence, list[OutboxRow]] | None:
+    """Replace the silence; it and the outbox rows of the groups it held back."""
     silence = session.get(Silence, silence_id)
     if silence is None:
         return None
@@ -65,15 +72,12 @@ def update(session: Session, *, silence_id: int, spec: SilenceSpec) -> Silence |
     if state_of(silence, now) == "expired":
         raise SilenceConflict(f"silence {silence_id} has expired; create a new one")
     _apply(silence, spec, now)
-    silence.updated_at = now
-    session.add(silence)
-    session.commit()
-    session.refresh(silence)
-    return silence
+    return _changed(session, silence, now)
 
 
-def expire(session: Session, *, silence_id: int) -> Silence | None:
-    """End the silence now (a pending one never starts)."""
+def expire(session: Session, *, silence_id: int) -> tuple[Silence, list[OutboxRow]] | None:
+    """End the silence now (a pending one never starts); it and the outbox rows of the
+    groups it held back."""
     silence = session.get(Silence, silence_id)
     if silence is None:
         return None
@@ -82,11 +86,19 @@ def expire(session: Session, *, silence_id: int) -> Silence | None:
         raise SilenceConflict(f"silence {silence_id} has expired already")
     silence.starts_at = min(silence.starts_at, now)
     silence.ends_at = now
+    return _changed(session, silence, now)
+
+
+def _changed(session: Session, silence: Silence, now: datetime) -> tuple[Silence, list[OutboxRow]]:
+    """Commit the edited silence with the outbox rows that wake the groups it held back."""
+    assert silence.id is not None
     silence.updated_at = now
     session.add(silence)
+    session.flush()
+    woken = alert_outbox.wake_held_by_silence(session.connection(), silence.id, now=now)
     session.commit()
     session.refresh(silence)
-    return silence
+    return silence, woken
 
 
 def get(session: Session, *, silence_id: int) -> Silence | None:
