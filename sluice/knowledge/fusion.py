@@ -15,17 +15,17 @@ def reciprocal_rank_fusion(
     rankings: Sequence[Sequence[K]], *, k: int = RRF_K, weights: Sequence[float] | None = None
 ) -> list[tuple[K, float]]:
     """Items of all `rankings` (each best first, duplicates inside one ignored after the
-    first) scored Σ weight / (k + rank), rank from 1; best first, ties in first-seen order."""
+    first, not taking a rank) scored Σ weight / (k + rank), rank from 1; best first, ties in first-seen order."""
     if weights is not None and len(weights) != len(rankings):
         raise ValueError("one weight per ranking")
     scores: dict[K, float] = {}
     for index, ranking in enumerate(rankings):
         weight = 1.0 if weights is None else weights[index]
         seen: set[K] = set()
-        for rank, item in enumerate(ranking, start=1):
+        for item in ranking:
             if item in seen:
                 continue
             seen.add(item)
-            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
+            scores[item] = scores.get(item, 0.0) + weight / (k + len(seen))
     order = {item: position for position, item in enumerate(scores)}
     return sorted(scores.items(), key=lambda pair: (-pair[1], order[pair[0]]))

@@ -1,0 +1,122 @@
+"""Knowledge search over a real database (SQLite FTS5 and PostgreSQL full text): the exact
+signature first, label matchers, the index kept in step with every write, and queries
+holding full-text syntax."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlmodel import Session
+
+from api.services import knowledge as service
+from store.knowledge import search
+from store.models import KnowledgeCreate, KnowledgeEntry
+
+
+@pytest.fixture
+def session(db_engine: Engine) -> Iterator[Session]:
+    with Session(db_engine) as opened:
+        yield opened
+
+
+def add(session: Session, **fields: object) -> int:
+    spec = KnowledgeCreate.model_validate({"status": "published", **fields})
+    entry = service.create(session, spec=spec, actor="tests")
+    assert entry.id is not None
+    return entry.id
+
+
+def ranked(session: Session, query: str, **labels: str) -> list[int]:
+    return [hit.entry.id or 0 for hit in search(session, query=query, labels=labels)]
+
+
+def test_an_exact_signature_comes_first_whatever_the_text_ranking(session: Session) -> None:
+    wordy = add(
+        session,
+        title="connection refused connection refused upstream",
+        symptoms="connection refused while connecting to upstream, connection refused",
+    )
+    exact = add(
+        session,
+        title="Payments gateway down",
+        signature={
+            "alertname": "Nginx5xx",
+            "service": "payments",
+            "error": "connect() failed (111: Connection refused) to 10.0.0.7:8080",
+        },
+    )
+    error = "connect() failed (111: Connection refused) to 10.9.9.9:9090"
+    hits = search(session, query=error, labels={"alertname": "Nginx5xx", "service": "payments"})
+    assert [hit.entry.id for hit in hits] == [exact, wordy]
+    assert hits[0].exact_signature and hits[0].signature_rank == 1
+    assert not hits[1].exact_signature and hits[1].text_rank is not None
+    # another service's alert does not get the payments entry by signature
+    other = search(session, query=error, labels={"alertname": "Nginx5xx", "service": "shop"})
+    assert all(hit.signature_rank is None for hit in other)
+
+
+def test_label_matchers_rank_entries_for_the_alerts_they_describe(session: Session) -> None:
+    disk = add(session, title="Disk full", matchers=['alertname="DiskFull"'])
+    data_disk = add(
+        session, title="Data disk full", matchers=['alertname="DiskFull"', "mount=~/data.*"]
+    )
+    add(session, title="Certificate expiry", matchers=['alertname="CertificateExpiry"'])
+    hits = search(session, query="disk", labels={"alertname": "DiskFull", "mount": "/data1"})
+    assert [(h.entry.id, h.labels_rank) for h in hits] == [(data_disk, 1), (disk, 2)]
+    only_disk = search(session, query="full", labels={"alertname": "DiskFull", "mount": "/"})
+    assert [h.entry.id for h in only_disk if h.labels_rank] == [disk]
+
+
+def test_chinese_and_english_entries_are_found_by_words_inside_them(session: Session) -> None:
+    chinese = add(session, title="磁盘空间不足", symptoms="写日志失败，分区使用率 100%")
+    english = add(session, title="Kafka consumer lag", symptoms="messages processed late")
+    assert ranked(session, "磁盘满了") == [chinese]
+    assert ranked(session, "日志写不进去") == [chinese]
+    assert ranked(session, "consumers lagging behind") == [english]
+
+
+def test_the_index_follows_edits_deletes_and_status(session: Session) -> None:
+    entry_id = add(session, title="Redis latency", symptoms="slowlog shows KEYS")
+    assert ranked(session, "slowlog") == [entry_id]
+    spec = KnowledgeCreate(title="Redis memory", symptoms="maxmemory reached")
+    service.update(session, entry_id=entry_id, spec=spec, actor="tests")
+    assert ranked(session, "slowlog") == []
+    assert ranked(session, "maxmemory") == [entry_id]
+
+    draft = service.create(
+        session, spec=KnowledgeCreate(title="maxmemory draft"), actor="tests"
+    ).id
+    assert ranked(session, "maxmemory") == [entry_id]
+    statuses = ("published", "draft")
+    assert {h.entry.id for h in search(session, query="maxmemory", labels={}, statuses=statuses)} == {
+        entry_id,
+        draft,
+    }
+    assert service.delete(session, entry_id=entry_id)
+    assert ranked(session, "maxmemory") == []
+    assert session.execute(text("SELECT count(*) FROM knowledge_fts")).scalar_one() == 1
+    assert session.get(KnowledgeEntry, entry_id) is None
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"unbalanced quote',
+        "disk*",
+        "NEAR(disk full, 2)",
+        "-disk",
+        "(disk OR) AND",
+        "title:disk",
+        "disk & | ! <-> :*",
+        "'); DROP TABLE knowledge_entries; --",
+        "^ $ \\ {}",
+        "?!",
+    ],
+)
+def test_full_text_syntax_in_a_query_is_just_text(session: Session, query: str) -> None:
+    entry_id = add(session, title="Disk full on the data partition")
+    hits = ranked(session, query)
+    assert hits == ([entry_id] if "disk" in query.lower() else [])
+    assert session.get(KnowledgeEntry, entry_id) is not None
