@@ -14,8 +14,8 @@ RRF_K = 60  # the paper's constant: damps the weight of the very first ranks
 def reciprocal_rank_fusion(
     rankings: Sequence[Sequence[K]], *, k: int = RRF_K, weights: Sequence[float] | None = None
 ) -> list[tuple[K, float]]:
-    """Items of all `rankings` (each best first, duplicates inside one ignored after the
-    first, not taking a rank) scored Σ weight / (k + rank), rank from 1; best first, ties in first-seen order."""
+    """Items of all `rankings` (each best first; a repeat inside one is ignored and takes no
+    rank) scored Σ weight / (k + rank), rank from 1; best first, ties in first-seen order."""
     if weights is not None and len(weights) != len(rankings):
         raise ValueError("one weight per ranking")
     scores: dict[K, float] = {}

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     import jieba
 
 MAX_SEGMENTED_CHARS = 200_000  # longer text is cut; no entry field is allowed to be longer
+# Longer runs are ids, hashes or noise, not words (PostgreSQL refuses lexemes over 2 KiB)
+MAX_TOKEN_CHARS = 64
 _WORD = re.compile(r"[^\W_]+")
 _ASCII_WORD = re.compile(r"[a-z]+")
 # camelCase and acronym boundaries: KafkaConsumerLag → Kafka Consumer Lag, OOMKilled → OOM Killed
@@ -83,6 +85,8 @@ def tokens(text: str) -> list[str]:
     result = []
     for piece in _jieba().cut_for_search(text[:MAX_SEGMENTED_CHARS]):
         for word in _WORD.findall(piece):
+            if len(word) > MAX_TOKEN_CHARS:
+                continue
             parts = _CAMEL.split(word) if word.isascii() else []
             for part in [word, *parts] if len(parts) > 1 else [word]:
                 part = part.lower()

@@ -211,6 +211,8 @@ def test_hostile_input_gets_clear_4xx(client: TestClient) -> None:
     assert client.post(KB, json={**DISK, "tags": ["t"] * 21}).status_code == 422
     assert client.post(KB, json={**DISK, "colour": "red"}).status_code == 422
     assert client.post(KB, json={**DISK, "symptoms": "x" * 20_001}).status_code == 422
+    longest = {**DISK, "symptoms": "x" * 20_000, "signature": {"error": "界" * 20_000}}
+    assert client.post(KB, json=longest).status_code == 201
     huge = client.post(KB, json={**DISK, "symptoms": "x" * 2_000_000})
     assert huge.status_code == 413
     big_import = client.post(f"{KB}:import", json={"format": "yaml", "text": "x" * 2_000_000})

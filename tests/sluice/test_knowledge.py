@@ -3,12 +3,19 @@ segmentation of mixed Chinese and English text, and the YAML/Markdown documents.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from sluice.knowledge import documents
 from sluice.knowledge.fusion import reciprocal_rank_fusion
 from sluice.knowledge.signature import normalise_error, signature_key
 from sluice.knowledge.text import cache_dir, query_terms, stem, tokens
+
+ROOT = Path(__file__).parent.parent.parent
 
 
 def test_normalising_replaces_the_variable_parts_of_an_error() -> None:
@@ -72,6 +79,7 @@ def test_tokens_hold_only_letters_and_digits_whatever_the_input() -> None:
         assert token.isalnum(), token
     assert query_terms("error error ERRORS") == ["error"]
     assert tokens("   ") == [] and tokens("?!") == []
+    assert tokens("x" * 65 + " disk") == ["disk"]  # not a word: PostgreSQL would refuse it
 
 
 def test_jieba_keeps_its_cache_in_a_temp_dir() -> None:
@@ -118,7 +126,10 @@ def test_markdown_round_trip_keeps_the_fields() -> None:
 
 
 def test_markdown_accepts_chinese_section_headings() -> None:
-    text = "---\ntitle: 证书过期\n---\n# 证书过期\n## 症状\n握手失败\n## 原因\n过期\n## 处理步骤\n续期\n"
+    text = (
+        "---\ntitle: 证书过期\n---\n# 证书过期\n"
+        "## 症状\n握手失败\n## 原因\n过期\n## 处理步骤\n续期\n"
+    )
     assert documents.parse_markdown(text) == [
         {"title": "证书过期", "symptoms": "握手失败", "cause": "过期", "resolution": "续期"}
     ]
@@ -153,3 +164,15 @@ def test_yaml_round_trip_and_refusals() -> None:
     ]:
         with pytest.raises(documents.DocumentInvalid, match=message):
             documents.parse_yaml(bad)
+
+
+def test_loading_jieba_writes_nothing_to_stderr(tmp_path: Path) -> None:
+    """A fresh process with an empty temp dir builds jieba's cache there, silently."""
+    script = "from sluice.knowledge.text import tokens; print(' '.join(tokens('磁盘空间不足')))"
+    env = {**os.environ, "TMPDIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == ["磁盘", "空间", "磁盘空间", "不足"]
+    assert done.stderr == ""
+    assert [p.name for p in (tmp_path / "sluice-jieba").iterdir()] == ["jieba.cache"]
