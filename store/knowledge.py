@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import String, cast, or_
+from sqlalchemy import ColumnElement, String, cast, or_
 from sqlmodel import Session, col, select
 
 from sluice.alerting.matchers import matches_all, parse_matchers
@@ -81,12 +81,18 @@ def _signature_ranking(
     """Entries whose signature agrees with the alert's on some part, more agreeing parts
     first; an entry naming another alert name or service does not qualify."""
     normalised = normalise_error(error)
-    wanted = [
-        (col(KnowledgeEntry.sig_alertname), alertname),
-        (col(KnowledgeEntry.sig_service), service),
-        (col(KnowledgeEntry.sig_error), normalised),
-    ]
-    conditions = [column == value for column, value in wanted if value]
+    # Indexed lookups only: the alert's name, its service, and the keys of every signature
+    # that states the error with some of them.
+    keys = {
+        signature_key(name, svc, normalised) for name in {alertname, ""} for svc in {service, ""}
+    } - {""}
+    conditions: list[ColumnElement[bool]] = []
+    if normalised:
+        conditions.append(col(KnowledgeEntry.signature).in_(keys))
+    if alertname:
+        conditions.append(col(KnowledgeEntry.sig_alertname) == alertname)
+    if service:
+        conditions.append(col(KnowledgeEntry.sig_service) == service)
     if not conditions:
         return []
     query = (

@@ -34,6 +34,7 @@ class KnowledgeRefused(ValueError):
 def create(
     session: Session, *, spec: KnowledgeCreate, actor: str, comment: str = ""
 ) -> KnowledgeEntry:
+    _check(spec)
     entry = KnowledgeEntry(title=spec.title, author=actor, updated_by=actor, status="draft")
     _save(session, entry, spec, actor=actor, comment=comment or "created")
     if spec.status == "published":
@@ -48,6 +49,7 @@ def update(
 ) -> KnowledgeEntry | None:
     """Replace the entry's content as a new version; a published entry stays published and
     its published version is the new one."""
+    _check(spec)
     entry = session.get(KnowledgeEntry, entry_id)
     if entry is None:
         return None
@@ -203,8 +205,8 @@ def _check(spec: KnowledgeContent) -> None:
 def _save(
     session: Session, entry: KnowledgeEntry, spec: KnowledgeContent, *, actor: str, comment: str
 ) -> None:
-    """Apply the content, record it as the entry's current version, and re-index; flushes."""
-    _check(spec)
+    """Apply the content, record it as the entry's current version, and re-index; flushes.
+    The caller has checked `spec` (_check)."""
     signature = spec.signature
     entry.title = spec.title
     entry.symptoms = spec.symptoms

@@ -39,8 +39,8 @@ class KnowledgeEntry(SQLModel, table=True):
     resolution: str = Field(default="", sa_type=Text)  # steps, Markdown
     tags: list[str] = json_field(list)
     matchers: list[str] = json_field(list)  # Alertmanager-style, all must hold
-    sig_alertname: str = Field(default="", max_length=200)
-    sig_service: str = Field(default="", max_length=200)
+    sig_alertname: str = Field(default="", max_length=200, index=True)
+    sig_service: str = Field(default="", max_length=200, index=True)
     sig_error: str = Field(default="", sa_type=Text)  # normalised (sluice.knowledge.signature)
     signature: str = Field(default="", max_length=32, index=True)  # signature_key(...)
     links: list[str] = json_field(list)

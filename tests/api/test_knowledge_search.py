@@ -116,3 +116,14 @@ def test_full_text_syntax_in_a_query_is_just_text(session: Session, query: str) 
     hits = ranked(session, query)
     assert hits == ([entry_id] if "disk" in query.lower() else [])
     assert session.get(KnowledgeEntry, entry_id) is not None
+
+
+def test_an_entry_signed_by_its_error_alone_matches_that_error_anywhere(session: Session) -> None:
+    files = add(session, title="Descriptor limit", signature={"error": "Too many open files"})
+    add(session, title="Too many open files in the docs", symptoms="too many open files")
+    hits = search(session, query="accept4: Too many open files", labels={})
+    assert hits[0].entry.id != files  # not the same error: text ranking decides
+    for labels in ({}, {"alertname": "ServiceDown"}):
+        hits = search(session, query="too many open FILES", labels=labels)
+        assert hits[0].entry.id == files and hits[0].signature_rank == 1
+        assert hits[0].exact_signature == (not labels)

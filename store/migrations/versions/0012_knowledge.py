@@ -55,6 +55,10 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_knowledge_entries_status"), "knowledge_entries", ["status"], unique=False
     )
+    for column in ("sig_alertname", "sig_service"):
+        op.create_index(
+            op.f(f"ix_knowledge_entries_{column}"), "knowledge_entries", [column], unique=False
+        )
     op.create_table(
         "knowledge_versions",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -88,6 +92,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute("DROP TABLE IF EXISTS knowledge_fts")
     op.drop_table("knowledge_versions")
+    for column in ("sig_alertname", "sig_service"):
+        op.drop_index(op.f(f"ix_knowledge_entries_{column}"), table_name="knowledge_entries")
     op.drop_index(op.f("ix_knowledge_entries_status"), table_name="knowledge_entries")
     op.drop_index(op.f("ix_knowledge_entries_signature"), table_name="knowledge_entries")
     op.drop_table("knowledge_entries")
