@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import PrincipalDep, read_write
 from api.deps import SessionDep
-from api.errors import ERROR_RESPONSES, ApiError, not_found
+from api.errors import ERROR_RESPONSES, ApiError, ErrorBody, not_found
 from api.services import knowledge as service
 from sluice.alerting.matchers import MAX_MATCHERS
 from sluice.knowledge.text import query_terms
@@ -26,7 +26,7 @@ from store.models.knowledge import KnowledgeStatus, entry_key
 
 router = APIRouter(
     tags=["knowledge"],
-    responses=ERROR_RESPONSES,
+    responses={**ERROR_RESPONSES, 409: {"model": ErrorBody}},
     dependencies=[Depends(read_write(Role.operator))],
 )
 
@@ -155,6 +155,8 @@ def import_knowledge(
         )
     except service.KnowledgeRefused as exc:
         raise ApiError(422, "invalid_knowledge", str(exc)) from exc
+    except service.KnowledgeConflict as exc:
+        raise ApiError(409, "conflict", str(exc)) from exc
     ids = [entry.id or 0 for entry in entries]
     return KnowledgeImported(count=len(ids), ids=ids, keys=[entry_key(i) for i in ids])
 
@@ -196,6 +198,8 @@ def update_knowledge(
         )
     except service.KnowledgeRefused as exc:
         raise ApiError(422, "invalid_knowledge", str(exc)) from exc
+    except service.KnowledgeConflict as exc:
+        raise ApiError(409, "conflict", str(exc)) from exc
     if entry is None:
         raise not_found("knowledge entry", entry_key(entry_id))
     return public(entry)

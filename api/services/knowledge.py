@@ -4,9 +4,11 @@ transaction (store.knowledge_index)."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar
 
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from sluice.alerting.matchers import parse_matchers
@@ -25,6 +27,12 @@ from store.models.knowledge import KEY_PREFIX, KnowledgeStatus, entry_key
 DocumentFormat = Literal["yaml", "markdown"]
 MAX_IMPORTED = 1000  # entries in one import
 MAX_EXPORTED = 10_000
+SAVE_ATTEMPTS = 5
+T = TypeVar("T")
+
+
+class KnowledgeConflict(Exception):
+    """Concurrent saves kept taking the version number this one chose."""
 
 
 class KnowledgeRefused(ValueError):
@@ -50,21 +58,26 @@ def update(
     """Replace the entry's content as a new version; a published entry stays published and
     its published version is the new one."""
     _check(spec)
-    entry = session.get(KnowledgeEntry, entry_id)
-    if entry is None:
-        return None
-    entry.version += 1
-    _save(session, entry, spec, actor=actor, comment=comment)
-    if entry.status == "published":
-        _publish(entry, actor)
-    session.commit()
-    session.refresh(entry)
+
+    def work() -> KnowledgeEntry | None:
+        entry = _locked(session, entry_id)
+        if entry is None:
+            return None
+        entry.version += 1
+        _save(session, entry, spec, actor=actor, comment=comment)
+        if entry.status == "published":
+            _publish(entry, actor)
+        return entry
+
+    entry = _committed(session, work)
+    if entry is not None:
+        session.refresh(entry)
     return entry
 
 
 def publish(session: Session, *, entry_id: int, actor: str) -> KnowledgeEntry | None:
     """Make the entry's newest version the published one (searches find published entries)."""
-    entry = session.get(KnowledgeEntry, entry_id)
+    entry = _locked(session, entry_id)
     if entry is None:
         return None
     _publish(entry, actor)
@@ -157,26 +170,31 @@ def import_entries(
         raise KnowledgeRefused("the document holds no entries")
     if len(items) > MAX_IMPORTED:
         raise KnowledgeRefused(f"at most {MAX_IMPORTED} entries per import, got {len(items)}")
-    saved = []
+    specs = []
     for number, item in enumerate(items, start=1):
         raw_id = item.pop("id", None)
         try:
             spec = KnowledgeCreate.model_validate(item)
             _check(spec)
         except (ValidationError, KnowledgeRefused) as exc:
-            session.rollback()
             raise KnowledgeRefused(f"entry {number}: {_first_error(exc)}") from None
-        existing = _existing(session, raw_id)
-        if existing is None:
-            entry = KnowledgeEntry(title=spec.title, author=actor, updated_by=actor)
-        else:
-            entry = existing
-            entry.version += 1
-        _save(session, entry, spec, actor=actor, comment="imported")
-        if spec.status == "published" or entry.status == "published":
-            _publish(entry, actor)
-        saved.append(entry)
-    session.commit()
+        specs.append((raw_id, spec))
+
+    def work() -> list[KnowledgeEntry]:
+        saved = []
+        for raw_id, spec in specs:
+            entry = _existing(session, raw_id)
+            if entry is None:
+                entry = KnowledgeEntry(title=spec.title, author=actor, updated_by=actor)
+            else:
+                entry.version += 1
+            _save(session, entry, spec, actor=actor, comment="imported")
+            if spec.status == "published" or entry.status == "published":
+                _publish(entry, actor)
+            saved.append(entry)
+        return saved
+
+    saved = _committed(session, work)
     for entry in saved:
         session.refresh(entry)
     return saved
@@ -236,6 +254,27 @@ def _save(
     knowledge_index.write(session, entry)
 
 
+def _committed(session: Session, work: Callable[[], T]) -> T:
+    """`work()` then commit, again from the start if a concurrent save took the version
+    number it chose (SQLite reads outside the write lock, so two edits can both pick it)."""
+    for attempt in range(SAVE_ATTEMPTS):
+        try:
+            result = work()
+            session.commit()
+            return result
+        except IntegrityError:
+            session.rollback()
+            if attempt == SAVE_ATTEMPTS - 1:
+                raise KnowledgeConflict("the entry changed while saving; try again") from None
+    raise AssertionError("unreachable")
+
+
+def _locked(session: Session, entry_id: int) -> KnowledgeEntry | None:
+    """The entry, locked until commit on PostgreSQL, so concurrent saves number their
+    versions one after another instead of colliding."""
+    return session.get(KnowledgeEntry, entry_id, with_for_update=True)
+
+
 def _publish(entry: KnowledgeEntry, actor: str) -> None:
     entry.status = "published"
     entry.published_version = entry.version
@@ -247,7 +286,7 @@ def _existing(session: Session, raw_id: Any) -> KnowledgeEntry | None:
     text = str(raw_id or "").strip().upper().removeprefix(KEY_PREFIX)
     if not text.isdigit() or len(text) > 9:
         return None
-    return session.get(KnowledgeEntry, int(text))
+    return _locked(session, int(text))
 
 
 def _first_error(exc: Exception) -> str:

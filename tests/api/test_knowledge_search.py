@@ -4,6 +4,7 @@ holding full-text syntax."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -127,3 +128,33 @@ def test_an_entry_signed_by_its_error_alone_matches_that_error_anywhere(session:
         hits = search(session, query="too many open FILES", labels=labels)
         assert hits[0].entry.id == files and hits[0].signature_rank == 1
         assert hits[0].exact_signature == (not labels)
+
+
+def test_concurrent_edits_number_their_versions_in_turn(db_engine: Engine) -> None:
+    """Two sessions edit one entry at once: on PostgreSQL the second waits for the first's
+    row lock; on SQLite, which reads outside its write lock, the loser of a version number
+    saves again; either way both edits are kept as versions."""
+    with Session(db_engine) as first:
+        entry_id = add(first, title="Original")
+        service.update(first, entry_id=entry_id, spec=KnowledgeCreate(title="A"), actor="a")
+
+    errors: list[BaseException] = []
+
+    def edit(title: str) -> None:
+        try:
+            with Session(db_engine) as session:
+                spec = KnowledgeCreate(title=title)
+                service.update(session, entry_id=entry_id, spec=spec, actor=title)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=edit, args=(name,)) for name in ("B", "C")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with Session(db_engine) as session:
+        versions = service.versions(session, entry_id=entry_id) or []
+        assert [v.version for v in versions] == [4, 3, 2, 1]
+        assert {v.created_by for v in versions[:2]} == {"B", "C"}
