@@ -29,6 +29,7 @@ from api.routes import (
     events,
     file_events,
     health,
+    knowledge,
     reports,
     rules,
     session,
@@ -110,6 +111,7 @@ def create_app(settings: Settings, console_dist: Path = ui.DIST_DIR) -> FastAPI:
     app.include_router(alert_groups.router, prefix=API_PREFIX)
     app.include_router(alert_sources.router, prefix=API_PREFIX)
     app.include_router(events.router, prefix=API_PREFIX)
+    app.include_router(knowledge.router, prefix=API_PREFIX)
     install_docs(app)
     install_console(app, console_dist)  # last: its route takes every other GET
     return app

@@ -5,7 +5,7 @@ from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
 import store.models  # noqa: F401  (registers every table on SQLModel.metadata)
-from store.db import make_engine
+from store.db import make_engine, managed_by_migrations
 
 target_metadata = SQLModel.metadata
 
@@ -16,6 +16,7 @@ def run_on(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=managed_by_migrations,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -54,6 +54,15 @@ from store.models.channels import (
     NotificationPublic,
 )
 from store.models.common import utcnow
+from store.models.knowledge import (
+    KnowledgeContent,
+    KnowledgeCreate,
+    KnowledgeEntry,
+    KnowledgePublic,
+    KnowledgeUpdate,
+    KnowledgeVersion,
+    KnowledgeVersionPublic,
+)
 from store.models.rules import RoutingRule, RoutingRuleBase, RuleVersion
 from store.models.status import AgentStatus, NotificationStatus, Role, StepStatus, TaskStatus
 from store.models.tasks import (
@@ -119,6 +128,13 @@ __all__ = [
     "FileEvent",
     "FileEventPublic",
     "HeartbeatReply",
+    "KnowledgeContent",
+    "KnowledgeCreate",
+    "KnowledgeEntry",
+    "KnowledgePublic",
+    "KnowledgeUpdate",
+    "KnowledgeVersion",
+    "KnowledgeVersionPublic",
     "LinkedRun",
     "Notification",
     "NotificationPublic",

@@ -7,19 +7,20 @@ from sqlalchemy import Engine, inspect
 from sqlmodel import Session, SQLModel, select
 
 import store.models  # noqa: F401  (registers the tables)
-from store.db import alembic_config, make_engine, migrate
+from store.db import alembic_config, make_engine, managed_by_migrations, migrate
 from store.models import Agent, AgentConfigVersion
 
 TABLES = {
     "agents", "file_events", "tasks", "task_steps", "task_attempts", "routing_rules",
     "rule_versions", "channels", "notifications", "audit_logs", "api_tokens",
-    "agent_config_versions",
+    "agent_config_versions", "knowledge_entries", "knowledge_versions", "knowledge_fts",
 }  # fmt: skip
 
 
 def schema_differences(engine: Engine) -> list[object]:
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        opts = {"compare_type": True, "include_name": managed_by_migrations}
+        context = MigrationContext.configure(connection, opts=opts)
         return list(compare_metadata(context, SQLModel.metadata))
 
 

@@ -1,0 +1,144 @@
+"""Knowledge search: an exact error signature first, then entries ranked by signature parts,
+by label matchers and by full text (BM25), fused by reciprocal rank fusion."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, String, cast, or_
+from sqlmodel import Session, col, select
+
+from sluice.alerting.matchers import matches_all, parse_matchers
+from sluice.knowledge.fusion import reciprocal_rank_fusion
+from sluice.knowledge.signature import normalise_error, signature_key
+from sluice.knowledge.text import query_terms
+from store import knowledge_index
+from store.models.knowledge import KnowledgeEntry
+
+CANDIDATES = 100  # taken from each ranking before fusion
+MAX_MATCHER_SCAN = 5000  # entries with label matchers examined by one search
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    entry: KnowledgeEntry
+    score: float  # fused; exact signature matches come first whatever it is
+    exact_signature: bool
+    signature_rank: int | None
+    labels_rank: int | None
+    text_rank: int | None
+    text_score: float | None
+
+
+def search(
+    session: Session,
+    *,
+    query: str,
+    labels: Mapping[str, str],
+    statuses: tuple[str, ...] = ("published",),
+    limit: int = 10,
+) -> list[SearchHit]:
+    """Entries answering `query` (free text, often an alert's error) for an alert with
+    `labels` (may be empty), best first."""
+    alertname, service = labels.get("alertname", ""), labels.get("service", "")
+    exact_key = signature_key(alertname, service, query)
+    by_signature = _signature_ranking(session, alertname, service, query, statuses)
+    by_labels = _label_ranking(session, labels, statuses) if labels else []
+    by_text = knowledge_index.rank(session, query_terms(query), statuses=statuses, limit=CANDIDATES)
+    text_ids = [entry_id for entry_id, _ in by_text]
+    signature_ids = [e.id for e in by_signature if e.id is not None]
+    fused = reciprocal_rank_fusion([signature_ids, by_labels, text_ids])
+    entries: dict[int | None, KnowledgeEntry] = {e.id: e for e in by_signature}
+    missing = [entry_id for entry_id, _ in fused if entry_id not in entries]
+    if missing:
+        rows = session.exec(select(KnowledgeEntry).where(col(KnowledgeEntry.id).in_(missing)))
+        entries.update({row.id: row for row in rows})
+    signature_rank = {entry_id: rank for rank, entry_id in enumerate(signature_ids, start=1)}
+    labels_rank = {entry_id: rank for rank, entry_id in enumerate(by_labels, start=1)}
+    text_rank = {entry_id: rank for rank, entry_id in enumerate(text_ids, start=1)}
+    text_score = dict(by_text)
+    hits = [
+        SearchHit(
+            entry=entries[entry_id],
+            score=score,
+            exact_signature=bool(exact_key) and entries[entry_id].signature == exact_key,
+            signature_rank=signature_rank.get(entry_id),
+            labels_rank=labels_rank.get(entry_id),
+            text_rank=text_rank.get(entry_id),
+            text_score=text_score.get(entry_id),
+        )
+        for entry_id, score in fused
+        if entry_id in entries
+    ]
+    hits.sort(key=lambda hit: not hit.exact_signature)  # stable: fused order otherwise
+    return hits[:limit]
+
+
+def _signature_ranking(
+    session: Session, alertname: str, service: str, error: str, statuses: tuple[str, ...]
+) -> list[KnowledgeEntry]:
+    """Entries whose signature agrees with the alert's on some part, more agreeing parts
+    first; an entry naming another alert name or service does not qualify."""
+    normalised = normalise_error(error)
+    # Indexed lookups only: the alert's name, its service, and the keys of every signature
+    # that states the error with some of them.
+    keys = {
+        signature_key(name, svc, normalised) for name in {alertname, ""} for svc in {service, ""}
+    } - {""}
+    conditions: list[ColumnElement[bool]] = []
+    if normalised:
+        conditions.append(col(KnowledgeEntry.signature).in_(keys))
+    if alertname:
+        conditions.append(col(KnowledgeEntry.sig_alertname) == alertname)
+    if service:
+        conditions.append(col(KnowledgeEntry.sig_service) == service)
+    if not conditions:
+        return []
+    query = (
+        select(KnowledgeEntry)
+        .where(or_(*conditions), col(KnowledgeEntry.status).in_(statuses))
+        .order_by(col(KnowledgeEntry.id))
+        .limit(CANDIDATES * 10)
+    )
+    ranked = []
+    for entry in session.exec(query):
+        parts = (entry.sig_alertname, entry.sig_service, entry.sig_error)
+        given = (alertname, service, normalised)
+        # a different alert or service disqualifies; a different error only scores lower
+        if any(mine and mine != theirs for mine, theirs in zip(parts[:2], given[:2], strict=True)):
+            continue
+        agreeing = sum(
+            1 for mine, theirs in zip(parts, given, strict=True) if mine and mine == theirs
+        )
+        if agreeing:
+            ranked.append((agreeing, entry))
+    ranked.sort(key=lambda pair: -pair[0])
+    return [entry for _, entry in ranked[:CANDIDATES]]
+
+
+def _label_ranking(
+    session: Session, labels: Mapping[str, str], statuses: tuple[str, ...]
+) -> list[int]:
+    """Ids of entries whose label matchers all hold for `labels`, more matchers first."""
+    query = (
+        select(KnowledgeEntry.id, KnowledgeEntry.matchers)
+        .where(
+            cast(KnowledgeEntry.matchers, String) != "[]",
+            col(KnowledgeEntry.status).in_(statuses),
+        )
+        .order_by(col(KnowledgeEntry.updated_at).desc())
+        .limit(MAX_MATCHER_SCAN)
+    )
+    ranked: list[tuple[int, int]] = []
+    for entry_id, texts in session.exec(query):
+        if entry_id is None:
+            continue
+        try:
+            matchers = parse_matchers(texts)
+        except ValueError:  # saved before a rule changed; it simply does not match
+            continue
+        if matchers and matches_all(matchers, labels):
+            ranked.append((len(matchers), entry_id))
+    ranked.sort(key=lambda pair: (-pair[0], pair[1]))
+    return [entry_id for _, entry_id in ranked[:CANDIDATES]]
