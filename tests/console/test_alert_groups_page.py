@@ -44,7 +44,8 @@ def settings(settings: Settings) -> Settings:
 
 
 async def group_of(api: httpx.AsyncClient) -> dict[str, Any]:
-    [group] = (await api.get("/api/v1/alert-groups", params={"route": "pager"})).json()
+    groups = (await api.get("/api/v1/alert-groups", params={"route": "pager"})).json()
+    [group] = groups["items"]
     detail: dict[str, Any] = (await api.get(f"/api/v1/alert-groups/{group['id']}")).json()
     return detail
 
