@@ -103,6 +103,7 @@ def test_groups_changing_during_a_pass_are_never_shown_twice(
     [
         "not-a-cursor",
         encode_cursor(T0, "x" * 500),
+        encode_cursor(T0, "nul\x00key"),  # PostgreSQL text cannot hold it
         "eyJhIjogMX0",  # {"a": 1}
         "W10",  # []
         "x" * 600,
