@@ -11,6 +11,7 @@ from api.deps import SessionDep, TemporalDep
 from api.errors import ERROR_RESPONSES, ApiError, ErrorBody, not_found
 from api.routes.task_actions import temporal_reachable
 from api.services import alert_groups as service
+from api.services.keyset import InvalidCursor
 from sluice.contracts.alert_groups import AckRequest, AssignRequest, ByRequest
 from store.models import (
     AlertGroup,
@@ -18,6 +19,7 @@ from store.models import (
     AlertGroupAssign,
     AlertGroupBy,
     AlertGroupDetail,
+    AlertGroupPage,
     AlertGroupPublic,
     AlertGroupState,
     Role,
@@ -36,7 +38,7 @@ DECISION_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
-@router.get("", response_model=list[AlertGroupPublic])
+@router.get("", response_model=AlertGroupPage)
 def list_alert_groups(
     session: SessionDep,
     status: Annotated[str | None, Query(description="firing or resolved", max_length=32)] = None,
@@ -44,11 +46,24 @@ def list_alert_groups(
     assignee: Annotated[str | None, Query(max_length=200)] = None,
     acked: Annotated[bool | None, Query(description="true: acknowledged; false: not")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> list[AlertGroupPublic]:
-    """List alert groups, the most recently changed first."""
-    return service.list_groups(
-        session, status=status, route=route, assignee=assignee, acked=acked, limit=limit
-    )
+    cursor: Annotated[
+        str | None,
+        Query(
+            description="The `next_cursor` of the previous page. One pass never shows a group "
+            "twice; a group that changes during the pass moves ahead of it (first page)."
+        ),
+    ] = None,
+) -> AlertGroupPage:
+    """List alert groups, the most recently changed first; follow `next_cursor` for more."""
+    try:
+        page = service.list_groups(
+            session, status=status, route=route, assignee=assignee, acked=acked, limit=limit,
+            cursor=cursor,
+        )  # fmt: skip
+    except InvalidCursor as exc:
+        raise ApiError(422, "invalid_cursor", str(exc)) from exc
+    items = [AlertGroupPublic.model_validate(group) for group in page.items]
+    return AlertGroupPage(items=items, next_cursor=page.next_cursor)
 
 
 @router.get("/{group_id}", response_model=AlertGroupDetail)

@@ -8,6 +8,7 @@ from api.auth import require
 from api.deps import SessionDep
 from api.errors import ERROR_RESPONSES, ApiError, not_found
 from api.routes.tasks import as_utc
+from api.services import alert_groups as group_service
 from api.services import alerts as alert_service
 from api.services.keyset import InvalidCursor
 from sluice.alerting.matchers import parse_matchers
@@ -68,11 +69,15 @@ def list_alerts(
 
 @router.get("/{fingerprint}", response_model=AlertDetail)
 def get_alert(fingerprint: str, session: SessionDep) -> AlertDetail:
-    """One alert and its timeline: every change, oldest first, with source and delivery."""
+    """One alert, the groups it belongs to, and its timeline: every change, oldest first."""
     found = alert_service.get_alert(session, fingerprint)
     if found is None:
         raise not_found("alert", fingerprint)
     alert, events = found
     return AlertDetail.model_validate(
-        alert, update={"events": [AlertEventPublic.model_validate(e) for e in events]}
+        alert,
+        update={
+            "events": [AlertEventPublic.model_validate(e) for e in events],
+            "groups": group_service.groups_of(session, fingerprint),
+        },
     )

@@ -1,5 +1,11 @@
 """Alert groups: the read model (list, one group with its alerts and timeline) and the
-operators' decisions, sent to the group's workflow as updates."""
+operators' decisions, sent to the group's workflow as updates.
+
+The list pages most recently changed first on (updated_at, id) (api/services/keyset.py),
+an index range scan with or without a status filter. A group changes while it is paged:
+a page only ever goes further back, so one pass never shows a group twice, and a group that
+changes during the pass jumps ahead of it (it is shown again, changed, from the first page).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from sqlmodel import Session, col, select
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.services.keyset import Keyset, Page, Position, decode_cursor, page_of
 from sluice.contracts.alert_groups import GroupState
 from store.models import (
     Alert,
@@ -20,9 +27,11 @@ from store.models import (
     AlertGroupEvent,
     AlertGroupMember,
     AlertGroupPublic,
+    AlertGroupRef,
     AlertGroupState,
 )
 
+GROUPS = Keyset(AlertGroup.updated_at, AlertGroup.id)
 MAX_TIMELINE = 500
 GONE = (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION)
 
@@ -39,7 +48,9 @@ def list_groups(
     assignee: str | None = None,
     acked: bool | None = None,
     limit: int,
-) -> list[AlertGroupPublic]:
+    cursor: str | None = None,
+) -> Page[AlertGroup]:
+    """A page of groups, most recently changed first; InvalidCursor for a forged cursor."""
     query = select(AlertGroup)
     if status:
         query = query.where(AlertGroup.status == status)
@@ -49,8 +60,25 @@ def list_groups(
         query = query.where(AlertGroup.assignee == assignee)
     if acked is not None:
         query = query.where((AlertGroup.acked_by != "") if acked else (AlertGroup.acked_by == ""))
-    query = query.order_by(col(AlertGroup.updated_at).desc(), col(AlertGroup.id)).limit(limit)
-    return [AlertGroupPublic.model_validate(row) for row in session.exec(query)]
+    if cursor is not None:
+        query = query.where(GROUPS.before(decode_cursor(cursor)))
+    rows = session.exec(query.order_by(*GROUPS.order()).limit(limit + 1)).all()
+    return page_of(rows, limit=limit, window_end=None, position=_position)
+
+
+def _position(group: AlertGroup) -> Position:
+    return group.updated_at, group.id
+
+
+def groups_of(session: Session, fingerprint: str) -> list[AlertGroupRef]:
+    """The groups an alert is a member of, most recently changed first."""
+    rows = session.exec(
+        select(AlertGroup)
+        .join(AlertGroupMember, col(AlertGroupMember.group_id) == col(AlertGroup.id))
+        .where(AlertGroupMember.fingerprint == fingerprint)
+        .order_by(*GROUPS.order())
+    ).all()
+    return [AlertGroupRef.model_validate(row, from_attributes=True) for row in rows]
 
 
 def get_group(session: Session, group_id: str) -> AlertGroupDetail | None:

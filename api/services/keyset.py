@@ -113,7 +113,8 @@ def encode_cursor(at: datetime, key: str) -> str:
 def decode_cursor(cursor: str) -> Position:
     """The position in a cursor from `encode_cursor`; InvalidCursor for anything else."""
     match _decode(cursor):
-        case [str() as at, str() as key] if len(key) <= MAX_KEY_LENGTH:
+        # No key holds NUL, and PostgreSQL text cannot (a query with one fails, not 422).
+        case [str() as at, str() as key] if len(key) <= MAX_KEY_LENGTH and "\x00" not in key:
             try:
                 parsed = check_time(datetime.fromisoformat(at))
             except ValueError:  # not a time, or one no row can have

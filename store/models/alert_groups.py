@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import ConfigDict
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from store.models.common import created_at_field, json_field, optional_time_field, status_field
@@ -61,15 +62,38 @@ class AlertGroupBase(SQLModel):
     assignee: str = Field(default="", max_length=200)
     escalation_step: int = 0
     created_at: datetime = created_at_field()
-    updated_at: datetime = created_at_field(index=True)
+    updated_at: datetime = created_at_field()
 
 
 class AlertGroup(AlertGroupBase, table=True):
     __tablename__ = "alert_groups"
+    # The list pages most recently changed first on (updated_at, id), by status or not
+    # (api/services/alert_groups.py); the live-changes feed reads (updated_at, id) forwards.
+    __table_args__: Any = (
+        Index("ix_alert_groups_updated_at_id", "updated_at", "id"),
+        Index("ix_alert_groups_status_updated_at_id", "status", "updated_at", "id"),
+    )
 
 
 class AlertGroupPublic(AlertGroupBase):
     pass
+
+
+class AlertGroupPage(SQLModel):
+    """One page of groups; `next_cursor` (None on the last page) asks for the next."""
+
+    items: list[AlertGroupPublic]
+    next_cursor: str | None = None
+
+
+class AlertGroupRef(SQLModel):
+    """A group an alert belongs to, as the alert's detail lists it."""
+
+    id: str
+    route: str
+    status: str
+    group_labels: dict[str, Any]
+    updated_at: datetime
 
 
 class AlertGroupAlert(SQLModel):

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
+from store.models.alert_groups import AlertGroupRef
 from store.models.common import created_at_field, json_field, optional_time_field, status_field
 
 
@@ -71,6 +72,7 @@ class AlertPublic(AlertBase):
 
 class AlertDetail(AlertBase):
     events: list[AlertEventPublic] = []
+    groups: list[AlertGroupRef] = []  # the groups it is a member of, most recently changed first
 
 
 class AlertPage(SQLModel):

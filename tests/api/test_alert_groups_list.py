@@ -44,7 +44,7 @@ def client(db_url: str) -> Iterator[TestClient]:
 def ids(client: TestClient, **params: Any) -> list[str]:
     response = client.get(GROUPS, params=params)
     assert response.status_code == 200, response.text
-    return [group["id"] for group in response.json()]
+    return [group["id"] for group in response.json()["items"]]
 
 
 def test_filters_combine(client: TestClient) -> None:
@@ -59,7 +59,7 @@ def test_filters_combine(client: TestClient) -> None:
 
 
 def test_the_list_shows_what_the_console_needs(client: TestClient) -> None:
-    [down] = client.get(GROUPS, params={"assignee": "dave"}).json()
+    [down] = client.get(GROUPS, params={"assignee": "dave"}).json()["items"]
     assert down["acked_by"] == "carol" and down["acked_until"].startswith("2026-12-06T13:00")
     assert (down["firing"], down["resolved"], down["escalation_step"]) == (2, 0, 0)
     assert down["group_labels"] == {"alertname": "Down"}

@@ -1,4 +1,4 @@
-"""The task and file lists are index range scans in newest-first order, on SQLite and PostgreSQL.
+"""Task, file and alert group lists are index range scans newest first, on SQLite and Postgres.
 
 The queries the services really run are captured and EXPLAINed: each filter must be served by
 its (filter, timestamp, id) index with no sort step, so a deep page costs what the first does.
@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import Engine, event
 from sqlmodel import Session
 
+from api.services.alert_groups import list_groups
 from api.services.file_events import list_file_events
 from api.services.keyset import encode_cursor
 from api.services.tasks import list_tasks
@@ -127,3 +128,19 @@ def test_each_file_event_filter_is_an_index_scan(
 ) -> None:
     plan = plan_of(db_engine, lambda s: list_file_events(s, limit=50, **filters), "file_events")
     assert_index_scan(db_engine, plan, index)
+
+
+@pytest.mark.parametrize(
+    ("filters", "index"),
+    [
+        ({"status": None}, "ix_alert_groups_updated_at_id"),
+        ({"status": "firing"}, "ix_alert_groups_status_updated_at_id"),
+    ],
+)
+def test_each_alert_group_page_is_an_index_scan(
+    db_engine: Engine, filters: dict[str, Any], index: str
+) -> None:
+    def run(session: Session) -> object:
+        return list_groups(session, route=None, limit=100, cursor=CURSOR, **filters)
+
+    assert_index_scan(db_engine, plan_of(db_engine, run, "alert_groups"), index)

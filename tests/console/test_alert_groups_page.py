@@ -1,22 +1,24 @@
 """The alert group pages in real Chromium against the real stack: alerts posted to the API make a
 group through the outbox, a real worker and Temporal (its message goes to a loopback webhook);
-an operator finds it in the list, opens it, is refused an ack until a past time (409), acks,
+an operator finds it in the list, opens it, goes to an alert and back through its group link,
+is refused an ack until a past time (409), acks,
 unacks, assigns and resolves it, each outcome shown in the page and kept by the API; a viewer
 sees the group at phone width but no buttons."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from playwright.async_api import Page, expect
+from sqlmodel import Session
 
 from sluice.settings import Settings
 from store.db import make_engine
-from store.models import Role
+from store.models import AlertGroup, Role
 from tests.api.tokens import issue_token
 from tests.console.conftest import PHONE, NewPage
 from tests.e2e.agent_support import eventually
@@ -44,7 +46,8 @@ def settings(settings: Settings) -> Settings:
 
 
 async def group_of(api: httpx.AsyncClient) -> dict[str, Any]:
-    [group] = (await api.get("/api/v1/alert-groups", params={"route": "pager"})).json()
+    groups = (await api.get("/api/v1/alert-groups", params={"route": "pager"})).json()
+    [group] = groups["items"]
     detail: dict[str, Any] = (await api.get(f"/api/v1/alert-groups/{group['id']}")).json()
     return detail
 
@@ -95,6 +98,13 @@ async def test_an_operator_acks_unacks_assigns_and_resolves_a_group(
         first = (await group_of(api))["alerts"][0]["fingerprint"]
         link = page.locator(f'table.group-alerts tr[data-fingerprint="{first}"] a')
         assert await link.get_attribute("href") == f"/alerts/{first}"
+        await link.click()  # the alert's page names its group and links back to it
+        named = page.get_by_test_id("alert-groups").locator("li")
+        await expect(named).to_have_count(1)
+        await expect(named).to_contain_text(f"run={RUN}")
+        await expect(named).to_contain_text("route pager")
+        await named.get_by_role("link").click()
+        await expect(page.get_by_test_id("group-route")).to_have_text("pager")
 
         past = (datetime.now().astimezone() - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
         await page.get_by_label("Ack until (optional)").fill(past)
@@ -151,3 +161,28 @@ async def test_an_operator_acks_unacks_assigns_and_resolves_a_group(
         assert {a["status"] for a in group["alerts"]} == {"resolved"}
         await eventually(lambda: len(webhook_peer.accepted) == 2, 30, "the resolved message")
         assert webhook_peer.accepted[-1]["title"].startswith("[Sluice] RESOLVED")
+
+
+async def test_the_group_list_pages_with_next_and_previous(
+    api_url: str, database: str, new_page: NewPage
+) -> None:
+    route = f"paging-{RUN}"
+    at = datetime.now(UTC)
+    with Session(make_engine(database)) as session:
+        for n in range(60):  # written as the group workflow's activities would
+            session.add(AlertGroup(id=f"{route}-{n:02d}", route=route, group_labels={"n": n},
+                                   updated_at=at - timedelta(seconds=n)))  # fmt: skip
+        session.commit()
+    page = await new_page()
+    viewer = issue_token(database, Role.viewer, "groups-pager")
+    await page.goto(f"{api_url}/alerts/groups?route={route}#token={viewer}")
+    rows = page.locator("table.group-list tbody tr")
+    await expect(rows).to_have_count(50)
+    await expect(rows.first).to_have_attribute("data-group", f"{route}-00")
+    await page.get_by_role("button", name="Next").click()
+    await expect(rows).to_have_count(10)
+    await expect(rows.first).to_have_attribute("data-group", f"{route}-50")
+    await expect(page.get_by_role("button", name="Next")).to_be_disabled()
+    await page.get_by_role("button", name="Previous").click()
+    await expect(rows).to_have_count(50)
+    await expect(rows.last).to_have_attribute("data-group", f"{route}-49")

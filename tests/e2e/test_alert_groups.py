@@ -88,7 +88,7 @@ async def test_a_delivery_makes_one_message_per_group(
     ]  # fmt: skip
 
     async def counted() -> list[tuple[str, int]]:  # recorded just after the send
-        groups = (await api.get("/api/v1/alert-groups")).json()
+        groups = (await api.get("/api/v1/alert-groups")).json()["items"]
         counts = sorted((g["group_labels"]["alertname"], g["firing"]) for g in groups)
         return counts if counts == [("Down", 2), ("Slow", 1)] else []
 
@@ -108,7 +108,7 @@ async def test_two_concurrent_deliveries_to_a_new_group_start_one_workflow(
         deliver(api, database, postable("Down", "b", "-1")),
     )
     await eventually(lambda: len(webhook_peer.accepted) >= 1, 30, "the group's message")
-    [group] = (await api.get("/api/v1/alert-groups")).json()
+    [group] = (await api.get("/api/v1/alert-groups")).json()["items"]
     runs = [r async for r in temporal_client.list_workflows(f'WorkflowId="{group["id"]}"')]
     assert len(runs) == 1
     [message] = webhook_peer.accepted
@@ -125,7 +125,8 @@ async def test_operators_ack_assign_and_resolve_through_the_api(
     await prepare(api, database, webhook_peer)
     await deliver(api, database, postable("Down", "a", "-2"))
     await eventually(lambda: len(webhook_peer.accepted) == 1, 30, "the firing message")
-    [group] = (await api.get("/api/v1/alert-groups", params={"status": "firing"})).json()
+    firing = (await api.get("/api/v1/alert-groups", params={"status": "firing"})).json()
+    [group] = firing["items"]
     base = f"/api/v1/alert-groups/{group['id']}"
     until = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
     impersonated = await api.post(f"{base}:ack", json={"until": until, "by": "carol"})

@@ -7,14 +7,13 @@ import { Link, useParams } from "react-router";
 
 import { ApiError } from "../api/errors";
 import { useI18n } from "../i18n/I18n";
-import { ProblemList } from "../rules/ProblemList";
 import type { LineProblem } from "../rules/problems";
 import { parseRule, toYaml } from "../rules/ruleYaml";
 import "../rules/rules.css";
-import { YamlEditor } from "../rules/YamlEditor";
 import { isAdmin } from "../session/roles";
 import { usePrincipal } from "../session/Session";
 import { ErrorNotice } from "../shared/ErrorNotice";
+import { YamlSaveBlock } from "../shared/YamlSaveBlock";
 import { Time } from "../shared/Time";
 import { AgentStatusBadge, HeartbeatAge } from "./AgentStatusBadge";
 import { Labels } from "./AgentsPage";
@@ -149,22 +148,17 @@ function ConfigEditor({ config, applied }: { config: AgentConfig; applied?: numb
       <p className="hint">
         {t("agents.configHelp")} {!editable && t("agents.adminOnly")}
       </p>
-      <YamlEditor
+      <YamlSaveBlock
         initial={initial}
         onChange={setText}
         problems={problems}
-        readOnly={!editable}
         label={t("agents.config")}
+        editable={editable}
+        errors={[failure]}
+        saveLabel={t("agents.saveConfig")}
+        saving={save.isPending}
+        onSave={onSave}
       />
-      <ProblemList problems={problems} />
-      {failure !== undefined && <ErrorNotice error={failure} />}
-      {editable && (
-        <div className="row">
-          <button type="button" className="primary" disabled={save.isPending} onClick={onSave}>
-            {t("agents.saveConfig")}
-          </button>
-        </div>
-      )}
     </section>
   );
 }

@@ -1,4 +1,5 @@
-// One alert: its labels and annotations, its timeline, and "Silence" (for operators).
+// One alert: its labels and annotations, the groups it belongs to (each linking to its page),
+// its timeline, and "Silence" (for operators).
 
 import { useQuery } from "@tanstack/react-query";
 import { Link, useParams } from "react-router";
@@ -10,6 +11,7 @@ import { ErrorNotice } from "../shared/ErrorNotice";
 import { Time } from "../shared/Time";
 import "./alerts.css";
 import { labelText } from "./AlertsPage";
+import { groupTitle } from "./GroupFacts";
 import { alertDetailQuery } from "./queries";
 import { SilenceAlertButton } from "./SilenceForm";
 
@@ -49,6 +51,26 @@ export function AlertDetailPage() {
             <dt>{t("alerts.col.lastSeen")}</dt>
             <dd>
               <Time iso={alert.data.last_seen_at} />
+            </dd>
+            <dt>{t("alerts.groups")}</dt>
+            <dd data-testid="alert-groups">
+              {(alert.data.groups ?? []).length === 0 ? (
+                t("alerts.noGroups")
+              ) : (
+                <ul className="alert-group-links">
+                  {(alert.data.groups ?? []).map((group) => (
+                    <li key={group.id} data-group={group.id}>
+                      <Link to={`/alerts/groups/${encodeURIComponent(group.id)}`}>
+                        {groupTitle(group, t("groups.allAlerts"))}
+                      </Link>{" "}
+                      {t("alerts.groupRoute", { route: group.route })}{" "}
+                      <span className={`badge badge-alert-${group.status}`}>
+                        {group.status === "firing" ? t("alerts.firing") : t("alerts.resolved")}
+                      </span>
+                    </li>
+                  ))}
+                </ul>
+              )}
             </dd>
           </dl>
           {editable && (

@@ -1,5 +1,6 @@
 // Alert groups: the most recently changed first, filtered in the URL (status, route, assignee,
-// acked); each links to its detail, where operators decide.
+// acked), 50 a page with Newest / Previous / Next; each links to its detail, where operators
+// decide. A group that changes while paging moves to the first page, never shown twice.
 
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { Link } from "react-router";
@@ -8,6 +9,7 @@ import { useI18n } from "../i18n/I18n";
 import { ErrorNotice } from "../shared/ErrorNotice";
 import { FilterBar } from "../shared/FilterBar";
 import { Time } from "../shared/Time";
+import { Pager } from "../tasks/Pager";
 import { useUrlView } from "../shared/urlView";
 import "./alerts.css";
 import { AckedBy, GroupCounts, groupTitle } from "./GroupFacts";
@@ -17,9 +19,10 @@ export function AlertGroupsPage() {
   const { t } = useI18n();
   const view = useUrlView(GROUP_FILTERS);
   const groups = useQuery({
-    ...alertGroupListQuery(view.filters),
+    ...alertGroupListQuery(view.filters, view.cursor),
     placeholderData: keepPreviousData,
   });
+  const page = groups.data;
   return (
     <section className="alerts">
       <div className="page-title">
@@ -54,8 +57,8 @@ export function AlertGroupsPage() {
       />
       {groups.isError && <ErrorNotice error={groups.error} onRetry={() => groups.refetch()} />}
       {groups.isPending && <p className="muted">{t("common.loading")}</p>}
-      {groups.data && groups.data.length === 0 && <p className="empty">{t("groups.empty")}</p>}
-      {groups.data && groups.data.length > 0 && (
+      {page && page.items.length === 0 && <p className="empty">{t("groups.empty")}</p>}
+      {page && page.items.length > 0 && (
         <div className="table-scroll">
           <table className="group-list stacked">
             <thead>
@@ -71,7 +74,7 @@ export function AlertGroupsPage() {
               </tr>
             </thead>
             <tbody>
-              {groups.data.map((group) => (
+              {page.items.map((group) => (
                 <tr key={group.id} data-group={group.id}>
                   <td className="file">
                     <Link to={`/alerts/groups/${encodeURIComponent(group.id)}`}>
@@ -99,6 +102,7 @@ export function AlertGroupsPage() {
           </table>
         </div>
       )}
+      <Pager {...view.pager(page?.next_cursor)} />
     </section>
   );
 }

@@ -5,13 +5,12 @@ import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 
 import { useI18n } from "../i18n/I18n";
-import { ProblemList } from "../rules/ProblemList";
 import type { LineProblem } from "../rules/problems";
-import { YamlEditor } from "../rules/YamlEditor";
 import "../rules/rules.css";
 import { canEditRules } from "../session/roles";
 import { usePrincipal } from "../session/Session";
 import { ErrorNotice } from "../shared/ErrorNotice";
+import { YamlSaveBlock } from "../shared/YamlSaveBlock";
 import "./alerts.css";
 import { liveRoutingQuery, usePublishRouting, useSaveRouting } from "./queries";
 import { RoutingInvalid } from "./routing";
@@ -92,26 +91,24 @@ function RoutingForm({ initial, onChange }: { initial: string; onChange: (t: str
 
   return (
     <>
-      <YamlEditor
+      <YamlSaveBlock
         initial={initial}
         onChange={change}
         problems={problems}
-        readOnly={!editable}
         label={t("routing.editor")}
-      />
-      <ProblemList problems={problems} />
-      {failure !== undefined && <ErrorNotice error={failure} />}
-      {publish.error && <ErrorNotice error={publish.error} />}
-      {editable && (
-        <div className="row">
+        editable={editable}
+        errors={[failure, publish.error]}
+        saveLabel={t("routing.save")}
+        saving={save.isPending}
+        onSave={onSave}
+        beforeSave={
           <label className="field field-wide">
             <span>{t("routing.comment")}</span>
             <input value={comment} maxLength={500} onChange={(e) => setComment(e.target.value)} />
           </label>
-          <button type="button" className="primary" disabled={save.isPending} onClick={onSave}>
-            {t("routing.save")}
-          </button>
-          {saved && (
+        }
+        afterSave={
+          saved && (
             <>
               <span role="status">{t("rule.saved", { version: saved.version })}</span>
               <button
@@ -122,9 +119,9 @@ function RoutingForm({ initial, onChange }: { initial: string; onChange: (t: str
                 {t("rule.publish", { version: saved.version })}
               </button>
             </>
-          )}
-        </div>
-      )}
+          )
+        }
+      />
     </>
   );
 }

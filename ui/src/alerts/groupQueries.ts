@@ -20,18 +20,23 @@ export type GroupFilters = Filters<(typeof GROUP_FILTERS)[number]>;
 export const alertGroupKeys = {
   all: ["alert-groups"] as const,
   lists: () => [...alertGroupKeys.all, "list"] as const,
-  list: (filters: GroupFilters) => [...alertGroupKeys.lists(), filters] as const,
+  list: (filters: GroupFilters, cursor?: string) =>
+    [...alertGroupKeys.lists(), filters, cursor] as const,
   detail: (id: string) => [...alertGroupKeys.all, "detail", id] as const,
 };
 
-export const alertGroupListQuery = (filters: GroupFilters) =>
+/** One keyset page (`cursor`: the previous page's `next_cursor`; none: the first). */
+export const alertGroupListQuery = (filters: GroupFilters, cursor?: string) =>
   queryOptions({
-    queryKey: alertGroupKeys.list(filters),
+    queryKey: alertGroupKeys.list(filters, cursor),
     queryFn: ({ signal }) => {
       const acked = filters.acked === "true" ? true : filters.acked === "false" ? false : undefined;
       const query = { status: filters.status, route: filters.route, assignee: filters.assignee };
       return unwrap(
-        api.GET("/api/v1/alert-groups", { params: { query: { ...query, acked } }, signal }),
+        api.GET("/api/v1/alert-groups", {
+          params: { query: { ...query, acked, limit: 50, ...(cursor ? { cursor } : {}) } },
+          signal,
+        }),
       );
     },
   });

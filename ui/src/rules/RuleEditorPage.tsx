@@ -10,14 +10,13 @@ import { useI18n } from "../i18n/I18n";
 import { canEditRules } from "../session/roles";
 import { usePrincipal } from "../session/Session";
 import { ErrorNotice } from "../shared/ErrorNotice";
-import { ProblemList } from "./ProblemList";
+import { YamlSaveBlock } from "../shared/YamlSaveBlock";
 import { parseProblems, problemsAtLines, type LineProblem } from "./problems";
 import { ruleDetailQuery, useSaveRule, type Rule } from "./queries";
 import { RuleVersions } from "./RuleVersions";
 import { NEW_RULE_YAML, parseRule, toYaml } from "./ruleYaml";
 import { TestPanel } from "./TestPanel";
 import "./rules.css";
-import { YamlEditor } from "./YamlEditor";
 
 export function RuleEditorPage() {
   const { t } = useI18n();
@@ -92,25 +91,23 @@ function RuleForm({ rule }: { rule?: Rule }) {
           </span>
         )}
       </div>
-      <YamlEditor
+      <YamlSaveBlock
         initial={initial}
         onChange={setText}
         problems={problems}
-        readOnly={!editable}
         label={t("rule.editor")}
-      />
-      <ProblemList problems={problems} />
-      {failure !== undefined && <ErrorNotice error={failure} />}
-      {editable && (
-        <div className="row">
-          <button type="button" className="primary" disabled={save.isPending} onClick={onSave}>
-            {rule ? t("rule.save") : t("rule.create")}
-          </button>
-          {save.isSuccess && problems.length === 0 && (
+        editable={editable}
+        errors={[failure]}
+        saveLabel={rule ? t("rule.save") : t("rule.create")}
+        saving={save.isPending}
+        onSave={onSave}
+        afterSave={
+          save.isSuccess &&
+          problems.length === 0 && (
             <span role="status">{t("rule.saved", { version: save.data.latest_version })}</span>
-          )}
-        </div>
-      )}
+          )
+        }
+      />
     </>
   );
 }
