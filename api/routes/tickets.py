@@ -101,7 +101,7 @@ def list_tickets(
     assignee: Annotated[str | None, Query(max_length=200, description='"" : unassigned')] = None,
     group_id: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    cursor: Annotated[str | None, Query()] = None,
 ) -> TicketPage:
     """List tickets, the newest first, a page at a time."""
     try:

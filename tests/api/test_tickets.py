@@ -128,8 +128,10 @@ def test_the_state_machine_refuses_with_a_reason_and_stamps_times(client: TestCl
     assert reopened["closed_at"] is None
     timeline = client.get(f"{TICKETS}/{ticket}").json()["timeline"]
     moves = [(e["detail"]["from"], e["detail"]["to"]) for e in timeline if e["kind"] != "created"]
-    assert moves == [("open", "acknowledged"), ("acknowledged", "in_progress"),
-                     ("in_progress", "resolved"), ("resolved", "closed"), ("closed", "open")]  # fmt: skip
+    assert moves == [
+        ("open", "acknowledged"), ("acknowledged", "in_progress"), ("in_progress", "resolved"),
+        ("resolved", "closed"), ("closed", "open"),
+    ]  # fmt: skip
 
 
 def test_assign_and_comments_are_by_the_token_and_in_the_timeline(client: TestClient) -> None:
@@ -149,8 +151,8 @@ def test_assign_and_comments_are_by_the_token_and_in_the_timeline(client: TestCl
 
 
 def test_the_list_filters_and_pages_newest_first(client: TestClient) -> None:
-    made = [create(client, priority=p, assignee=a)["id"]
-            for p, a in [("P1", "ann"), ("P2", ""), ("P1", "bob"), ("P3", "ann"), ("P1", "ann")]]  # fmt: skip
+    wanted = [("P1", "ann"), ("P2", ""), ("P1", "bob"), ("P3", "ann"), ("P1", "ann")]
+    made = [create(client, priority=p, assignee=a)["id"] for p, a in wanted]
     client.post(f"{TICKETS}/{made[0]}:ack")
 
     def ids(**params: Any) -> list[str]:
@@ -209,9 +211,8 @@ def test_a_group_ticket_merges_the_groups_alert_events_and_stands_without_tempor
     reopen = client.post(f"{TICKETS}/{ticket['id']}:reopen")
     assert reopen.status_code == 409 and fresh.json()["id"] in reopen.json()["error"]["message"]
     assert client.get(f"{TICKETS}/{ticket['id']}").json()["status"] == "resolved"
-    assert [t["id"] for t in client.get(TICKETS, params={"group_id": "g-down"}).json()["items"]] == [
-        fresh.json()["id"], ticket["id"]
-    ]  # fmt: skip
+    listed = client.get(TICKETS, params={"group_id": "g-down"}).json()["items"]
+    assert [t["id"] for t in listed] == [fresh.json()["id"], ticket["id"]]
 
 
 def test_a_viewer_reads_and_writes_are_audited(client: TestClient, db_url: str) -> None:
