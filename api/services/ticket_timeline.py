@@ -14,7 +14,7 @@ from store.models import (
     TicketDetail,
     TicketEvent,
     TicketPublic,
-    TimelineEntry,
+    TicketTimelineEntry,
 )
 from store.models.tickets import TicketEventKind
 
@@ -41,11 +41,11 @@ def ticket_detail(session: Session, ticket: Ticket) -> TicketDetail:
         .limit(MAX_PER_SOURCE)
     )
     timeline = [
-        TimelineEntry(at=e.at, source="ticket", kind=e.kind, actor=e.actor, detail=e.detail)
+        TicketTimelineEntry(at=e.at, source="ticket", kind=e.kind, actor=e.actor, detail=e.detail)
         for e in events
     ]
     timeline += [
-        TimelineEntry(at=c.created_at, source="comment", kind="comment", actor=c.author,
+        TicketTimelineEntry(at=c.created_at, source="comment", kind="comment", actor=c.author,
                       body=c.body, detail={"comment_id": c.id})
         for c in comments
     ]  # fmt: skip
@@ -60,7 +60,7 @@ def ticket_detail(session: Session, ticket: Ticket) -> TicketDetail:
     )
 
 
-def _alert_events(session: Session, group_id: str) -> list[TimelineEntry]:
+def _alert_events(session: Session, group_id: str) -> list[TicketTimelineEntry]:
     members = select(AlertGroupMember.fingerprint).where(AlertGroupMember.group_id == group_id)
     rows = session.exec(
         select(AlertEvent)
@@ -69,7 +69,7 @@ def _alert_events(session: Session, group_id: str) -> list[TimelineEntry]:
         .limit(MAX_PER_SOURCE)
     )
     return [
-        TimelineEntry(at=e.at, source="alert", kind=e.kind, actor=e.source,
+        TicketTimelineEntry(at=e.at, source="alert", kind=e.kind, actor=e.source,
                       fingerprint=e.fingerprint, detail={"status": e.status, **e.detail})
         for e in rows
     ]  # fmt: skip

@@ -84,7 +84,7 @@ from store.models.tickets import (
     TicketFromGroup,
     TicketPage,
     TicketPublic,
-    TimelineEntry,
+    TicketTimelineEntry,
 )
 
 __all__ = [
@@ -168,6 +168,6 @@ __all__ = [
     "TicketFromGroup",
     "TicketPage",
     "TicketPublic",
-    "TimelineEntry",
+    "TicketTimelineEntry",
     "utcnow",
 ]

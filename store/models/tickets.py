@@ -171,7 +171,7 @@ class TicketCommentPublic(SQLModel):
     created_at: datetime
 
 
-class TimelineEntry(SQLModel):
+class TicketTimelineEntry(SQLModel):
     """One line of a ticket's timeline: `source` ticket (its own events), comment, or alert
     (its group's alert events); `detail` as the source recorded it."""
 
@@ -186,4 +186,4 @@ class TimelineEntry(SQLModel):
 
 class TicketDetail(TicketPublic):
     comments: list[TicketCommentPublic] = []
-    timeline: list[TimelineEntry] = []
+    timeline: list[TicketTimelineEntry] = []
