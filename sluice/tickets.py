@@ -12,6 +12,7 @@ Priority = Literal["P1", "P2", "P3", "P4"]
 PRIORITIES: tuple[Priority, ...] = ("P1", "P2", "P3", "P4")
 Action = Literal["ack", "start", "resolve", "close", "reopen"]
 ACTIONS: tuple[Action, ...] = ("ack", "start", "resolve", "close", "reopen")
+StatusName = Literal["open", "acknowledged", "in_progress", "resolved", "closed"]
 
 
 class TicketStatus:

@@ -14,7 +14,7 @@ from api.services import tickets as service
 from api.services.keyset import InvalidCursor
 from api.services.ticket_groups import update_group
 from api.services.ticket_timeline import ticket_detail
-from sluice.tickets import STATUSES, Action, Priority, TransitionRefused, parse_display_id
+from sluice.tickets import Action, Priority, StatusName, TransitionRefused, parse_display_id
 from store.models import (
     Role,
     Ticket,
@@ -45,9 +45,6 @@ CONFLICT: dict[int | str, dict[str, object]] = {
     409: {"model": ErrorBody, "description": "the state machine forbids it, or the group "
           "has an active ticket already"},
 }  # fmt: skip
-StatusFilter = Annotated[
-    str | None, Query(description=" / ".join(STATUSES), pattern="^[a-z_]{1,32}$")
-]
 
 
 @router.post("", response_model=TicketPublic, status_code=201, responses=CONFLICT)
@@ -96,7 +93,7 @@ def ticket_for_group(
 @router.get("", response_model=TicketPage)
 def list_tickets(
     session: SessionDep,
-    status: StatusFilter = None,
+    status: Annotated[StatusName | None, Query()] = None,
     priority: Annotated[Priority | None, Query()] = None,
     assignee: Annotated[str | None, Query(max_length=200, description='"" : unassigned')] = None,
     group_id: Annotated[str | None, Query(max_length=64)] = None,

@@ -133,3 +133,22 @@ async def test_acking_and_resolving_the_ticket_acks_and_resolves_its_group(rig: 
         assert updates == [True, True, False]
         times = [entry["at"] for entry in timeline]
         assert times == sorted(times)
+
+
+def test_of_two_concurrent_moves_from_one_status_one_wins(client: TestClient) -> None:
+    ticket = client.post("/api/v1/tickets", json={"title": "race"}).json()["id"]
+    start = threading.Barrier(CALLERS)
+
+    def call(index: int) -> int:
+        start.wait()
+        action = ":ack" if index % 2 else ":start"
+        return client.post(f"/api/v1/tickets/{ticket}{action}").status_code
+
+    with ThreadPoolExecutor(CALLERS) as pool:
+        statuses = sorted(pool.map(call, range(CALLERS)))
+    # open → acknowledged → in_progress may both happen, in that order; nothing else may.
+    shown = client.get(f"/api/v1/tickets/{ticket}").json()
+    moves = [(e["detail"]["from"], e["detail"]["to"]) for e in shown["timeline"][1:]]
+    assert moves in ([("open", "acknowledged")], [("open", "in_progress")],
+                     [("open", "acknowledged"), ("acknowledged", "in_progress")])  # fmt: skip
+    assert statuses.count(200) == len(moves) and statuses.count(409) == CALLERS - len(moves)
