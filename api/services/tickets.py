@@ -10,7 +10,15 @@ from sqlmodel import Session, col, select, update
 
 from api.services.keyset import Page, decode_id_cursor, encode_id_cursor
 from sluice.settings import TicketSettings
-from sluice.tickets import DONE, Action, Priority, TransitionRefused, display_id, transition
+from sluice.tickets import (
+    DONE,
+    Action,
+    Priority,
+    TransitionRefused,
+    deadlines,
+    display_id,
+    transition,
+)
 from sluice.tickets import TicketStatus as Status
 from store.models import AlertGroup, Ticket, TicketComment, TicketEvent, utcnow
 from store.models.tickets import MAX_TITLE, TicketEventKind
@@ -54,12 +62,12 @@ def create_ticket(
     if group_id is not None and session.get(AlertGroup, group_id) is None:
         raise GroupNotFound(group_id)
     chosen: Priority = priority or policy.default_priority
-    respond, resolve = policy.deadline(chosen)
     now = utcnow()
+    due = deadlines(now, *policy.deadline(chosen))
     row = Ticket(
         title=title, description=description, priority=chosen, assignee=assignee,
         group_id=group_id, created_by=actor, created_at=now, updated_at=now,
-        respond_by=now + respond, resolve_by=now + resolve,
+        respond_by=due.respond_by, resolve_by=due.resolve_by,
     )  # fmt: skip
     session.add(row)
     try:
