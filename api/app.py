@@ -36,6 +36,7 @@ from api.routes import (
     silences,
     task_actions,
     tasks,
+    tickets,
     tokens,
 )
 from api.routes.console import install_console
@@ -112,6 +113,8 @@ def create_app(settings: Settings, console_dist: Path = ui.DIST_DIR) -> FastAPI:
     app.include_router(alert_sources.router, prefix=API_PREFIX)
     app.include_router(events.router, prefix=API_PREFIX)
     app.include_router(knowledge.router, prefix=API_PREFIX)
+    app.include_router(tickets.router, prefix=API_PREFIX)
+    app.include_router(tickets.group_router, prefix=API_PREFIX)
     install_docs(app)
     install_console(app, console_dist)  # last: its route takes every other GET
     return app

@@ -38,6 +38,7 @@ from sluice.settings.servers import (
     TemporalSettings,
     refuse_dev_keys,
 )
+from sluice.settings.tickets import TicketDeadline, TicketSettings
 
 __all__ = [
     "DEFAULT_TEMP_SUFFIXES",
@@ -56,6 +57,8 @@ __all__ = [
     "SettingsError",
     "StorageSettings",
     "TemporalSettings",
+    "TicketDeadline",
+    "TicketSettings",
     "describe_errors",
     "load_settings",
     "refuse_dev_keys",
@@ -81,6 +84,7 @@ class Settings(BaseSettings):
     monitor: MonitorSettings = MonitorSettings()
     reports: ReportSettings = ReportSettings()
     dev: DevSettings = DevSettings()
+    tickets: TicketSettings = TicketSettings()
 
     @field_validator("database_url")
     @classmethod

@@ -26,7 +26,7 @@ TIME_PARAMS = [
     ("/audit-logs", "since"),
     ("/dashboard", "from"),
 ]
-PAGED = ("/tasks", "/file-events", "/audit-logs")
+PAGED = ("/tasks", "/file-events", "/audit-logs", "/tickets")
 
 
 @pytest.fixture

@@ -1,0 +1,212 @@
+"""Tickets: create (alone or from an alert group), list, read with a merged timeline, move
+through their states, assign, comment. Acking or resolving a ticket acks or resolves its
+group after the ticket's change commits; the answer says whether the group followed."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+from sqlmodel import Session
+
+from api.auth import PrincipalDep, read_write
+from api.deps import SessionDep, SettingsDep, TemporalDep
+from api.errors import ERROR_RESPONSES, ApiError, ErrorBody, not_found
+from api.services import tickets as service
+from api.services.keyset import InvalidCursor
+from api.services.ticket_groups import update_group
+from api.services.ticket_timeline import ticket_detail
+from sluice.tickets import Action, Priority, StatusName, TransitionRefused, parse_display_id
+from store.models import (
+    Role,
+    Ticket,
+    TicketAssign,
+    TicketChange,
+    TicketCommentCreate,
+    TicketCommentPublic,
+    TicketCreate,
+    TicketDetail,
+    TicketFromGroup,
+    TicketPage,
+    TicketPublic,
+)
+
+router = APIRouter(
+    prefix="/tickets",
+    tags=["tickets"],
+    responses=ERROR_RESPONSES,
+    dependencies=[Depends(read_write(Role.operator))],
+)
+group_router = APIRouter(
+    prefix="/alert-groups",
+    tags=["tickets"],
+    responses=ERROR_RESPONSES,
+    dependencies=[Depends(read_write(Role.operator))],
+)
+CONFLICT: dict[int | str, dict[str, object]] = {
+    409: {"model": ErrorBody, "description": "the state machine forbids it, or the group "
+          "has an active ticket already"},
+}  # fmt: skip
+
+
+@router.post("", response_model=TicketPublic, status_code=201, responses=CONFLICT)
+def create_ticket(
+    body: TicketCreate, session: SessionDep, settings: SettingsDep, principal: PrincipalDep
+) -> TicketPublic:
+    """Open a ticket, on its own or for an alert group (which must have no active ticket)."""
+    try:
+        row = service.create_ticket(
+            session, title=body.title, description=body.description, priority=body.priority,
+            assignee=body.assignee, group_id=body.group_id, actor=principal.name,
+            policy=settings.tickets,
+        )  # fmt: skip
+    except service.GroupNotFound:
+        raise not_found("alert group", body.group_id or "") from None
+    except service.TicketConflict as exc:
+        raise ApiError(409, "conflict", str(exc)) from None
+    return TicketPublic.of(row)
+
+
+@group_router.post(
+    "/{group_id}:ticket",
+    response_model=TicketPublic,
+    status_code=201,
+    responses={200: {"model": TicketPublic, "description": "the group's active ticket"}},
+)
+def ticket_for_group(
+    group_id: str, body: TicketFromGroup, response: Response, session: SessionDep,
+    settings: SettingsDep, principal: PrincipalDep,
+) -> TicketPublic:  # fmt: skip
+    """Open the group's ticket (201), or answer the active one it has (200)."""
+    try:
+        row, created = service.ticket_for_group(
+            session, group_id=group_id, title=body.title, description=body.description,
+            priority=body.priority, assignee=body.assignee, actor=principal.name,
+            policy=settings.tickets,
+        )  # fmt: skip
+    except service.GroupNotFound:
+        raise not_found("alert group", group_id) from None
+    except service.TicketConflict as exc:
+        raise ApiError(409, "conflict", str(exc)) from None
+    response.status_code = 201 if created else 200
+    return TicketPublic.of(row)
+
+
+@router.get("", response_model=TicketPage)
+def list_tickets(
+    session: SessionDep,
+    status: Annotated[StatusName | None, Query()] = None,
+    priority: Annotated[Priority | None, Query()] = None,
+    assignee: Annotated[str | None, Query(max_length=200, description='"" : unassigned')] = None,
+    group_id: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Annotated[str | None, Query()] = None,
+) -> TicketPage:
+    """List tickets, the newest first, a page at a time."""
+    try:
+        page = service.list_tickets(
+            session, status=status, priority=priority, assignee=assignee, group_id=group_id,
+            limit=limit, cursor=cursor,
+        )  # fmt: skip
+    except InvalidCursor as exc:
+        raise ApiError(422, "invalid_cursor", str(exc)) from None
+    return TicketPage(items=[TicketPublic.of(r) for r in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/{ticket_id}", response_model=TicketDetail)
+def get_ticket(ticket_id: str, session: SessionDep) -> TicketDetail:
+    """Show a ticket (`T-12` or `12`): its comments and its timeline with its group's alerts."""
+    return ticket_detail(session, _ticket(session, ticket_id))
+
+
+async def _transition(
+    ticket_id: str, action: Action, session: Session, temporal: TemporalDep, actor: str
+) -> TicketChange:
+    ticket = _ticket(session, ticket_id)
+    try:
+        ticket = service.change_status(session, ticket=ticket, action=action, actor=actor)
+    except TransitionRefused as exc:
+        raise ApiError(409, "refused", str(exc)) from None
+    except service.TicketConflict as exc:
+        raise ApiError(409, "conflict", str(exc)) from None
+    change = TicketChange(**TicketPublic.of(ticket).model_dump(exclude={"id"}))
+    if ticket.group_id is None:
+        return change
+    number, group_id = ticket.id, ticket.group_id
+    assert number is not None
+    session.close()  # no connection held while the group's workflow decides
+    change.group_update = await update_group(temporal, group_id, action, actor)
+    if change.group_update is not None:
+        detail = change.group_update.model_dump(exclude_none=True) | {"group_id": group_id}
+        service.record_group_update(session, number=number, actor=actor, detail=detail)
+    return change
+
+
+TRANSITION_RESPONSES: dict[int | str, dict[str, object]] = {
+    409: {"model": ErrorBody, "description": "the state machine forbids it from this status"}
+}
+
+
+@router.post("/{ticket_id}:ack", response_model=TicketChange, responses=TRANSITION_RESPONSES)
+async def ack_ticket(
+    ticket_id: str, session: SessionDep, temporal: TemporalDep, principal: PrincipalDep
+) -> TicketChange:
+    """Acknowledge an open ticket; its alert group is acked too."""
+    return await _transition(ticket_id, "ack", session, temporal, principal.name)
+
+
+@router.post("/{ticket_id}:start", response_model=TicketChange, responses=TRANSITION_RESPONSES)
+async def start_ticket(
+    ticket_id: str, session: SessionDep, temporal: TemporalDep, principal: PrincipalDep
+) -> TicketChange:
+    """Start work on a ticket (in progress)."""
+    return await _transition(ticket_id, "start", session, temporal, principal.name)
+
+
+@router.post("/{ticket_id}:resolve", response_model=TicketChange, responses=TRANSITION_RESPONSES)
+async def resolve_ticket(
+    ticket_id: str, session: SessionDep, temporal: TemporalDep, principal: PrincipalDep
+) -> TicketChange:
+    """Resolve a ticket; its alert group is resolved too."""
+    return await _transition(ticket_id, "resolve", session, temporal, principal.name)
+
+
+@router.post("/{ticket_id}:close", response_model=TicketChange, responses=TRANSITION_RESPONSES)
+async def close_ticket(
+    ticket_id: str, session: SessionDep, temporal: TemporalDep, principal: PrincipalDep
+) -> TicketChange:
+    """Close a ticket for good (resolved, or not worth working)."""
+    return await _transition(ticket_id, "close", session, temporal, principal.name)
+
+
+@router.post("/{ticket_id}:reopen", response_model=TicketChange, responses=CONFLICT)
+async def reopen_ticket(
+    ticket_id: str, session: SessionDep, temporal: TemporalDep, principal: PrincipalDep
+) -> TicketChange:
+    """Reopen a resolved or closed ticket (refused if its group has another active one)."""
+    return await _transition(ticket_id, "reopen", session, temporal, principal.name)
+
+
+@router.post("/{ticket_id}:assign", response_model=TicketPublic)
+def assign_ticket(
+    ticket_id: str, body: TicketAssign, session: SessionDep, principal: PrincipalDep
+) -> TicketPublic:
+    """Assign the ticket to someone ("" unassigns)."""
+    ticket = _ticket(session, ticket_id)
+    return TicketPublic.of(service.assign(session, ticket=ticket, to=body.to, actor=principal.name))
+
+
+@router.post("/{ticket_id}/comments", response_model=TicketCommentPublic, status_code=201)
+def comment_ticket(
+    ticket_id: str, body: TicketCommentCreate, session: SessionDep, principal: PrincipalDep
+) -> TicketCommentPublic:
+    """Comment on a ticket (Markdown), as the signed-in token's name."""
+    ticket = _ticket(session, ticket_id)
+    comment = service.add_comment(session, ticket=ticket, body=body.body, actor=principal.name)
+    return TicketCommentPublic.model_validate(comment, from_attributes=True)
+
+
+def _ticket(session: Session, ticket_id: str) -> Ticket:
+    number = parse_display_id(ticket_id)
+    row = service.get_ticket(session, number) if number is not None else None
+    if row is None:
+        raise not_found("ticket", ticket_id)
+    return row
