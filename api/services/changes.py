@@ -44,28 +44,27 @@ def from_micros(micros: int) -> datetime:
 
 def task_changes(engine: Engine, *, after: datetime, limit: int) -> list[Change]:
     """Tasks updated after `after`, oldest change first, at most `limit` (an index range scan)."""
-    query = (
-        select(Task.id, Task.status, Task.updated_at)
-        .where(col(Task.updated_at) > after)
-        .order_by(col(Task.updated_at))
-        .limit(limit)
-    )
-    with Session(engine) as session:
-        rows = session.exec(query).all()
-    return [Change("task", task_id, str(status), at) for task_id, status, at in rows]
+    return _changed("task", Task, engine, after=after, limit=limit)
 
 
 def group_changes(engine: Engine, *, after: datetime, limit: int) -> list[Change]:
     """Alert groups changed after `after` (a count, an ack, an assignee...), oldest first."""
+    return _changed("alert_group", AlertGroup, engine, after=after, limit=limit)
+
+
+def _changed(
+    kind: Kind, model: type[Task] | type[AlertGroup], engine: Engine, *, after: datetime,
+    limit: int,
+) -> list[Change]:  # fmt: skip
     query = (
-        select(AlertGroup.id, AlertGroup.status, AlertGroup.updated_at)
-        .where(col(AlertGroup.updated_at) > after)
-        .order_by(col(AlertGroup.updated_at))
+        select(model.id, model.status, model.updated_at)
+        .where(col(model.updated_at) > after)
+        .order_by(col(model.updated_at))
         .limit(limit)
     )
     with Session(engine) as session:
         rows = session.exec(query).all()
-    return [Change("alert_group", group_id, str(status), at) for group_id, status, at in rows]
+    return [Change(kind, row_id, str(status), at) for row_id, status, at in rows]
 
 
 def agent_states(engine: Engine) -> list[Change]:
