@@ -17,13 +17,13 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Principal, authenticate_alert_source, require
-from api.deps import EngineDep, read_in_session, temporal_client
+from api.deps import EngineDep, read_in_session
 from api.errors import ERROR_RESPONSES, ApiError, ErrorBody, not_found
 from api.metrics import ApiMetrics
-from api.services import alert_dispatch, alert_sources, alerts_ingest
+from api.services import alert_sources, alerts_ingest
+from api.services.alert_dispatcher import AlertDispatcher
 from api.services.alerts_ingest import Delivery, Rejected
 from sluice.alert_mapping import SOURCE_NAME
-from sluice.settings import Settings
 from store.models import Role, utcnow
 
 router = APIRouter(
@@ -99,12 +99,9 @@ async def _take(
         alerts_ingest.store, engine, delivery, body=body, sender=principal.name, now=now
     )
     counts = stored.counts
-    if stored.outbox:  # committed already: if Temporal is down, the outbox drain retries
-        settings: Settings = request.app.state.settings
-        await alert_dispatch.dispatch(
-            await temporal_client(request.app.state), engine, stored.outbox,
-            task_queue=settings.temporal.task_queue,
-        )  # fmt: skip
+    if stored.outbox:  # committed: signalled in the background, or by the outbox drain
+        dispatcher: AlertDispatcher = request.app.state.alert_dispatcher
+        dispatcher.offer(stored.outbox)
     metrics.alerts_received.labels(delivery.source).inc(counts["received"])
     metrics.alerts_deduplicated.labels(delivery.source).inc(counts["deduplicated"])
     return Accepted(**counts)
