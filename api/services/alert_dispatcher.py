@@ -50,6 +50,7 @@ class AlertDispatcher:
         self._round_gap = round_gap
         self._held: dict[str, OutboxRow] = {}  # by row id
         self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self.rounds = 0  # signalling rounds run
@@ -70,6 +71,7 @@ class AlertDispatcher:
 
     def start(self) -> None:
         self._closing = False
+        self._stopping.clear()
         self._task = asyncio.create_task(self._run(), name="alert-dispatcher")
 
     async def stop(self, grace: float = SHUTDOWN_GRACE) -> None:
@@ -78,6 +80,7 @@ class AlertDispatcher:
             return
         self._closing = True
         self._wake.set()
+        self._stopping.set()
         try:
             await asyncio.wait_for(self._task, grace)  # cancelled past the grace
         except (TimeoutError, asyncio.CancelledError):
@@ -95,8 +98,9 @@ class AlertDispatcher:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), max(drain_at - loop.time(), 0))
             gap = last_round + self._round_gap - loop.time()
-            if gap > 0 and not self._closing:
-                await asyncio.sleep(gap)  # more deliveries join this round meanwhile
+            if gap > 0 and not self._closing:  # more deliveries join this round meanwhile
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), gap)
             last_round = loop.time()
             self._wake.clear()
             rows, self._held = self._held, {}

@@ -4,6 +4,7 @@ outbox for the drain, and stopping signals what is held or leaves it to the drai
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
@@ -79,8 +80,8 @@ def dispatcher(client: Client, engine: Engine, task_queue: str, **kw: float) -> 
 
     options = {"drain_every": NEVER, **kw}
     return AlertDispatcher(
-        connected, engine, task_queue=task_queue,
-        drain_every=options["drain_every"], capacity=int(options.get("capacity", 10_000)),
+        connected, engine, task_queue=task_queue, drain_every=options["drain_every"],
+        capacity=int(options.get("capacity", 10_000)), round_gap=options.get("round_gap", 0.25),
     )  # fmt: skip
 
 
@@ -161,3 +162,23 @@ async def test_stop_past_its_grace_leaves_the_rows_for_the_drain(
     assert signaller.offer(deliver(engine, uuid.uuid4().hex[:8], "a", "b"))
     await signaller.stop(grace=0.01)
     assert outbox(engine) == 2 and signaller.signalled == 0
+
+
+async def test_deliveries_during_the_round_gap_wait_for_one_round(
+    temporal_client: Client, engine: Engine, task_queue: str, groups: list[str]
+) -> None:
+    run = uuid.uuid4().hex[:8]
+    signaller = dispatcher(temporal_client, engine, task_queue, round_gap=NEVER)
+    signaller.start()
+    first = deliver(engine, run, "a")
+    groups.append(first[0].group_id)
+    assert signaller.offer(first)  # the first round goes at once
+    await eventually(lambda: outbox(engine) == 0, 30, "the first delivery signalled")
+    for instance in ("b", "c", "d"):
+        assert signaller.offer(deliver(engine, run, instance))
+    for _ in range(10):  # the dispatcher wakes, and waits out the gap
+        await asyncio.sleep(0)
+    assert signaller.rounds == 1 and outbox(engine) == 3  # gathering for the next round
+    await signaller.stop()  # which stopping sends at once
+    assert outbox(engine) == 0 and signaller.rounds == 2
+    assert await signals(temporal_client, first[0].group_id) == 2
