@@ -84,12 +84,6 @@ async def _signal(client: Client, members: list[OutboxRow], task_queue: str) -> 
     return True
 
 
-async def drain(client: Client, engine: Engine, *, task_queue: str) -> int:
-    """Dispatch what the outbox holds; the number of groups signalled."""
-    rows = await pending(engine)
-    return await dispatch(client, engine, rows, task_queue=task_queue) if rows else 0
-
-
 async def pending(engine: Engine, *, limit: int = alert_outbox.PAGE) -> list[OutboxRow]:
     """The oldest `limit` rows of the outbox, read in a worker thread."""
     return await run_in_threadpool(_pending, engine, limit)
