@@ -1,7 +1,5 @@
 """The FastAPI application factory for the control plane."""
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
@@ -41,7 +39,7 @@ from api.routes import (
 )
 from api.routes.console import install_console
 from api.routes.docs import install_docs
-from api.services import alert_dispatch
+from api.services.alert_dispatcher import AlertDispatcher
 from sluice.settings import Settings
 from store.agents import Liveness
 from store.db import make_engine
@@ -56,22 +54,20 @@ def create_app(settings: Settings, console_dist: Path = ui.DIST_DIR) -> FastAPI:
     """
     engine = make_engine(settings.database_url)
 
+    dispatcher = AlertDispatcher(
+        lambda: temporal_client(app.state),
+        engine,
+        task_queue=settings.temporal.task_queue,
+        drain_every=settings.api.alert_outbox_interval,
+    )
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        drain = asyncio.create_task(
-            alert_dispatch.drain_forever(
-                lambda: temporal_client(app.state),
-                engine,
-                task_queue=settings.temporal.task_queue,
-                every=settings.api.alert_outbox_interval,
-            )
-        )
+        dispatcher.start()  # signals alert groups and drains the outbox
         try:
             yield
         finally:
-            drain.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await drain
+            await dispatcher.stop()
             engine.dispose()
 
     # /docs and /redoc come from api.routes.docs, which serves their assets locally.
@@ -80,6 +76,7 @@ def create_app(settings: Settings, console_dist: Path = ui.DIST_DIR) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.alert_dispatcher = dispatcher
     app.state.metrics = ApiMetrics(engine, Liveness.of(settings.monitor))
     if settings.api.cors_origins:
         app.add_middleware(

@@ -158,15 +158,21 @@ def _verify(engine: Engine, digest: str) -> Principal | None:
     with Session(engine) as session:
         # Autocommit spares PostgreSQL's BEGIN and ROLLBACK on the usual, read-only, path.
         session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        row = _live_token(session, digest)
-        if row is None or row.id is None:
-            return None
-        now = utcnow()
-        if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
-            row.last_used_at = now
-            session.add(row)
-            session.commit()
-        return Principal(name=row.name, role=Role(row.role), token_id=row.id)
+        principal = _principal_in(session, digest)
+        session.commit()
+        return principal
+
+
+def _principal_in(session: Session, digest: str) -> Principal | None:
+    """`_verify` in the caller's session; its use is recorded when the caller commits."""
+    row = _live_token(session, digest)
+    if row is None or row.id is None:
+        return None
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+        row.last_used_at = now
+        session.add(row)
+    return Principal(name=row.name, role=Role(row.role), token_id=row.id)
 
 
 PrincipalDep = Annotated[Principal, Depends(authenticate)]
@@ -182,16 +188,54 @@ async def authenticate_alert_source(
     scheme in the OpenAPI document; the header is read here, as it may be basic auth.)"""
     token = _bearer_or_basic_password(request.headers.get("authorization", ""))
     if token is None:
-        raise ApiError(
-            401, "unauthorized", "missing bearer token or basic auth",
-            headers={"WWW-Authenticate": 'Bearer, Basic realm="sluice"'},
-        )  # fmt: skip
+        raise _no_alert_source_token()
     principal = await run_in_threadpool(_verify, engine, hash_token(token))
+    return _alert_source(request, principal)
+
+
+@dataclass(frozen=True)
+class AlertSourceToken:
+    """An alert source's token, not yet looked up: `verify_alert_source` does, in the
+    delivery's own transaction, so a hot route takes one connection and thread hop."""
+
+    digest: str
+    what: str  # "POST /api/v2/alerts", for a 403's message
+
+
+async def alert_source_token(
+    request: Request,
+    _declared: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> AlertSourceToken:
+    """`authenticate_alert_source`'s 401 for a missing token, without the lookup."""
+    token = _bearer_or_basic_password(request.headers.get("authorization", ""))
+    if token is None:
+        raise _no_alert_source_token()
+    return AlertSourceToken(hash_token(token), f"{request.method} {request.url.path}")
+
+
+def verify_alert_source(session: Session, token: AlertSourceToken) -> Principal:
+    """The token's principal in `session`'s transaction (a revoke holds as for every request):
+    401 if unknown or revoked, 403 for roles other than admin and alert-source."""
+    principal = _principal_in(session, token.digest)
+    if principal is None:
+        raise unauthorized("invalid or revoked token")
+    _check(principal, (Role.alert_source,), token.what)
+    return principal
+
+
+def _alert_source(request: Request, principal: Principal | None) -> Principal:
     if principal is None:
         raise unauthorized("invalid or revoked token")
     request.state.principal = principal
     _check(principal, (Role.alert_source,), f"{request.method} {request.url.path}")
     return principal
+
+
+def _no_alert_source_token() -> ApiError:
+    return ApiError(
+        401, "unauthorized", "missing bearer token or basic auth",
+        headers={"WWW-Authenticate": 'Bearer, Basic realm="sluice"'},
+    )  # fmt: skip
 
 
 def _bearer_or_basic_password(header: str) -> str | None:

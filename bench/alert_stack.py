@@ -91,8 +91,9 @@ class AlertStack:
         for command in ("api", "worker"):
             log = (self.tmp / f"{command}.log").open("wb")
             proc = subprocess.Popen(
-                [sys.executable, "-m", "sluice.cli", command], env=env, stdout=log, stderr=log
-            )
+                [sys.executable, "-m", "sluice.cli", command], env=env, stdout=log, stderr=log,
+                start_new_session=True,  # its own process group, which `stop` signals
+            )  # fmt: skip
             self.procs.append(proc)
         self.worker_pid = self.procs[-1].pid
         _wait(f"{self.api_url}/readyz", "sluice api", self.tmp / "api.log")
@@ -131,6 +132,7 @@ class AlertStack:
                 ],
                 stdout=log,
                 stderr=log,
+                start_new_session=True,  # as above: without it `stop` left it running
             )
         )
         _wait(f"http://{address}/-/ready", "alertmanager", self.tmp / "alertmanager.log")

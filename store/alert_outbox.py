@@ -25,6 +25,7 @@ OUTBOX: Table = AlertOutbox.__table__  # type: ignore[attr-defined]
 MEMBERS: Table = AlertGroupMember.__table__  # type: ignore[attr-defined]
 GROUPS: Table = AlertGroup.__table__  # type: ignore[attr-defined]
 ALERTS: Table = Alert.__table__  # type: ignore[attr-defined]
+PAGE = 500  # rows a drain reads at once
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ def wake_held_by_silence(conn: Connection, silence_id: int, *, now: datetime) ->
     return rows
 
 
-def pending(conn: Connection, *, limit: int = 500) -> list[OutboxRow]:
+def pending(conn: Connection, *, limit: int = PAGE) -> list[OutboxRow]:
     """The oldest rows not yet dispatched."""
     query = select(OUTBOX).order_by(OUTBOX.c.created_at, OUTBOX.c.id).limit(limit)
     return [_row(r) for r in conn.execute(query).mappings()]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 import yaml
 from sqlalchemy import Connection, select
@@ -32,7 +33,14 @@ def live_routing(conn: Connection) -> LiveRouting:
     ).first()
     if row is None:
         return LiveRouting(0, AlertRouting())
-    return LiveRouting(row.version, parse_routing(row.text))
+    return LiveRouting(row.version, _parsed(row.text))
+
+
+@lru_cache(maxsize=8)
+def _parsed(text: str) -> AlertRouting:
+    """`parse_routing`, once per text: every delivery routes under the live version, and
+    parsing its YAML each time cost more than the rest of routing. Callers only read it."""
+    return parse_routing(text)
 
 
 def parse_routing(text: str) -> AlertRouting:

@@ -9,6 +9,7 @@ from sqlalchemy import URL, Engine, create_engine, event, make_url
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+POOL_SIZE = 10  # PostgreSQL connections kept per process (as many again may open for a burst)
 
 
 def database_url(url: str) -> URL:
@@ -25,7 +26,13 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         # Fail fast (readiness, start-up) rather than hang when the server is unreachable.
         connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": 10}
-        return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
+        # A pool as large as the API's concurrent work (a burst of alert POSTs, the alert
+        # dispatcher, the worker's activities): past it, each checkout opens a connection
+        # (a PostgreSQL backend forked) and closes it again on return.
+        return create_engine(
+            parsed, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_SIZE,
+            connect_args=connect_args,
+        )  # fmt: skip
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})

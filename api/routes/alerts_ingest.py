@@ -16,14 +16,20 @@ from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import Principal, authenticate_alert_source, require
-from api.deps import EngineDep, read_in_session, temporal_client
+from api.auth import (
+    AlertSourceToken,
+    Principal,
+    alert_source_token,
+    authenticate_alert_source,
+    require,
+)
+from api.deps import EngineDep, read_in_session
 from api.errors import ERROR_RESPONSES, ApiError, ErrorBody, not_found
 from api.metrics import ApiMetrics
-from api.services import alert_dispatch, alert_sources, alerts_ingest
+from api.services import alert_sources, alerts_ingest
+from api.services.alert_dispatcher import AlertDispatcher
 from api.services.alerts_ingest import Delivery, Rejected
 from sluice.alert_mapping import SOURCE_NAME
-from sluice.settings import Settings
 from store.models import Role, utcnow
 
 router = APIRouter(
@@ -31,6 +37,8 @@ router = APIRouter(
     responses={**ERROR_RESPONSES, 400: {"model": ErrorBody}, 413: {"model": ErrorBody}},
 )
 SourceDep = Annotated[Principal, Depends(authenticate_alert_source)]
+# Verified in the delivery's transaction (see alerts_ingest.take): the two hot receivers.
+SourceTokenDep = Annotated[AlertSourceToken, Depends(alert_source_token)]
 AgentDep = Annotated[Principal, Depends(require(Role.agent))]
 STATUS_OF = {"too_large": 413}
 
@@ -44,17 +52,17 @@ class Accepted(BaseModel):
 
 @router.post("/api/v1/alerts/alertmanager", response_model=Accepted)
 async def alertmanager_webhook(
-    request: Request, engine: EngineDep, principal: SourceDep
+    request: Request, engine: EngineDep, token: SourceTokenDep
 ) -> Accepted:
     """Alertmanager's webhook (`webhook_configs`), payload version 4."""
-    return await _take(request, engine, principal, alerts_ingest.parse_webhook)
+    return await _take(request, engine, token, alerts_ingest.parse_webhook)
 
 
 @router.post("/api/v2/alerts", response_model=Accepted)
-async def post_alerts(request: Request, engine: EngineDep, principal: SourceDep) -> Accepted:
+async def post_alerts(request: Request, engine: EngineDep, token: SourceTokenDep) -> Accepted:
     """The alerts array Prometheus and vmalert post to an Alertmanager: point their
     `alerting.alertmanagers` (or `-notifier.url`) at Sluice."""
-    return await _take(request, engine, principal, alerts_ingest.parse_postable)
+    return await _take(request, engine, token, alerts_ingest.parse_postable)
 
 
 @router.post("/api/v1/alerts/webhook/{source_name}", response_model=Accepted)
@@ -84,27 +92,30 @@ async def agent_alerts(request: Request, engine: EngineDep, principal: AgentDep)
 async def _take(
     request: Request,
     engine: EngineDep,
-    principal: Principal,
+    caller: Principal | AlertSourceToken,
     parse: Callable[[bytes, datetime], Delivery],
 ) -> Accepted:
     metrics: ApiMetrics = request.app.state.metrics
     body = await request.body()
     now = utcnow()
     try:
-        delivery = parse(body, now)
+        if isinstance(caller, AlertSourceToken):  # authenticated with the write, one hop
+            principal, delivery, stored = await run_in_threadpool(
+                alerts_ingest.take, engine, caller, body, parse, now=now
+            )
+            request.state.principal = principal
+        else:
+            delivery = parse(body, now)
+            stored = await run_in_threadpool(
+                alerts_ingest.store, engine, delivery, body=body, sender=caller.name, now=now
+            )
     except Rejected as exc:
         metrics.alerts_rejected.labels(exc.reason).inc()
         raise ApiError(STATUS_OF.get(exc.reason, 400), exc.reason, str(exc)) from None
-    stored = await run_in_threadpool(
-        alerts_ingest.store, engine, delivery, body=body, sender=principal.name, now=now
-    )
     counts = stored.counts
-    if stored.outbox:  # committed already: if Temporal is down, the outbox drain retries
-        settings: Settings = request.app.state.settings
-        await alert_dispatch.dispatch(
-            await temporal_client(request.app.state), engine, stored.outbox,
-            task_queue=settings.temporal.task_queue,
-        )  # fmt: skip
+    if stored.outbox:  # committed: signalled in the background, or by the outbox drain
+        dispatcher: AlertDispatcher = request.app.state.alert_dispatcher
+        dispatcher.offer(stored.outbox)
     metrics.alerts_received.labels(delivery.source).inc(counts["received"])
     metrics.alerts_deduplicated.labels(delivery.source).inc(counts["deduplicated"])
     return Accepted(**counts)

@@ -6,18 +6,16 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
-from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import PrincipalDep, read_write
-from api.deps import EngineDep, SessionDep, temporal_client
+from api.deps import SessionDep
 from api.errors import ERROR_RESPONSES, ApiError, ErrorBody, not_found
 from api.routes.tasks import as_utc
-from api.services import alert_dispatch
 from api.services import silences as service
+from api.services.alert_dispatcher import AlertDispatcher
 from sluice.alerting.matchers import MAX_MATCHERS
 from sluice.rules.units import parse_duration
-from sluice.settings import Settings
 from store.alert_outbox import OutboxRow
 from store.models import Role, Silence
 from store.models.common import ApiTime, RowId
@@ -154,7 +152,7 @@ def get_silence(silence_id: RowId, session: SessionDep) -> SilencePublic:
 
 @router.put("/silences/{silence_id}", response_model=SilencePublic)
 async def update_silence(
-    silence_id: RowId, body: SilenceCreate, session: SessionDep, request: Request, engine: EngineDep
+    silence_id: RowId, body: SilenceCreate, session: SessionDep, request: Request
 ) -> SilencePublic:
     """Replace a silence that has not ended."""
     spec = _spec(body)
@@ -168,14 +166,12 @@ async def update_silence(
         raise ApiError(409, "conflict", str(exc)) from exc
     if done is None:
         raise not_found("silence", str(silence_id))
-    await _wake(request, engine, done[1])
+    _wake(request, done[1])
     return public(done[0])
 
 
 @router.post("/silences/{silence_id}:expire", response_model=SilencePublic)
-async def expire_silence(
-    silence_id: RowId, session: SessionDep, request: Request, engine: EngineDep
-) -> SilencePublic:
+async def expire_silence(silence_id: RowId, session: SessionDep, request: Request) -> SilencePublic:
     """End a silence now."""
     try:
         done = await run_in_threadpool(lambda: service.expire(session, silence_id=silence_id))
@@ -183,7 +179,7 @@ async def expire_silence(
         raise ApiError(409, "conflict", str(exc)) from exc
     if done is None:
         raise not_found("silence", str(silence_id))
-    await _wake(request, engine, done[1])
+    _wake(request, done[1])
     return public(done[0])
 
 
@@ -220,12 +216,12 @@ def public(row: Silence, now: datetime | None = None) -> SilencePublic:
     return SilencePublic.model_validate({**row.model_dump(), "state": state})
 
 
-async def _wake(request: Request, engine: Engine, rows: list[OutboxRow]) -> None:
-    """Signal the groups the silence held back; the outbox drain retries any not reached."""
+def _wake(request: Request, rows: list[OutboxRow]) -> None:
+    """Signal the groups the silence held back, in the background (the outbox drain retries
+    any not reached)."""
     if rows:
-        settings: Settings = request.app.state.settings
-        client = await temporal_client(request.app.state)
-        await alert_dispatch.dispatch(client, engine, rows, task_queue=settings.temporal.task_queue)
+        dispatcher: AlertDispatcher = request.app.state.alert_dispatcher
+        dispatcher.offer(rows)
 
 
 def _spec(body: SilenceCreate) -> service.SilenceSpec:

@@ -1,17 +1,18 @@
 """Telling alert groups about changes: signal-with-start of each group's workflow, from the
 outbox rows written with the alerts.
 
-A POST dispatches its own rows after the commit; whatever could not be dispatched (Temporal
-down, the API stopped in between) stays in the outbox, and every API replica drains it every
-few seconds. Two replicas may signal the same rows: harmless, the group reads its alerts from
-the database when it flushes.
+A POST hands its committed rows to the app's `AlertDispatcher` (api.services.alert_dispatcher),
+which signals in the background; whatever could not be signalled (Temporal down, the API
+stopped in between) stays in the outbox, and every API replica drains it every few seconds.
+Two replicas may signal the same rows: harmless, the group reads its alerts from the database
+when it flushes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy import Engine
@@ -28,30 +29,40 @@ from store import alert_outbox
 from store.alert_outbox import OutboxRow
 
 log = logging.getLogger(__name__)
-RPC_TIMEOUT = timedelta(seconds=3)  # a POST waits no longer than this on Temporal
+RPC_TIMEOUT = timedelta(seconds=3)  # no signal waits longer than this on Temporal
 PARALLEL = 20  # groups signalled at once
 
 
 async def dispatch(
     client: Client, engine: Engine, rows: Sequence[OutboxRow], *, task_queue: str
 ) -> int:
-    """Signal (starting if need be) each group of `rows` once, then delete its rows.
+    """Signal (starting if need be) each group of `rows` once, then delete the rows of the
+    groups reached, in one statement.
 
-    The number of groups signalled; a group that cannot be reached keeps its rows."""
+    The number of groups signalled. A group that cannot be reached keeps its rows, and so do
+    the groups not tried yet once one has failed (Temporal is unreachable: the drain retries)."""
     groups: dict[str, list[OutboxRow]] = {}
     for row in rows:
         groups.setdefault(row.group_id, []).append(row)
+    slots = asyncio.Semaphore(PARALLEL)
+    failed = False
+
+    async def one(members: list[OutboxRow]) -> bool:
+        nonlocal failed
+        async with slots:
+            if failed:
+                return False
+            if not await _signal(client, members, task_queue):
+                failed = True
+                return False
+            return True
+
     members = list(groups.values())
-    done = 0
-    for start in range(0, len(members), PARALLEL):
-        chunk = members[start : start + PARALLEL]
-        sent = await asyncio.gather(*(_signal(client, m, task_queue) for m in chunk))
-        reached = [row.id for ok, group in zip(sent, chunk, strict=True) if ok for row in group]
+    sent = await asyncio.gather(*(one(m) for m in members))
+    reached = [row.id for ok, group in zip(sent, members, strict=True) if ok for row in group]
+    if reached:
         await run_in_threadpool(_remove, engine, reached)
-        done += sum(sent)
-        if not all(sent):  # Temporal is unreachable: the drain retries the rest
-            break
-    return done
+    return sum(sent)
 
 
 async def _signal(client: Client, members: list[OutboxRow], task_queue: str) -> bool:
@@ -73,27 +84,14 @@ async def _signal(client: Client, members: list[OutboxRow], task_queue: str) -> 
     return True
 
 
-async def drain(client: Client, engine: Engine, *, task_queue: str) -> int:
-    """Dispatch what the outbox holds; the number of groups signalled."""
-    rows = await run_in_threadpool(_pending, engine)
-    return await dispatch(client, engine, rows, task_queue=task_queue) if rows else 0
+async def pending(engine: Engine, *, limit: int = alert_outbox.PAGE) -> list[OutboxRow]:
+    """The oldest `limit` rows of the outbox, read in a worker thread."""
+    return await run_in_threadpool(_pending, engine, limit)
 
 
-async def drain_forever(
-    client: Callable[[], Awaitable[Client]], engine: Engine, *, task_queue: str, every: float
-) -> None:
-    """`drain` every `every` seconds until cancelled (an API replica's background task)."""
-    while True:
-        await asyncio.sleep(every)
-        try:
-            await drain(await client(), engine, task_queue=task_queue)
-        except Exception:  # the database or Temporal down: try again next time
-            log.exception("alert outbox drain failed")
-
-
-def _pending(engine: Engine) -> list[OutboxRow]:
+def _pending(engine: Engine, limit: int) -> list[OutboxRow]:
     with engine.connect() as conn:
-        return alert_outbox.pending(conn)
+        return alert_outbox.pending(conn, limit=limit)
 
 
 def _remove(engine: Engine, ids: list[str]) -> None:

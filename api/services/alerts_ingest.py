@@ -14,8 +14,10 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
+from sqlmodel import Session
 
+from api.auth import AlertSourceToken, Principal, verify_alert_source
 from sluice.alert_mapping import AlertMapping, MappingError, map_delivery
 from sluice.alerts import (
     IncomingAlert,
@@ -106,15 +108,39 @@ class Stored:
 def store(engine: Engine, delivery: Delivery, *, body: bytes, sender: str, now: datetime) -> Stored:
     """Write the delivery and, for every alert it changed, its groups' outbox rows, in one
     transaction."""
+    with engine.begin() as conn:
+        return _write(conn, delivery, body=body, sender=sender, now=now)
+
+
+def take(
+    engine: Engine,
+    token: AlertSourceToken,
+    body: bytes,
+    parse: Callable[[bytes, datetime], Delivery],
+    *,
+    now: datetime,
+) -> tuple[Principal, Delivery, Stored]:
+    """Authenticate, parse and `store` in one transaction on one connection (the hot path:
+    one worker thread hop). 401/403 before the body is parsed, Rejected before anything is
+    written."""
+    with Session(engine) as session:
+        principal = verify_alert_source(session, token)
+        delivery = parse(body, now)
+        stored = _write(session.connection(), delivery, body=body, sender=principal.name, now=now)
+        session.commit()
+    return principal, delivery, stored
+
+
+def _write(
+    conn: Connection, delivery: Delivery, *, body: bytes, sender: str, now: datetime
+) -> Stored:
     delivery_id = hashlib.sha256(body).hexdigest()[:32]  # a redelivery shows the same id
     changed: list[IncomingAlert] = []
-    with engine.begin() as conn:
-        counts = write_delivery(
-            conn, delivery.alerts, source=delivery.source, delivery_id=delivery_id, now=now,
-            detail={**delivery.detail, "sender": sender}, changed=changed,
-        )  # fmt: skip
-        outbox = route_changes(conn, changed, now=now)
-    return Stored(counts, outbox)
+    counts = write_delivery(
+        conn, delivery.alerts, source=delivery.source, delivery_id=delivery_id, now=now,
+        detail={**delivery.detail, "sender": sender}, changed=changed,
+    )  # fmt: skip
+    return Stored(counts, route_changes(conn, changed, now=now))
 
 
 def _json(body: bytes) -> Any:

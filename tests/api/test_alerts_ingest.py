@@ -10,10 +10,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import Session
 
 from api.app import create_app
+from api.auth import find_token, revoke_token
 from sluice.alerts import MAX_ALERTS, fingerprint
 from sluice.settings import Settings
+from store.db import make_engine
 from store.models import Role
 from tests.api.tokens import bearer, issue_token
 
@@ -193,6 +196,27 @@ def test_auth_bearer_basic_and_roles(client: TestClient, db_url: str) -> None:
     # An alert source may not read or do anything else.
     assert client.get("/api/v1/alerts").status_code == 403
     assert client.get("/api/v1/tasks").status_code == 403
+
+
+def test_a_source_is_authenticated_before_its_body_and_a_revoke_holds_at_once(
+    client: TestClient, db_url: str
+) -> None:
+    """The receivers check the token in the delivery's own transaction (one connection)."""
+    bad = {"Authorization": "Bearer sluice_nope"}
+    assert client.post(WEBHOOK, content=b"not json", headers=bad).status_code == 401
+    viewer = bearer(db_url, Role.viewer)
+    assert client.post(POSTABLE, content=b"not json", headers=viewer).status_code == 403
+    token = issue_token(db_url, Role.alert_source, "am-revoked")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.post(WEBHOOK, json=webhook(), headers=headers).status_code == 200
+    engine = make_engine(db_url)
+    with Session(engine) as session:
+        row = find_token(session, token)
+        assert row is not None and row.last_used_at is not None  # its use recorded
+        assert revoke_token(session, token_id=row.id, actor="test") is not None  # type: ignore[arg-type]
+    engine.dispose()
+    assert client.post(WEBHOOK, json=webhook(), headers=headers).status_code == 401
+    assert client.post(POSTABLE, json=[], headers=headers).status_code == 401
 
 
 def test_concurrent_deliveries_of_one_alert(client: TestClient) -> None:

@@ -70,14 +70,16 @@ async def running(
 async def api(
     database: str, settings: Settings, temporal_client: Client
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """The API in-process, as an admin (a token issued in this test's DB)."""
+    """The API in-process with its lifespan (the alert dispatcher runs in it), as an admin
+    (a token issued in this test's DB)."""
     app = create_app(settings)
     app.state.temporal = temporal_client
     transport = httpx.ASGITransport(app=app)
     headers = bearer(database, Role.admin, "e2e-admin")
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://api", headers=headers
-    ) as client:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://api", headers=headers) as client,
+    ):
         yield client
 
 
