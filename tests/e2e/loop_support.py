@@ -137,7 +137,7 @@ class Loop:
         return await eventually(found, 60, f"event {kind} {detail} of {fp}")
 
     async def group(self, name: str, run: str) -> dict[str, Any]:
-        groups = (await self.api.get("/api/v1/alert-groups", params={"limit": 500})).json()
+        groups = (await self.api.get("/api/v1/alert-groups", params={"limit": 500})).json()["items"]
         [row] = [g for g in groups if g["group_labels"] == {"alertname": name, "run": run}]
         detail: dict[str, Any] = (await self.api.get(f"/api/v1/alert-groups/{row['id']}")).json()
         return detail
