@@ -139,7 +139,7 @@ def test_a_failing_llm_degrades_to_the_ranked_entries(
 
 def test_without_an_llm_the_ranked_entries_are_the_answer(client_for: ClientFor) -> None:
     client = client_for()
-    disk, heap = seed(client)
+    disk, _ = seed(client)
     answer = ask(client)
     assert (answer["degraded"], answer["error_class"]) == (True, "not_configured")
     assert [hit["entry"]["id"] for hit in answer["entries"]][:1] == [disk]

@@ -87,9 +87,7 @@ def seed_group(engine: Engine, group_id: str, *alerts: tuple[dict[str, str], dic
         session.commit()
 
 
-def test_the_signature_entry_comes_first_once_per_group(
-    client: TestClient, engine: Engine
-) -> None:
+def test_the_signature_entry_comes_first_once_per_group(client: TestClient, engine: Engine) -> None:
     disk, text, draft = (create(client, body) for body in (DISK, DISK_TEXT, DISK_DRAFT))
     create(client, HEAP)
     seed_group(engine, "g-disk", (
