@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from api.app import create_app
 from sluice.settings import AiSettings, Settings
@@ -44,8 +45,9 @@ def client_for(db_url: str) -> Iterator[ClientFor]:
     clients: list[TestClient] = []
 
     def make(peer: OpenAIPeer | None = None, timeout: float = 5.0) -> TestClient:
-        ai = AiSettings(base_url=peer.base_url, api_key="sk-test", timeout=timeout) if peer else (
-            AiSettings())  # fmt: skip
+        ai = AiSettings()
+        if peer is not None:
+            ai = AiSettings(base_url=peer.base_url, api_key=SecretStr("sk-test"), timeout=timeout)
         app = create_app(Settings(database_url=db_url, ai=ai))
         client = TestClient(app, headers=bearer(db_url, Role.operator, "olga"))
         clients.append(client.__enter__())
@@ -107,6 +109,9 @@ def test_an_answer_cites_only_retrieved_entries(
     assert counters(client, heap)["cited"] == 0
     week = this_week(client)
     assert (week["asks"], week["asks_citing"], week["citation_rate"]) == (1, 1, 1.0)
+    audited = client.get("/api/v1/audit-logs", params={"resource_type": "knowledge"}).json()
+    actions = {row["action"] for row in audited["items"]}
+    assert "knowledge.create" in actions and "knowledge.ask" not in actions  # a read
 
 
 @pytest.mark.parametrize(
@@ -174,6 +179,8 @@ def test_feedback_counts_on_the_entry_and_in_the_week(client_for: ClientFor) -> 
         )
         assert response.status_code == 201, response.text
         assert response.json()["actor"] == "olga"
+    audited = client.get("/api/v1/audit-logs", params={"action": "knowledge.feedback"}).json()
+    assert len(audited["items"]) == 3  # who said what is kept
     assert counters(client, disk)["helpful"] == 2
     assert counters(client, heap)["not_helpful"] == 1
     week = this_week(client)
