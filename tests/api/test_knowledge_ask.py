@@ -44,10 +44,11 @@ ClientFor = Callable[..., TestClient]
 def client_for(db_url: str) -> Iterator[ClientFor]:
     clients: list[TestClient] = []
 
-    def make(peer: OpenAIPeer | None = None, timeout: float = 5.0) -> TestClient:
+    def make(peer: OpenAIPeer | None = None, timeout: float = 5.0, **ai_fields: Any) -> TestClient:
         ai = AiSettings()
         if peer is not None:
-            ai = AiSettings(base_url=peer.base_url, api_key=SecretStr("sk-test"), timeout=timeout)
+            ai = AiSettings(base_url=peer.base_url, api_key=SecretStr("sk-test"), timeout=timeout,
+                            **ai_fields)  # fmt: skip
         app = create_app(Settings(database_url=db_url, ai=ai))
         client = TestClient(app, headers=bearer(db_url, Role.operator, "olga"))
         clients.append(client.__enter__())
@@ -58,13 +59,15 @@ def client_for(db_url: str) -> Iterator[ClientFor]:
         client.__exit__(None, None, None)
 
 
+def create_entry(client: TestClient, body: dict[str, Any]) -> int:
+    response = client.post(KB, json=body)
+    assert response.status_code == 201, response.text
+    entry_id: int = response.json()["id"]
+    return entry_id
+
+
 def seed(client: TestClient) -> tuple[int, int]:
-    ids = []
-    for body in (DISK, HEAP):
-        response = client.post(KB, json=body)
-        assert response.status_code == 201, response.text
-        ids.append(response.json()["id"])
-    return ids[0], ids[1]
+    return create_entry(client, DISK), create_entry(client, HEAP)
 
 
 def ask(client: TestClient, **body: Any) -> dict[str, Any]:
@@ -112,6 +115,22 @@ def test_an_answer_cites_only_retrieved_entries(
     audited = client.get("/api/v1/audit-logs", params={"resource_type": "knowledge"}).json()
     actions = {row["action"] for row in audited["items"]}
     assert "knowledge.create" in actions and "knowledge.ask" not in actions  # a read
+
+
+def test_long_entries_are_cut_to_fit_the_model_context(
+    client_for: ClientFor, openai_peer: OpenAIPeer
+) -> None:
+    openai_peer.context_tokens, openai_peer.style = 4096, "openai"
+    client = client_for(openai_peer, context_tokens=4096, max_tokens=1024)
+    long = "磁盘空间不足, rotate the logs and check the volume. " * 350  # ~20 KB each
+    ids = [create_entry(client, {**DISK, "title": f"Disk full {n}", "resolution": long})
+           for n in range(5)]  # fmt: skip
+    openai_peer.content = json.dumps({"answer": f"Rotate the logs [KB-{ids[0]}]."})
+    answer = ask(client)
+    assert answer["degraded"] is False, answer["error_class"]
+    assert len(answer["entries"]) == 5
+    assert all(f"[KB-{n}]" in openai_peer.prompts[-1] for n in ids)  # each got its share
+    assert openai_peer.prompt_tokens[-1] + 1024 <= 4096
 
 
 @pytest.mark.parametrize(
