@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from api.auth import PrincipalDep, read_write
+from api.auth import PrincipalDep, read_write, require
 from api.deps import SessionDep, SettingsDep
 from api.errors import ERROR_RESPONSES, ApiError, not_found
 from api.routes.knowledge import KnowledgeHit, ScoreComponents, public
@@ -25,6 +25,12 @@ router = APIRouter(
     tags=["knowledge"],
     responses=ERROR_RESPONSES,
     dependencies=[Depends(read_write(Role.operator))],
+)
+# Asking changes no entry (it only counts), so readers may do it too.
+ask_router = APIRouter(
+    tags=["knowledge"],
+    responses=ERROR_RESPONSES,
+    dependencies=[Depends(require(Role.operator, Role.viewer))],
 )
 
 MAX_QUESTION_CHARS = 2000
@@ -63,7 +69,7 @@ class KnowledgeAnswer(BaseModel):
     )
 
 
-@router.post("/knowledge:ask", response_model=KnowledgeAnswer)
+@ask_router.post("/knowledge:ask", response_model=KnowledgeAnswer)
 def ask_knowledge(
     body: KnowledgeAskBody, session: SessionDep, settings: SettingsDep, principal: PrincipalDep
 ) -> KnowledgeAnswer:

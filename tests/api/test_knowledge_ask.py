@@ -161,7 +161,9 @@ def test_a_failing_llm_degrades_to_the_ranked_entries(
     assert (week["asks"], week["asks_degraded"], week["citation_rate"]) == (1, 1, 0.0)
 
 
-def test_without_an_llm_the_ranked_entries_are_the_answer(client_for: ClientFor) -> None:
+def test_without_an_llm_the_ranked_entries_are_the_answer(
+    client_for: ClientFor, db_url: str
+) -> None:
     client = client_for()
     disk, _ = seed(client)
     answer = ask(client)
@@ -170,6 +172,13 @@ def test_without_an_llm_the_ranked_entries_are_the_answer(client_for: ClientFor)
     nothing = ask(client, question="kubernetes ingress certificate renewal")
     assert (nothing["degraded"], nothing["error_class"]) == (True, "no_entries")
     assert nothing["entries"] == []
+    # asking is a read: a viewer may ask, but not give feedback
+    viewer = bearer(db_url, Role.viewer, "vic")
+    asked = client.post(f"{KB}:ask", json={"question": QUESTION}, headers=viewer)
+    assert asked.status_code == 200 and asked.json()["entries"][0]["entry"]["id"] == disk
+    said = client.post(f"{KB}/{disk}:feedback", json={"helpful": True, "context": "answer"},
+                       headers=viewer)  # fmt: skip
+    assert said.status_code == 403
 
 
 @pytest.mark.parametrize(
