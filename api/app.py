@@ -28,6 +28,7 @@ from api.routes import (
     file_events,
     health,
     knowledge,
+    knowledge_usage,
     reports,
     rules,
     session,
@@ -110,6 +111,8 @@ def create_app(settings: Settings, console_dist: Path = ui.DIST_DIR) -> FastAPI:
     app.include_router(alert_sources.router, prefix=API_PREFIX)
     app.include_router(events.router, prefix=API_PREFIX)
     app.include_router(knowledge.router, prefix=API_PREFIX)
+    app.include_router(knowledge_usage.router, prefix=API_PREFIX)
+    app.include_router(knowledge_usage.ask_router, prefix=API_PREFIX)
     app.include_router(tickets.router, prefix=API_PREFIX)
     app.include_router(tickets.group_router, prefix=API_PREFIX)
     install_docs(app)

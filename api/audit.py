@@ -29,11 +29,12 @@ log = logging.getLogger("sluice.api")
 API_PREFIX = "/api/v1"
 REQUEST_ID_HEADER = "X-Request-ID"
 MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-# Data, not administration: agents' status reports every few seconds, and alert deliveries
-# (each alert's timeline says who sent what, in which delivery).
+# Data, not administration: agents' status reports every few seconds, alert deliveries
+# (each alert's timeline says who sent what, in which delivery), and questions to the
+# knowledge base (a read; knowledge_asks counts them without keeping the question).
 NOT_AUDITED = frozenset(
     {f"{API_PREFIX}/agents/heartbeat", f"{API_PREFIX}/alerts/alertmanager",
-     f"{API_PREFIX}/alerts/agent"}
+     f"{API_PREFIX}/alerts/agent", f"{API_PREFIX}/knowledge:ask"}
 )  # fmt: skip
 NOT_AUDITED_UNDER = (f"{API_PREFIX}/alerts/webhook/",)
 MAX_CAPTURED_BYTES = 64 * 1024

@@ -38,12 +38,15 @@ def search(
     labels: Mapping[str, str],
     statuses: tuple[str, ...] = ("published",),
     limit: int = 10,
+    error: str | None = None,
 ) -> list[SearchHit]:
     """Entries answering `query` (free text, often an alert's error) for an alert with
-    `labels` (may be empty), best first."""
+    `labels` (may be empty), best first. `error`, when given, is the error text the
+    signature is compared with (default: `query`)."""
     alertname, service = labels.get("alertname", ""), labels.get("service", "")
-    exact_key = signature_key(alertname, service, query)
-    by_signature = _signature_ranking(session, alertname, service, query, statuses)
+    error = query if error is None else error
+    exact_key = signature_key(alertname, service, error)
+    by_signature = _signature_ranking(session, alertname, service, error, statuses)
     by_labels = _label_ranking(session, labels, statuses) if labels else []
     by_text = knowledge_index.rank(session, query_terms(query), statuses=statuses, limit=CANDIDATES)
     text_ids = [entry_id for entry_id, _ in by_text]

@@ -36,6 +36,7 @@ from sluice.contracts.alert_groups import (
     GroupTimings,
 )
 from store import alert_groups as groups
+from store import knowledge_matches
 from store.alerting import live_routing, silences_in_span
 
 
@@ -91,6 +92,7 @@ class AlertGroupActivities:
             )
             channels, failures = await self._send(route.channels, message, step="alert_group")
         await asyncio.to_thread(self._save, req, decision, channels, failures, now, template_error)
+        await asyncio.to_thread(self._match_knowledge, req.group_id, now)
         opens = None if decision.firing == 0 else seconds_to_open(route.active_time, now)
         wake = [(decision.wake_at - now).total_seconds()] if decision.wake_at else []
         if opens:  # outside its active time: hold until it opens
@@ -218,6 +220,14 @@ class AlertGroupActivities:
                     values["first_notified_at"] = now
                 values["last_notified_at"] = now
             groups.update_group(conn, req.group_id, now, **values)
+
+    def _match_knowledge(self, group_id: str, now: datetime) -> None:
+        """Attach the group's knowledge matches on its first flush (store.knowledge_matches);
+        a failure only loses the matches, never the flush that already notified."""
+        try:
+            knowledge_matches.attach(self._engine, group_id, now)
+        except Exception:
+            activity.logger.warning("knowledge matching failed for %s", group_id, exc_info=True)
 
     def _escalation_facts(
         self, req: EscalationRequest

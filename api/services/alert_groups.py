@@ -18,6 +18,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.services.keyset import Keyset, Page, Position, decode_cursor, page_of
 from sluice.contracts.alert_groups import GroupState
+from store.knowledge_matches import matches_of
 from store.models import (
     Alert,
     AlertEvent,
@@ -108,7 +109,10 @@ def get_group(session: Session, group_id: str) -> AlertGroupDetail | None:
     ).all()
     timeline = [AlertGroupEvent.model_validate(e, from_attributes=True) for e in reversed(events)]
     return AlertGroupDetail(
-        **AlertGroupPublic.model_validate(group).model_dump(), alerts=alerts, timeline=timeline
+        **AlertGroupPublic.model_validate(group).model_dump(),
+        alerts=alerts,
+        timeline=timeline,
+        knowledge=matches_of(session, group_id),
     )
 
 

@@ -65,6 +65,13 @@ from store.models.knowledge import (
     KnowledgeVersion,
     KnowledgeVersionPublic,
 )
+from store.models.knowledge_usage import (
+    AlertGroupKnowledge,
+    KnowledgeAsk,
+    KnowledgeFeedback,
+    KnowledgeMatch,
+    KnowledgeMatchRun,
+)
 from store.models.rules import RoutingRule, RoutingRuleBase, RuleVersion
 from store.models.status import AgentStatus, NotificationStatus, Role, StepStatus, TaskStatus
 from store.models.tasks import (
@@ -120,6 +127,7 @@ __all__ = [
     "AlertGroupBy",
     "AlertGroupDetail",
     "AlertGroupEvent",
+    "AlertGroupKnowledge",
     "AlertGroupMember",
     "AlertGroupPage",
     "AlertGroupPublic",
@@ -149,9 +157,13 @@ __all__ = [
     "FileEventPublic",
     "GroupUpdate",
     "HeartbeatReply",
+    "KnowledgeAsk",
     "KnowledgeContent",
     "KnowledgeCreate",
     "KnowledgeEntry",
+    "KnowledgeFeedback",
+    "KnowledgeMatch",
+    "KnowledgeMatchRun",
     "KnowledgePublic",
     "KnowledgeUpdate",
     "KnowledgeVersion",

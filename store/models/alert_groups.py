@@ -14,6 +14,7 @@ from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from store.models.common import created_at_field, json_field, optional_time_field, status_field
+from store.models.knowledge_usage import KnowledgeMatch
 
 
 class AlertGroupStatus:
@@ -122,6 +123,7 @@ class AlertGroupEvent(SQLModel):
 class AlertGroupDetail(AlertGroupBase):
     alerts: list[AlertGroupAlert] = []
     timeline: list[AlertGroupEvent] = []
+    knowledge: list[KnowledgeMatch] = []  # attached on the group's first flush
 
 
 ON_BEHALF_OF_MAX = 200

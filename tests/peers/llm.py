@@ -34,7 +34,8 @@ def count_tokens(messages: list[dict[str, str]]) -> int:
 class OpenAIPeer(LoopbackServer):
     """Each request takes the next mode from `modes` (then `default`):
     "ok" (GOOD as JSON), "fenced" (GOOD inside ```json fences), "malformed", "wrong_schema",
-    "rate_limit" (429), "slow" (sleeps `slow_s`), "auth" (401).
+    "rate_limit" (429), "slow" (sleeps `slow_s`), "auth" (401), "empty" (no content); "ok"
+    answers `content` instead of GOOD when it is set.
 
     With `context_tokens`, a prompt that does not fit is refused with a 400 and the body of
     llama.cpp's server (`style="llama.cpp"`: prompt tokens >= n_ctx) or OpenAI's (`"openai"`:
@@ -49,6 +50,7 @@ class OpenAIPeer(LoopbackServer):
         self.prompt_tokens: list[int] = []  # of every request that got past authentication
         self.context_tokens: int | None = None
         self.style = "llama.cpp"
+        self.content: str | None = None  # "ok" answers this instead of GOOD, when set
         super().__init__()
 
     @property
@@ -85,8 +87,10 @@ class OpenAIPeer(LoopbackServer):
             content = json.dumps({"summary": "x", "severity": "apocalyptic", "confidence": 7})
         elif mode == "fenced":
             content = "```json\n" + json.dumps(GOOD) + "\n```"
+        elif mode == "empty":
+            content = ""
         else:
-            content = json.dumps(GOOD)
+            content = json.dumps(GOOD) if self.content is None else self.content
         return Answer(200, _completion(body.get("model", ""), content, tokens))
 
     def _context_refusal(self, tokens: int, max_tokens: int) -> Answer | None:

@@ -1,0 +1,116 @@
+"""Ask the configured OpenAI-compatible chat API (the `ai` settings the analyze step uses) to
+answer a question from the given knowledge entries only, as `{"answer": ...}`; every way it
+fails is one error class (the analyze step's vocabulary), never an exception the route sees."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+
+import openai
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sluice.settings import AiSettings
+from store.models import KnowledgeEntry
+from store.models.knowledge import entry_key
+
+MAX_SECONDS = 30.0  # a person is waiting: ai.timeout, but never longer than this
+MAX_ANSWER_CHARS = 20_000
+BYTES_PER_TOKEN = 2  # as activities/analyze/prompt.py estimates
+PROMPT_SLACK_TOKENS = 512  # the instructions, the question and the chat template
+
+SYSTEM_PROMPT = """You answer operations engineers' questions from a knowledge base.
+Use ONLY the entries given below; do not use anything else you know. After each statement,
+cite the entry it comes from as [KB-<id>] (for example [KB-12]). If the entries do not
+answer the question, say so and cite nothing.
+Answer with one JSON object and nothing else: {"answer": string}"""
+
+_FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
+
+
+class LlmAnswer(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    answer: str = Field(min_length=1, max_length=MAX_ANSWER_CHARS)
+
+
+class AskFailed(Exception):
+    def __init__(self, error_class: str, message: str) -> None:
+        super().__init__(message)
+        self.error_class = error_class
+
+
+def answer(
+    ai: AiSettings, question: str, entries: Sequence[KnowledgeEntry], *, language: str = ""
+) -> str:
+    """The model's answer (with its [KB-n] citations, unchecked); AskFailed otherwise."""
+    if not ai.base_url:
+        raise AskFailed("not_configured", "no LLM is configured (ai.base_url)")
+    key = ai.api_key.get_secret_value() if ai.api_key else "not-needed"
+    timeout = min(ai.timeout, MAX_SECONDS)
+    client = openai.OpenAI(base_url=ai.base_url, api_key=key, timeout=timeout, max_retries=0)
+    budget = (ai.context_tokens - ai.max_tokens - PROMPT_SLACK_TOKENS) * BYTES_PER_TOKEN
+    prompt = user_prompt(question, entries, budget, language=language)
+    try:
+        with client:
+            response = client.chat.completions.create(
+                model=ai.model,
+                messages=[
+                    {"role": "system", "content": SYSTEM_PROMPT},
+                    {"role": "user", "content": prompt},
+                ],
+                temperature=ai.temperature,
+                max_tokens=ai.max_tokens,
+                response_format={"type": "json_object"} if ai.json_mode else openai.omit,
+            )
+    except openai.APITimeoutError as exc:
+        raise AskFailed("timeout", str(exc)) from None
+    except openai.APIConnectionError as exc:
+        raise AskFailed("network", str(exc)) from None
+    except openai.RateLimitError as exc:
+        raise AskFailed("rate_limit", str(exc)) from None
+    except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
+        raise AskFailed("auth", str(exc)) from None
+    except openai.APIStatusError as exc:
+        raise AskFailed("network" if exc.status_code >= 500 else "unknown", str(exc)) from None
+    except openai.OpenAIError as exc:
+        raise AskFailed("invalid_output", str(exc)) from None
+    content = response.choices[0].message.content if response.choices else None
+    return parse(content)
+
+
+def parse(content: str | None) -> str:
+    if not content or not content.strip():
+        raise AskFailed("invalid_output", "the model answered nothing")
+    try:
+        return LlmAnswer.model_validate(json.loads(_FENCE.sub("", content.strip()))).answer
+    except (ValueError, ValidationError) as exc:
+        raise AskFailed("invalid_output", f"answer is not the expected JSON: {exc}") from None
+
+
+def user_prompt(
+    question: str, entries: Sequence[KnowledgeEntry], budget_bytes: int, *, language: str = ""
+) -> str:
+    """The question and the entries, each cut to an equal share of `budget_bytes`."""
+    share = max(256, (budget_bytes - len(question.encode())) // max(1, len(entries)))
+    blocks = [_cut(_block(entry), share) for entry in entries]
+    said = f"\nWrite the answer in language: {language}." if language else ""
+    return f"Question: {question}{said}\n\nEntries:\n\n" + "\n\n".join(blocks)
+
+
+def _block(entry: KnowledgeEntry) -> str:
+    sections = [
+        f"[{entry_key(entry.id or 0)}] {entry.title}",
+        f"Symptoms: {entry.symptoms}" if entry.symptoms else "",
+        f"Cause: {entry.cause}" if entry.cause else "",
+        f"Resolution: {entry.resolution}" if entry.resolution else "",
+    ]
+    return "\n".join(section for section in sections if section)
+
+
+def _cut(text: str, max_bytes: int) -> str:
+    data = text.encode()
+    if len(data) <= max_bytes:
+        return text
+    return data[: max_bytes - 4].decode(errors="ignore") + " …"
