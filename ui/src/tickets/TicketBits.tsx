@@ -3,7 +3,7 @@
 
 import { useI18n } from "../i18n/I18n";
 import { Time } from "../shared/Time";
-import { breached, movesFrom, type TicketMove } from "./queries";
+import { breached, movesFrom, type TicketMove } from "./moves";
 
 export function TicketStatusLabel({ status }: { status: string }) {
   const { t } = useI18n();

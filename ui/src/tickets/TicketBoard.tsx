@@ -11,15 +11,8 @@ import { canWorkTickets } from "../session/roles";
 import { usePrincipal } from "../session/Session";
 import { ErrorNotice } from "../shared/ErrorNotice";
 import { MoveButtons, PriorityLabel } from "./TicketBits";
-import {
-  STATUSES,
-  ticketListQuery,
-  useMoveTicket,
-  type Ticket,
-  type TicketFilters,
-  type TicketMove,
-  type TicketStatus,
-} from "./queries";
+import { STATUSES, type TicketMove, type TicketStatus } from "./moves";
+import { ticketListQuery, useMoveTicket, type Ticket, type TicketFilters } from "./queries";
 
 export function TicketBoard({ filters }: { filters: TicketFilters }) {
   const { t } = useI18n();

@@ -12,6 +12,7 @@ import { usePrincipal } from "../session/Session";
 import { ErrorNotice } from "../shared/ErrorNotice";
 import { Time } from "../shared/Time";
 import { Deadline, MoveButtons, PriorityLabel, TicketStatusLabel } from "./TicketBits";
+import { change } from "./moves";
 import {
   ticketDetailQuery,
   useAssignTicket,
@@ -154,6 +155,13 @@ function Timeline({ ticket }: { ticket: TicketDetail }) {
             <Time iso={entry.at} /> <span className="tag">{entry.source}</span>{" "}
             <strong>{entry.kind}</strong>
             {entry.actor && <span className="muted"> · {entry.actor}</span>}
+            {change(entry.detail) && <span> · {change(entry.detail)}</span>}
+            {entry.fingerprint && (
+              <>
+                {" · "}
+                <Link to={`/alerts/${entry.fingerprint}`}>{entry.fingerprint.slice(0, 12)}</Link>
+              </>
+            )}
             {entry.body && <p className="timeline-body">{entry.body}</p>}
           </li>
         ))}

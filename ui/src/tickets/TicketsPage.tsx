@@ -16,14 +16,8 @@ import { useUrlView } from "../shared/urlView";
 import { Pager } from "../tasks/Pager";
 import { TicketBoard } from "./TicketBoard";
 import { Deadline, PriorityLabel, TicketStatusLabel } from "./TicketBits";
-import {
-  PRIORITIES,
-  STATUSES,
-  TICKET_FILTERS,
-  ticketListQuery,
-  useCreateTicket,
-  type Priority,
-} from "./queries";
+import { PRIORITIES, STATUSES, type Priority } from "./moves";
+import { TICKET_FILTERS, ticketListQuery, useCreateTicket } from "./queries";
 import "./tickets.css";
 
 export function TicketsPage({ board = false }: { board?: boolean }) {

@@ -8,35 +8,10 @@ import { queryOptions, useMutation, useQueryClient } from "@tanstack/react-query
 import { api, unwrap, type Schemas } from "../api/client";
 import { alertGroupKeys } from "../alerts/groupQueries";
 import type { Filters } from "../shared/urlView";
+import type { Priority, TicketMove, TicketStatus } from "./moves";
 
 export type Ticket = Schemas["TicketPublic"];
 export type TicketDetail = Schemas["TicketDetail"];
-export type TicketStatus = "open" | "acknowledged" | "in_progress" | "resolved" | "closed";
-export type TicketMove = "ack" | "start" | "resolve" | "close" | "reopen";
-export type Priority = "P1" | "P2" | "P3" | "P4";
-
-export const STATUSES: readonly TicketStatus[] = [
-  "open",
-  "acknowledged",
-  "in_progress",
-  "resolved",
-  "closed",
-];
-export const PRIORITIES: readonly Priority[] = ["P1", "P2", "P3", "P4"];
-
-/** The moves each status allows (docs/tickets.md); the API still decides, and says 409. */
-export const MOVES: Record<TicketStatus, readonly TicketMove[]> = {
-  open: ["ack", "start", "resolve", "close"],
-  acknowledged: ["start", "resolve", "close"],
-  in_progress: ["resolve", "close"],
-  resolved: ["close", "reopen"],
-  closed: ["reopen"],
-};
-
-export function movesFrom(status: string): readonly TicketMove[] {
-  return MOVES[status as TicketStatus] ?? [];
-}
-
 /** The list's filters, in the order they appear in the URL. */
 export const TICKET_FILTERS = ["status", "priority", "assignee"] as const;
 export type TicketFilters = Filters<(typeof TICKET_FILTERS)[number]>;
@@ -135,15 +110,4 @@ export function useTicketForGroup(groupId: string) {
       }),
     ),
   );
-}
-
-/** Whether a deadline has passed without the thing it waits for (`done`, when it happened). */
-export function breached(
-  deadline: string | null | undefined,
-  done: string | null | undefined,
-  now: number,
-): boolean {
-  if (!deadline) return false;
-  const due = Date.parse(deadline);
-  return done ? Date.parse(done) > due : now > due;
 }
