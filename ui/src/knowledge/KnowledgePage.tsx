@@ -13,6 +13,7 @@ import { ErrorNotice } from "../shared/ErrorNotice";
 import { Time } from "../shared/Time";
 import { ScoreParts } from "./ScoreParts";
 import {
+  KNOWLEDGE_PAGE,
   knowledgeListQuery,
   knowledgeSearchQuery,
   type KnowledgeEntry,
@@ -26,11 +27,13 @@ export function KnowledgePage() {
   const [search, setSearch] = useSearchParams();
   const q = search.get("q")?.trim() ?? "";
   const status = search.get("status") ?? "";
+  const offset = Math.max(0, Number(search.get("offset")) || 0);
   const [text, setText] = useState(q);
-  const show = (next: { q?: string; status?: string }) => {
+  const show = (next: { q?: string; status?: string; offset?: number }) => {
     const params = new URLSearchParams();
     if (next.q) params.set("q", next.q);
     if (next.status) params.set("status", next.status);
+    if (next.offset) params.set("offset", String(next.offset));
     setSearch(params);
   };
   const submit = (event: FormEvent) => {
@@ -71,7 +74,11 @@ export function KnowledgePage() {
           </button>
         )}
       </form>
-      {q ? <SearchResults q={q} status={status} /> : <EntryList status={status} />}
+      {q ? (
+        <SearchResults q={q} status={status} />
+      ) : (
+        <EntryList status={status} offset={offset} onPage={(to) => show({ status, offset: to })} />
+      )}
     </section>
   );
 }
@@ -97,25 +104,64 @@ function SearchResults({ q, status }: { q: string; status: string }) {
   );
 }
 
-function EntryList({ status }: { status: string }) {
+function EntryList({
+  status,
+  offset,
+  onPage,
+}: {
+  status: string;
+  offset: number;
+  onPage: (offset: number) => void;
+}) {
   const { t } = useI18n();
-  const entries = useQuery({ ...knowledgeListQuery(status), placeholderData: keepPreviousData });
+  const entries = useQuery({
+    ...knowledgeListQuery(status, offset),
+    placeholderData: keepPreviousData,
+  });
   if (entries.isError)
     return <ErrorNotice error={entries.error} onRetry={() => entries.refetch()} />;
   if (!entries.data) return <p className="muted">{t("common.loading")}</p>;
-  if (entries.data.items.length === 0) return <p className="empty">{t("kb.empty")}</p>;
+  const next = entries.data.next_offset;
+  const pager = (
+    <nav className="pager" aria-label={t("tasks.paging")}>
+      <button type="button" disabled={offset === 0} onClick={() => onPage(0)}>
+        {t("tasks.newest")}
+      </button>
+      <button
+        type="button"
+        disabled={offset === 0}
+        onClick={() => onPage(Math.max(0, offset - KNOWLEDGE_PAGE))}
+      >
+        {t("tasks.previous")}
+      </button>
+      <button type="button" disabled={next == null} onClick={() => next != null && onPage(next)}>
+        {t("tasks.next")}
+      </button>
+    </nav>
+  );
+  if (entries.data.items.length === 0) {
+    return (
+      <>
+        <p className="empty">{t("kb.empty")}</p>
+        {offset > 0 && pager}
+      </>
+    );
+  }
   return (
-    <ul className="kb-results" data-testid="kb-list">
-      {entries.data.items.map((entry) => (
-        <li key={entry.id} className="card">
-          <EntryHeading entry={entry} />
-          <p className="muted">
-            {t("kb.updatedBy", { name: entry.updated_by || entry.author })}{" "}
-            <Time iso={entry.updated_at} />
-          </p>
-        </li>
-      ))}
-    </ul>
+    <>
+      <ul className="kb-results" data-testid="kb-list">
+        {entries.data.items.map((entry) => (
+          <li key={entry.id} className="card">
+            <EntryHeading entry={entry} />
+            <p className="muted">
+              {t("kb.updatedBy", { name: entry.updated_by || entry.author })}{" "}
+              <Time iso={entry.updated_at} />
+            </p>
+          </li>
+        ))}
+      </ul>
+      {pager}
+    </>
   );
 }
 

@@ -10,7 +10,7 @@ export function ScoreParts({ parts }: { parts: Schemas["ScoreComponents"] }) {
     shown.push(t("kb.part.signature", { rank: parts.signature_rank }));
   if (parts.labels_rank != null) shown.push(t("kb.part.labels", { rank: parts.labels_rank }));
   if (parts.text_rank != null) {
-    const score = parts.text_score != null ? parts.text_score.toFixed(2) : "—";
+    const score = parts.text_score != null ? String(Number(parts.text_score.toPrecision(3))) : "—";
     shown.push(t("kb.part.text", { rank: parts.text_rank, score }));
   }
   return <span className="kb-parts">{shown.join(" · ")}</span>;

@@ -16,7 +16,7 @@ export type KnowledgeDraft = Omit<Schemas["KnowledgeUpdate"], "comment"> & { com
 export const knowledgeKeys = {
   all: ["knowledge"] as const,
   lists: () => [...knowledgeKeys.all, "list"] as const,
-  list: (status?: string) => [...knowledgeKeys.lists(), status] as const,
+  list: (status?: string, offset = 0) => [...knowledgeKeys.lists(), status, offset] as const,
   search: (q: string, status?: string) => [...knowledgeKeys.all, "search", q, status] as const,
   detail: (id: string) => [...knowledgeKeys.all, "detail", id] as const,
   versions: (id: string) => [...knowledgeKeys.detail(id), "versions"] as const,
@@ -25,14 +25,15 @@ export const knowledgeKeys = {
 const asStatus = (status?: string) =>
   status === "draft" || status === "published" ? status : undefined;
 
-/** The newest entries first (the API's order), 100 at most. */
-export const knowledgeListQuery = (status?: string) =>
+/** The most recently edited entries first (the API's order), a page of 50 from `offset`. */
+export const KNOWLEDGE_PAGE = 50;
+export const knowledgeListQuery = (status?: string, offset = 0) =>
   queryOptions({
-    queryKey: knowledgeKeys.list(status),
+    queryKey: knowledgeKeys.list(status, offset),
     queryFn: ({ signal }) =>
       unwrap(
         api.GET("/api/v1/knowledge", {
-          params: { query: { status: asStatus(status), limit: 100 } },
+          params: { query: { status: asStatus(status), offset, limit: KNOWLEDGE_PAGE } },
           signal,
         }),
       ),
