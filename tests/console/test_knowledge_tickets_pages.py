@@ -74,6 +74,9 @@ async def test_an_operator_writes_publishes_and_finds_a_knowledge_entry(
         await expect(hit).to_contain_text(TITLE)
         await expect(hit).to_contain_text("text #1")
         await expect(hit.get_by_role("link", name=TITLE)).to_have_attribute("href", entry)
+    await hit.get_by_role("link", name="storage", exact=True).click()  # entries with that tag
+    await expect(page).to_have_url(f"{api_url}/knowledge?tag=storage")
+    await expect(page.get_by_test_id("kb-list")).to_contain_text(TITLE)
 
     viewer = await new_page(viewport=PHONE)
     await viewer.goto(f"{api_url}{entry}#token={issue_token(database, Role.viewer, 'kb-v')}")

@@ -539,6 +539,8 @@ export const en = {
   "kb.saved": "Saved as a new version.",
   "kb.published": "Published.",
   "kb.versions": "Versions",
+  "kb.counters": "matched {matched}, cited {cited}, helpful {helpful}, not helpful {not_helpful}",
+  "kb.allTags": "Every tag",
   "kb.col.comment": "Comment",
   "tickets.title": "Tickets",
   "tickets.views": "Views",

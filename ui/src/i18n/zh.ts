@@ -536,6 +536,8 @@ export const zh: Record<MessageKey, string> = {
   "kb.saved": "已保存为新版本。",
   "kb.published": "已发布。",
   "kb.versions": "版本",
+  "kb.counters": "匹配 {matched} 次，引用 {cited} 次，有用 {helpful}，无用 {not_helpful}",
+  "kb.allTags": "全部标签",
   "kb.col.comment": "说明",
   "tickets.title": "工单",
   "tickets.views": "视图",

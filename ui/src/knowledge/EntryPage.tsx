@@ -114,6 +114,12 @@ function EntryForm({ entry }: { entry?: KnowledgeEntry }) {
         <p className="muted">
           {t("kb.updatedBy", { name: entry.updated_by || entry.author })}{" "}
           <Time iso={entry.updated_at} />
+          {entry.counters && (
+            <>
+              {" · "}
+              {t("kb.counters", { ...entry.counters })}
+            </>
+          )}
         </p>
       )}
       <fieldset disabled={!editable || busy}>

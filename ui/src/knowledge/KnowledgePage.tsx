@@ -28,11 +28,13 @@ export function KnowledgePage() {
   const q = search.get("q")?.trim() ?? "";
   const status = search.get("status") ?? "";
   const offset = Math.max(0, Number(search.get("offset")) || 0);
+  const tag = search.get("tag")?.trim() || undefined;
   const [text, setText] = useState(q);
-  const show = (next: { q?: string; status?: string; offset?: number }) => {
+  const show = (next: { q?: string; status?: string; offset?: number; tag?: string }) => {
     const params = new URLSearchParams();
     if (next.q) params.set("q", next.q);
     if (next.status) params.set("status", next.status);
+    if (next.tag) params.set("tag", next.tag);
     if (next.offset) params.set("offset", String(next.offset));
     setSearch(params);
   };
@@ -59,7 +61,7 @@ export function KnowledgePage() {
         </label>
         <label className="field">
           <span>{t("kb.status")}</span>
-          <select value={status} onChange={(e) => show({ q, status: e.target.value })}>
+          <select value={status} onChange={(e) => show({ q, tag, status: e.target.value })}>
             <option value="">{t("kb.anyStatus")}</option>
             <option value="draft">{t("kb.status.draft")}</option>
             <option value="published">{t("kb.status.published")}</option>
@@ -77,7 +79,12 @@ export function KnowledgePage() {
       {q ? (
         <SearchResults q={q} status={status} />
       ) : (
-        <EntryList status={status} offset={offset} onPage={(to) => show({ status, offset: to })} />
+        <EntryList
+          status={status}
+          offset={offset}
+          tag={tag}
+          onPage={(to) => show({ status, tag, offset: to })}
+        />
       )}
     </section>
   );
@@ -107,15 +114,17 @@ function SearchResults({ q, status }: { q: string; status: string }) {
 function EntryList({
   status,
   offset,
+  tag,
   onPage,
 }: {
   status: string;
   offset: number;
+  tag?: string;
   onPage: (offset: number) => void;
 }) {
   const { t } = useI18n();
   const entries = useQuery({
-    ...knowledgeListQuery(status, offset),
+    ...knowledgeListQuery(status, offset, tag),
     placeholderData: keepPreviousData,
   });
   if (entries.isError)
@@ -179,9 +188,9 @@ function EntryHeading({ entry }: { entry: KnowledgeEntry }) {
       {entry.tags && entry.tags.length > 0 && (
         <span className="kb-tags">
           {entry.tags.map((tag) => (
-            <span key={tag} className="tag">
+            <Link key={tag} className="tag" to={`/knowledge?tag=${encodeURIComponent(tag)}`}>
               {tag}
-            </span>
+            </Link>
           ))}
         </span>
       )}

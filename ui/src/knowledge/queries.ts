@@ -16,7 +16,8 @@ export type KnowledgeDraft = Omit<Schemas["KnowledgeUpdate"], "comment"> & { com
 export const knowledgeKeys = {
   all: ["knowledge"] as const,
   lists: () => [...knowledgeKeys.all, "list"] as const,
-  list: (status?: string, offset = 0) => [...knowledgeKeys.lists(), status, offset] as const,
+  list: (status?: string, offset = 0, tag?: string) =>
+    [...knowledgeKeys.lists(), status, offset, tag] as const,
   search: (q: string, status?: string) => [...knowledgeKeys.all, "search", q, status] as const,
   detail: (id: string) => [...knowledgeKeys.all, "detail", id] as const,
   versions: (id: string) => [...knowledgeKeys.detail(id), "versions"] as const,
@@ -27,13 +28,13 @@ const asStatus = (status?: string) =>
 
 /** The most recently edited entries first (the API's order), a page of 50 from `offset`. */
 export const KNOWLEDGE_PAGE = 50;
-export const knowledgeListQuery = (status?: string, offset = 0) =>
+export const knowledgeListQuery = (status?: string, offset = 0, tag?: string) =>
   queryOptions({
-    queryKey: knowledgeKeys.list(status, offset),
+    queryKey: knowledgeKeys.list(status, offset, tag),
     queryFn: ({ signal }) =>
       unwrap(
         api.GET("/api/v1/knowledge", {
-          params: { query: { status: asStatus(status), offset, limit: KNOWLEDGE_PAGE } },
+          params: { query: { status: asStatus(status), tag, offset, limit: KNOWLEDGE_PAGE } },
           signal,
         }),
       ),
