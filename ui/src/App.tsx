@@ -46,6 +46,18 @@ const AgentPage = lazy(() => import("./agents/AgentPage").then((m) => ({ default
 const ChannelsPage = lazy(() =>
   import("./channels/ChannelsPage").then((m) => ({ default: m.ChannelsPage })),
 );
+const KnowledgePage = lazy(() =>
+  import("./knowledge/KnowledgePage").then((m) => ({ default: m.KnowledgePage })),
+);
+const EntryPage = lazy(() =>
+  import("./knowledge/EntryPage").then((m) => ({ default: m.EntryPage })),
+);
+const TicketsPage = lazy(() =>
+  import("./tickets/TicketsPage").then((m) => ({ default: m.TicketsPage })),
+);
+const TicketPage = lazy(() =>
+  import("./tickets/TicketPage").then((m) => ({ default: m.TicketPage })),
+);
 const AuditPage = lazy(() => import("./audit/AuditPage").then((m) => ({ default: m.AuditPage })));
 const TokensPage = lazy(() =>
   import("./tokens/TokensPage").then((m) => ({ default: m.TokensPage })),
@@ -77,6 +89,11 @@ export function App() {
           <Route path="alerts/groups" element={<Lazy page={<AlertGroupsPage />} />} />
           <Route path="alerts/groups/:groupId" element={<Lazy page={<AlertGroupPage />} />} />
           <Route path="alerts/:fingerprint" element={<Lazy page={<AlertDetailPage />} />} />
+          <Route path="knowledge" element={<Lazy page={<KnowledgePage />} />} />
+          <Route path="knowledge/:entryId" element={<Lazy page={<EntryPage />} />} />
+          <Route path="tickets" element={<Lazy page={<TicketsPage />} />} />
+          <Route path="tickets/board" element={<Lazy page={<TicketsPage board />} />} />
+          <Route path="tickets/:ticketId" element={<Lazy page={<TicketPage />} />} />
           <Route path="files" element={<Lazy page={<FilesPage />} />} />
           <Route path="files/:fileId" element={<Lazy page={<FilePage />} />} />
           <Route path="agents" element={<Lazy page={<AgentsPage />} />} />

@@ -10,6 +10,7 @@ import { Time } from "../shared/Time";
 import "./alerts.css";
 import { labelText } from "./AlertsPage";
 import { GroupActions } from "./GroupActions";
+import { OpenTicket } from "./OpenTicket";
 import { AckedBy, GroupCounts, groupTitle } from "./GroupFacts";
 import { alertGroupDetailQuery, type AlertGroupDetail } from "./groupQueries";
 
@@ -54,6 +55,7 @@ export function AlertGroupPage() {
             </dd>
           </dl>
           <GroupActions group={data} />
+          <OpenTicket groupId={data.id} />
           <GroupAlerts group={data} />
           <GroupTimeline group={data} />
         </>

@@ -13,6 +13,7 @@ import { alertKeys } from "../alerts/queries";
 import { api } from "../api/client";
 import { fileKeys } from "../files/queries";
 import { taskKeys } from "../tasks/queries";
+import { ticketKeys } from "../tickets/queries";
 import { SeenChanges, parseEvent, staleAfter, type LiveEvent } from "./events";
 
 const EVENTS_URL = "/api/v1/events";
@@ -125,6 +126,8 @@ class Batcher {
       // A group changes when its alerts do (counts, resolution): both refresh, as do its pages.
       void client.invalidateQueries({ queryKey: alertGroupKeys.all });
       void client.invalidateQueries({ queryKey: alertKeys.all });
+      // A ticket's timeline merges its group's alert events.
+      void client.invalidateQueries({ queryKey: [...ticketKeys.all, "detail"] });
     }
   }
 }

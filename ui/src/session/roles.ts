@@ -36,3 +36,13 @@ export function isAdmin(role: Role): boolean {
 export function canDecideAlertGroups(role: Role): boolean {
   return TASK_WRITERS.includes(role);
 }
+
+/** Create, edit and publish knowledge entries. */
+export function canEditKnowledge(role: Role): boolean {
+  return TASK_WRITERS.includes(role);
+}
+
+/** Open, move, assign and comment on tickets. */
+export function canWorkTickets(role: Role): boolean {
+  return TASK_WRITERS.includes(role);
+}

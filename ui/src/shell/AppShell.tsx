@@ -34,6 +34,8 @@ export function AppShell() {
           <NavLink to="/alerts/groups">{t("nav.alertGroups")}</NavLink>
           <NavLink to="/alerts/routing">{t("nav.routing")}</NavLink>
           <NavLink to="/alerts/silences">{t("nav.silences")}</NavLink>
+          <NavLink to="/tickets">{t("nav.tickets")}</NavLink>
+          <NavLink to="/knowledge">{t("nav.knowledge")}</NavLink>
           <NavLink to="/agents">{t("nav.agents")}</NavLink>
           <NavLink to="/channels">{t("nav.channels")}</NavLink>
           {canReadAudit(principal.role) && <NavLink to="/audit">{t("nav.audit")}</NavLink>}
