@@ -41,7 +41,7 @@ from api.routes import (
 )
 from api.routes.console import install_console
 from api.routes.docs import install_docs
-from api.services import alert_dispatch
+from api.services import alert_dispatch, ticket_timers
 from sluice.settings import Settings
 from store.agents import Liveness
 from store.db import make_engine
@@ -66,12 +66,21 @@ def create_app(settings: Settings, console_dist: Path = ui.DIST_DIR) -> FastAPI:
                 every=settings.api.alert_outbox_interval,
             )
         )
+        timers = asyncio.create_task(
+            ticket_timers.drain_forever(
+                lambda: temporal_client(app.state),
+                engine,
+                task_queue=settings.temporal.task_queue,
+                every=settings.api.alert_outbox_interval,
+            )
+        )
         try:
             yield
         finally:
-            drain.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await drain
+            for task in (drain, timers):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             engine.dispose()
 
     # /docs and /redoc come from api.routes.docs, which serves their assets locally.

@@ -126,8 +126,14 @@ def test_the_state_machine_refuses_with_a_reason_and_stamps_times(client: TestCl
     reopened = client.post(f"{TICKETS}/{ticket}:reopen").json()
     assert reopened["status"] == "open" and reopened["resolved_at"] is None
     assert reopened["closed_at"] is None
+    assert reopened["acknowledged_at"] is None  # reopened: a new response is owed
+    assert reopened["respond_by"] > acked["respond_by"]
     timeline = client.get(f"{TICKETS}/{ticket}").json()["timeline"]
-    moves = [(e["detail"]["from"], e["detail"]["to"]) for e in timeline if e["kind"] != "created"]
+    moves = [
+        (e["detail"]["from"], e["detail"]["to"])
+        for e in timeline
+        if e["kind"] == "status_changed"
+    ]
     assert moves == [
         ("open", "acknowledged"), ("acknowledged", "in_progress"), ("in_progress", "resolved"),
         ("resolved", "closed"), ("closed", "open"),
