@@ -91,7 +91,8 @@ async def rig(
 
 async def test_acking_and_resolving_the_ticket_acks_and_resolves_its_group(rig: GroupRig) -> None:
     url = rig.engine.url.render_as_string(hide_password=False)
-    app = create_app(Settings(database_url=url))
+    # the ticket's timer workflow runs on the rig's worker too
+    app = create_app(Settings(database_url=url, temporal={"task_queue": rig.task_queue}))
     app.dependency_overrides[get_temporal] = lambda: rig.client
     headers = bearer(url, Role.operator, "olga")
     transport = httpx.ASGITransport(app=app)
