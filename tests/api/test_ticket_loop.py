@@ -16,7 +16,7 @@ from api.app import create_app
 from api.deps import get_temporal
 from api.services import ticket_timers
 from sluice.alerts import IncomingAlert, fingerprint
-from sluice.settings import Settings
+from sluice.settings import Settings, TemporalSettings
 from store.models import Role
 from tests.api.tokens import bearer
 from tests.peers.chat import WebhookPeer
@@ -60,7 +60,8 @@ async def test_a_route_ticket_resolved_becomes_knowledge_that_matches_the_next_a
     rig: GroupRig,
 ) -> None:
     url = rig.engine.url.render_as_string(hide_password=False)
-    app = create_app(Settings(database_url=url, temporal={"task_queue": rig.task_queue}))
+    temporal = TemporalSettings(task_queue=rig.task_queue)
+    app = create_app(Settings(database_url=url, temporal=temporal))
     app.dependency_overrides[get_temporal] = lambda: rig.client
     headers = bearer(url, Role.operator, "olga")
     transport = httpx.ASGITransport(app=app)
@@ -92,7 +93,8 @@ async def test_a_route_ticket_resolved_becomes_knowledge_that_matches_the_next_a
 
         key = ticket["id"]
         for body in ("Removed WAL segments already archived.", "Grew the volume to 200 GiB."):
-            assert (await api.post(f"/api/v1/tickets/{key}/comments", json={"body": body})).is_success
+            said = await api.post(f"/api/v1/tickets/{key}/comments", json={"body": body})
+            assert said.status_code == 201
         resolved = await api.post(f"/api/v1/tickets/{key}:resolve")
         assert resolved.status_code == 200, resolved.text
         detail = (await api.get(f"/api/v1/tickets/{key}")).json()

@@ -130,9 +130,7 @@ def test_the_state_machine_refuses_with_a_reason_and_stamps_times(client: TestCl
     assert reopened["respond_by"] > acked["respond_by"]
     timeline = client.get(f"{TICKETS}/{ticket}").json()["timeline"]
     moves = [
-        (e["detail"]["from"], e["detail"]["to"])
-        for e in timeline
-        if e["kind"] == "status_changed"
+        (e["detail"]["from"], e["detail"]["to"]) for e in timeline if e["kind"] == "status_changed"
     ]
     assert moves == [
         ("open", "acknowledged"), ("acknowledged", "in_progress"), ("in_progress", "resolved"),

@@ -99,8 +99,12 @@ class GroupRig:
             task_queue=self.task_queue,
             workflows=[AlertGroupWorkflow, TicketWorkflow],
             activities=[
-                acts.timings, acts.flush, acts.escalate, acts.record_action,
-                tickets.timers, tickets.breached,
+                acts.timings,
+                acts.flush,
+                acts.escalate,
+                acts.record_action,
+                tickets.timers,
+                tickets.breached,
             ],
             max_cached_workflows=1000 if cache else 0,
         ) as worker:

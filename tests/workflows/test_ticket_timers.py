@@ -20,6 +20,7 @@ from sluice.settings import TicketSettings
 from sluice.settings.tickets import TicketDeadline
 from sluice.tickets import Action
 from store.models import Ticket, TicketEvent
+from tests.e2e.flow import keep_history
 from tests.peers.chat import WebhookPeer
 from tests.workflows.alert_groups import GroupRig, hook_channels, publish
 
@@ -120,6 +121,7 @@ async def test_both_deadlines_breach_once_each_and_page_the_policy(rig: GroupRig
         assert len(pages(rig)) == 2
         await move(rig, number, "resolve")
         assert (await result(rig, number)).breaches == 2
+        await keep_history(rig.client, ticket_workflow_id(number), "ticket_deadlines_breached")
 
 
 async def test_acking_stops_the_response_timer_only(rig: GroupRig) -> None:
