@@ -127,11 +127,13 @@ def get_ticket(ticket_id: str, session: SessionDep) -> TicketDetail:
 
 
 async def _tell_timers(temporal: Client, session: Session, settings: Settings, row: Ticket) -> None:
-    """Tell the ticket's timer workflow of its committed change (the outbox drain retries)."""
+    """Tell the ticket's timer workflow of its committed change (the outbox drain retries);
+    the session is closed first: no connection is held while Temporal answers."""
     assert row.id is not None
+    change = [(row.id, row.updated_at)]
     engine = session.get_bind()
     assert isinstance(engine, Engine)
-    change = [(row.id, row.updated_at)]
+    session.close()
     await ticket_timers.tell(temporal, engine, change, task_queue=settings.temporal.task_queue)
 
 
@@ -148,15 +150,14 @@ async def _transition(
         raise ApiError(409, "refused", str(exc)) from None
     except service.TicketConflict as exc:
         raise ApiError(409, "conflict", str(exc)) from None
-    await _tell_timers(temporal, session, settings, ticket)
     if action == "resolve":  # a draft for a person to review and publish
         draft_from_ticket(session, ticket=ticket)
     change = TicketChange(**TicketPublic.of(ticket).model_dump(exclude={"id"}))
-    if ticket.group_id is None:
-        return change
     number, group_id = ticket.id, ticket.group_id
     assert number is not None
-    session.close()  # no connection held while the group's workflow decides
+    await _tell_timers(temporal, session, settings, ticket)  # closes the session
+    if group_id is None:
+        return change
     change.group_update = await update_group(temporal, group_id, action, actor)
     if change.group_update is not None:
         detail = change.group_update.model_dump(exclude_none=True) | {"group_id": group_id}
