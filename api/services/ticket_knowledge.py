@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 
+from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
 from api.services import knowledge
@@ -46,19 +47,19 @@ def draft_from_ticket(session: Session, *, ticket: Ticket) -> KnowledgeEntry | N
             service=str(first.labels.get("service", ""))[:200],
             error=str(notes.get("description") or notes.get("summary") or "")[:MAX_SECTION],
         )
-    spec = KnowledgeCreate(
-        title=ticket.title[:300],
-        symptoms=_symptoms(alerts)[:MAX_SECTION],
-        resolution="\n\n".join(c.body for c in comments)[:MAX_SECTION],
-        tags=["ticket"],
-        signature=signature,
-        links=[f"/api/v1/tickets/{display_id(number)}"],
-    )
     try:
+        spec = KnowledgeCreate(
+            title=ticket.title[:300],
+            symptoms=_symptoms(alerts)[:MAX_SECTION],
+            resolution="\n\n".join(c.body for c in comments)[:MAX_SECTION],
+            tags=["ticket"],
+            signature=signature,
+            links=[f"/api/v1/tickets/{display_id(number)}"],
+        )
         entry = knowledge.create(
             session, spec=spec, actor=AUTHOR, comment=f"drafted from {display_id(number)}"
         )
-    except (knowledge.KnowledgeRefused, knowledge.KnowledgeConflict) as exc:
+    except (knowledge.KnowledgeRefused, knowledge.KnowledgeConflict, ValidationError) as exc:
         log.warning("%s: no knowledge draft (%s)", display_id(number), exc)
         session.rollback()
         return None
