@@ -1,5 +1,7 @@
 """The FastAPI application factory for the control plane."""
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
@@ -40,6 +42,7 @@ from api.routes import (
 )
 from api.routes.console import install_console
 from api.routes.docs import install_docs
+from api.services import ticket_timers
 from api.services.alert_dispatcher import AlertDispatcher
 from sluice.settings import Settings
 from store.agents import Liveness
@@ -65,9 +68,20 @@ def create_app(settings: Settings, console_dist: Path = ui.DIST_DIR) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         dispatcher.start()  # signals alert groups and drains the outbox
+        timers = asyncio.create_task(
+            ticket_timers.drain_forever(
+                lambda: temporal_client(app.state),
+                engine,
+                task_queue=settings.temporal.task_queue,
+                every=settings.api.alert_outbox_interval,
+            )
+        )
         try:
             yield
         finally:
+            timers.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await timers
             await dispatcher.stop()
             engine.dispose()
 

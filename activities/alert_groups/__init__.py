@@ -35,9 +35,11 @@ from sluice.contracts.alert_groups import (
     GroupAction,
     GroupTimings,
 )
+from sluice.settings import TicketSettings
 from store import alert_groups as groups
 from store import knowledge_matches
 from store.alerting import live_routing, silences_in_span
+from store.tickets import open_route_ticket
 
 
 def activity_now() -> datetime:
@@ -64,8 +66,10 @@ class AlertGroupActivities:
         *,
         public_url: str = "",
         language: str = "en",
+        tickets: TicketSettings | None = None,
     ) -> None:
         self._engine = engine
+        self._tickets = tickets or TicketSettings()
         self._channels = channels
         self._notify = notify
         self._public_url = public_url
@@ -92,6 +96,13 @@ class AlertGroupActivities:
             )
             channels, failures = await self._send(route.channels, message, step="alert_group")
         await asyncio.to_thread(self._save, req, decision, channels, failures, now, template_error)
+        if decision.new and route.ticket is not None:  # new alerts fire: the route's ticket
+            title = route.ticket.title or group_values(req.group_id, route.name, req.group_labels,
+                                                       "")["title"]  # fmt: skip
+            await asyncio.to_thread(
+                open_route_ticket, self._engine, self._tickets, group_id=req.group_id,
+                title=title, priority=route.ticket.priority, now=now,
+            )  # fmt: skip
         await asyncio.to_thread(self._match_knowledge, req.group_id, now)
         opens = None if decision.firing == 0 else seconds_to_open(route.active_time, now)
         wake = [(decision.wake_at - now).total_seconds()] if decision.wake_at else []

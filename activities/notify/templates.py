@@ -38,6 +38,9 @@ TITLES = {
         " {{ group.title }}"
     ),
     "alert_escalation": "[Sluice] escalation {{ escalation.step }}: {{ group.title }}",
+    "ticket_deadline": (
+        "[Sluice] {{ ticket.id }} missed its {{ ticket.deadline }} deadline: {{ ticket.title }}"
+    ),
 }
 TITLES_ZH = {
     "alert_group": (
@@ -45,10 +48,25 @@ TITLES_ZH = {
         " {{ group.title }}"
     ),
     "alert_escalation": "[Sluice] 告警升级 第 {{ escalation.step }} 步 · {{ group.title }}",
+    "ticket_deadline": (
+        "[Sluice] 工单 {{ ticket.id }} 已超过"
+        "{% if ticket.deadline == 'response' %}响应{% else %}解决{% endif %}时限"
+        " · {{ ticket.title }}"
+    ),
 }
 ALERT_EVENTS = ("alert_group", "alert_escalation")
 # What a webhook receives as `facts`, besides the text: the values of these names.
-FACTS = ("task", "file", "analysis", "agents", "report", "group", "counts", "escalation")
+FACTS = (
+    "task",
+    "file",
+    "analysis",
+    "agents",
+    "report",
+    "group",
+    "counts",
+    "escalation",
+    "ticket",
+)
 
 _files = jinja2.Environment(
     loader=jinja2.FileSystemLoader(TEMPLATE_DIR),

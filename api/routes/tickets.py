@@ -5,15 +5,20 @@ group after the ticket's change commits; the answer says whether the group follo
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
+from sqlalchemy import Engine
 from sqlmodel import Session
+from temporalio.client import Client
 
 from api.auth import PrincipalDep, read_write
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import ERROR_RESPONSES, ApiError, ErrorBody, not_found
+from api.services import ticket_timers
 from api.services import tickets as service
 from api.services.keyset import InvalidCursor
 from api.services.ticket_groups import update_group
+from api.services.ticket_knowledge import draft_from_ticket
 from api.services.ticket_timeline import ticket_detail
+from sluice.settings import Settings
 from sluice.tickets import Action, Priority, StatusName, TransitionRefused, parse_display_id
 from store.models import (
     Role,
@@ -48,9 +53,10 @@ CONFLICT: dict[int | str, dict[str, object]] = {
 
 
 @router.post("", response_model=TicketPublic, status_code=201, responses=CONFLICT)
-def create_ticket(
-    body: TicketCreate, session: SessionDep, settings: SettingsDep, principal: PrincipalDep
-) -> TicketPublic:
+async def create_ticket(
+    body: TicketCreate, session: SessionDep, settings: SettingsDep, principal: PrincipalDep,
+    temporal: TemporalDep,
+) -> TicketPublic:  # fmt: skip
     """Open a ticket, on its own or for an alert group (which must have no active ticket)."""
     try:
         row = service.create_ticket(
@@ -62,6 +68,7 @@ def create_ticket(
         raise not_found("alert group", body.group_id or "") from None
     except service.TicketConflict as exc:
         raise ApiError(409, "conflict", str(exc)) from None
+    await _tell_timers(temporal, session, settings, row)
     return TicketPublic.of(row)
 
 
@@ -71,9 +78,9 @@ def create_ticket(
     status_code=201,
     responses={200: {"model": TicketPublic, "description": "the group's active ticket"}},
 )
-def ticket_for_group(
+async def ticket_for_group(
     group_id: str, body: TicketFromGroup, response: Response, session: SessionDep,
-    settings: SettingsDep, principal: PrincipalDep,
+    settings: SettingsDep, principal: PrincipalDep, temporal: TemporalDep,
 ) -> TicketPublic:  # fmt: skip
     """Open the group's ticket (201), or answer the active one it has (200)."""
     try:
@@ -87,6 +94,8 @@ def ticket_for_group(
     except service.TicketConflict as exc:
         raise ApiError(409, "conflict", str(exc)) from None
     response.status_code = 201 if created else 200
+    if created:
+        await _tell_timers(temporal, session, settings, row)
     return TicketPublic.of(row)
 
 
@@ -117,22 +126,38 @@ def get_ticket(ticket_id: str, session: SessionDep) -> TicketDetail:
     return ticket_detail(session, _ticket(session, ticket_id))
 
 
+async def _tell_timers(temporal: Client, session: Session, settings: Settings, row: Ticket) -> None:
+    """Tell the ticket's timer workflow of its committed change (the outbox drain retries);
+    the session is closed first: no connection is held while Temporal answers."""
+    assert row.id is not None
+    change = [(row.id, row.updated_at)]
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    session.close()
+    await ticket_timers.tell(temporal, engine, change, task_queue=settings.temporal.task_queue)
+
+
 async def _transition(
-    ticket_id: str, action: Action, session: Session, temporal: TemporalDep, actor: str
-) -> TicketChange:
+    ticket_id: str, action: Action, session: Session, temporal: TemporalDep, actor: str,
+    settings: Settings,
+) -> TicketChange:  # fmt: skip
     ticket = _ticket(session, ticket_id)
     try:
-        ticket = service.change_status(session, ticket=ticket, action=action, actor=actor)
+        ticket = service.change_status(
+            session, ticket=ticket, action=action, actor=actor, policy=settings.tickets
+        )
     except TransitionRefused as exc:
         raise ApiError(409, "refused", str(exc)) from None
     except service.TicketConflict as exc:
         raise ApiError(409, "conflict", str(exc)) from None
+    if action == "resolve":  # a draft for a person to review and publish
+        draft_from_ticket(session, ticket=ticket)
     change = TicketChange(**TicketPublic.of(ticket).model_dump(exclude={"id"}))
-    if ticket.group_id is None:
-        return change
     number, group_id = ticket.id, ticket.group_id
     assert number is not None
-    session.close()  # no connection held while the group's workflow decides
+    await _tell_timers(temporal, session, settings, ticket)  # closes the session
+    if group_id is None:
+        return change
     change.group_update = await update_group(temporal, group_id, action, actor)
     if change.group_update is not None:
         detail = change.group_update.model_dump(exclude_none=True) | {"group_id": group_id}
@@ -147,42 +172,47 @@ TRANSITION_RESPONSES: dict[int | str, dict[str, object]] = {
 
 @router.post("/{ticket_id}:ack", response_model=TicketChange, responses=TRANSITION_RESPONSES)
 async def ack_ticket(
-    ticket_id: str, session: SessionDep, temporal: TemporalDep, principal: PrincipalDep
-) -> TicketChange:
+    ticket_id: str, session: SessionDep, temporal: TemporalDep, principal: PrincipalDep,
+    settings: SettingsDep,
+) -> TicketChange:  # fmt: skip
     """Acknowledge an open ticket; its alert group is acked too."""
-    return await _transition(ticket_id, "ack", session, temporal, principal.name)
+    return await _transition(ticket_id, "ack", session, temporal, principal.name, settings)
 
 
 @router.post("/{ticket_id}:start", response_model=TicketChange, responses=TRANSITION_RESPONSES)
 async def start_ticket(
-    ticket_id: str, session: SessionDep, temporal: TemporalDep, principal: PrincipalDep
-) -> TicketChange:
+    ticket_id: str, session: SessionDep, temporal: TemporalDep, principal: PrincipalDep,
+    settings: SettingsDep,
+) -> TicketChange:  # fmt: skip
     """Start work on a ticket (in progress)."""
-    return await _transition(ticket_id, "start", session, temporal, principal.name)
+    return await _transition(ticket_id, "start", session, temporal, principal.name, settings)
 
 
 @router.post("/{ticket_id}:resolve", response_model=TicketChange, responses=TRANSITION_RESPONSES)
 async def resolve_ticket(
-    ticket_id: str, session: SessionDep, temporal: TemporalDep, principal: PrincipalDep
-) -> TicketChange:
+    ticket_id: str, session: SessionDep, temporal: TemporalDep, principal: PrincipalDep,
+    settings: SettingsDep,
+) -> TicketChange:  # fmt: skip
     """Resolve a ticket; its alert group is resolved too."""
-    return await _transition(ticket_id, "resolve", session, temporal, principal.name)
+    return await _transition(ticket_id, "resolve", session, temporal, principal.name, settings)
 
 
 @router.post("/{ticket_id}:close", response_model=TicketChange, responses=TRANSITION_RESPONSES)
 async def close_ticket(
-    ticket_id: str, session: SessionDep, temporal: TemporalDep, principal: PrincipalDep
-) -> TicketChange:
+    ticket_id: str, session: SessionDep, temporal: TemporalDep, principal: PrincipalDep,
+    settings: SettingsDep,
+) -> TicketChange:  # fmt: skip
     """Close a ticket for good (resolved, or not worth working)."""
-    return await _transition(ticket_id, "close", session, temporal, principal.name)
+    return await _transition(ticket_id, "close", session, temporal, principal.name, settings)
 
 
 @router.post("/{ticket_id}:reopen", response_model=TicketChange, responses=CONFLICT)
 async def reopen_ticket(
-    ticket_id: str, session: SessionDep, temporal: TemporalDep, principal: PrincipalDep
-) -> TicketChange:
+    ticket_id: str, session: SessionDep, temporal: TemporalDep, principal: PrincipalDep,
+    settings: SettingsDep,
+) -> TicketChange:  # fmt: skip
     """Reopen a resolved or closed ticket (refused if its group has another active one)."""
-    return await _transition(ticket_id, "reopen", session, temporal, principal.name)
+    return await _transition(ticket_id, "reopen", session, temporal, principal.name, settings)
 
 
 @router.post("/{ticket_id}:assign", response_model=TicketPublic)

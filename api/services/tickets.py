@@ -3,7 +3,7 @@ keyset, move through the state machine, assign and comment; every change is a ti
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
@@ -152,13 +152,23 @@ def list_tickets(
     return Page(rows, None)
 
 
-def change_status(session: Session, *, ticket: Ticket, action: Action, actor: str) -> Ticket:
+def change_status(
+    session: Session,
+    *,
+    ticket: Ticket,
+    action: Action,
+    actor: str,
+    policy: TicketSettings | None = None,
+) -> Ticket:
     """`ticket` moved by `action`; TransitionRefused if the state machine forbids it (or it
-    changed meanwhile), TicketConflict if reopening would give its group two active tickets."""
+    changed meanwhile), TicketConflict if reopening would give its group two active tickets.
+
+    Reopening starts its deadlines afresh (from `policy`); every change flags the ticket for
+    its timer workflow (`timer_pending`)."""
     before = ticket.status
     target = transition(before, action)
     now = utcnow()
-    values: dict[str, Any] = {"status": target, "updated_at": now}
+    values: dict[str, Any] = {"status": target, "updated_at": now, "timer_pending": True}
     if action in ("ack", "start", "resolve") and ticket.acknowledged_at is None:
         values["acknowledged_at"] = now  # the first response, whatever form it took
     if target == Status.resolved:
@@ -167,6 +177,10 @@ def change_status(session: Session, *, ticket: Ticket, action: Action, actor: st
         values["closed_at"] = now
     elif action == "reopen":
         values.update(resolved_at=None, closed_at=None)
+        if policy is not None:  # a new response and resolution are owed from now
+            due = deadlines(now, *policy.deadline(cast(Priority, ticket.priority)))
+            values.update(acknowledged_at=None, respond_by=due.respond_by,
+                          resolve_by=due.resolve_by)  # fmt: skip
     number = ticket.id
     assert number is not None
     guarded = update(Ticket).where(col(Ticket.id) == number, col(Ticket.status) == before)

@@ -23,6 +23,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    field_validator,
     model_validator,
 )
 
@@ -30,6 +31,7 @@ from sluice.alerting.matchers import Matcher, matches_all, parse_matchers
 from sluice.alerting.templates import MAX_TEMPLATES, AlertTemplate
 from sluice.alerting.windows import Windows
 from sluice.rules.units import Duration
+from sluice.tickets import Priority
 
 NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
 ALL_LABELS = "..."
@@ -44,6 +46,16 @@ def _check_matchers(texts: list[str]) -> list[str]:
 
 Matchers = Annotated[list[str], AfterValidator(_check_matchers)]
 TemplateName = Annotated[str, Field(pattern=NAME)]
+
+
+class RouteTicket(BaseModel):
+    """The route opens a ticket for each of its groups when it first fires (`ticket: P2` is
+    short for `ticket: {priority: P2}`; `ticket: {}` takes tickets.default_priority)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    priority: Priority | None = None
+    title: str | None = Field(default=None, min_length=1, max_length=200)
 
 
 class Route(BaseModel):
@@ -63,8 +75,18 @@ class Route(BaseModel):
     escalation: str | None = None
     active_time: Windows = Field(default_factory=Windows)
     template: TemplateName | None = None
+    ticket: RouteTicket | None = None
 
     _matchers: list[Matcher] = PrivateAttr(default_factory=list)
+
+    @field_validator("ticket", mode="before")
+    @classmethod
+    def _ticket_shorthand(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {"priority": value}
+        if value is True:
+            return {}
+        return None if value is False else value
 
     @model_validator(mode="after")
     def _compile(self) -> Route:

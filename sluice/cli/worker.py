@@ -20,6 +20,7 @@ from activities.objects import ObjectActivities
 from activities.records import RecordActivities
 from activities.routing import RoutingActivities
 from activities.s3 import make_s3_client
+from activities.tickets import TicketActivities
 from activities.webhook import WebhookActivities
 from sluice.cli.schedules import ensure_schedules
 from sluice.secretbox import SecretBox
@@ -32,6 +33,7 @@ from workflows.daily_report import DailyReportWorkflow
 from workflows.digest import FailureDigestWorkflow
 from workflows.file_workflow import FileWorkflow
 from workflows.manual_trigger import ManualTriggerWorkflow
+from workflows.ticket import TicketWorkflow
 
 # Every workflow type, for the worker and for the replay test of recorded histories.
 WORKFLOWS = [
@@ -43,6 +45,7 @@ WORKFLOWS = [
     DailyReportWorkflow,
     ChannelTestWorkflow,
     AlertGroupWorkflow,
+    TicketWorkflow,
 ]
 
 
@@ -68,6 +71,15 @@ async def run_worker(settings: Settings, client: Client) -> None:
         engine,
         channels,
         notify,
+        public_url=settings.api.public_url,
+        language=settings.notifications.language,
+        tickets=settings.tickets,
+    )
+    tickets = TicketActivities(
+        engine,
+        channels,
+        notify,
+        settings.tickets,
         public_url=settings.api.public_url,
         language=settings.notifications.language,
     )
@@ -102,6 +114,8 @@ async def run_worker(settings: Settings, client: Client) -> None:
                 alert_groups.flush,
                 alert_groups.escalate,
                 alert_groups.record_action,
+                tickets.timers,
+                tickets.breached,
             ],
             activity_executor=pool,
             graceful_shutdown_timeout=timedelta(seconds=settings.pipeline.shutdown_grace),

@@ -39,6 +39,9 @@ class TicketSettings(Section):
 
     deadlines: dict[Priority, TicketDeadline] = {}
     default_priority: Priority = "P3"
+    # The escalation policy (in the live alert routing document) a breached deadline is
+    # told through when the ticket's group's route has none.
+    escalation_policy: str | None = None
 
     def deadline(self, priority: Priority) -> tuple[timedelta, timedelta]:
         """(respond within, resolve within) for `priority`."""

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import computed_field
-from sqlalchemy import Column, Index, Text, text
+from sqlalchemy import Column, Index, Text, text, true
 from sqlmodel import Field, SQLModel
 
 from sluice.tickets import DONE, Priority, TicketStatus, display_id
@@ -26,6 +26,8 @@ class TicketEventKind:
     assigned = "assigned"
     commented = "commented"
     group_updated = "group_updated"  # the ack or resolve sent to its alert group, and the outcome
+    deadline_breached = "deadline_breached"  # detail: deadline, due, policy, channels
+    knowledge_drafted = "knowledge_drafted"  # detail: entry_id
 
 
 class Ticket(SQLModel, table=True):
@@ -42,6 +44,7 @@ class Ticket(SQLModel, table=True):
         Index("ix_tickets_priority_id", "priority", "id"),
         Index("ix_tickets_assignee_id", "assignee", "id"),
         Index("ix_tickets_group_id_id", "group_id", "id"),
+        Index("ix_tickets_timer_pending", "timer_pending"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -59,6 +62,9 @@ class Ticket(SQLModel, table=True):
     closed_at: datetime | None = optional_time_field()
     respond_by: datetime | None = optional_time_field()
     resolve_by: datetime | None = optional_time_field()
+    # Its timer workflow has not yet been told of the last change (an outbox in the row).
+    timer_pending: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
+    knowledge_draft_id: int | None = Field(default=None)
 
 
 class TicketComment(SQLModel, table=True):
@@ -129,6 +135,9 @@ class TicketPublic(SQLModel):
     closed_at: datetime | None
     respond_by: datetime | None
     resolve_by: datetime | None
+    knowledge_draft_id: int | None = Field(
+        default=None, description="The knowledge draft its resolution wrote (`KB-<n>`)."
+    )
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -138,7 +147,7 @@ class TicketPublic(SQLModel):
 
     @classmethod
     def of(cls, row: Ticket) -> "TicketPublic":
-        fields = row.model_dump(exclude={"id"})
+        fields = row.model_dump(exclude={"id", "timer_pending"})
         assert row.id is not None
         return cls(number=row.id, **fields)
 

@@ -22,6 +22,7 @@ from store.models import (
     AlertGroupMember,
     AuditLog,
     Role,
+    Ticket,
 )
 from tests.api.tokens import bearer
 from tests.fixtures.database import free_port
@@ -126,8 +127,12 @@ def test_the_state_machine_refuses_with_a_reason_and_stamps_times(client: TestCl
     reopened = client.post(f"{TICKETS}/{ticket}:reopen").json()
     assert reopened["status"] == "open" and reopened["resolved_at"] is None
     assert reopened["closed_at"] is None
+    assert reopened["acknowledged_at"] is None  # reopened: a new response is owed
+    assert reopened["respond_by"] > acked["respond_by"]
     timeline = client.get(f"{TICKETS}/{ticket}").json()["timeline"]
-    moves = [(e["detail"]["from"], e["detail"]["to"]) for e in timeline if e["kind"] != "created"]
+    moves = [
+        (e["detail"]["from"], e["detail"]["to"]) for e in timeline if e["kind"] == "status_changed"
+    ]
     assert moves == [
         ("open", "acknowledged"), ("acknowledged", "in_progress"), ("in_progress", "resolved"),
         ("resolved", "closed"), ("closed", "open"),
@@ -231,3 +236,14 @@ def test_a_viewer_reads_and_writes_are_audited(client: TestClient, db_url: str) 
     assert [(r.action, r.resource_id, r.actor) for r in rows] == [
         ("ticket.create", ticket, "olga"), ("ticket.ack", ticket, "olga")
     ]  # fmt: skip
+
+
+def test_with_temporal_away_a_change_stands_and_waits_in_the_outbox(
+    client: TestClient, db_url: str
+) -> None:
+    ticket = create(client, priority="P1")
+    acked = client.post(f"{TICKETS}/{ticket['id']}:ack")
+    assert acked.status_code == 200 and acked.json()["status"] == "acknowledged"
+    with Session(make_engine(db_url)) as session:
+        row = session.get(Ticket, ticket["number"])
+        assert row is not None and row.timer_pending  # the drain tells its workflow later

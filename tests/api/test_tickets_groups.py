@@ -18,7 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
 from api.deps import get_temporal
-from sluice.settings import Settings
+from sluice.settings import Settings, TemporalSettings
 from store.db import make_engine
 from store.models import AlertGroup, Role, Ticket
 from tests.api.tokens import bearer
@@ -91,7 +91,9 @@ async def rig(
 
 async def test_acking_and_resolving_the_ticket_acks_and_resolves_its_group(rig: GroupRig) -> None:
     url = rig.engine.url.render_as_string(hide_password=False)
-    app = create_app(Settings(database_url=url))
+    # the ticket's timer workflow runs on the rig's worker too
+    temporal = TemporalSettings(task_queue=rig.task_queue)
+    app = create_app(Settings(database_url=url, temporal=temporal))
     app.dependency_overrides[get_temporal] = lambda: rig.client
     headers = bearer(url, Role.operator, "olga")
     transport = httpx.ASGITransport(app=app)

@@ -60,3 +60,17 @@ def test_text_that_is_not_a_document() -> None:
     assert problems("a: " + "[" * 40 + "]" * 40)[0].message.startswith("nested more than")
     assert check_routing("").default.name == "default"  # empty: the built-in default
     assert str(RoutingInvalid([Problem("routes", 2, "bad")])) == "line 2: routes: bad"
+
+
+def test_a_route_ticket_is_a_priority_or_its_options() -> None:
+    text = "routes:\n  - name: a\n    ticket: P2\n  - name: b\n    ticket: {title: Disk}\n"
+    routing = check_routing(text)
+    assert [(r.ticket.priority, r.ticket.title) for r in routing.routes if r.ticket] == [
+        ("P2", None), (None, "Disk")
+    ]  # fmt: skip
+    assert check_routing("routes: [{name: a}]").routes[0].ticket is None
+    bad = problems("routes:\n  - name: a\n    channels: []\n    ticket: P9\n")
+    assert [(p.path, p.line) for p in bad] == [("routes[0].ticket.priority", 4)]
+    assert "'P1', 'P2', 'P3' or 'P4'" in bad[0].message
+    unknown = problems("routes:\n  - name: a\n    ticket:\n      prio: P1\n")
+    assert [(p.path, p.line) for p in unknown] == [("routes[0].ticket.prio", 4)]

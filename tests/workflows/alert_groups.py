@@ -21,15 +21,17 @@ from temporalio.worker import Worker
 from activities.alert_groups import AlertGroupActivities
 from activities.notify import NotifyActivities
 from activities.notify.store import ChannelStore
+from activities.tickets import TicketActivities
 from api.services import alert_dispatch
 from api.services.alerts_ingest import Delivery, store
 from sluice.alerts import IncomingAlert, fingerprint
 from sluice.secretbox import SecretBox
-from sluice.settings import NotificationSettings
+from sluice.settings import NotificationSettings, TicketSettings
 from store.models import AlertEvent, AlertGroup, AlertRoutingVersion, Silence
 from tests.activities.test_notify import KEY, add_channel
 from tests.peers.chat import WebhookPeer
 from workflows.alert_group import AlertGroupWorkflow
+from workflows.ticket import TicketWorkflow
 
 
 @dataclass
@@ -38,6 +40,7 @@ class GroupRig:
     engine: Engine
     peer: WebhookPeer
     task_queue: str = field(default_factory=lambda: f"alerts-{uuid.uuid4().hex[:10]}")
+    tickets: TicketSettings = field(default_factory=TicketSettings)
 
     @property
     def client(self) -> Client:
@@ -87,12 +90,22 @@ class GroupRig:
         box = SecretBox.from_text(KEY)
         channels = ChannelStore(self.engine, box)
         notify = NotifyActivities(channels, NotificationSettings())
-        acts = AlertGroupActivities(self.engine, channels, notify, public_url="http://sluice")
+        acts = AlertGroupActivities(
+            self.engine, channels, notify, public_url="http://sluice", tickets=self.tickets
+        )
+        tickets = TicketActivities(self.engine, channels, notify, self.tickets)
         async with Worker(
             self.client,
             task_queue=self.task_queue,
-            workflows=[AlertGroupWorkflow],
-            activities=[acts.timings, acts.flush, acts.escalate, acts.record_action],
+            workflows=[AlertGroupWorkflow, TicketWorkflow],
+            activities=[
+                acts.timings,
+                acts.flush,
+                acts.escalate,
+                acts.record_action,
+                tickets.timers,
+                tickets.breached,
+            ],
             max_cached_workflows=1000 if cache else 0,
         ) as worker:
             yield worker
