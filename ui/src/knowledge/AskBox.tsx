@@ -37,7 +37,7 @@ export function AskBox() {
         </button>
       </form>
       {ask.isError && <ErrorNotice error={ask.error} />}
-      {ask.data && <Answer answer={ask.data} />}
+      {ask.data && <Answer key={ask.data.ask_id} answer={ask.data} />}
     </section>
   );
 }
