@@ -1,7 +1,7 @@
 """The alert group pages in real Chromium against the real stack: alerts posted to the API make a
 group through the outbox, a real worker and Temporal (its message goes to a loopback webhook);
 an operator finds it in the list, opens it, goes to an alert and back through its group link,
-is refused an ack until a past time (409), acks,
+sees that no knowledge entry matches it, is refused an ack until a past time (409), acks,
 unacks, assigns and resolves it, each outcome shown in the page and kept by the API; a viewer
 sees the group at phone width but no buttons."""
 
@@ -93,6 +93,9 @@ async def test_an_operator_acks_unacks_assigns_and_resolves_a_group(
 
         await expect(page.get_by_role("heading", level=1)).to_contain_text(f"run={RUN}")
         await expect(page.get_by_test_id("group-route")).to_have_text("pager")
+        await expect(page.get_by_test_id("group-knowledge")).to_contain_text(
+            "No knowledge entry matches this group."  # no entry was written
+        )
         members = page.locator("table.group-alerts tbody tr")
         await expect(members).to_have_count(2)
         first = (await group_of(api))["alerts"][0]["fingerprint"]

@@ -1,6 +1,7 @@
 // The knowledge base: a search (the question in the URL, so it can be shared) with ranked
 // matches and where each came in every ranking, or the newest entries filtered by status;
-// "Drafts to review" is the drafts list. Operators start new entries here.
+// "Drafts to review" is the drafts list. Operators start new entries here. Above them, the
+// usage stats and the "Ask" box.
 
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
@@ -11,6 +12,8 @@ import { canEditKnowledge } from "../session/roles";
 import { usePrincipal } from "../session/Session";
 import { ErrorNotice } from "../shared/ErrorNotice";
 import { Time } from "../shared/Time";
+import { AskBox } from "./AskBox";
+import { KnowledgeStats } from "./KnowledgeStats";
 import { ScoreParts } from "./ScoreParts";
 import {
   KNOWLEDGE_PAGE,
@@ -54,6 +57,8 @@ export function KnowledgePage() {
           </Link>
         )}
       </div>
+      <KnowledgeStats />
+      <AskBox />
       <form className="row kb-search" role="search" onSubmit={submit}>
         <label className="field grow">
           <span>{t("kb.query")}</span>

@@ -46,3 +46,8 @@ export function canEditKnowledge(role: Role): boolean {
 export function canWorkTickets(role: Role): boolean {
   return TASK_WRITERS.includes(role);
 }
+
+/** Say whether a knowledge entry helped (a group's match, an answer's citation). */
+export function canGiveKnowledgeFeedback(role: Role): boolean {
+  return TASK_WRITERS.includes(role);
+}
