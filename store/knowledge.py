@@ -50,7 +50,13 @@ def search(
     signature_ids = [e.id for e in by_signature if e.id is not None]
     fused = reciprocal_rank_fusion([signature_ids, by_labels, text_ids])
     entries: dict[int | None, KnowledgeEntry] = {e.id: e for e in by_signature}
-    missing = [entry_id for entry_id, _ in fused if entry_id not in entries]
+    # Exact signature matches come first and are loaded already, so only the best `limit`
+    # of the fused order need their rows (not every candidate's: bodies are large).
+    exact = {e.id for e in by_signature if exact_key and e.signature == exact_key}
+    others = [entry_id for entry_id, _ in fused if entry_id not in exact]
+    best = {entry_id for entry_id, _ in fused if entry_id in exact}
+    best.update(others[: max(0, limit - len(best))])
+    missing = [entry_id for entry_id in best if entry_id not in entries]
     if missing:
         rows = session.exec(select(KnowledgeEntry).where(col(KnowledgeEntry.id).in_(missing)))
         entries.update({row.id: row for row in rows})
@@ -69,7 +75,7 @@ def search(
             text_score=text_score.get(entry_id),
         )
         for entry_id, score in fused
-        if entry_id in entries
+        if entry_id in best and entry_id in entries
     ]
     hits.sort(key=lambda hit: not hit.exact_signature)  # stable: fused order otherwise
     return hits[:limit]
