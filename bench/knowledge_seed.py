@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (Chinese text uses full-width punctuation)
 """Seeding the knowledge benchmark: the labelled set through the product's import, then
 generated Chinese and English distractors in bulk, indexed by the product's index writer.
 
@@ -182,7 +183,8 @@ def seed(url: str, rows: list[tuple[dict[str, Any], Any]], progress: Progress) -
         if engine.dialect.name == "postgresql":
             with engine.connect() as conn:
                 conn.exec_driver_sql(
-                    "SELECT setval('knowledge_entries_id_seq', (SELECT max(id) FROM knowledge_entries))"
+                    "SELECT setval('knowledge_entries_id_seq', "
+                    "(SELECT max(id) FROM knowledge_entries))"
                 )
                 conn.commit()
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
