@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event, text
@@ -192,3 +193,37 @@ def test_a_search_loads_only_the_entries_it_answers(db_engine: Engine, session: 
         event.remove(db_engine, "before_cursor_execute", count)
     assert len(hits) == 3 and {hit.entry.id for hit in hits} <= set(ids)
     assert loaded == [3]  # the three answered, not all twelve candidates
+
+
+def test_the_signature_lookup_uses_the_signature_index(db_engine: Engine, session: Session) -> None:
+    """Not the status index, which on SQLite without statistics looked as good and made
+    every search scan all published entries."""
+    add(session, title="Disk full", signature={"error": "No space left on device"})
+    statements: list[tuple[str, Any]] = []
+
+    def keep(_conn: object, _cursor: object, statement: str, params: Any, *_: object) -> None:
+        if "knowledge_entries.signature IN" in statement:
+            statements.append((statement, params))
+
+    event.listen(db_engine, "before_cursor_execute", keep)
+    try:
+        assert ranked(session, "No space left on device")
+    finally:
+        event.remove(db_engine, "before_cursor_execute", keep)
+    ((statement, params),) = statements
+    with db_engine.connect() as conn:
+        if db_engine.dialect.name == "sqlite":
+            plan = " ".join(
+                str(row[-1])
+                for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params)
+            )
+            assert (
+                "ix_knowledge_entries_signature" in plan
+                and "ix_knowledge_entries_status" not in plan
+            ), plan
+        else:
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            plan = " ".join(
+                str(row[0]) for row in conn.exec_driver_sql(f"EXPLAIN {statement}", params)
+            )
+            assert "ix_knowledge_entries_status" not in plan, plan
