@@ -53,7 +53,13 @@ def search(
     signature_ids = [e.id for e in by_signature if e.id is not None]
     fused = reciprocal_rank_fusion([signature_ids, by_labels, text_ids])
     entries: dict[int | None, KnowledgeEntry] = {e.id: e for e in by_signature}
-    missing = [entry_id for entry_id, _ in fused if entry_id not in entries]
+    # Exact signature matches come first and are loaded already, so only the best `limit`
+    # of the fused order need their rows (not every candidate's: bodies are large).
+    exact = {e.id for e in by_signature if exact_key and e.signature == exact_key}
+    others = [entry_id for entry_id, _ in fused if entry_id not in exact]
+    best = {entry_id for entry_id, _ in fused if entry_id in exact}
+    best.update(others[: max(0, limit - len(best))])
+    missing = [entry_id for entry_id in best if entry_id not in entries]
     if missing:
         rows = session.exec(select(KnowledgeEntry).where(col(KnowledgeEntry.id).in_(missing)))
         entries.update({row.id: row for row in rows})
@@ -72,7 +78,7 @@ def search(
             text_score=text_score.get(entry_id),
         )
         for entry_id, score in fused
-        if entry_id in entries
+        if entry_id in best and entry_id in entries
     ]
     hits.sort(key=lambda hit: not hit.exact_signature)  # stable: fused order otherwise
     return hits[:limit]
@@ -98,9 +104,13 @@ def _signature_ranking(
         conditions.append(col(KnowledgeEntry.sig_service) == service)
     if not conditions:
         return []
+    # The status test is on an expression, so no planner picks the status index (nearly
+    # every entry is published) over the signature ones: SQLite, which has no statistics
+    # unless ANALYZE ran, did, and scanned every published entry on each search.
+    unindexed_status = col(KnowledgeEntry.status) + ""
     query = (
         select(KnowledgeEntry)
-        .where(or_(*conditions), col(KnowledgeEntry.status).in_(statuses))
+        .where(or_(*conditions), unindexed_status.in_(statuses))
         .order_by(col(KnowledgeEntry.id))
         .limit(CANDIDATES * 10)
     )

@@ -12,6 +12,9 @@ whatever the user typed.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from typing import Any
+
 from sqlalchemy import text
 from sqlmodel import Session
 
@@ -54,25 +57,42 @@ def tsvector_literal(title: list[str], body: list[str]) -> str:
     return " ".join(f"'{token}':{','.join(places)}" for token, places in positions.items())
 
 
+Indexed = tuple[int, list[str], list[str]]  # an entry's id, title tokens and body tokens
+
+_INSERT_SQLITE = "INSERT INTO knowledge_fts (rowid, title, body) VALUES (:id, :title, :body)"
+_INSERT_POSTGRESQL = (
+    "INSERT INTO knowledge_fts (entry_id, document) VALUES (:id, CAST(:document AS tsvector))"
+)
+
+
+def entry_tokens(entry: KnowledgeEntry) -> Indexed:
+    """What the index holds for `entry` (which has an id): its title's and body's tokens."""
+    assert entry.id is not None
+    return entry.id, tokens(entry.title), tokens(body_text(entry))
+
+
 def write(session: Session, entry: KnowledgeEntry) -> None:
     """Index `entry` (replacing its previous text); flushes, does not commit."""
     assert entry.id is not None
     session.flush()
-    title, body = tokens(entry.title), tokens(body_text(entry))
+    indexed = entry_tokens(entry)
     delete(session, entry.id)
-    if _is_sqlite(session):
-        session.execute(
-            text("INSERT INTO knowledge_fts (rowid, title, body) VALUES (:id, :title, :body)"),
-            {"id": entry.id, "title": " ".join(title), "body": " ".join(body)},
-        )
-    else:
-        session.execute(
-            text(
-                "INSERT INTO knowledge_fts (entry_id, document) "
-                "VALUES (:id, CAST(:document AS tsvector))"
-            ),
-            {"id": entry.id, "document": tsvector_literal(title, body)},
-        )
+    write_many(session, [indexed])
+
+
+def write_many(session: Session, indexed: Iterable[Indexed]) -> None:
+    """Index entries that have no index rows yet, in one executemany (a bulk load: the
+    tokens come from `entry_tokens`, perhaps computed once for several databases); does
+    not commit."""
+    sqlite = _is_sqlite(session)
+    rows: Sequence[dict[str, Any]] = [
+        {"id": entry_id, "title": " ".join(title), "body": " ".join(body)}
+        if sqlite
+        else {"id": entry_id, "document": tsvector_literal(title, body)}
+        for entry_id, title, body in indexed
+    ]
+    if rows:
+        session.execute(text(_INSERT_SQLITE if sqlite else _INSERT_POSTGRESQL), rows)
 
 
 def delete(session: Session, entry_id: int) -> None:
@@ -87,13 +107,21 @@ def rank(
     their full-text score (higher is better; scales differ between databases)."""
     if not terms:
         return []
+    sql, params = rank_sql(session.get_bind().dialect.name, terms, statuses=statuses, limit=limit)
+    return [(int(row[0]), float(row[1])) for row in session.execute(text(sql), params)]
+
+
+def rank_sql(
+    dialect: str, terms: list[str], *, statuses: tuple[str, ...], limit: int
+) -> tuple[str, dict[str, object]]:
+    """`rank`'s statement (`:name` parameters) and its parameters, for non-empty `terms`."""
     params: dict[str, object] = {"limit": limit}
     status_names = []
     for index, status in enumerate(statuses):
         params[f"s{index}"] = status
         status_names.append(f":s{index}")
     in_statuses = ", ".join(status_names)
-    if _is_sqlite(session):
+    if dialect == "sqlite":
         params["query"] = " OR ".join(f'"{term}"' for term in terms)
         sql = (
             f"SELECT f.rowid, -bm25(knowledge_fts, {TITLE_WEIGHT}, 1.0) AS score "
@@ -110,4 +138,4 @@ def rank(
             f"WHERE f.document @@ q.query AND e.status IN ({in_statuses}) "
             "ORDER BY score DESC, f.entry_id LIMIT :limit"
         )
-    return [(int(row[0]), float(row[1])) for row in session.execute(text(sql), params)]
+    return sql, params

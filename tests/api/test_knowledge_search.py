@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 from sqlmodel import Session
 
 from api.services import knowledge as service
+from store import knowledge_index
 from store.knowledge import search
 from store.models import KnowledgeCreate, KnowledgeEntry
 
@@ -158,3 +160,70 @@ def test_concurrent_edits_number_their_versions_in_turn(db_engine: Engine) -> No
         versions = service.versions(session, entry_id=entry_id) or []
         assert [v.version for v in versions] == [4, 3, 2, 1]
         assert {v.created_by for v in versions[:2]} == {"B", "C"}
+
+
+def test_a_bulk_indexed_entry_is_found_as_one_saved_by_the_service(session: Session) -> None:
+    saved = add(session, title="磁盘空间不足 on the billing host", symptoms="No space left")
+    table = KnowledgeEntry.metadata.tables["knowledge_entries"]
+    bulk = [
+        KnowledgeEntry(id=saved + n, title=title, status="published", symptoms="No space left")
+        for n, title in [(1, "磁盘空间不足 on the orders host"), (2, "Redis latency")]
+    ]
+    session.execute(table.insert(), [entry.model_dump() for entry in bulk])
+    knowledge_index.write_many(session, [knowledge_index.entry_tokens(e) for e in bulk])
+    session.commit()
+    hits = search(session, query="磁盘空间 orders", labels={})
+    assert [hit.entry.id for hit in hits] == [saved + 1, saved]
+    assert hits[0].entry.title == "磁盘空间不足 on the orders host"
+    assert ranked(session, "redis") == [saved + 2]
+
+
+def test_a_search_loads_only_the_entries_it_answers(db_engine: Engine, session: Session) -> None:
+    ids = [add(session, title=f"Kafka consumer lag on topic {n}") for n in range(12)]
+    loaded: list[int] = []
+
+    def count(_conn: object, _cursor: object, statement: str, params: object, *_: object) -> None:
+        if "WHERE knowledge_entries.id IN" in statement:  # the rows of the answered entries
+            loaded.append(len(params) if isinstance(params, (list, tuple, dict)) else 0)
+
+    event.listen(db_engine, "before_cursor_execute", count)
+    try:
+        hits = search(session, query="kafka consumer lag", labels={}, limit=3)
+    finally:
+        event.remove(db_engine, "before_cursor_execute", count)
+    assert len(hits) == 3 and {hit.entry.id for hit in hits} <= set(ids)
+    assert loaded == [3]  # the three answered, not all twelve candidates
+
+
+def test_the_signature_lookup_uses_the_signature_index(db_engine: Engine, session: Session) -> None:
+    """Not the status index, which on SQLite without statistics looked as good and made
+    every search scan all published entries."""
+    add(session, title="Disk full", signature={"error": "No space left on device"})
+    statements: list[tuple[str, Any]] = []
+
+    def keep(_conn: object, _cursor: object, statement: str, params: Any, *_: object) -> None:
+        if "knowledge_entries.signature IN" in statement:
+            statements.append((statement, params))
+
+    event.listen(db_engine, "before_cursor_execute", keep)
+    try:
+        assert ranked(session, "No space left on device")
+    finally:
+        event.remove(db_engine, "before_cursor_execute", keep)
+    ((statement, params),) = statements
+    with db_engine.connect() as conn:
+        if db_engine.dialect.name == "sqlite":
+            plan = " ".join(
+                str(row[-1])
+                for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params)
+            )
+            assert (
+                "ix_knowledge_entries_signature" in plan
+                and "ix_knowledge_entries_status" not in plan
+            ), plan
+        else:
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            plan = " ".join(
+                str(row[0]) for row in conn.exec_driver_sql(f"EXPLAIN {statement}", params)
+            )
+            assert "ix_knowledge_entries_status" not in plan, plan
