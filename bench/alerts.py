@@ -11,12 +11,18 @@ long intervals into one counting webhook. Reported per side: accepted alerts/s, 
 latency, alerts stored afterwards, and notifications sent; for Sluice also the worker's peak
 RSS. Sluice's database is a PostgreSQL with fsync on (every 2xx is on disk); Alertmanager
 keeps alerts in memory.
+
+Beside them, the **durable-write floor**: the same batches written straight into that
+PostgreSQL by `--concurrency` connections, one `INSERT` of the batch's JSON and one fsync'd
+`COMMIT` each, with no HTTP and no application: the most any receiver that answers only once
+its alerts are on disk could accept here (Sluice writes four tables per delivery, not one).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import statistics
 import tempfile
 import time
@@ -26,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 from rich.console import Console
 from rich.progress import Progress
 from sqlalchemy import func, select
@@ -106,6 +113,40 @@ async def post_all(
         side.seconds = time.perf_counter() - started
 
 
+def durable_floor(database_url: str, bodies: list[Any], concurrency: int) -> Side:
+    """Write `bodies` into PostgreSQL as a receiver that stores them must at least: one
+    INSERT and one fsync'd COMMIT per batch, `concurrency` connections at once."""
+    dsn = database_url.replace("postgresql+psycopg://", "postgresql://")
+    side, queue = Side("durable-write floor"), [json.dumps(b) for b in reversed(bodies)]
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE bench_floor (id bigserial PRIMARY KEY, body jsonb NOT NULL)")
+
+    def writer() -> None:
+        with psycopg.connect(dsn) as conn:
+            while queue:
+                try:
+                    body = queue.pop()
+                except IndexError:
+                    return
+                started = time.perf_counter()
+                conn.execute(
+                    "INSERT INTO bench_floor (body) SELECT value FROM jsonb_array_elements(%s)",
+                    (body,),
+                )
+                conn.commit()
+                side.latencies.append(time.perf_counter() - started)
+
+    async def all_writers() -> None:
+        await asyncio.gather(*(asyncio.to_thread(writer) for _ in range(concurrency)))
+
+    started = time.perf_counter()
+    asyncio.run(all_writers())
+    side.seconds = time.perf_counter() - started
+    with psycopg.connect(dsn) as conn:
+        side.stored = conn.execute("SELECT count(*) FROM bench_floor").fetchone()[0]  # type: ignore[index]
+    return side
+
+
 async def settle(stack: AlertStack, path: str, expected: int, within: float) -> int:
     """Notifications counted at `path` once they reach `expected` or stop for 10 s."""
     deadline, last, quiet_since = time.monotonic() + within, -1, time.monotonic()
@@ -147,21 +188,27 @@ async def run(args: argparse.Namespace, stack: AlertStack) -> tuple[Side, Side, 
     return sluice, manager, peak_mib
 
 
-def report(args: argparse.Namespace, sluice: Side, manager: Side, peak_mib: float) -> str:
+def report(
+    args: argparse.Namespace, sluice: Side, manager: Side, floor: Side, peak_mib: float
+) -> str:
     n = args.alerts
     rows = [
         "| side | alerts/s | p50 POST ms | p95 POST ms | alerts stored | notifications |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for side in (sluice, manager):
+    for side in (sluice, manager, floor):
+        told = "-" if side is floor else str(side.notifications)
         rows.append(
             f"| {side.name} | {side.rate(n):,.0f} | {side.p(50):.1f} | {side.p(95):.1f} "
-            f"| {side.stored:,} | {side.notifications} |"
+            f"| {side.stored:,} | {told} |"
         )
     ratio = sluice.rate(n) / manager.rate(n) if manager.rate(n) else 0.0
+    floor_ratio = floor.rate(n) / manager.rate(n) if manager.rate(n) else 0.0
     rows += [
         "",
         f"accept rate sluice/alertmanager: **{ratio:.2f}x** (target ≥ 0.5x)",
+        f"durable-write floor/alertmanager: **{floor_ratio:.2f}x**; "
+        f"sluice/floor: {sluice.rate(n) / floor.rate(n) if floor.rate(n) else 0.0:.2f}x",
         f"notifications: sluice {sluice.notifications}, alertmanager {manager.notifications} "
         f"(target: one per group, {args.groups}, on both sides)",
         f"sluice worker peak RSS: **{peak_mib:.0f} MiB** (target < 300 MB)",
@@ -194,9 +241,13 @@ def main(argv: list[str] | None = None) -> None:
             stack.start()
             stack.configure_sluice()
             sluice, manager, peak = asyncio.run(run(args, stack))
+            console.print("writing the same batches straight into PostgreSQL …")
+            floor = durable_floor(
+                stack.database_url, storm(args.alerts, args.groups, args.batch), args.concurrency
+            )
         finally:
             stack.stop()
-    text = report(args, sluice, manager, peak)
+    text = report(args, sluice, manager, floor, peak)
     print(text if args.markdown else text.replace("**", ""))
 
 
