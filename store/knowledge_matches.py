@@ -42,7 +42,11 @@ def attach(engine: Engine, group_id: str, now: datetime, *, top: int = TOP) -> i
             return None
         labels, query, error = describe(group.group_labels, [a.labels for a in alerts],
                                         [a.annotations for a in alerts])  # fmt: skip
-        hits = search(session, query=query, labels=labels, error=error, limit=top)
+        hits = (
+            search(session, query=query, labels=labels, error=error, limit=top)
+            if _any_published(session)  # an empty knowledge base: no segmenter, no memory
+            else []
+        )
         session.add(KnowledgeMatchRun(group_id=group_id, matches=len(hits), matched_at=now))
         for rank, hit in enumerate(hits, start=1):
             assert hit.entry.id is not None
@@ -65,6 +69,11 @@ def attach(engine: Engine, group_id: str, now: datetime, *, top: int = TOP) -> i
             session.rollback()
             return None
         return len(hits)
+
+
+def _any_published(session: Session) -> bool:
+    query = select(KnowledgeEntry.id).where(KnowledgeEntry.status == "published").limit(1)
+    return session.exec(query).first() is not None
 
 
 def matches_of(session: Session, group_id: str) -> list[KnowledgeMatch]:
