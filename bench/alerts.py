@@ -166,20 +166,22 @@ async def run(args: argparse.Namespace, stack: AlertStack) -> tuple[Side, Side, 
     batches = storm(args.alerts, args.groups, args.batch)
     sluice, manager = Side("sluice"), Side("alertmanager")
     sender = {"Authorization": f"Bearer {stack.sender}"}
+    # One side at a time, each once the other has settled: Sluice's worker flushing its groups
+    # must not take the CPU from Alertmanager's storm (nor the reverse).
     with Progress(console=console, transient=True) as progress:
         await post_all(
             sluice, f"{stack.api_url}/api/v1/alerts/alertmanager",
             [webhook(b) for b in batches], sender, args.concurrency, progress,
         )  # fmt: skip
+    console.print("sluice's storm sent; waiting for its notifications to settle …")
+    sluice.notifications = await settle(stack, "/sluice", args.groups, args.settle)
+    with Progress(console=console, transient=True) as progress:
         await post_all(
             manager, f"{stack.alertmanager_url}/api/v2/alerts", batches, {}, args.concurrency,
             progress,
         )  # fmt: skip
-    console.print("storm sent; waiting for the notifications to settle …")
-    sluice.notifications, manager.notifications = await asyncio.gather(
-        settle(stack, "/sluice", args.groups, args.settle),
-        settle(stack, "/alertmanager", args.groups, args.settle),
-    )
+    console.print("alertmanager's storm sent; waiting for its notifications to settle …")
+    manager.notifications = await settle(stack, "/alertmanager", args.groups, args.settle)
     with make_engine(stack.database_url).connect() as conn:
         sluice.stored = conn.execute(select(func.count()).select_from(Alert)).scalar_one()
     async with httpx.AsyncClient(timeout=60) as client:
