@@ -8,9 +8,10 @@ from datetime import timedelta
 from temporalio import activity
 
 from activities.analyze.builtin import builtin_analysis
-from activities.analyze.llm import LlmClient, LlmFailed
+from activities.analyze.llm import LlmClient
 from activities.analyze.metrics import count_tokens, observe
 from sluice.actions import Analysis, AnalyzeRequest
+from sluice.llm import LlmFailed
 from sluice.settings import AiSettings
 
 

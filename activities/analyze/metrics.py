@@ -10,6 +10,8 @@ from collections import deque
 
 from prometheus_client import Counter, Gauge, Histogram
 
+from sluice.llm import ERROR_CLASSES
+
 ANALYSES = Counter(
     "sluice_ai_analyses_total",
     "Analyses by outcome (llm, degraded) and error class of the degraded ones",
@@ -27,13 +29,8 @@ DEGRADED_RATIO = Gauge(
     "Share of the last 100 analyses that fell back to the built-in analyzer",
 )
 
-# Why an analysis fell back to the built-in analyzer (docs/actions.md, analyze step).
-DEGRADED_CLASSES = (
-    "not_configured", "timeout", "network", "rate_limit", "auth", "invalid_output",
-    "context_length", "unknown",
-)  # fmt: skip
 ANALYSES.labels("llm", "")
-for _error_class in DEGRADED_CLASSES:
+for _error_class in ERROR_CLASSES:
     ANALYSES.labels("degraded", _error_class)
 for _outcome in ("llm", "degraded"):
     LATENCY.labels(_outcome)

@@ -14,6 +14,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from api.services import knowledge_llm
+from sluice.llm import LlmFailed
 from sluice.settings import AiSettings
 from store.knowledge import SearchHit, search
 from store.models import KnowledgeAsk, KnowledgeEntry
@@ -51,7 +52,7 @@ def ask(
     else:
         try:
             text = knowledge_llm.answer(ai, question, entries, language=language)
-        except knowledge_llm.AskFailed as exc:
+        except LlmFailed as exc:
             outcome.degraded, outcome.error_class = True, exc.error_class
         else:
             outcome.answer, outcome.cited, outcome.invalid_citations = checked(text, entries)

@@ -4,13 +4,12 @@ fails is one error class (the analyze step's vocabulary), never an exception the
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Sequence
 
 import openai
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
+from sluice.llm import LlmFailed, api_key, failure_of, json_format, parse_json
 from sluice.settings import AiSettings
 from store.models import KnowledgeEntry
 from store.models.knowledge import entry_key
@@ -26,8 +25,6 @@ cite the entry it comes from as [KB-<id>] (for example [KB-12]). If the entries 
 answer the question, say so and cite nothing.
 Answer with one JSON object and nothing else: {"answer": string}"""
 
-_FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
-
 
 class LlmAnswer(BaseModel):
     model_config = ConfigDict(extra="ignore")
@@ -35,21 +32,16 @@ class LlmAnswer(BaseModel):
     answer: str = Field(min_length=1, max_length=MAX_ANSWER_CHARS)
 
 
-class AskFailed(Exception):
-    def __init__(self, error_class: str, message: str) -> None:
-        super().__init__(message)
-        self.error_class = error_class
-
-
 def answer(
     ai: AiSettings, question: str, entries: Sequence[KnowledgeEntry], *, language: str = ""
 ) -> str:
-    """The model's answer (with its [KB-n] citations, unchecked); AskFailed otherwise."""
+    """The model's answer (with its [KB-n] citations, unchecked); LlmFailed otherwise."""
     if not ai.base_url:
-        raise AskFailed("not_configured", "no LLM is configured (ai.base_url)")
-    key = ai.api_key.get_secret_value() if ai.api_key else "not-needed"
+        raise LlmFailed("not_configured", "no LLM is configured (ai.base_url)")
     timeout = min(ai.timeout, MAX_SECONDS)
-    client = openai.OpenAI(base_url=ai.base_url, api_key=key, timeout=timeout, max_retries=0)
+    client = openai.OpenAI(
+        base_url=ai.base_url, api_key=api_key(ai), timeout=timeout, max_retries=0
+    )
     budget = (ai.context_tokens - ai.max_tokens - PROMPT_SLACK_TOKENS) * BYTES_PER_TOKEN
     prompt = user_prompt(question, entries, budget, language=language)
     try:
@@ -62,31 +54,12 @@ def answer(
                 ],
                 temperature=ai.temperature,
                 max_tokens=ai.max_tokens,
-                response_format={"type": "json_object"} if ai.json_mode else openai.omit,
+                response_format=json_format(ai),
             )
-    except openai.APITimeoutError as exc:
-        raise AskFailed("timeout", str(exc)) from None
-    except openai.APIConnectionError as exc:
-        raise AskFailed("network", str(exc)) from None
-    except openai.RateLimitError as exc:
-        raise AskFailed("rate_limit", str(exc)) from None
-    except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
-        raise AskFailed("auth", str(exc)) from None
-    except openai.APIStatusError as exc:
-        raise AskFailed("network" if exc.status_code >= 500 else "unknown", str(exc)) from None
     except openai.OpenAIError as exc:
-        raise AskFailed("invalid_output", str(exc)) from None
+        raise failure_of(exc) from None
     content = response.choices[0].message.content if response.choices else None
-    return parse(content)
-
-
-def parse(content: str | None) -> str:
-    if not content or not content.strip():
-        raise AskFailed("invalid_output", "the model answered nothing")
-    try:
-        return LlmAnswer.model_validate(json.loads(_FENCE.sub("", content.strip()))).answer
-    except (ValueError, ValidationError) as exc:
-        raise AskFailed("invalid_output", f"answer is not the expected JSON: {exc}") from None
+    return parse_json(content, LlmAnswer).answer
 
 
 def user_prompt(
