@@ -19,10 +19,12 @@ if TYPE_CHECKING:
 def host_activities(
     client: S3Client, roots: Sequence[Path], script_allow: Sequence[str] = ()
 ) -> list[Callable[..., Any]]:
+    excerpts = ExcerptActivities(roots)
     return [
         UploadActivities(client, roots).upload_file,
         ArchiveActivities(roots).archive_file,
-        ExcerptActivities(roots).extract_excerpt,
+        excerpts.extract_excerpt,
+        excerpts.extract_log_excerpt,
         ScriptActivities(roots, script_allow).run_script,
         StatActivities(roots).stat_file,
     ]

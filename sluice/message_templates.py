@@ -25,6 +25,7 @@ MESSAGE_NAMES = ("event", "task", "file", "analysis")
 # The names an alert group's or escalation's template may use (activities/alert_groups).
 ALERT_NAMES = (
     "group", "counts", "firing", "new", "resolved", "resolved_silenced", "expired", "escalation",
+    "analysis",
 )  # fmt: skip
 TITLE_MAX_CHARS = 2 * 1024
 TEXT_MAX_CHARS = 32 * 1024

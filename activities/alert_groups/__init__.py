@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -36,8 +37,8 @@ from sluice.contracts.alert_groups import (
     GroupTimings,
 )
 from sluice.settings import TicketSettings
+from store import alert_analyses, knowledge_matches
 from store import alert_groups as groups
-from store import knowledge_matches
 from store.alerting import live_routing, silences_in_span
 from store.tickets import open_route_ticket
 
@@ -49,7 +50,10 @@ def activity_now() -> datetime:
 
 
 def timings_of(route: Route) -> GroupTimings:
-    return GroupTimings(route.group_wait, route.group_interval, route.repeat_interval)
+    return GroupTimings(
+        route.group_wait, route.group_interval, route.repeat_interval,
+        route.analysis.automatic, route.analysis.hold,
+    )  # fmt: skip
 
 
 def route_of(routing: AlertRouting, name: str) -> Route:
@@ -90,6 +94,7 @@ class AlertGroupActivities:
         template_error = ""
         if decision.tells:
             values = self._values(req, route, decision, alerts)
+            values["analysis"] = await asyncio.to_thread(self._analysis, req.group_id)
             template = routing.template(route.template)
             message, template_error = render_alert_message(
                 "alert_group", values, template, language=self._language
@@ -231,6 +236,10 @@ class AlertGroupActivities:
                     values["first_notified_at"] = now
                 values["last_notified_at"] = now
             groups.update_group(conn, req.group_id, now, **values)
+
+    def _analysis(self, group_id: str) -> dict[str, Any] | None:
+        with Session(self._engine) as session:
+            return alert_analyses.message_values(alert_analyses.latest(session, group_id))
 
     def _match_knowledge(self, group_id: str, now: datetime) -> None:
         """Attach the group's knowledge matches on its first flush (store.knowledge_matches);

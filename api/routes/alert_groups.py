@@ -7,13 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from api.auth import PrincipalDep, read_write
-from api.deps import SessionDep, TemporalDep
+from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.errors import ERROR_RESPONSES, ApiError, ErrorBody, not_found
 from api.routes.task_actions import temporal_reachable
 from api.services import alert_groups as service
 from api.services.keyset import InvalidCursor
 from sluice.contracts.alert_groups import AckRequest, AssignRequest, ByRequest
 from store.models import (
+    AlertAnalysisPublic,
+    AlertAnalysisStarted,
     AlertGroup,
     AlertGroupAck,
     AlertGroupAssign,
@@ -118,6 +120,34 @@ async def resolve_alert_group(
     """Resolve every alert of the group by hand (the resolution is notified)."""
     arg = ByRequest(principal.name, body.on_behalf_of)
     return await _decide(session, temporal, group_id, "resolve", arg)
+
+
+@router.post(
+    "/{group_id}:analyze", response_model=AlertAnalysisStarted, status_code=202,
+    responses={503: DECISION_RESPONSES[503]},
+)  # fmt: skip
+async def analyze_alert_group(
+    group_id: str, session: SessionDep, temporal: TemporalDep, settings: SettingsDep,
+    principal: PrincipalDep,
+) -> AlertAnalysisStarted:  # fmt: skip
+    """Analyse the group now (the LLM, or the built-in analysis when it cannot answer); the
+    result appears as the group's `analysis`. A second request while one runs joins it."""
+    if session.get(AlertGroup, group_id) is None:
+        raise not_found("alert group", group_id)
+    session.close()
+    with temporal_reachable():
+        workflow_id = await service.start_analysis(
+            temporal, group_id, principal.name, settings.temporal.task_queue
+        )
+    return AlertAnalysisStarted(workflow_id=workflow_id)
+
+
+@router.get("/{group_id}/analyses", response_model=list[AlertAnalysisPublic])
+def list_alert_group_analyses(group_id: str, session: SessionDep) -> list[AlertAnalysisPublic]:
+    """The group's analyses, the newest first (at most 20)."""
+    if session.get(AlertGroup, group_id) is None:
+        raise not_found("alert group", group_id)
+    return service.analyses(session, group_id)
 
 
 async def _decide(

@@ -14,16 +14,26 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.services.keyset import Keyset, Page, Position, decode_cursor, page_of
+from sluice.alerting.routing import GROUP_PREFIX
+from sluice.contracts.alert_analysis import (
+    ALERT_ANALYSIS_WORKFLOW,
+    ANALYSIS_PREFIX,
+    AnalysisRequest,
+)
 from sluice.contracts.alert_groups import GroupState
+from store import alert_analyses
 from store.knowledge_matches import matches_of
 from store.models import (
     Alert,
+    AlertAnalysisPublic,
     AlertEvent,
     AlertGroup,
     AlertGroupAlert,
+    AlertGroupAnalysis,
     AlertGroupDetail,
     AlertGroupEvent,
     AlertGroupMember,
@@ -113,7 +123,27 @@ def get_group(session: Session, group_id: str) -> AlertGroupDetail | None:
         alerts=alerts,
         timeline=timeline,
         knowledge=matches_of(session, group_id),
+        analysis=_public(alert_analyses.latest(session, group_id)),
     )
+
+
+def _public(row: AlertGroupAnalysis | None) -> AlertAnalysisPublic | None:
+    return alert_analyses.public(row) if row is not None else None
+
+
+def analyses(session: Session, group_id: str) -> list[AlertAnalysisPublic]:
+    return [alert_analyses.public(row) for row in alert_analyses.history(session, group_id)]
+
+
+async def start_analysis(client: Client, group_id: str, actor: str, task_queue: str) -> str:
+    """Start the group's on-demand analysis, or join the one already running: its id."""
+    workflow_id = ANALYSIS_PREFIX + group_id.removeprefix(GROUP_PREFIX)
+    await client.start_workflow(
+        ALERT_ANALYSIS_WORKFLOW, AnalysisRequest(group_id, "on_demand", actor),
+        id=workflow_id, task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )  # fmt: skip
+    return workflow_id
 
 
 async def decide(client: Client, group_id: str, update: str, arg: Any) -> AlertGroupState:

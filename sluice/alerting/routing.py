@@ -58,6 +58,33 @@ class RouteTicket(BaseModel):
     title: str | None = Field(default=None, min_length=1, max_length=200)
 
 
+class RouteAnalysis(BaseModel):
+    """When the route's groups are analysed (by the LLM, degrading to the built-in analyzer):
+    `on_demand` (from the console or the API only, the default), `always` when a group first
+    fires, or `severity`: when one of its alerts has a `severity` label in `severities`.
+    `hold` keeps a group's first notification until the analysis is ready, for at most that
+    long after `group_wait`, so the first message can carry it. `analysis: always` is short
+    for `analysis: {when: always}`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    when: Literal["on_demand", "always", "severity"] = "on_demand"
+    severities: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=lambda: ["critical"], max_length=20
+    )
+    hold: Duration = Field(default=0.0, le=600)
+
+    @property
+    def automatic(self) -> bool:
+        return self.when != "on_demand"
+
+    def wanted(self, severities: list[str]) -> bool:
+        """Whether a group whose alerts have these severities is analysed without asking."""
+        if self.when == "severity":
+            return any(s in self.severities for s in severities)
+        return self.when == "always"
+
+
 class Route(BaseModel):
     """Where matching alerts go and how often people hear about them."""
 
@@ -76,8 +103,14 @@ class Route(BaseModel):
     active_time: Windows = Field(default_factory=Windows)
     template: TemplateName | None = None
     ticket: RouteTicket | None = None
+    analysis: RouteAnalysis = Field(default_factory=RouteAnalysis)
 
     _matchers: list[Matcher] = PrivateAttr(default_factory=list)
+
+    @field_validator("analysis", mode="before")
+    @classmethod
+    def _analysis_shorthand(cls, value: Any) -> Any:
+        return {"when": value} if isinstance(value, str) else value
 
     @field_validator("ticket", mode="before")
     @classmethod

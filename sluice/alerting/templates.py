@@ -97,6 +97,15 @@ def sample_alert(labels: Mapping[str, str], status: str, at: datetime) -> dict[s
     }
 
 
+# What `analysis` holds in a group's messages once the group was analysed (else it is None).
+SAMPLE_ANALYSIS = {
+    "summary": "The sample service ran out of memory.", "severity": "critical",
+    "causes": ["A cache without a bound"], "confidence": 0.7,
+    "actions": [{"action": "Restart the service", "risk": "low"}],
+    "knowledge": ["KB-1"], "degraded": False, "error_class": "",
+}  # fmt: skip
+
+
 def sample_values(
     kind: Kind,
     *,
@@ -120,7 +129,8 @@ def sample_values(
         return [{"group": group, "counts": counts, "firing": [firing], "escalation": escalation}]
     return [
         {"group": group, "counts": {"firing": 1, "resolved": 0}, "firing": [firing],
-         "new": [firing["fingerprint"]], "resolved": [], "resolved_silenced": [], "expired": []},
+         "new": [firing["fingerprint"]], "resolved": [], "resolved_silenced": [], "expired": [],
+         "analysis": SAMPLE_ANALYSIS},
         {"group": group, "counts": {"firing": 0, "resolved": 1}, "firing": [], "new": [],
          "resolved": [resolved], "resolved_silenced": [], "expired": []},
     ]  # fmt: skip

@@ -9,6 +9,7 @@ from prometheus_client import start_http_server
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.alert_analysis import AlertAnalysisActivities
 from activities.alert_groups import AlertGroupActivities
 from activities.analyze.central import AnalyzeActivities
 from activities.context import ContextValues
@@ -27,6 +28,7 @@ from sluice.secretbox import SecretBox
 from sluice.settings import Settings
 from store.db import make_engine
 from workflows.agent_monitor import AgentMonitorLoop, AgentMonitorWorkflow
+from workflows.alert_analysis import AlertAnalysisWorkflow
 from workflows.alert_group import AlertGroupWorkflow
 from workflows.channel_test import ChannelTestWorkflow
 from workflows.daily_report import DailyReportWorkflow
@@ -45,6 +47,7 @@ WORKFLOWS = [
     DailyReportWorkflow,
     ChannelTestWorkflow,
     AlertGroupWorkflow,
+    AlertAnalysisWorkflow,
     TicketWorkflow,
 ]
 
@@ -74,6 +77,9 @@ async def run_worker(settings: Settings, client: Client) -> None:
         public_url=settings.api.public_url,
         language=settings.notifications.language,
         tickets=settings.tickets,
+    )
+    alert_analysis = AlertAnalysisActivities(
+        engine, settings.ai, language=settings.notifications.language
     )
     tickets = TicketActivities(
         engine,
@@ -114,6 +120,8 @@ async def run_worker(settings: Settings, client: Client) -> None:
                 alert_groups.flush,
                 alert_groups.escalate,
                 alert_groups.record_action,
+                alert_analysis.plan,
+                alert_analysis.analyse,
                 tickets.timers,
                 tickets.breached,
             ],

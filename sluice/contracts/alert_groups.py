@@ -16,6 +16,8 @@ class GroupTimings:
     group_wait: float = 30.0
     group_interval: float = 300.0
     repeat_interval: float = 4 * 3600.0
+    analysis: bool = False  # the route analyses its groups without being asked
+    analysis_hold: float = 0.0  # the first notification waits this long for it, at most
 
 
 @dataclass

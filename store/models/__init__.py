@@ -14,6 +14,12 @@ from store.models.agents import (
     AgentRegister,
     HeartbeatReply,
 )
+from store.models.alert_analysis import (
+    AlertAnalysisPublic,
+    AlertAnalysisStarted,
+    AlertGroupAnalysis,
+    SuggestedAction,
+)
 from store.models.alert_groups import (
     AlertGroup,
     AlertGroupAck,
@@ -117,12 +123,15 @@ __all__ = [
     "AgentRegister",
     "AgentStatus",
     "Alert",
+    "AlertAnalysisPublic",
+    "AlertAnalysisStarted",
     "AlertDetail",
     "AlertEvent",
     "AlertEventPublic",
     "AlertGroup",
     "AlertGroupAck",
     "AlertGroupAlert",
+    "AlertGroupAnalysis",
     "AlertGroupAssign",
     "AlertGroupBy",
     "AlertGroupDetail",
@@ -180,6 +189,7 @@ __all__ = [
     "SilenceBase",
     "StepPublic",
     "StepStatus",
+    "SuggestedAction",
     "Task",
     "TaskAttempt",
     "TaskDetail",

@@ -13,6 +13,7 @@ from pydantic import ConfigDict
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
+from store.models.alert_analysis import AlertAnalysisPublic
 from store.models.common import created_at_field, json_field, optional_time_field, status_field
 from store.models.knowledge_usage import KnowledgeMatch
 
@@ -124,6 +125,7 @@ class AlertGroupDetail(AlertGroupBase):
     alerts: list[AlertGroupAlert] = []
     timeline: list[AlertGroupEvent] = []
     knowledge: list[KnowledgeMatch] = []  # attached on the group's first flush
+    analysis: AlertAnalysisPublic | None = None  # the newest
 
 
 ON_BEHALF_OF_MAX = 200
