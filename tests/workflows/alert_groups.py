@@ -18,6 +18,7 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from activities.alert_analysis import AlertAnalysisActivities
 from activities.alert_groups import AlertGroupActivities
 from activities.notify import NotifyActivities
 from activities.notify.store import ChannelStore
@@ -26,10 +27,11 @@ from api.services import alert_dispatch
 from api.services.alerts_ingest import Delivery, store
 from sluice.alerts import IncomingAlert, fingerprint
 from sluice.secretbox import SecretBox
-from sluice.settings import NotificationSettings, TicketSettings
+from sluice.settings import AiSettings, NotificationSettings, TicketSettings
 from store.models import AlertEvent, AlertGroup, AlertRoutingVersion, Silence
 from tests.activities.test_notify import KEY, add_channel
 from tests.peers.chat import WebhookPeer
+from workflows.alert_analysis import AlertAnalysisWorkflow
 from workflows.alert_group import AlertGroupWorkflow
 from workflows.ticket import TicketWorkflow
 
@@ -41,6 +43,7 @@ class GroupRig:
     peer: WebhookPeer
     task_queue: str = field(default_factory=lambda: f"alerts-{uuid.uuid4().hex[:10]}")
     tickets: TicketSettings = field(default_factory=TicketSettings)
+    ai: AiSettings = field(default_factory=AiSettings)  # no LLM: the built-in analysis
 
     @property
     def client(self) -> Client:
@@ -94,11 +97,14 @@ class GroupRig:
             self.engine, channels, notify, public_url="http://sluice", tickets=self.tickets
         )
         tickets = TicketActivities(self.engine, channels, notify, self.tickets)
+        analysis = AlertAnalysisActivities(self.engine, self.ai)
         async with Worker(
             self.client,
             task_queue=self.task_queue,
-            workflows=[AlertGroupWorkflow, TicketWorkflow],
+            workflows=[AlertGroupWorkflow, TicketWorkflow, AlertAnalysisWorkflow],
             activities=[
+                analysis.plan,
+                analysis.analyse,
                 acts.timings,
                 acts.flush,
                 acts.escalate,
