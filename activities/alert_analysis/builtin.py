@@ -47,8 +47,7 @@ def builtin_alert_analysis(facts: GroupFacts, excerpt: Excerpt | None) -> AlertG
         severity = max(severity, found.severity, key=SEVERITIES.index)
         causes += found.causes
         actions += [{"action": s, "risk": "unknown"} for s in found.suggestions]
-        if found.key_errors:
-            summary += f" Log: {found.key_errors[0][:200]}"
+        summary += f" Log: {found.summary[:300]}"
     described = [str(a.annotations.get("description") or a.annotations.get("summary") or "")
                  for a in firing[:3]]  # fmt: skip
     if not causes:

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 from temporalio.client import Client
@@ -55,9 +56,9 @@ routes:
 
 
 @pytest.fixture
-def run() -> dict[str, str]:
+def run() -> str:
     """A label of its own for each test's groups: the dev server outlives the tests."""
-    return {"run": uuid.uuid4().hex[:8]}
+    return uuid.uuid4().hex[:8]
 
 
 def answer(entry_id: int) -> dict[str, Any]:
@@ -78,7 +79,7 @@ async def rig(
 ) -> AsyncIterator[GroupRig]:  # fmt: skip
     publish(metadata_engine, ROUTING)
     hook_channels(metadata_engine, webhook_peer, "hook")
-    ai = AiSettings(base_url=openai_peer.base_url, api_key="sk-test", max_retries=0)
+    ai = AiSettings(base_url=openai_peer.base_url, api_key=SecretStr("sk-test"), max_retries=0)
     env = WorkflowEnvironment.from_client(temporal_client)
     yield GroupRig(env, metadata_engine, webhook_peer, ai=ai)
 
@@ -109,13 +110,13 @@ async def until(check: Callable[[], Any], seconds: float = 20) -> Any:
 
 
 async def test_the_first_message_waits_for_the_analysis_and_carries_it(
-    rig: GroupRig, openai_peer: OpenAIPeer, run: dict[str, str]
+    rig: GroupRig, openai_peer: OpenAIPeer, run: str
 ) -> None:
     entry_id = entry(rig.engine)
     openai_peer.content = json.dumps(answer(entry_id))
     openai_peer.default, openai_peer.slow_s = "slow", 3.0  # longer than group_wait
     async with rig.worker():
-        [group] = await rig.send(alert("ReplicationLag", **run, team="db", severity="warning"))
+        [group] = await rig.send(alert("ReplicationLag", run=run, team="db", severity="warning"))
         [message] = await until(rig.messages)
         assert "Replication lag on the primary database." in message["text"]
         assert "Find and end the long transaction" in message["text"]
@@ -130,17 +131,17 @@ async def test_the_first_message_waits_for_the_analysis_and_carries_it(
 
 
 async def test_a_slow_llm_is_not_waited_for_past_the_hold(
-    rig: GroupRig, openai_peer: OpenAIPeer, run: dict[str, str]
+    rig: GroupRig, openai_peer: OpenAIPeer, run: str
 ) -> None:
     openai_peer.content = json.dumps(answer(1))
     openai_peer.default, openai_peer.slow_s = "slow", 6.0
     async with rig.worker():
-        [group] = await rig.send(alert("Lag", **run, team="slow", instance="a"))
+        [group] = await rig.send(alert("Lag", run=run, team="slow", instance="a"))
         [first] = await until(rig.messages)
         assert "Replication lag" not in first["text"] and "analysis" not in first["facts"]
         assert not analyses(rig.engine)  # sent after group_wait + hold, before the answer
         await until(lambda: analyses(rig.engine), seconds=30)
-        await rig.send(alert("Lag", **run, team="slow", instance="b"))
+        await rig.send(alert("Lag", run=run, team="slow", instance="b"))
         second = (await until(lambda: rig.messages()[1:]))[0]
         assert "Replication lag on the primary database." in second["text"]
     [row] = analyses(rig.engine)
@@ -148,13 +149,13 @@ async def test_a_slow_llm_is_not_waited_for_past_the_hold(
 
 
 async def test_the_route_policy_decides_which_groups_are_analysed(
-    rig: GroupRig, openai_peer: OpenAIPeer, run: dict[str, str]
+    rig: GroupRig, openai_peer: OpenAIPeer, run: str
 ) -> None:
     openai_peer.content = json.dumps(answer(1))
     async with rig.worker():
-        [warning] = await rig.send(alert("Slow", **run, team="picky", severity="warning"))
-        [critical] = await rig.send(alert("Down", **run, team="picky", severity="critical"))
-        [quiet] = await rig.send(alert("Down", **run, team="quiet"))
+        [warning] = await rig.send(alert("Slow", run=run, team="picky", severity="warning"))
+        [critical] = await rig.send(alert("Down", run=run, team="picky", severity="critical"))
+        [quiet] = await rig.send(alert("Down", run=run, team="quiet"))
         await until(lambda: len(rig.messages()) == 3)
         await until(lambda: analyses(rig.engine))
     assert [row.group_id for row in analyses(rig.engine)] == [critical]
@@ -162,12 +163,12 @@ async def test_the_route_policy_decides_which_groups_are_analysed(
 
 
 async def test_without_an_llm_the_builtin_analysis_is_marked_degraded(
-    rig: GroupRig, run: dict[str, str]
+    rig: GroupRig, run: str
 ) -> None:
     rig.ai = AiSettings()
     entry_id = entry(rig.engine)
     async with rig.worker():
-        await rig.send(alert("ReplicationLag", **run, team="db", severity="critical"))
+        await rig.send(alert("ReplicationLag", run=run, team="db", severity="critical"))
         [message] = await until(rig.messages)
     [row] = analyses(rig.engine)
     assert (row.degraded, row.error_class, row.model) == (True, "not_configured", "builtin")
