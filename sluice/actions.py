@@ -161,6 +161,7 @@ class AnalyzeRequest:
     excerpt: Excerpt
     language: str = "en"
     prompt: str = ""  # extra instructions from the rule
+    knowledge: list[str] = field(default_factory=list)  # matched entries, as prompts show them
 
 
 @dataclass
@@ -180,6 +181,7 @@ class Analysis:
     degraded: bool = False
     error_class: str = ""
     model: str = ""
+    knowledge: list[str] = field(default_factory=list)  # the entries it used, as `KB-<id>`
 
 
 @dataclass

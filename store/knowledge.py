@@ -14,7 +14,7 @@ from sluice.knowledge.fusion import reciprocal_rank_fusion
 from sluice.knowledge.signature import normalise_error, signature_key
 from sluice.knowledge.text import query_terms
 from store import knowledge_index
-from store.models.knowledge import KnowledgeEntry
+from store.models.knowledge import KEY_PREFIX, KnowledgeEntry, entry_key
 
 CANDIDATES = 100  # taken from each ranking before fusion
 MAX_MATCHER_SCAN = 5000  # entries with label matchers examined by one search
@@ -155,3 +155,38 @@ def _label_ranking(
             ranked.append((len(matchers), entry_id))
     ranked.sort(key=lambda pair: (-pair[0], pair[1]))
     return [entry_id for _, entry_id in ranked[:CANDIDATES]]
+
+
+def any_published(session: Session) -> bool:
+    """Whether searching can find anything (an empty base needs no segmenter in memory)."""
+    query = select(KnowledgeEntry.id).where(KnowledgeEntry.status == "published").limit(1)
+    return session.exec(query).first() is not None
+
+
+def entry_block(entry: KnowledgeEntry, max_bytes: int) -> str:
+    """An entry as a prompt shows it: `[KB-<id>] title`, symptoms, cause and resolution,
+    cut to `max_bytes`."""
+    sections = [
+        f"[{entry_key(entry.id or 0)}] {entry.title}",
+        f"Symptoms: {entry.symptoms}" if entry.symptoms else "",
+        f"Cause: {entry.cause}" if entry.cause else "",
+        f"Resolution: {entry.resolution}" if entry.resolution else "",
+    ]
+    return cut_bytes("\n".join(section for section in sections if section), max_bytes)
+
+
+def cut_bytes(text: str, max_bytes: int) -> str:
+    data = text.encode()
+    if len(data) <= max_bytes:
+        return text
+    return data[: max(0, max_bytes - 4)].decode(errors="ignore") + " …"
+
+
+def cited_ids(items: list[str | int], offered: list[int]) -> list[int]:
+    """The entries a model says it used (`KB-12` or 12), of those it was given, once each."""
+    said: list[int] = []
+    for item in items:
+        text = str(item).strip().upper().removeprefix(KEY_PREFIX.upper())
+        if text.isdigit() and int(text) in offered and int(text) not in said:
+            said.append(int(text))
+    return said

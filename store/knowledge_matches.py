@@ -12,7 +12,7 @@ from sqlalchemy import Engine, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from store.knowledge import SearchHit, search
+from store.knowledge import SearchHit, any_published, search
 from store.models import (
     Alert,
     AlertGroup,
@@ -44,7 +44,7 @@ def attach(engine: Engine, group_id: str, now: datetime, *, top: int = TOP) -> i
                                         [a.annotations for a in alerts])  # fmt: skip
         hits = (
             search(session, query=query, labels=labels, error=error, limit=top)
-            if _any_published(session)  # an empty knowledge base: no segmenter, no memory
+            if any_published(session)  # an empty knowledge base: no segmenter, no memory
             else []
         )
         session.add(KnowledgeMatchRun(group_id=group_id, matches=len(hits), matched_at=now))
@@ -69,11 +69,6 @@ def attach(engine: Engine, group_id: str, now: datetime, *, top: int = TOP) -> i
             session.rollback()
             return None
         return len(hits)
-
-
-def _any_published(session: Session) -> bool:
-    query = select(KnowledgeEntry.id).where(KnowledgeEntry.status == "published").limit(1)
-    return session.exec(query).first() is not None
 
 
 def matches_of(session: Session, group_id: str) -> list[KnowledgeMatch]:

@@ -27,6 +27,7 @@ from sluice.settings import AiSettings
 from store import alert_analyses
 from store.alert_analyses import GroupFacts
 from store.alerting import live_routing
+from store.knowledge import cited_ids
 from store.models import AlertGroupAnalysis
 
 _GIVE_UP_EARLY = ("auth", "rate_limit", "unknown", "context_length")  # retrying won't help soon
@@ -104,7 +105,7 @@ class AlertAnalysisActivities:
             row = AlertGroupAnalysis(
                 group_id=facts.group.id, summary=answer.summary, severity=answer.severity,
                 causes=list(answer.causes), actions=[a.model_dump() for a in answer.actions],
-                confidence=answer.confidence, knowledge=answer.entry_ids(offered),
+                confidence=answer.confidence, knowledge=cited_ids(answer.knowledge, offered),
                 model=self._ai.model, prompt_tokens=tokens[0], completion_tokens=tokens[1],
             )  # fmt: skip
             return row

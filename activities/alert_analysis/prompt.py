@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from activities.analyze.prompt import BYTES_PER_TOKEN, shorten
 from sluice.actions import Excerpt
 from store.alert_analyses import GroupFacts
-from store.models.knowledge import KEY_PREFIX, entry_key
+from store.knowledge import cut_bytes, entry_block
 
 SYSTEM_PROMPT = """You analyse groups of monitoring alerts for operations engineers.
 You get the group's alerts (labels, annotations), related recent alerts, recent events,
@@ -47,15 +47,6 @@ class AlertAnswer(BaseModel):
     confidence: Annotated[float, Field(ge=0, le=1)]
     knowledge: Annotated[list[str | int], Field(max_length=20)] = []
 
-    def entry_ids(self, offered: list[int]) -> list[int]:
-        """The entries it says it used, of those it was given (others are dropped)."""
-        said = []
-        for item in self.knowledge:
-            text = str(item).strip().upper().removeprefix(KEY_PREFIX.upper())
-            if text.isdigit() and int(text) in offered and int(text) not in said:
-                said.append(int(text))
-        return said
-
 
 def user_prompt(
     facts: GroupFacts, excerpt: Excerpt | None, budget_tokens: int, language: str = ""
@@ -74,7 +65,7 @@ def user_prompt(
     }
     said = f"\nWrite the text fields in language: {language}." if language else ""
     head = f"Facts: {json.dumps(body, ensure_ascii=False)}{said}"
-    entries = [_entry(e) for e in facts.knowledge]
+    entries = [entry_block(e, MAX_ENTRY_BYTES) for e in facts.knowledge]
     budget = budget_tokens * BYTES_PER_TOKEN - len(SYSTEM_PROMPT.encode())
     room = budget - len(head.encode()) - sum(len(e.encode()) for e in entries) - 64
     parts = [head]
@@ -82,7 +73,7 @@ def user_prompt(
         parts.append("Knowledge entries:\n\n" + "\n\n".join(entries))
     if excerpt is not None and room > 512:
         parts.append("Log excerpt:\n" + shorten(excerpt.text, room))
-    return _cut("\n\n".join(parts), budget)
+    return cut_bytes("\n\n".join(parts), budget)
 
 
 def _alert(alert: Any, *, brief: bool = False) -> dict[str, Any]:
@@ -97,20 +88,3 @@ def _alert(alert: Any, *, brief: bool = False) -> dict[str, Any]:
 
 def _bounded(values: dict[str, Any]) -> dict[str, str]:
     return {str(k)[:100]: str(v)[:MAX_VALUE_CHARS] for k, v in list(values.items())[:40]}
-
-
-def _entry(entry: Any) -> str:
-    sections = [
-        f"[{entry_key(entry.id or 0)}] {entry.title}",
-        f"Symptoms: {entry.symptoms}" if entry.symptoms else "",
-        f"Cause: {entry.cause}" if entry.cause else "",
-        f"Resolution: {entry.resolution}" if entry.resolution else "",
-    ]
-    return _cut("\n".join(s for s in sections if s), MAX_ENTRY_BYTES)
-
-
-def _cut(text: str, max_bytes: int) -> str:
-    data = text.encode()
-    if len(data) <= max_bytes:
-        return text
-    return data[: max(0, max_bytes - 4)].decode(errors="ignore") + " …"

@@ -29,6 +29,7 @@ class LlmAnalysis(BaseModel):
     causes: Annotated[list[Short], Field(max_length=10)] = []
     suggestions: Annotated[list[Short], Field(max_length=10)] = []
     confidence: Annotated[float, Field(ge=0, le=1)]
+    knowledge: Annotated[list[str | int], Field(max_length=20)] = []
 
 
 @dataclass

@@ -10,7 +10,9 @@ SYSTEM_PROMPT = """You analyse log excerpts for operations engineers.
 Answer with one JSON object and nothing else:
 {"summary": string (<= 3 sentences), "severity": "info"|"low"|"medium"|"high"|"critical",
  "key_errors": [string, <= 5], "causes": [string, <= 5], "suggestions": [string, <= 5],
- "confidence": number between 0 and 1}
+ "confidence": number between 0 and 1,
+ "knowledge": ["KB-<id>" of the knowledge entries you used, if any were given]}
+Prefer what the knowledge entries say when they fit; never invent entry ids.
 Lines are numbered; "… (n lines skipped) …" marks omitted lines; *** marks masked secrets."""
 
 # Tokens are estimated from UTF-8 bytes: logs (digits, hex, punctuation) measured 2.2 bytes a
@@ -37,7 +39,8 @@ def user_prompt(req: AnalyzeRequest, excerpt: str | None = None) -> str:
     extra = f"\nAlso: {req.prompt}" if req.prompt else ""
     language = f"\nWrite the text fields in language: {req.language}." if req.language else ""
     text = req.excerpt.text if excerpt is None else excerpt
-    return f"Facts: {json.dumps(facts)}{extra}{language}\n\nExcerpt:\n{text}"
+    known = "\n\nKnowledge entries:\n\n" + "\n\n".join(req.knowledge) if req.knowledge else ""
+    return f"Facts: {json.dumps(facts)}{extra}{language}{known}\n\nExcerpt:\n{text}"
 
 
 def excerpt_budget(req: AnalyzeRequest, prompt_tokens: int) -> int:

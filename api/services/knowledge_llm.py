@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sluice.llm import LlmFailed, api_key, failure_of, json_format, parse_json
 from sluice.settings import AiSettings
+from store.knowledge import entry_block
 from store.models import KnowledgeEntry
-from store.models.knowledge import entry_key
 
 MAX_SECONDS = 30.0  # a person is waiting: ai.timeout, but never longer than this
 MAX_ANSWER_CHARS = 20_000
@@ -67,23 +67,6 @@ def user_prompt(
 ) -> str:
     """The question and the entries, each cut to an equal share of `budget_bytes`."""
     share = max(256, (budget_bytes - len(question.encode())) // max(1, len(entries)))
-    blocks = [_cut(_block(entry), share) for entry in entries]
+    blocks = [entry_block(entry, share) for entry in entries]
     said = f"\nWrite the answer in language: {language}." if language else ""
     return f"Question: {question}{said}\n\nEntries:\n\n" + "\n\n".join(blocks)
-
-
-def _block(entry: KnowledgeEntry) -> str:
-    sections = [
-        f"[{entry_key(entry.id or 0)}] {entry.title}",
-        f"Symptoms: {entry.symptoms}" if entry.symptoms else "",
-        f"Cause: {entry.cause}" if entry.cause else "",
-        f"Resolution: {entry.resolution}" if entry.resolution else "",
-    ]
-    return "\n".join(section for section in sections if section)
-
-
-def _cut(text: str, max_bytes: int) -> str:
-    data = text.encode()
-    if len(data) <= max_bytes:
-        return text
-    return data[: max_bytes - 4].decode(errors="ignore") + " …"

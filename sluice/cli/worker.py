@@ -65,7 +65,7 @@ async def run_worker(settings: Settings, client: Client) -> None:
     channels = ChannelStore(engine, box)
     jenkins = JenkinsActivities(settings.jenkins, context)
     webhook = WebhookActivities(channels, context)
-    analyze = AnalyzeActivities(settings.ai)
+    analyze = AnalyzeActivities(settings.ai, engine)
     notify = NotifyActivities(
         channels, settings.notifications, client, settings.temporal.task_queue
     )

@@ -12,13 +12,17 @@ from pathlib import Path
 import pytest
 from prometheus_client import REGISTRY
 from pydantic import SecretStr
+from sqlalchemy import Engine
+from sqlmodel import Session
 from temporalio.testing import ActivityEnvironment
 
 from activities.analyze.builtin import SEVERITIES
 from activities.analyze.central import AnalyzeActivities
 from activities.analyze.host import ExcerptActivities
+from api.services import knowledge as kb
 from sluice.actions import Analysis, AnalyzeRequest, Excerpt, ExcerptRequest
 from sluice.settings import AiSettings
+from store.models import KnowledgeCreate
 from tests.peers.llm import GOOD, OpenAIPeer
 
 LOGS = Path(__file__).parent.parent / "data" / "logs"
@@ -266,3 +270,40 @@ async def test_the_llm_gets_the_time_the_step_has_left(
     assert analysis.degraded and analysis.error_class == "timeout"
     assert len(openai_peer.requests) == 1  # no retry that could not finish in time
     assert analysis.elapsed_ms < 4000  # it answered within the activity's timeout
+
+
+def heap_entry(engine: Engine) -> int:
+    spec = KnowledgeCreate(
+        title="Report service runs out of heap",
+        symptoms="java.lang.OutOfMemoryError: Java heap space",
+        cause="The report cache has no bound", resolution="Set report.cache.max_entries",
+        status="published",
+    )  # fmt: skip
+    with Session(engine) as session:
+        created = kb.create(session, spec=spec, actor="olga")
+        assert created.id is not None
+        return created.id
+
+
+async def test_the_file_analysis_is_given_the_knowledge_and_cites_it(
+    tmp_path: Path, metadata_engine: Engine, openai_peer: OpenAIPeer
+) -> None:
+    entry_id = heap_entry(metadata_engine)
+    openai_peer.content = json.dumps({**GOOD, "knowledge": [f"KB-{entry_id}", "KB-424242"]})
+    settings = AiSettings(base_url=openai_peer.base_url, api_key=SecretStr("sk-test"))
+    analysis = await analyse(AnalyzeActivities(settings, metadata_engine),
+                             excerpt_of(tmp_path, "java_oom.log"))  # fmt: skip
+    assert not analysis.degraded and analysis.knowledge == [f"KB-{entry_id}"]
+    assert f"[KB-{entry_id}] Report service runs out of heap" in openai_peer.prompts[-1]
+
+
+async def test_the_builtin_file_analysis_leads_with_the_knowledge(
+    tmp_path: Path, metadata_engine: Engine
+) -> None:
+    entry_id = heap_entry(metadata_engine)
+    analysis = await analyse(AnalyzeActivities(AiSettings(), metadata_engine),
+                             excerpt_of(tmp_path, "java_oom.log"))  # fmt: skip
+    assert analysis.degraded and analysis.knowledge == [f"KB-{entry_id}"]
+    assert analysis.causes[0] == f"The report cache has no bound [KB-{entry_id}]"
+    assert analysis.suggestions[0] == f"Set report.cache.max_entries [KB-{entry_id}]"
+    assert_structure(analysis)
