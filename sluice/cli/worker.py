@@ -116,6 +116,8 @@ async def run_worker(settings: Settings, client: Client) -> None:
                 alert_groups.record_action,
                 tickets.timers,
                 tickets.breached,
+                tickets.record_breach,
+                tickets.escalate,
             ],
             activity_executor=pool,
             graceful_shutdown_timeout=timedelta(seconds=settings.pipeline.shutdown_grace),
