@@ -88,14 +88,14 @@ class TicketWorkflow:
                 await self._breached(BreachRequest(inp.number, due[0], due[1]))
                 result.breaches += 1
                 continue
+            if self._history_long():  # before a step too: a policy of waitless steps
+                workflow.continue_as_new(
+                    TicketInput(inp.number, result.breaches, self._escalations)
+                )
             step = min(self._escalations, key=_due_at, default=None)
             if step is not None and _due_at(step) <= now:
                 await self._step(inp.number, step)
                 continue
-            if self._history_long():
-                workflow.continue_as_new(
-                    TicketInput(inp.number, result.breaches, self._escalations)
-                )
             wake = [due[1]] if due else []
             wake += [_due_at(step)] if step else []
             timeout = (min(wake) - now) if wake else None
