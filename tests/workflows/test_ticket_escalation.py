@@ -226,3 +226,27 @@ async def test_a_retried_step_is_told_and_recorded_once(rig: GroupRig) -> None:
         session.add(row)
         session.commit()
     assert (await env.run(acts.escalate, StepRequest(number, RESPONSE, due, 0, 1))).stop
+
+
+async def test_a_channel_that_fails_is_recorded_beside_those_reached(
+    time_skipping: WorkflowEnvironment, metadata_engine: Engine, webhook_peer: WebhookPeer
+) -> None:
+    publish(metadata_engine, """
+escalation_policies:
+  - name: partly
+    steps:
+      - channels: [gone-hook, page-hook]
+        people: [alice]
+""")  # fmt: skip
+    hook_channels(metadata_engine, webhook_peer, "page-hook")
+    policy = TicketSettings(
+        deadlines={"P2": TicketDeadline(respond=600, resolve=3600)}, escalation_policy="partly"
+    )
+    rig = GroupRig(time_skipping, metadata_engine, webhook_peer, tickets=policy)
+    async with rig.worker():
+        number = await open_ticket(rig)
+        await rig.env.sleep(610)
+        assert pages(rig) == [("response", 1, 0, ALICE)]
+        [step] = steps(metadata_engine, number)
+        assert step["channels"] == ["page-hook"]
+        assert step["failed"] == ["channel 'gone-hook' does not exist"]
