@@ -1,22 +1,32 @@
-"""TicketWorkflow's side effects: read a ticket's timers, and record and tell a breached
-deadline through an escalation policy (the ticket's group's route's, else the setting
-`tickets.escalation_policy`): the built-in `ticket_deadline` message to the policy's first
-step's channels, mentioning its people."""
+"""TicketWorkflow's side effects: read a ticket's timers, record a breached deadline, and run
+one step of its escalation policy (the ticket's group's route's, else the setting
+`tickets.escalation_policy`): the built-in `ticket_deadline` message to the step's channels,
+mentioning its people, recorded once on the ticket's timeline however often it is retried.
+
+`ticket_deadline_breached` (record and tell the first step at once) serves runs recorded
+before the steps were walked."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.alert_groups.messages import render_alert_message
+from activities.alert_groups.messages import render_alert_message, seconds_to_open
 from activities.notify import NotifyActivities
 from activities.notify.store import ChannelStore
 from sluice.alerting.routing import AlertRouting, EscalationPolicy
-from sluice.contracts.tickets import BreachRequest, TicketTimers
+from sluice.contracts.tickets import (
+    BreachRecorded,
+    BreachRequest,
+    StepRequest,
+    StepResult,
+    TicketTimers,
+)
 from sluice.settings import TicketSettings
 from sluice.tickets import display_id
 from store import tickets as store
@@ -47,9 +57,71 @@ class TicketActivities:
         """The ticket's deadlines still to watch, as the database holds them now."""
         return await asyncio.to_thread(store.timers, self._engine, number)
 
+    @activity.defn(name="record_ticket_breach")
+    async def record_breach(self, req: BreachRequest) -> BreachRecorded:
+        """Record the breach (once); the wait before its policy's first step."""
+        now = activity.info().current_attempt_scheduled_time
+        ticket, group, routing = await asyncio.to_thread(self._facts, req.number)
+        if ticket is None:
+            return BreachRecorded()
+        policy = _policy(routing, group, self._policy.escalation_policy)
+        detail = {"policy": policy.name if policy else ""}
+        await asyncio.to_thread(
+            store.record_breach, self._engine, req.number, req.deadline, req.due, detail, now
+        )
+        return BreachRecorded(float(policy.steps[0].wait) if policy else None)
+
+    @activity.defn(name="escalate_ticket")
+    async def escalate(self, req: StepRequest) -> StepResult:
+        """Run one step of the breach's policy inside its window, unless the breach is
+        answered; a step already recorded (a retry) is not told again."""
+        now = activity.info().current_attempt_scheduled_time
+        ticket, group, routing = await asyncio.to_thread(self._facts, req.number)
+        timers = await asyncio.to_thread(store.timers, self._engine, req.number)
+        policy = _policy(routing, group, self._policy.escalation_policy)
+        if ticket is None or policy is None or req.step >= len(policy.steps):
+            return StepResult(stop=True)
+        if not timers.stands(req.deadline, req.due):
+            return StepResult(stop=True)
+        step = policy.steps[req.step]
+        opens = seconds_to_open(step.within, now)
+        if opens:
+            return StepResult(retry_in=max(opens, 1.0))
+        told = await asyncio.to_thread(
+            store.step_recorded, self._engine, req.number, req.deadline, req.due,
+            req.step + 1, req.round,
+        )  # fmt: skip
+        if not told:
+            await self._tell_step(ticket, req, policy, now)
+        following, round_ = req.step + 1, req.round
+        if following >= len(policy.steps):
+            if round_ >= policy.repeat:
+                return StepResult()
+            following, round_ = 0, round_ + 1
+        return StepResult(None, False, float(policy.steps[following].wait), following, round_)
+
+    async def _tell_step(
+        self, ticket: Ticket, req: StepRequest, policy: EscalationPolicy, now: datetime
+    ) -> None:
+        step = policy.steps[req.step]
+        breach = BreachRequest(req.number, req.deadline, req.due)
+        values = self._values(ticket, breach, policy, step.people, req.step + 1, req.round)
+        message, template_error = render_alert_message(
+            "ticket_deadline", values, None, step.people, language=self._language
+        )
+        sent, failed = await self._send(step.channels, message)
+        detail: dict[str, Any] = {
+            "deadline": req.deadline, "policy": policy.name, "step": req.step + 1,
+            "round": req.round, "channels": sent, "failed": failed, "people": list(step.people),
+        }  # fmt: skip
+        if template_error:
+            detail["template_error"] = template_error
+        await asyncio.to_thread(store.record_step, self._engine, req.number, req.due, detail, now)
+
     @activity.defn(name="ticket_deadline_breached")
     async def breached(self, req: BreachRequest) -> None:
-        """Record the breach (once) and tell the escalation policy's first step."""
+        """Record the breach (once) and tell the escalation policy's first step (runs from
+        before the steps were walked)."""
         now = activity.info().current_attempt_scheduled_time
         ticket, group, routing = await asyncio.to_thread(self._facts, req.number)
         if ticket is None:
@@ -78,7 +150,13 @@ class TicketActivities:
         return ticket, group, routing
 
     def _values(
-        self, ticket: Ticket, req: BreachRequest, policy: EscalationPolicy, people: list[str]
+        self,
+        ticket: Ticket,
+        req: BreachRequest,
+        policy: EscalationPolicy,
+        people: list[str],
+        step: int = 1,
+        round_: int = 0,
     ) -> dict[str, Any]:
         key = display_id(req.number)
         url = f"{self._public_url.rstrip('/')}/api/v1/tickets/{key}" if self._public_url else ""
@@ -87,7 +165,8 @@ class TicketActivities:
                        "priority": ticket.priority, "status": ticket.status,
                        "assignee": ticket.assignee, "group_id": ticket.group_id or "",
                        "deadline": req.deadline, "due": req.due.isoformat(), "url": url},
-            "escalation": {"step": 1, "round": 0, "policy": policy.name, "people": people},
+            "escalation": {"step": step, "round": round_, "policy": policy.name,
+                           "people": people},
         }  # fmt: skip
 
     async def _send(self, names: list[str], message: Any) -> tuple[list[str], list[str]]:

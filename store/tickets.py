@@ -51,6 +51,28 @@ def record_breach(
         return True
 
 
+def step_recorded(engine: Engine, number: int, deadline: str, due: datetime, step: int,
+                  round_: int) -> bool:  # fmt: skip
+    """Whether this escalation step (1-based) of this round of the breach is recorded."""
+    key = {"deadline": deadline, "due": _iso(due), "step": step, "round": round_}
+    with Session(engine) as session:
+        query = select(TicketEvent.detail).where(
+            TicketEvent.ticket_id == number, TicketEvent.kind == TicketEventKind.escalated
+        )
+        return any(all(d.get(k) == v for k, v in key.items()) for d in session.exec(query))
+
+
+def record_step(engine: Engine, number: int, due: datetime, detail: dict[str, Any],
+                at: datetime) -> None:  # fmt: skip
+    """Record an escalation step: detail names deadline, step (1-based), round, channels."""
+    with Session(engine) as session:
+        session.add(
+            TicketEvent(ticket_id=number, kind=TicketEventKind.escalated, actor=AUTHOR, at=at,
+                        detail={**detail, "due": _iso(due)})
+        )  # fmt: skip
+        session.commit()
+
+
 def ticket_and_group(engine: Engine, number: int) -> tuple[Ticket | None, AlertGroup | None]:
     with Session(engine, expire_on_commit=False) as session:
         ticket = session.get(Ticket, number)

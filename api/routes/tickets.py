@@ -151,7 +151,7 @@ async def _transition(
     except service.TicketConflict as exc:
         raise ApiError(409, "conflict", str(exc)) from None
     if action == "resolve":  # a draft for a person to review and publish
-        draft_from_ticket(session, ticket=ticket)
+        await draft_from_ticket(session, ticket=ticket, ai=settings.ai)
     change = TicketChange(**TicketPublic.of(ticket).model_dump(exclude={"id"}))
     number, group_id = ticket.id, ticket.group_id
     assert number is not None

@@ -124,6 +124,8 @@ async def run_worker(settings: Settings, client: Client) -> None:
                 alert_analysis.analyse,
                 tickets.timers,
                 tickets.breached,
+                tickets.record_breach,
+                tickets.escalate,
             ],
             activity_executor=pool,
             graceful_shutdown_timeout=timedelta(seconds=settings.pipeline.shutdown_grace),

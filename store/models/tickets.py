@@ -26,7 +26,8 @@ class TicketEventKind:
     assigned = "assigned"
     commented = "commented"
     group_updated = "group_updated"  # the ack or resolve sent to its alert group, and the outcome
-    deadline_breached = "deadline_breached"  # detail: deadline, due, policy, channels
+    deadline_breached = "deadline_breached"  # detail: deadline, due, policy (, channels)
+    escalated = "escalated"  # a breach's policy step: deadline, due, step, round, channels
     knowledge_drafted = "knowledge_drafted"  # detail: entry_id
 
 

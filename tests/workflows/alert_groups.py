@@ -111,6 +111,8 @@ class GroupRig:
                 acts.record_action,
                 tickets.timers,
                 tickets.breached,
+                tickets.record_breach,
+                tickets.escalate,
             ],
             max_cached_workflows=1000 if cache else 0,
         ) as worker:

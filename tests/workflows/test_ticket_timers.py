@@ -1,7 +1,8 @@
 """Tickets' deadlines on durable timers (TicketWorkflow against its real activities, the
 time-skipping test server's clock): a breach is recorded once and told through the
-escalation policy; acking stops the response timer, resolving ends the run, reopening
-starts the deadlines again, and a worker restart in between loses nothing."""
+escalation policy (its steps: test_ticket_escalation.py); acking stops the response timer,
+resolving ends the run, reopening starts the deadlines again, and a worker restart in
+between loses nothing."""
 
 from __future__ import annotations
 
@@ -20,7 +21,6 @@ from sluice.settings import TicketSettings
 from sluice.settings.tickets import TicketDeadline
 from sluice.tickets import Action
 from store.models import Ticket, TicketEvent
-from tests.e2e.flow import keep_history
 from tests.peers.chat import WebhookPeer
 from tests.workflows.alert_groups import GroupRig, hook_channels, publish
 
@@ -86,6 +86,14 @@ def breaches(rig: GroupRig, number: int) -> list[dict[str, Any]]:
         return [event.detail for event in session.exec(query)]
 
 
+def escalated(rig: GroupRig, number: int) -> list[dict[str, Any]]:
+    with Session(rig.engine) as session:
+        query = select(TicketEvent).where(
+            TicketEvent.ticket_id == number, TicketEvent.kind == "escalated"
+        )
+        return [event.detail for event in session.exec(query)]
+
+
 def pages(rig: GroupRig) -> list[dict[str, Any]]:
     return [m for m in rig.messages() if m["event"] == "ticket_deadline"]
 
@@ -112,7 +120,9 @@ async def test_both_deadlines_breach_once_each_and_page_the_policy(rig: GroupRig
         [response] = breaches(rig, number)
         assert response["deadline"] == "response"
         assert response["policy"] == "tickets-oncall"
-        assert response["channels"] == ["page-hook"] and response["people"] == ["alice"]
+        [step] = escalated(rig, number)
+        assert (step["deadline"], step["step"], step["round"]) == ("response", 1, 0)
+        assert step["channels"] == ["page-hook"] and step["people"] == ["alice"]
         [page] = pages(rig)
         assert page["title"] == "[Sluice] T-1 missed its response deadline: replication lag"
         assert page["facts"]["ticket"]["priority"] == "P2"
@@ -121,7 +131,7 @@ async def test_both_deadlines_breach_once_each_and_page_the_policy(rig: GroupRig
         assert len(pages(rig)) == 2
         await move(rig, number, "resolve")
         assert (await result(rig, number)).breaches == 2
-        await keep_history(rig.client, ticket_workflow_id(number), "ticket_deadlines_breached")
+        assert len(escalated(rig, number)) == 2
 
 
 async def test_acking_stops_the_response_timer_only(rig: GroupRig) -> None:
