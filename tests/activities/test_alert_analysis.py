@@ -127,8 +127,9 @@ async def test_replay_every_sample_answers_in_the_schema(
     sample = load(path)
     group_id, ids = seed(metadata_engine, sample)
     if REAL:
-        ai = AiSettings(base_url=REAL, model=os.environ.get("SLUICE_REPLAY_LLM_MODEL", "default"),
-                        api_key=SecretStr(os.environ.get("SLUICE_REPLAY_LLM_API_KEY", "none")))  # fmt: skip
+        model = os.environ.get("SLUICE_REPLAY_LLM_MODEL", "default")
+        key = SecretStr(os.environ.get("SLUICE_REPLAY_LLM_API_KEY", "none"))
+        ai = AiSettings(base_url=REAL, model=model, api_key=key)
     else:
         openai_peer.content = answer_for(sample, ids)
         ai = AiSettings(base_url=openai_peer.base_url, api_key=SecretStr("sk-test"))
