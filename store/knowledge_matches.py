@@ -1,6 +1,7 @@
-"""The knowledge entries matched to an alert group: found once, on the group's first flush,
-by the alerts' labels and signature and the text of their name, summary and description;
-kept with their rank, score and why, and counted in the entries' `matched` counters."""
+"""The knowledge entries matched to an alert group: found once per run of its workflow (on its
+first flush, or first by its analysis) by the alerts' labels and signature and the text of
+their name, summary and description; kept with their rank, score and why, and counted in the
+entries' `matched` counters."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Connection, Engine, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -69,6 +70,13 @@ def attach(engine: Engine, group_id: str, now: datetime, *, top: int = TOP) -> i
             session.rollback()
             return None
         return len(hits)
+
+
+def forget(conn: Connection, group_id: str) -> None:
+    """A new run of the group (a new incident under the same labels) is matched afresh: the
+    knowledge may have grown since, e.g. by the last incident's resolution."""
+    conn.execute(delete(AlertGroupKnowledge).where(col(AlertGroupKnowledge.group_id) == group_id))
+    conn.execute(delete(KnowledgeMatchRun).where(col(KnowledgeMatchRun.group_id) == group_id))
 
 
 def matches_of(session: Session, group_id: str) -> list[KnowledgeMatch]:

@@ -289,7 +289,9 @@ class AlertGroupActivities:
         with self._engine.begin() as conn:
             if action.action == "resolve":
                 groups.resolve_by_hand(conn, action.group_id, detail, now)
-            elif action.action != "reset":
+            elif action.action == "reset":
+                knowledge_matches.forget(conn, action.group_id)
+            else:
                 members = [m.fingerprint for m, _ in groups.members(conn, action.group_id)]
                 kind = {"ack": "acked", "unack": "unacked", "assign": "assigned"}[action.action]
                 groups.add_events(conn, [(fp, kind, FIRING, detail) for fp in members], now)

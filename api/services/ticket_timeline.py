@@ -1,10 +1,11 @@
 """A ticket's detail: its comments, and one timeline in time order merging the ticket's own
-events, its comments and its alert group's alert events."""
+events, its comments, its alert group's alert events and the group's analyses."""
 
 from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from store import alert_analyses
 from store.models import (
     AlertEvent,
     AlertGroupMember,
@@ -16,12 +17,14 @@ from store.models import (
     TicketPublic,
     TicketTimelineEntry,
 )
+from store.models.knowledge import entry_key
 from store.models.tickets import TicketEventKind
 
 # Each source contributes at most its newest this many entries.
 MAX_PER_SOURCE = 500
-# Same instant: the alert that caused it first, then the ticket's change, then what was said.
-_ORDER = {"alert": 0, "ticket": 1, "comment": 2}
+# Same instant: the alert that caused it first, its analysis, then the ticket's change, then
+# what was said.
+_ORDER = {"alert": 0, "analysis": 1, "ticket": 2, "comment": 3}
 
 
 def ticket_detail(session: Session, ticket: Ticket) -> TicketDetail:
@@ -51,6 +54,7 @@ def ticket_detail(session: Session, ticket: Ticket) -> TicketDetail:
     ]  # fmt: skip
     if ticket.group_id is not None:
         timeline += _alert_events(session, ticket.group_id)
+        timeline += _analyses(session, ticket.group_id)
     timeline.sort(key=lambda entry: (entry.at, _ORDER[entry.source]))
     public = TicketPublic.of(ticket).model_dump(exclude={"id"})
     return TicketDetail(
@@ -72,4 +76,16 @@ def _alert_events(session: Session, group_id: str) -> list[TicketTimelineEntry]:
         TicketTimelineEntry(at=e.at, source="alert", kind=e.kind, actor=e.source,
                       fingerprint=e.fingerprint, detail={"status": e.status, **e.detail})
         for e in rows
+    ]  # fmt: skip
+
+
+def _analyses(session: Session, group_id: str) -> list[TicketTimelineEntry]:
+    return [
+        TicketTimelineEntry(
+            at=a.created_at, source="analysis", kind="analysed", actor=a.actor or "sluice",
+            body=a.summary, detail={"analysis_id": a.id, "severity": a.severity,
+                                    "degraded": a.degraded, "error_class": a.error_class,
+                                    "knowledge": [entry_key(i) for i in a.knowledge]},
+        )
+        for a in alert_analyses.history(session, group_id, MAX_PER_SOURCE)
     ]  # fmt: skip

@@ -182,8 +182,9 @@ class TicketCommentPublic(SQLModel):
 
 
 class TicketTimelineEntry(SQLModel):
-    """One line of a ticket's timeline: `source` ticket (its own events), comment, or alert
-    (its group's alert events); `detail` as the source recorded it."""
+    """One line of a ticket's timeline: `source` ticket (its own events), comment, alert
+    (its group's alert events) or analysis (the group's, its summary as `body`); `detail` as
+    the source recorded it."""
 
     at: datetime
     source: str

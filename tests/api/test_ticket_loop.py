@@ -1,7 +1,9 @@
-"""The loop from an alert to knowledge: a route with `ticket: P2` opens the group's ticket on
-its first firing flush (one per group), people comment and resolve it, the resolution drafts
-a knowledge entry, a person publishes it, and a search with the same alert text finds it
-first. The group's real workflow on Temporal's time-skipping test server, the API over ASGI."""
+"""The loop from an alert to knowledge: a route with `ticket: P2` and `analysis: always` opens
+the group's ticket on its first firing flush (one per group) and analyses the group (the
+built-in analysis: no LLM here; tests/workflows/test_alert_analysis.py has the LLM), people
+comment and resolve it, the resolution drafts a knowledge entry, a person publishes it, a
+search with the same alert text finds it first, and the next incident of the same alert is
+matched to it and analysed with it. The group's real workflow on Temporal's time-skipping test server, the API over ASGI."""
 
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ routes:
     group_interval: 1m
     channels: [db-hook]
     ticket: P2
+    analysis: always
 """
 ERROR = "could not write to file pg_wal/000000010000000A: No space left on device"
 
@@ -101,6 +104,9 @@ async def test_a_route_ticket_resolved_becomes_knowledge_that_matches_the_next_a
         draft_id = detail["knowledge_draft_id"]
         assert draft_id is not None
         assert "knowledge_drafted" in [e["kind"] for e in detail["timeline"]]
+        [analysed] = [e for e in detail["timeline"] if e["source"] == "analysis"]
+        assert analysed["detail"]["degraded"] and "PostgresWalDiskFull" in analysed["body"]
+        assert f"KB-{draft_id}" not in analysed["detail"]["knowledge"]  # not written yet
 
         draft = (await api.get(f"/api/v1/knowledge/{draft_id}")).json()
         assert (draft["status"], draft["author"], draft["title"]) == (
@@ -127,3 +133,16 @@ async def test_a_route_ticket_resolved_becomes_knowledge_that_matches_the_next_a
         assert (await api.post(f"/api/v1/tickets/{key}:resolve")).status_code == 200
         again = (await api.get(f"/api/v1/tickets/{key}")).json()
         assert again["knowledge_draft_id"] == draft_id
+
+        # The next incident of the same alert: a new run of the group, matched afresh, and
+        # analysed with what the team wrote down.
+        await rig.env.sleep(61)  # the resolved group's run ends
+        assert await rig.send(disk_alert("db-3")) == [group]
+        await rig.env.sleep(31)
+        detail = (await api.get(f"/api/v1/alert-groups/{group}")).json()
+        assert detail["knowledge"][0]["id"] == draft_id
+        analysis = detail["analysis"]
+        assert analysis["knowledge"][0] == f"KB-{draft_id}"
+        assert analysis["actions"][0] == {
+            "action": f"Removed WAL segments already archived. [KB-{draft_id}]", "risk": "unknown"
+        }

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import httpx
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import Engine
@@ -19,9 +20,12 @@ from sqlmodel import Session, select
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from api.app import create_app
+from api.deps import get_temporal
 from api.services import knowledge as kb
-from sluice.settings import AiSettings
-from store.models import AlertGroupAnalysis, KnowledgeCreate
+from sluice.settings import AiSettings, Settings, TemporalSettings
+from store.models import AlertGroupAnalysis, KnowledgeCreate, Role
+from tests.api.tokens import bearer
 from tests.peers.chat import WebhookPeer
 from tests.peers.llm import OpenAIPeer
 from tests.workflows.alert_groups import GroupRig, alert, hook_channels, publish
@@ -175,3 +179,41 @@ async def test_without_an_llm_the_builtin_analysis_is_marked_degraded(
     assert row.severity == "critical" and row.knowledge == [entry_id]
     assert row.actions[0] == {"action": f"end the transaction [KB-{entry_id}]", "risk": "unknown"}
     assert "Analysis (built-in)" in message["text"]
+
+
+async def test_an_operator_asks_for_an_analysis_through_the_api(
+    rig: GroupRig, openai_peer: OpenAIPeer, run: str
+) -> None:
+    openai_peer.content = json.dumps(answer(1))
+    openai_peer.default, openai_peer.slow_s = "slow", 1.0
+    url = rig.engine.url.render_as_string(hide_password=False)
+    app = create_app(
+        Settings(database_url=url, temporal=TemporalSettings(task_queue=rig.task_queue))
+    )
+    app.dependency_overrides[get_temporal] = lambda: rig.client
+    transport = httpx.ASGITransport(app=app)
+    operator = httpx.AsyncClient(transport=transport, base_url="http://api",
+                                 headers=bearer(url, Role.operator, "olga"))  # fmt: skip
+    viewer = httpx.AsyncClient(transport=transport, base_url="http://api",
+                               headers=bearer(url, Role.viewer, "vic"))  # fmt: skip
+    async with rig.worker(), operator, viewer:
+        [group] = await rig.send(alert("Down", run=run, team="quiet"))
+        await until(rig.messages)
+        assert (await operator.get(f"/api/v1/alert-groups/{group}")).json()["analysis"] is None
+        first = await operator.post(f"/api/v1/alert-groups/{group}:analyze")
+        again = await operator.post(f"/api/v1/alert-groups/{group}:analyze")  # joins it
+        assert first.status_code == again.status_code == 202, first.text
+        assert first.json() == again.json() == {"workflow_id": first.json()["workflow_id"]}
+        done = await rig.client.get_workflow_handle(first.json()["workflow_id"]).result()
+        assert done["degraded"] is False
+        shown = (await viewer.get(f"/api/v1/alert-groups/{group}")).json()["analysis"]
+        assert (shown["trigger"], shown["actor"], shown["summary"]) == (
+            "on_demand", "olga", "Replication lag on the primary database."
+        )  # fmt: skip
+        assert shown["knowledge"] == []  # KB-1 was never offered: there is no entry
+        history = (await viewer.get(f"/api/v1/alert-groups/{group}/analyses")).json()
+        assert [a["id"] for a in history] == [shown["id"]]
+        assert (await viewer.post(f"/api/v1/alert-groups/{group}:analyze")).status_code == 403
+        missing = await operator.post("/api/v1/alert-groups/alert-group-nope:analyze")
+        assert missing.status_code == 404
+    assert len(openai_peer.prompts) == 1
