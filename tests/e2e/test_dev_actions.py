@@ -11,6 +11,7 @@ import json
 import os
 import re
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from email.message import Message
@@ -339,3 +340,83 @@ def test_build_running_past_the_step_timeout_is_stopped(
         "timeout notice on DingTalk",
     )
     assert "- failed step: jenkins (timeout)" in notice["markdown"]["text"]
+
+
+def test_the_alert_loop_runs_through_sluice_dev(
+    dev: DevStack, api: httpx.Client, peers: Peers
+) -> None:
+    """An alert is analysed by the LLM with what the team knows, the first message waits for
+    it, the route's ticket is resolved into an LLM-written draft, a person publishes it, and
+    the next incident of the same alert is matched to it and analysed with it."""
+    run = uuid.uuid4().hex[:8]
+    routing = f"""
+routes:
+  - name: loop-{run}
+    matchers: ['run="{run}"']
+    group_by: [alertname, run]
+    group_wait: 1s
+    group_interval: 1s
+    channels: [ops-dingtalk]
+    ticket: P2
+    analysis: {{when: always, hold: 20s}}
+"""
+    created = api.post("/api/v1/alert-routing/versions", json={"text": routing, "comment": run})
+    assert created.status_code == 201, created.text
+    version = created.json()["version"]
+    assert api.post(f"/api/v1/alert-routing/versions/{version}:publish").is_success
+    source = api.post("/api/v1/tokens", json={"name": f"prom-{run}", "role": "alert-source"})
+    prometheus = {"Authorization": f"Bearer {source.json()['token']}"}
+    firing = [{"labels": {"alertname": "WalVolumeFull", "run": run, "service": "db"},
+               "annotations": {"summary": "WAL volume full on db-1"}}]  # fmt: skip
+    first_answer = {"summary": "The WAL volume of db-1 is full.", "severity": "critical",
+                    "causes": ["WAL archiving is stuck"], "confidence": 0.6,
+                    "actions": [{"action": "Check archive_command", "risk": "low"}]}  # fmt: skip
+    try:
+        peers.llm.content = json.dumps(first_answer)
+        assert api.post("/api/v2/alerts", json=firing, headers=prometheus).status_code == 200
+
+        def group() -> list[dict[str, Any]]:
+            listed = api.get("/api/v1/alert-groups", params={"route": f"loop-{run}"}).json()
+            return [api.get(f"/api/v1/alert-groups/{g['id']}").json() for g in listed["items"]]
+
+        [detail] = eventually(lambda: [g for g in group() if g["analysis"]], "analysis")
+        assert (detail["analysis"]["summary"], detail["analysis"]["degraded"]) == (
+            first_answer["summary"], False
+        )  # fmt: skip
+        title = f"[Sluice] FIRING:1 alertname=WalVolumeFull, run={run}"
+        [told] = eventually(lambda: notices_about(peers.dingtalk, title), "message")
+        assert first_answer["summary"] in told["markdown"]["text"]  # held for the analysis
+
+        tickets = eventually(lambda: api.get("/api/v1/tickets", params={"group_id": detail["id"]})
+                             .json()["items"], "ticket")  # fmt: skip
+        key = tickets[0]["id"]
+        said = api.post(f"/api/v1/tickets/{key}/comments", json={"body": "Fixed archive_command."})
+        assert said.status_code == 201
+        peers.llm.content = json.dumps({
+            "title": "WAL volume fills when archiving stops", "symptoms": "WalVolumeFull fires",
+            "cause": "archive_command failing", "resolution": ["Fix archive_command"],
+            "tags": ["postgres"],
+        })  # fmt: skip
+        assert api.post(f"/api/v1/tickets/{key}:resolve").status_code == 200
+        draft_id = api.get(f"/api/v1/tickets/{key}").json()["knowledge_draft_id"]
+        draft = api.get(f"/api/v1/knowledge/{draft_id}").json()
+        assert (draft["status"], draft["title"]) == (
+            "draft",
+            "WAL volume fills when archiving stops",
+        )
+        assert api.post(f"/api/v1/knowledge/{draft_id}:publish").status_code == 200
+
+        peers.llm.content = json.dumps({**first_answer, "knowledge": [f"KB-{draft_id}"]})
+        first_id = detail["analysis"]["id"]
+
+        def next_incident() -> list[dict[str, Any]]:
+            return [g for g in group() if g["analysis"] and g["analysis"]["id"] != first_id]
+
+        time.sleep(2)  # the resolved group's run ends
+        assert api.post("/api/v2/alerts", json=firing, headers=prometheus).status_code == 200
+        [again] = eventually(next_incident, "second analysis", within=60)
+        assert again["knowledge"][0]["id"] == draft_id
+        assert again["analysis"]["knowledge"] == [f"KB-{draft_id}"]
+        assert f"[KB-{draft_id}] WAL volume fills when archiving stops" in peers.llm.prompts[-1]
+    finally:
+        peers.llm.content = None
