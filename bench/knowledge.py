@@ -12,9 +12,9 @@ bench/knowledge_seed.py). SQLite is a file with WAL; PostgreSQL a throwaway clus
 
 Each labelled question is asked `--warm-up` + `--repeats` times each way, rotating which
 side goes first:
-- **raw**: the full-text statement the store runs (`knowledge_index.rank_sql`, 100
-  candidates), on the driver itself (sqlite3, psycopg), with the question's tokens computed
-  beforehand: the floor of the text ranking alone.
+- **raw**: the two full-text statements the store runs (the words' entry counts, then
+  `knowledge_rank.rank_sql`, 100 candidates), on the driver itself (sqlite3, psycopg), with
+  the question's tokens computed beforehand: the floor of the text ranking alone.
 - **bare**: a FastAPI route with nothing else (no middleware, auth, validation, thread hop)
   that calls `store.knowledge.search` on the event loop and answers its hits as JSON: the
   floor for serving the same search (segmentation, signature ranking, text ranking, fusion
@@ -54,7 +54,7 @@ from bench.knowledge_seed import labelled, seed, tokenised
 from bench.servers import POSTGRES_BIN_GLOB, postgres_bin_dir, start_postgres, stop_postgres
 from sluice.knowledge.text import query_terms
 from sluice.settings import load_settings
-from store import knowledge_index
+from store import knowledge_rank
 from store.db import make_engine, migrate
 from store.knowledge import CANDIDATES, search
 from store.models import Role
@@ -98,6 +98,20 @@ def bare_app(engine: Any) -> FastAPI:
     return app
 
 
+def counts_sql(terms: list[str]) -> tuple[str, dict[str, object]]:
+    """The search's first statement: how many entries hold each of its words."""
+    params: dict[str, object] = {f"w{i}": term for i, term in enumerate([*terms, ""])}
+    names = ", ".join(f":{name}" for name in params)
+    return f"SELECT term, entries FROM knowledge_fts_terms WHERE term IN ({names})", params
+
+
+def pyformat(sql: str, params: dict[str, object]) -> str:
+    """`:name` parameters as psycopg's `%(name)s`, longest names first."""
+    for name in sorted(params, key=len, reverse=True):
+        sql = sql.replace(f":{name}", f"%({name})s")
+    return sql
+
+
 async def measure(run: Run, url: str, ids: dict[str, int], args: argparse.Namespace) -> None:
     engine = make_engine(url)
     with Session(engine) as session:
@@ -108,13 +122,16 @@ async def measure(run: Run, url: str, ids: dict[str, int], args: argparse.Namesp
     cases = []
     for question in questions:
         terms = query_terms(question["q"])
-        sql, params = knowledge_index.rank_sql(
-            raw.dialect, terms, statuses=("published",), limit=CANDIDATES
-        )
+        with Session(engine) as session:
+            planned = knowledge_rank.plan(session, terms)
+        statements = [counts_sql(terms)]
+        if planned is not None:
+            statements.append(knowledge_rank.rank_sql(
+                raw.dialect, planned, statuses=("published",), limit=CANDIDATES
+            ))  # fmt: skip
         if raw.dialect == "postgresql":
-            for name in params:
-                sql = sql.replace(f":{name}", f"%({name})s")
-        cases.append((question, sql, params))
+            statements = [(pyformat(sql, params), params) for sql, params in statements]
+        cases.append((question, statements))
     calls = args.warm_up + args.repeats
     recall = reciprocal = 0.0
     try:
@@ -130,14 +147,15 @@ async def measure(run: Run, url: str, ids: dict[str, int], args: argparse.Namesp
         ):
             with progress_bar() as progress:
                 bar = progress.add_task(f"measuring {run.db}", total=len(cases) * calls)
-                for question, sql, params in cases:
+                for question, statements in cases:
                     ranked: dict[str, list[int]] = {}
                     for call in range(calls):
                         first = call % len(SIDES)
                         for side in SIDES[first:] + SIDES[:first]:
                             started = time.perf_counter()
                             if side == "raw":
-                                raw.rows(sql, params)
+                                for sql, params in statements:
+                                    raw.rows(sql, params)
                             else:
                                 response = await (client if side == "api" else bare).get(
                                     "/api/v1/knowledge:search" if side == "api" else "/search",

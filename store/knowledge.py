@@ -13,7 +13,7 @@ from sluice.alerting.matchers import matches_all, parse_matchers
 from sluice.knowledge.fusion import reciprocal_rank_fusion
 from sluice.knowledge.signature import normalise_error, signature_key
 from sluice.knowledge.text import query_terms
-from store import knowledge_index
+from store import knowledge_rank
 from store.models.knowledge import KEY_PREFIX, KnowledgeEntry, entry_key
 
 CANDIDATES = 100  # taken from each ranking before fusion
@@ -48,7 +48,7 @@ def search(
     exact_key = signature_key(alertname, service, error)
     by_signature = _signature_ranking(session, alertname, service, error, statuses)
     by_labels = _label_ranking(session, labels, statuses) if labels else []
-    by_text = knowledge_index.rank(session, query_terms(query), statuses=statuses, limit=CANDIDATES)
+    by_text = knowledge_rank.rank(session, query_terms(query), statuses=statuses, limit=CANDIDATES)
     text_ids = [entry_id for entry_id, _ in by_text]
     signature_ids = [e.id for e in by_signature if e.id is not None]
     fused = reciprocal_rank_fusion([signature_ids, by_labels, text_ids])

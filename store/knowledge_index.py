@@ -1,17 +1,17 @@
-"""The knowledge full-text index (`knowledge_fts`, made by migration 0012): written beside
-each entry in the caller's transaction, and queried for a BM25-style ranking.
+"""The knowledge full-text index (`knowledge_fts`, made by migration 0013, and the token
+counts `knowledge_fts_terms`, migration 0019): written beside each entry in the caller's
+transaction; store/knowledge_rank.py ranks with them.
 
 Both databases index the same pre-segmented tokens (sluice.knowledge.text), so Chinese is
-searchable without a database-side segmenter: on SQLite an FTS5 table (rowid = entry id)
-ranked by `bm25()`, titles weighted 3:1; on PostgreSQL a tsvector built from the tokens
-as a literal (the work the 'simple' configuration would do — lowercasing — is done already,
-and no parser can re-split a Chinese word), titles weight A and the rest B, ranked by
-`ts_rank_cd`. Tokens are letters and digits only, so quoting them into a query is safe
-whatever the user typed.
+searchable without a database-side segmenter: on SQLite an FTS5 table (rowid = entry id);
+on PostgreSQL a tsvector built from the tokens as a literal (the work the 'simple'
+configuration would do — lowercasing — is done already, and no parser can re-split a
+Chinese word), titles weight A and the rest B.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -21,9 +21,9 @@ from sqlmodel import Session
 from sluice.knowledge.text import tokens
 from store.models.knowledge import KnowledgeEntry
 
-TITLE_WEIGHT = 3.0  # FTS5 bm25() column weight of the title against the body's 1.0
 MAX_POSITION = 16383  # PostgreSQL's largest tsvector position
 MAX_POSITIONS_PER_LEXEME = 256  # and the most positions it keeps for one lexeme
+MAX_TERM_CHARS = 200  # longer tokens are not counted (a search takes them as rare)
 
 
 def body_text(entry: KnowledgeEntry) -> str:
@@ -82,9 +82,10 @@ def write(session: Session, entry: KnowledgeEntry) -> None:
 
 def write_many(session: Session, indexed: Iterable[Indexed]) -> None:
     """Index entries that have no index rows yet, in one executemany (a bulk load: the
-    tokens come from `entry_tokens`, perhaps computed once for several databases); does
-    not commit."""
+    tokens come from `entry_tokens`, perhaps computed once for several databases), and
+    count their tokens in `knowledge_fts_terms`; does not commit."""
     sqlite = _is_sqlite(session)
+    indexed = list(indexed)
     rows: Sequence[dict[str, Any]] = [
         {"id": entry_id, "title": " ".join(title), "body": " ".join(body)}
         if sqlite
@@ -93,49 +94,38 @@ def write_many(session: Session, indexed: Iterable[Indexed]) -> None:
     ]
     if rows:
         session.execute(text(_INSERT_SQLITE if sqlite else _INSERT_POSTGRESQL), rows)
+        _count_terms(session, [{*title, *body} for _, title, body in indexed], +1)
 
 
 def delete(session: Session, entry_id: int) -> None:
-    column = "rowid" if _is_sqlite(session) else "entry_id"
-    session.execute(text(f"DELETE FROM knowledge_fts WHERE {column} = :id"), {"id": entry_id})
-
-
-def rank(
-    session: Session, terms: list[str], *, statuses: tuple[str, ...], limit: int
-) -> list[tuple[int, float]]:
-    """Entries holding any of `terms` (tokens from sluice.knowledge.text), best first, with
-    their full-text score (higher is better; scales differ between databases)."""
-    if not terms:
-        return []
-    sql, params = rank_sql(session.get_bind().dialect.name, terms, statuses=statuses, limit=limit)
-    return [(int(row[0]), float(row[1])) for row in session.execute(text(sql), params)]
-
-
-def rank_sql(
-    dialect: str, terms: list[str], *, statuses: tuple[str, ...], limit: int
-) -> tuple[str, dict[str, object]]:
-    """`rank`'s statement (`:name` parameters) and its parameters, for non-empty `terms`."""
-    params: dict[str, object] = {"limit": limit}
-    status_names = []
-    for index, status in enumerate(statuses):
-        params[f"s{index}"] = status
-        status_names.append(f":s{index}")
-    in_statuses = ", ".join(status_names)
-    if dialect == "sqlite":
-        params["query"] = " OR ".join(f'"{term}"' for term in terms)
-        sql = (
-            f"SELECT f.rowid, -bm25(knowledge_fts, {TITLE_WEIGHT}, 1.0) AS score "
-            "FROM knowledge_fts f JOIN knowledge_entries e ON e.id = f.rowid "
-            f"WHERE knowledge_fts MATCH :query AND e.status IN ({in_statuses}) "
-            "ORDER BY score DESC, f.rowid LIMIT :limit"
-        )
+    """Remove the entry's index row and its tokens' counts."""
+    if _is_sqlite(session):
+        row = session.execute(
+            text("SELECT title, body FROM knowledge_fts WHERE rowid = :id"), {"id": entry_id}
+        ).first()
+        held = set(f"{row[0]} {row[1]}".split()) if row else None
+        session.execute(text("DELETE FROM knowledge_fts WHERE rowid = :id"), {"id": entry_id})
     else:
-        params["query"] = " | ".join(f"'{term}'" for term in terms)
-        sql = (
-            "SELECT f.entry_id, ts_rank_cd(f.document, q.query, 1) AS score "
-            "FROM knowledge_fts f JOIN knowledge_entries e ON e.id = f.entry_id, "
-            "(SELECT CAST(:query AS tsquery) AS query) q "
-            f"WHERE f.document @@ q.query AND e.status IN ({in_statuses}) "
-            "ORDER BY score DESC, f.entry_id LIMIT :limit"
-        )
-    return sql, params
+        found = session.execute(
+            text("SELECT tsvector_to_array(document) FROM knowledge_fts WHERE entry_id = :id"),
+            {"id": entry_id},
+        ).first()
+        held = set(found[0]) if found else None
+        session.execute(text("DELETE FROM knowledge_fts WHERE entry_id = :id"), {"id": entry_id})
+    if held is not None:
+        _count_terms(session, [held], -1)
+
+
+_COUNT = (
+    "INSERT INTO knowledge_fts_terms (term, entries) VALUES (:term, :n) "
+    "ON CONFLICT (term) DO UPDATE SET entries = knowledge_fts_terms.entries + excluded.entries"
+)
+
+
+def _count_terms(session: Session, documents: list[set[str]], sign: int) -> None:
+    """Add `sign` to the count of every token of each document (the empty term counts the
+    documents), in term order so concurrent writers lock rows alike."""
+    counts = Counter(t for tokens_ in documents for t in tokens_ if len(t) <= MAX_TERM_CHARS)
+    counts[""] = len(documents)
+    rows = [{"term": term, "n": sign * n} for term, n in sorted(counts.items())]
+    session.execute(text(_COUNT), rows)
