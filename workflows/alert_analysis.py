@@ -5,6 +5,9 @@ AlertAnalysisWorkflow (`alert-analysis-<group id>`) runs it on demand."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import Callable
 from datetime import timedelta
 
 from temporalio import workflow
@@ -57,6 +60,39 @@ async def analyse_group(req: AnalysisRequest) -> AnalysisDone | None:
         "analyze_alert_group", step, result_type=AnalysisDone,
         start_to_close_timeout=ANALYSIS_TIMEOUT, retry_policy=RETRY,
     )  # fmt: skip
+
+
+class GroupAnalysis:
+    """AlertGroupWorkflow's analysis when its route asks for one: started beside group_wait,
+    waited for by the first notification up to the route's hold, finished before the run
+    ends or continues as new."""
+
+    def __init__(self) -> None:
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self, group_id: str) -> None:
+        self._task = asyncio.create_task(self._run(group_id))
+
+    async def hold(self, seconds: float, interrupted: Callable[[], bool]) -> None:
+        """Wait for it up to `seconds`, or until `interrupted()` (a resolve by hand)."""
+        task = self._task
+        if task is None or seconds <= 0:
+            return
+        with contextlib.suppress(TimeoutError):
+            await workflow.wait_condition(
+                lambda: task.done() or interrupted(), timeout=timedelta(seconds=seconds)
+            )
+
+    async def finished(self) -> None:
+        if self._task is not None:
+            await self._task
+
+    @staticmethod
+    async def _run(group_id: str) -> None:
+        try:
+            await analyse_group(AnalysisRequest(group_id))
+        except ActivityError:  # the database stayed away: the group is told without it
+            workflow.logger.warning("alert group %s: analysis failed", group_id)
 
 
 @workflow.defn(name=ALERT_ANALYSIS_WORKFLOW)

@@ -25,7 +25,6 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from sluice.contracts.alert_analysis import AnalysisRequest
     from sluice.contracts.alert_groups import (
         ALERTS_SIGNAL,
         AckRequest,
@@ -44,7 +43,7 @@ with workflow.unsafe.imports_passed_through():
         GroupState,
         GroupTimings,
     )
-    from workflows.alert_analysis import analyse_group
+    from workflows.alert_analysis import GroupAnalysis
     from workflows.alert_group_clock import ACK_EXPIRED, ESCALATE, GroupClock
 
 # A flush or a step that cannot reach the database keeps trying; channels' own failures
@@ -71,7 +70,7 @@ class AlertGroupWorkflow:
         self._firing = 0
         self._assignee = ""
         self._clock = GroupClock(GroupTimings())
-        self._analysis: asyncio.Task[None] | None = None
+        self._analysis = GroupAnalysis()  # when the route asks for one
 
     @workflow.signal(name=ALERTS_SIGNAL)
     def alerts_changed(self, change: AlertsChanged) -> None:
@@ -88,20 +87,20 @@ class AlertGroupWorkflow:
             reset = GroupAction(inp.group_id, "reset", "")
             await self._call("record_alert_group_action", reset, type(None))
             if self._clock.timings.analysis:  # beside group_wait, not after it
-                self._analysis = asyncio.create_task(self._analyse())
+                self._analysis.start(inp.group_id)
             await workflow.sleep(timedelta(seconds=self._clock.timings.group_wait))
-            await self._hold_for_analysis()
+            await self._analysis.hold(self._clock.timings.analysis_hold, lambda: self._flush_now)
         while True:
             flushed = await self._flush()
             result.flushes += 1
             result.messages += int(flushed.notified)
             if flushed.settled and not self._dirty:
-                await self._analysed()
+                await self._analysis.finished()
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 if not (self._dirty or self._flush_now):
                     return result
             if self._history_long():
-                await self._analysed()
+                await self._analysis.finished()
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(self._carried(result))
             await self._until_due()
@@ -249,30 +248,6 @@ class AlertGroupWorkflow:
         escalation = self._clock.escalation
         if escalation is not None and escalation.due_at is not None:
             escalation.due_at = max(escalation.due_at, workflow.now())
-
-    # --- the analysis (workflows/alert_analysis.py) ---
-
-    async def _analyse(self) -> None:
-        try:
-            await analyse_group(AnalysisRequest(self._inp.group_id))
-        except ActivityError:  # the database stayed away: the group is told without it
-            workflow.logger.warning("alert group %s: analysis failed", self._inp.group_id)
-
-    async def _hold_for_analysis(self) -> None:
-        """The route's `hold`: the first notification waits that long, at most, to carry
-        the analysis; a resolve by hand or an update does not wait for it."""
-        analysis, hold = self._analysis, self._clock.timings.analysis_hold
-        if analysis is None or hold <= 0:
-            return
-        with contextlib.suppress(TimeoutError):
-            await workflow.wait_condition(
-                lambda: analysis.done() or self._flush_now, timeout=timedelta(seconds=hold)
-            )
-
-    async def _analysed(self) -> None:
-        """A run does not end (or continue as new) under a running analysis."""
-        if self._analysis is not None:
-            await self._analysis
 
     # --- helpers ---
 

@@ -54,6 +54,7 @@ routes:
     analysis: {when: severity, severities: [critical]}
   - name: quiet
     matchers: ['team="quiet"']
+    group_by: [alertname, run]
     group_wait: 1s
     channels: [hook]
 """
@@ -185,7 +186,7 @@ async def test_an_operator_asks_for_an_analysis_through_the_api(
     rig: GroupRig, openai_peer: OpenAIPeer, run: str
 ) -> None:
     openai_peer.content = json.dumps(answer(1))
-    openai_peer.default, openai_peer.slow_s = "slow", 1.0
+    openai_peer.default, openai_peer.slow_s = "slow", 4.0  # the second request joins it
     url = rig.engine.url.render_as_string(hide_password=False)
     app = create_app(
         Settings(database_url=url, temporal=TemporalSettings(task_queue=rig.task_queue))
