@@ -55,8 +55,9 @@ def llm() -> bool:
 def settings(settings: Settings, llm: bool, openai_peer: OpenAIPeer) -> Settings:
     """The session settings plus a key for channel secrets, a quick outbox drain and, when
     `llm`, the loopback LLM (no `ai.base_url` otherwise: the built-in analysis answers)."""
+    secrets = {"secret_key": "alert analysis key"}
     update: dict[str, Any] = {
-        "notifications": settings.notifications.model_validate({"secret_key": "alert analysis key"}),
+        "notifications": settings.notifications.model_validate(secrets),
         "api": settings.api.model_copy(update={"alert_outbox_interval": 0.5}),
     }
     if llm:
@@ -134,7 +135,9 @@ async def test_an_operator_asks_for_the_built_in_analysis_without_an_llm(
         await expect(earlier).to_have_count(1)
         await expect(earlier).to_contain_text("not_configured")
         await earlier.locator("summary").click()
-        await expect(earlier.locator(f'[data-analysis="{first["id"]}"]')).to_be_visible()
+        shown_before = earlier.locator(f'[data-analysis="{first["id"]}"]')
+        await expect(shown_before).to_be_visible()
+        await expect(shown_before.get_by_role("link")).to_have_text("Replication lag")
         analyses = (await api.get(f"/api/v1/alert-groups/{group['id']}/analyses")).json()
         assert [a["id"] for a in analyses][1:] == [first["id"]]
 
@@ -142,7 +145,9 @@ async def test_an_operator_asks_for_the_built_in_analysis_without_an_llm(
         await page.goto(f"{api_url}/alerts/{detail['alerts'][0]['fingerprint']}")
         line = page.get_by_test_id("group-analysis-line")
         await expect(line).to_contain_text("Analysis: ")
-        await expect(line.get_by_test_id("analysis-degraded")).to_contain_text("not_configured")
+        line_badge = line.get_by_test_id("analysis-degraded")
+        await expect(line_badge).to_contain_text("not_configured")
+        await expect(line_badge).to_be_visible()  # after a summary shortened to one line
         await line.get_by_role("link").click()
         await expect(page).to_have_url(f"{api_url}/alerts/groups/{group['id']}")
 

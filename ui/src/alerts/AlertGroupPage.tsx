@@ -59,7 +59,7 @@ export function AlertGroupPage() {
           </dl>
           <GroupActions group={data} />
           <OpenTicket groupId={data.id} />
-          <GroupAnalysis group={data} />
+          <GroupAnalysis key={data.id} group={data} />
           <GroupKnowledge group={data} />
           <GroupAlerts group={data} />
           <GroupTimeline group={data} />

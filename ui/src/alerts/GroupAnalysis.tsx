@@ -82,16 +82,16 @@ export function GroupAnalysis({ group }: { group: AlertGroupDetail }) {
         </p>
       )}
       {analyse.error && <ErrorNotice error={analyse.error} />}
-      {newest && <EarlierAnalyses groupId={group.id} newest={newest} />}
+      {newest && <EarlierAnalyses group={group} newest={newest} />}
     </section>
   );
 }
 
 /** The analyses before the newest, fetched when first opened. */
-function EarlierAnalyses({ groupId, newest }: { groupId: string; newest: AlertAnalysis }) {
+function EarlierAnalyses({ group, newest }: { group: AlertGroupDetail; newest: AlertAnalysis }) {
   const { t } = useI18n();
   const [open, setOpen] = useState(false);
-  const list = useQuery({ ...alertGroupAnalysesQuery(groupId, newest.id), enabled: open });
+  const list = useQuery({ ...alertGroupAnalysesQuery(group.id, newest.id), enabled: open });
   const earlier = (list.data ?? []).filter((analysis) => analysis.id !== newest.id);
   return (
     <details
@@ -111,7 +111,7 @@ function EarlierAnalyses({ groupId, newest }: { groupId: string; newest: AlertAn
                 <Time iso={analysis.created_at} /> · {analysis.severity} · {analysis.summary}{" "}
                 {analysis.degraded && <DegradedBadge analysis={analysis} />}
               </summary>
-              <AnalysisView analysis={analysis} />
+              <AnalysisView analysis={analysis} knowledge={group.knowledge} />
             </details>
           </li>
         ))}

@@ -19,7 +19,7 @@ export function GroupAnalysisLine({ groupId }: { groupId: string }) {
   if (!analysis) return null;
   return (
     <div className="analysis-line" data-testid="group-analysis-line">
-      <Link to={`/alerts/groups/${encodeURIComponent(groupId)}`}>
+      <Link to={`/alerts/groups/${encodeURIComponent(groupId)}`} title={analysis.summary}>
         {t("alerts.groupAnalysis", { summary: analysis.summary })}
       </Link>{" "}
       {analysis.degraded && <DegradedBadge analysis={analysis} />}
