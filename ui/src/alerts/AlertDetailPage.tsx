@@ -1,5 +1,5 @@
-// One alert: its labels and annotations, the groups it belongs to (each linking to its page),
-// its timeline, and "Silence" (for operators).
+// One alert: its labels and annotations, the groups it belongs to (each linking to its page,
+// the first few with their newest analysis in a line), its timeline, and "Silence" (for operators).
 
 import { useQuery } from "@tanstack/react-query";
 import { Link, useParams } from "react-router";
@@ -11,6 +11,7 @@ import { ErrorNotice } from "../shared/ErrorNotice";
 import { Time } from "../shared/Time";
 import "./alerts.css";
 import { labelText } from "./AlertsPage";
+import { ANALYSED_GROUPS, GroupAnalysisLine } from "./GroupAnalysisLine";
 import { groupTitle } from "./GroupFacts";
 import { alertDetailQuery } from "./queries";
 import { SilenceAlertButton } from "./SilenceForm";
@@ -58,7 +59,7 @@ export function AlertDetailPage() {
                 t("alerts.noGroups")
               ) : (
                 <ul className="alert-group-links">
-                  {(alert.data.groups ?? []).map((group) => (
+                  {(alert.data.groups ?? []).map((group, index) => (
                     <li key={group.id} data-group={group.id}>
                       <Link to={`/alerts/groups/${encodeURIComponent(group.id)}`}>
                         {groupTitle(group, t("groups.allAlerts"))}
@@ -67,6 +68,7 @@ export function AlertDetailPage() {
                       <span className={`badge badge-alert-${group.status}`}>
                         {group.status === "firing" ? t("alerts.firing") : t("alerts.resolved")}
                       </span>
+                      {index < ANALYSED_GROUPS && <GroupAnalysisLine groupId={group.id} />}
                     </li>
                   ))}
                 </ul>

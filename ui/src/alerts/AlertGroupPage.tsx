@@ -1,5 +1,5 @@
-// One alert group: its state, the decisions (for roles that may take them), the knowledge
-// entries matched to it, its member alerts
+// One alert group: its state, the decisions (for roles that may take them), its AI analysis,
+// the knowledge entries matched to it, its member alerts
 // (each linking to the alert) and the timeline of what happened to them.
 
 import { useQuery } from "@tanstack/react-query";
@@ -11,6 +11,7 @@ import { Time } from "../shared/Time";
 import "./alerts.css";
 import { labelText } from "./AlertsPage";
 import { GroupActions } from "./GroupActions";
+import { GroupAnalysis } from "./GroupAnalysis";
 import { GroupKnowledge } from "./GroupKnowledge";
 import { OpenTicket } from "./OpenTicket";
 import { AckedBy, GroupCounts, groupTitle } from "./GroupFacts";
@@ -58,6 +59,7 @@ export function AlertGroupPage() {
           </dl>
           <GroupActions group={data} />
           <OpenTicket groupId={data.id} />
+          <GroupAnalysis key={data.id} group={data} />
           <GroupKnowledge group={data} />
           <GroupAlerts group={data} />
           <GroupTimeline group={data} />

@@ -1,6 +1,7 @@
 // Alert groups through TanStack Query: a key factory, list and detail options, and one mutation
-// hook per decision (ack, unack, assign, resolve). No polling: the app's event stream
-// (src/live/) invalidates these keys as groups change, and each decision refreshes them too.
+// hook per decision (ack, unack, assign, resolve) and for "analyse". No polling here: the app's
+// event stream (src/live/) invalidates these keys as groups change, and each decision refreshes
+// them too; only the analysis panel polls while an analysis it asked for runs.
 // No `by` is ever sent: the API names the signed-in principal.
 
 import { queryOptions, useMutation, useQueryClient } from "@tanstack/react-query";
@@ -12,6 +13,7 @@ import { alertKeys } from "./queries";
 export type AlertGroup = Schemas["AlertGroupPublic"];
 export type AlertGroupDetail = Schemas["AlertGroupDetail"];
 export type AlertGroupState = Schemas["AlertGroupState"];
+export type AlertAnalysis = Schemas["AlertAnalysisPublic"];
 
 /** The list's filters, in the order they appear in the URL. */
 export const GROUP_FILTERS = ["status", "route", "assignee", "acked"] as const;
@@ -23,6 +25,9 @@ export const alertGroupKeys = {
   list: (filters: GroupFilters, cursor?: string) =>
     [...alertGroupKeys.lists(), filters, cursor] as const,
   detail: (id: string) => [...alertGroupKeys.all, "detail", id] as const,
+  /** Keyed by the newest analysis' id too, so a new one fetches the list again. */
+  analyses: (id: string, newest: number) =>
+    [...alertGroupKeys.all, "analyses", id, newest] as const,
 };
 
 /** One keyset page (`cursor`: the previous page's `next_cursor`; none: the first). */
@@ -47,6 +52,19 @@ export const alertGroupDetailQuery = (id: string) =>
     queryFn: ({ signal }) =>
       unwrap(
         api.GET("/api/v1/alert-groups/{group_id}", { params: { path: { group_id: id } }, signal }),
+      ),
+  });
+
+/** The group's analyses, the newest first (at most 20). */
+export const alertGroupAnalysesQuery = (id: string, newest: number) =>
+  queryOptions({
+    queryKey: alertGroupKeys.analyses(id, newest),
+    queryFn: ({ signal }) =>
+      unwrap(
+        api.GET("/api/v1/alert-groups/{group_id}/analyses", {
+          params: { path: { group_id: id } },
+          signal,
+        }),
       ),
   });
 
@@ -111,4 +129,12 @@ export function useResolveGroup(id: string) {
       }),
     ),
   );
+}
+
+/** Start an on-demand analysis (or join the running one): its result appears later as the
+ * group's `analysis`, which the caller waits for. */
+export function useAnalyseGroup(id: string) {
+  return useMutation({
+    mutationFn: () => unwrap(api.POST("/api/v1/alert-groups/{group_id}:analyze", path(id))),
+  });
 }
