@@ -96,8 +96,14 @@ def _related(session: Session, alerts: list[Alert], mine: set[str], now: datetim
 
 
 def save(engine: Engine, row: AlertGroupAnalysis) -> int:
+    """Keep the analysis; the group counts as changed (its live event tells open pages)."""
     with Session(engine) as session:
         session.add(row)
+        group = session.get(AlertGroup, row.group_id)
+        if group is not None:
+            later = group.updated_at + timedelta(microseconds=1)  # always moves forwards
+            group.updated_at = max(later, row.created_at)
+            session.add(group)
         session.commit()
         assert row.id is not None
         return row.id
