@@ -13,9 +13,10 @@ from sqlalchemy import Engine, event, text
 from sqlmodel import Session
 
 from api.services import knowledge as service
-from store import knowledge_index
+from store import knowledge_index, knowledge_rank
 from store.knowledge import search
 from store.models import KnowledgeCreate, KnowledgeEntry
+from store.models.knowledge import KnowledgeContent
 
 
 @pytest.fixture
@@ -227,3 +228,44 @@ def test_the_signature_lookup_uses_the_signature_index(db_engine: Engine, sessio
                 str(row[0]) for row in conn.exec_driver_sql(f"EXPLAIN {statement}", params)
             )
             assert "ix_knowledge_entries_status" not in plan, plan
+
+
+def held(session: Session, term: str) -> int:
+    row = session.execute(
+        text("SELECT entries FROM knowledge_fts_terms WHERE term = :t"), {"t": term}
+    ).first()
+    return int(row[0]) if row else 0
+
+
+def test_the_word_counts_follow_every_write(session: Session) -> None:
+    first = add(session, title="Zookeeper session expired", symptoms="zookeeper zookeeper")
+    add(session, title="Zookeeper quorum lost", status="draft")  # drafts are indexed too
+    assert (held(session, "zookeeper"), held(session, "quorum"), held(session, "")) == (2, 1, 2)
+    spec = KnowledgeContent(title="Session expired", symptoms="client timeouts")
+    assert service.update(session, entry_id=first, spec=spec, actor="tests") is not None
+    assert (held(session, "zookeeper"), held(session, "timeout"), held(session, "")) == (1, 1, 2)
+    assert service.delete(session, entry_id=first)
+    assert (held(session, "session"), held(session, "timeout"), held(session, "")) == (0, 0, 1)
+
+
+def test_a_rare_word_outweighs_a_common_one(session: Session) -> None:
+    common = [add(session, title=f"disk latency high on db-{n}", symptoms="disk disk slow")
+              for n in range(30)]  # fmt: skip
+    inode = add(session, title="inode table exhausted", symptoms="the disk has free blocks")
+    assert ranked(session, "disk inode")[0] == inode
+    assert inode not in common
+
+
+def test_candidates_come_from_the_rarest_words(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(12):
+        add(session, title=f"kafka consumer lag on topic-{n}")
+    rebalance = add(session, title="kafka rebalance storm", symptoms="consumer group rebalancing")
+    monkeypatch.setattr(knowledge_rank, "POSTINGS_BUDGET", 5)
+    planned = knowledge_rank.plan(session, ["kafka", "rebalance", "nosuchword"])
+    assert planned is not None and planned.selective == ["rebalance"]
+    assert set(planned.weights) == {"kafka", "rebalance"}  # a word no entry holds is left out
+    assert planned.weights["rebalance"] > planned.weights["kafka"]
+    assert ranked(session, "kafka rebalance") == [rebalance]  # only entries with the rare word
+    assert len(ranked(session, "kafka lag")) == 10  # all common: the rarest alone, capped
