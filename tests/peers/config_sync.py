@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from sluice.contracts.config_sync import ConfigFile, DesiredConfig, TargetKind, files_digest
@@ -71,11 +72,12 @@ class ControlPlanePeer(LoopbackServer):
 
 
 class VmalertPeer(LoopbackServer):
-    """vmalert's `/-/reload` and `/metrics`: a reload succeeds unless `reject` is set, and,
-    like vmalert's, is counted and reflected in `vmalert_config_last_reload_successful`."""
+    """vmalert's `/-/reload` and `/metrics`: a reload reads the rule files in `rules_dir` and
+    fails if one holds `BROKEN` (as vmalert's would on a rule it cannot parse); like
+    vmalert's, it is counted and reflected in `vmalert_config_last_reload_successful`."""
 
-    def __init__(self) -> None:
-        self.reject = False
+    def __init__(self, rules_dir: Path) -> None:
+        self.rules_dir = rules_dir
         self.reloads = 0
         self.successful = 1
         self._reloading = threading.Lock()
@@ -85,7 +87,8 @@ class VmalertPeer(LoopbackServer):
         if request.path == "/-/reload":
             with self._reloading:
                 self.reloads += 1
-                self.successful = 0 if self.reject else 1
+                broken = any("BROKEN" in f.read_text() for f in self.rules_dir.glob("*.yml"))
+                self.successful = 0 if broken else 1
             return Answer(200, "OK")  # vmalert answers before the reload is done
         if request.path == "/metrics":
             text = (
