@@ -59,7 +59,7 @@ class StatusReporter:
             delay = min(self.cfg.max_backoff, 2.0**self.failures)
             if not exc.retryable:
                 delay = self.cfg.max_backoff
-            log.warning("status report failed (retry in %.0fs): %s", delay, exc)
+            log.warning("status report failed (retry in %.1fs): %s", delay, exc)
             return delay
         if self.failures:
             log.info("control plane reachable again; status reported")
