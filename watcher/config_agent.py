@@ -88,6 +88,9 @@ class ConfigAgent:
     async def run(self) -> None:
         """Serve the target's queue and report until cancelled."""
         self.sync.dir.ensure()
+        recovered = await asyncio.to_thread(self.sync.recover)
+        if recovered is not None:
+            log.warning("%s", recovered.error)
         log.info(
             "config agent for %s %s: files in %s, queue %s",
             self.cfg.kind, self.cfg.target, self.cfg.config_dir, self.cfg.queue,

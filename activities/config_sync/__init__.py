@@ -155,6 +155,19 @@ class ConfigSyncActivities:
             applied=False, digest=self.dir.disk_digest(state), error=error, restored=restored
         )
 
+    def recover(self) -> ApplyResult | None:
+        """After a stop mid-apply (the state says one was under way), put the previous
+        files back: the new ones were never verified. None when there was nothing to do."""
+        with self._lock:
+            state = self.dir.state()
+            if not state.pending:
+                return None
+            error = (
+                f"an apply of {state.pending[:12]} was interrupted (the agent stopped); "
+                "the previous files were restored, and the rollout's retry applies it again"
+            )
+            return self._roll_back(state, error, _heartbeat)
+
     # -- status ------------------------------------------------------------------------------
 
     def status(self) -> TargetStatus:

@@ -1,9 +1,10 @@
 """The sidecar's config directory: atomic writes, the previous version kept, and a state file
 saying which files Sluice wrote and which version of them is live.
 
-Layout under `config_dir`: the managed files themselves; `.sluice-state.json` (the live
-version, its digest and file names, the last error); `.sluice-previous/` (the files an apply
-replaced, restored if the new version does not take).
+Layout under `config_dir`: the managed files themselves, and `.sluice/` with `state.json`
+(the live version, its digest and file names, the last error) and `previous/` (the files an
+apply replaced, restored if the new version does not take). Only a write under way leaves
+anything else at the top: `.<name>.<random>.sluice-tmp`, renamed over `<name>` at once.
 """
 
 from __future__ import annotations
@@ -18,8 +19,7 @@ from pathlib import Path
 
 from sluice.contracts.config_sync import ConfigFile, files_digest
 
-STATE_FILE = ".sluice-state.json"
-PREVIOUS_DIR = ".sluice-previous"
+SLUICE_DIR = ".sluice"
 BACKUP_MANIFEST = ".sluice-backup.json"
 
 
@@ -70,7 +70,8 @@ def check_name(name: str) -> None:
         or "/" in name
         or "\0" in name
         or name in {".", ".."}
-        or name.startswith((".sluice", PREVIOUS_DIR))
+        or name.startswith(SLUICE_DIR)
+        or name.endswith(".sluice-tmp")
     ):
         raise ValueError(f"{name!r} is not a plain file name the config agent may write")
 
@@ -80,22 +81,25 @@ class ConfigDir:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.previous = root / PREVIOUS_DIR
+        self.own = root / SLUICE_DIR
+        self.previous = self.own / "previous"
+        self.state_file = self.own / "state.json"
 
     def ensure(self) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.own.mkdir(parents=True, exist_ok=True)
 
     # -- state -------------------------------------------------------------------------------
 
     def state(self) -> LiveState:
         try:
-            raw = json.loads((self.root / STATE_FILE).read_text())
+            raw = json.loads(self.state_file.read_text())
         except FileNotFoundError:
             return LiveState()
         return LiveState(**{k: v for k, v in raw.items() if k in LiveState.__dataclass_fields__})
 
     def save_state(self, state: LiveState) -> None:
-        write_atomic(self.root / STATE_FILE, json.dumps(asdict(state), indent=2).encode())
+        self.ensure()
+        write_atomic(self.state_file, json.dumps(asdict(state), indent=2).encode())
 
     def read(self, names: list[str]) -> list[ConfigFile]:
         """The named files as they are on disk now (missing ones left out)."""
@@ -112,10 +116,10 @@ class ConfigDir:
     # -- an apply ----------------------------------------------------------------------------
 
     def back_up(self, names: list[str]) -> None:
-        """Copy the named files (those an apply will replace or remove) to `.sluice-previous/`,
+        """Copy the named files (those an apply will replace or remove) to `.sluice/previous/`,
         noting which did not exist, so `restore` can put the directory back as it was."""
         shutil.rmtree(self.previous, ignore_errors=True)
-        self.previous.mkdir()
+        self.previous.mkdir(parents=True)
         absent = []
         for name in names:
             source = self.root / name

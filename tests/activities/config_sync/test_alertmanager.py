@@ -61,7 +61,7 @@ def test_an_applied_config_changes_the_config_hash(
     assert live(am, "alertmanager_config_hash") == alertmanager_hash(new)
     assert live(am, "alertmanager_config_last_reload_successful") == 1
     # The file adopted from the hand-written setup is kept as the previous version.
-    assert (tmp_path / ".sluice-previous" / "alertmanager.yml").read_text() == by_hand
+    assert (tmp_path / ".sluice" / "previous" / "alertmanager.yml").read_text() == by_hand
 
 
 def test_a_config_alertmanager_rejects_is_rolled_back(

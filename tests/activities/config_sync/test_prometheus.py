@@ -63,7 +63,7 @@ def test_a_rule_group_applied_reaches_prometheus_rules(
     assert sync.apply_config(second).applied
     assert live_groups(url) >= {"Other"} and "Team" not in live_groups(url)
     assert not (rules / "team.yml").exists()
-    assert (rules / ".sluice-previous" / "team.yml").read_text() == RULES.format(name="Team")
+    assert (rules / ".sluice" / "previous" / "team.yml").read_text() == RULES.format(name="Team")
 
 
 def test_a_rule_prometheus_refuses_is_rolled_back(

@@ -11,6 +11,7 @@ import pytest
 from temporalio.exceptions import ApplicationError
 
 from activities.config_sync import ConfigSyncActivities
+from sluice.contracts.config_sync import ConfigFile
 from tests.activities.config_sync.conftest import RULES, publish, sidecar_settings
 from tests.peers.config_sync import ControlPlanePeer, VmalertPeer
 
@@ -75,3 +76,25 @@ def test_a_target_that_does_not_answer_changes_nothing(
     assert raised.value.type == "network" and not raised.value.non_retryable
     assert "target_url" in raised.value.message
     assert not (tmp_path / "a.yml").exists()
+
+
+def test_an_apply_interrupted_by_a_stop_is_undone_at_start(
+    sync: ConfigSyncActivities, control_plane: ControlPlanePeer, vmalert: VmalertPeer,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    assert sync.apply_config(publish(control_plane, sync, {"a.yml": RULES.format(name="A")}))
+    # What an apply leaves when the agent is killed after writing, before verifying.
+    state = sync.dir.state()
+    sync.dir.back_up(["a.yml", "b.yml"])
+    state.pending = "f" * 64
+    sync.dir.save_state(state)
+    sync.dir.write([ConfigFile("b.yml", RULES.format(name="B"))], remove=["a.yml"])
+
+    result = sync.recover()
+
+    assert result is not None and result.restored and "interrupted" in result.error
+    assert (tmp_path / "a.yml").read_text() == RULES.format(name="A")
+    assert not (tmp_path / "b.yml").exists()
+    status = sync.status()
+    assert (status.version, status.drift, status.disk_digest) == (1, False, status.digest)
+    assert sync.recover() is None
