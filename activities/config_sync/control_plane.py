@@ -59,7 +59,8 @@ class ControlPlane:
         if response.status_code in (401, 403):
             raise ControlPlaneError(
                 f"{where} refused the token ({response.status_code}): set config_agent.token "
-                "to a token with the config-agent role (`sluice token create`)",
+                "to a token with the config-agent role "
+                "(`sluice token create --role config-agent`)",
                 retryable=False,
                 error_class="auth",
             )
