@@ -7,6 +7,7 @@ workflow: receiver secrets stay out of Temporal's history.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from datetime import UTC, datetime
@@ -35,6 +36,8 @@ from sluice.settings import ConfigAgentSettings
 
 __all__ = ["SUPERSEDED", "ConfigSyncActivities", "ControlPlaneError"]
 
+log = logging.getLogger("sluice.config_agent")
+
 # How ApplyResult.error starts when a newer publish made the rollout moot (not a failure).
 SUPERSEDED = "superseded: "
 
@@ -60,10 +63,14 @@ class ConfigSyncActivities:
         """Apply `rollout`; the outcome is reported to the control plane at once."""
         with self._lock:
             result = self.apply(rollout, _heartbeat)
+        if result.applied:
+            log.info("version %d (%s) is live", rollout.version, rollout.digest[:12])
+        else:
+            log.warning("%s", result.error)
         try:
             self.report_status()
         except ControlPlaneError as exc:  # the report loop sends it later
-            activity.logger.warning("status not reported: %s", exc)
+            log.warning("status not reported: %s", exc)
         return result
 
     def apply(self, rollout: RolloutInput, beat: Beat) -> ApplyResult:

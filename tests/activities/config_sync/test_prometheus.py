@@ -136,3 +136,32 @@ def test_a_rollout_a_newer_publish_overtook_applies_nothing(
     assert not result.applied and result.error.startswith("superseded")
     assert "version 2" in result.error
     assert not (rules / "a.yml").exists()
+
+
+def prometheus_pid(config_file: Path) -> int:
+    """The pid of the Prometheus started with `config_file` (only this test's)."""
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if f"--config.file={config_file}".encode() in cmdline.read_bytes():
+                return int(cmdline.parent.name)
+        except OSError:
+            continue
+    raise AssertionError(f"no Prometheus running with {config_file}")
+
+
+def test_a_sighup_reload_is_verified_like_an_http_one(
+    control_plane: ControlPlanePeer, prometheus: tuple[str, Path], tmp_path: Path
+) -> None:
+    url, rules = prometheus
+    pid_file = tmp_path / "prometheus.pid"
+    pid_file.write_text(f"{prometheus_pid(tmp_path / 'prometheus.yml')}\n")
+    cfg = sidecar_settings(
+        control_plane, "prometheus", rules, url, reload="sighup", pid_file=pid_file
+    )
+    sync = ConfigSyncActivities(cfg)
+
+    result = sync.apply_config(publish(control_plane, sync, {"a.yml": RULES.format(name="Hup")}))
+
+    assert result.applied, result.error
+    assert "Hup" in live_groups(url)
+    sync.http.close()
