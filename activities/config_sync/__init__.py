@@ -151,7 +151,7 @@ class ConfigSyncActivities:
             before = self.target.snapshot()
             since = time.time()
             self.target.reload()
-            self.target.verify(before, self.dir.read(state.files), since, beat)
+            self.target.verify(before, self.dir.read(self.dir.backed_up()), since, beat)
         except (ReloadFailed, TargetUnreachable, OSError) as exc:
             restored = False
             error = f"{error}; the previous files are back on disk but did not reload: {exc}"

@@ -140,6 +140,10 @@ class ConfigDir:
                 (self.root / name).unlink()
         fsync_dir(self.root)
 
+    def backed_up(self) -> list[str]:
+        """The names of the files `back_up` saved."""
+        return sorted(p.name for p in self.previous.iterdir() if p.name != BACKUP_MANIFEST)
+
     def restore(self) -> None:
         """Put back what `back_up` saved: each file as it was, and no file that was absent."""
         manifest = json.loads((self.previous / BACKUP_MANIFEST).read_text())

@@ -83,3 +83,17 @@ def test_a_config_alertmanager_rejects_is_rolled_back(
     assert status is not None
     assert (status["version"], status["drift"]) == (1, False)
     assert "version 2 not applied" in status["error"]
+
+
+def test_a_first_config_refused_puts_the_hand_written_one_back(
+    sync: ConfigSyncActivities, control_plane: ControlPlanePeer, am: str, tmp_path: Path
+) -> None:
+    by_hand = (tmp_path / "alertmanager.yml").read_text()
+    bad = config("team", route_to="nobody")
+
+    result = sync.apply_config(publish(control_plane, sync, {"alertmanager.yml": bad}))
+
+    assert not result.applied and result.restored, result.error
+    assert (tmp_path / "alertmanager.yml").read_text() == by_hand
+    assert live(am, "alertmanager_config_hash") == alertmanager_hash(by_hand)
+    assert sync.status().version == 0  # nothing from Sluice is live yet
