@@ -1,4 +1,4 @@
-"""The `sluice` command: dev stack, API, worker, agent, database, tokens and rules."""
+"""The `sluice` command: dev stack, API, worker, agents, database, tokens and rules."""
 
 from __future__ import annotations
 
@@ -189,6 +189,41 @@ def agent(config: ConfigOption = None) -> None:
         asyncio.run(supervised())
     except AgentConfigError as exc:
         raise fail(str(exc)) from None
+    exit_process()
+
+
+@app.command("config-agent")
+def config_agent(config: ConfigOption = None) -> None:
+    """Apply a Prometheus, vmalert or Alertmanager's config from Sluice, beside it.
+
+    Runs its target's rollout steps (task queue sluice-config-<target>).
+
+    Fetches the desired files from the API with its own token.
+
+    Writes them atomically into config_agent.config_dir, reloads the target.
+
+    Verifies they are live; if not, restores the previous files and reloads.
+
+    Reports status and drift to the API; keeps the files while the API is down.
+
+    Needs config_agent.target, kind, api_url, token (SLUICE_CONFIG_AGENT__*).
+
+    See docs/config-sync.md.
+    """
+    from watcher.config_agent import ConfigAgent
+
+    settings = cli_settings(config)
+    try:
+        settings.config_agent.require()
+    except SettingsError as exc:
+        err.print(f"[red]{exc}[/]", highlight=False)
+        raise typer.Exit(2) from None
+
+    async def main() -> None:
+        client = await connect_temporal(settings.temporal)
+        await ConfigAgent(settings.config_agent, client).run()
+
+    asyncio.run(run_until_signal(main, grace=20.0))
     exit_process()
 
 

@@ -31,6 +31,7 @@ from workflows.agent_monitor import AgentMonitorLoop, AgentMonitorWorkflow
 from workflows.alert_analysis import AlertAnalysisWorkflow
 from workflows.alert_group import AlertGroupWorkflow
 from workflows.channel_test import ChannelTestWorkflow
+from workflows.config_rollout import ConfigRolloutWorkflow
 from workflows.daily_report import DailyReportWorkflow
 from workflows.digest import FailureDigestWorkflow
 from workflows.file_workflow import FileWorkflow
@@ -49,6 +50,7 @@ WORKFLOWS = [
     AlertGroupWorkflow,
     AlertAnalysisWorkflow,
     TicketWorkflow,
+    ConfigRolloutWorkflow,
 ]
 
 

@@ -4,8 +4,9 @@ Refresh the histories after an intended, versioned change with
 `SLUICE_RECORD_HISTORIES=1 pytest tests/e2e/test_file_slice.py tests/e2e/test_pipeline.py
 tests/e2e/test_actions.py tests/e2e/test_manual_trigger.py tests/e2e/test_agent_monitor.py
 tests/e2e/test_daily_report.py tests/e2e/test_step_records.py tests/e2e/test_alert_groups.py
-tests/workflows/test_ticket_escalation.py`. Some are kept as recorded before a patch, to
-replay runs that started before it (their names say so, or the comments below).
+tests/workflows/test_ticket_escalation.py tests/workflows/test_config_rollout.py`. Some are
+kept as recorded before a patch, to replay runs that started before it (their names say so,
+or the comments below).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ def test_histories_are_checked_in() -> None:
         "alert_group_decisions",
         "ticket_deadlines_breached",  # recorded without "ticket-escalation-steps"
         "ticket_escalation_steps",
+        "config_rollout_applied",
     }
 
 

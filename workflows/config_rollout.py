@@ -1,0 +1,81 @@
+"""ConfigRolloutWorkflow: one target's desired config, applied by its sidecar.
+
+The apply step runs on the target's own task queue (`config_queue`), where only its
+`sluice config-agent` polls, so a publish to N targets is N workflows, each visible and
+retryable on its own. The input holds the version and digest only: the sidecar fetches the
+files (secrets included) from the API itself.
+
+Outcomes: applied (completed, ApplyResult.applied); superseded by a newer publish
+(completed, not applied: the newer rollout applies); anything else fails the workflow with
+the reason, and the ApplyResult (if the sidecar gave one) in the failure's details.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError, TimeoutError, TimeoutType
+
+with workflow.unsafe.imports_passed_through():
+    from activities.config_sync import SUPERSEDED
+    from sluice.contracts.config_sync import (
+        CONFIG_ROLLOUT_WORKFLOW,
+        ApplyResult,
+        RolloutInput,
+        config_queue,
+    )
+
+# A sidecar that does not pick the step up within this long is absent: the rollout fails
+# saying so, rather than waiting unseen.
+APPLY_SCHEDULE_TO_START = timedelta(minutes=10)
+APPLY_START_TO_CLOSE = timedelta(minutes=5)  # fetch, write, reload, verify, maybe restore
+APPLY_HEARTBEAT = timedelta(seconds=30)
+# The control plane or the target briefly down: tried again; bad input or a refused token: not.
+APPLY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=5),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=2),
+    maximum_attempts=8,
+    non_retryable_error_types=["invalid_input", "auth", "not_found", "rejected"],
+)
+
+
+@workflow.defn(name=CONFIG_ROLLOUT_WORKFLOW)
+class ConfigRolloutWorkflow:
+    @workflow.run
+    async def run(self, rollout: RolloutInput) -> ApplyResult:
+        queue = config_queue(rollout.target)
+        try:
+            result = await workflow.execute_activity(
+                "apply_config",
+                rollout,
+                task_queue=queue,
+                result_type=ApplyResult,
+                schedule_to_start_timeout=APPLY_SCHEDULE_TO_START,
+                start_to_close_timeout=APPLY_START_TO_CLOSE,
+                heartbeat_timeout=APPLY_HEARTBEAT,
+                retry_policy=APPLY_RETRY,
+            )
+        except ActivityError as err:
+            raise ApplicationError(
+                _why(err, rollout.target, queue), type="config_not_applied", non_retryable=True
+            ) from err
+        if not result.applied and not result.error.startswith(SUPERSEDED):
+            raise ApplicationError(
+                result.error, result, type="config_not_applied", non_retryable=True
+            )
+        return result
+
+
+def _why(err: ActivityError, target: str, queue: str) -> str:
+    cause = err.cause
+    if isinstance(cause, TimeoutError) and cause.type == TimeoutType.SCHEDULE_TO_START:
+        return (
+            f"no config agent took the step within {APPLY_SCHEDULE_TO_START}: is "
+            f"`sluice config-agent` running for target {target} (task queue {queue})?"
+        )
+    if isinstance(cause, ApplicationError):
+        return f"{target}: {cause.message}"
+    return f"{target}: {cause or err}"
