@@ -3,7 +3,8 @@ the group's ticket on its first firing flush (one per group) and analyses the gr
 built-in analysis: no LLM here; tests/workflows/test_alert_analysis.py has the LLM), people
 comment and resolve it, the resolution drafts a knowledge entry, a person publishes it, a
 search with the same alert text finds it first, and the next incident of the same alert is
-matched to it and analysed with it. The group's real workflow on Temporal's time-skipping test server, the API over ASGI."""
+matched to it and analysed with it. The group's real workflow on Temporal's time-skipping
+test server, the API over ASGI."""
 
 from __future__ import annotations
 
