@@ -145,5 +145,6 @@ async def test_a_route_ticket_resolved_becomes_knowledge_that_matches_the_next_a
         analysis = detail["analysis"]
         assert analysis["knowledge"][0] == f"KB-{draft_id}"
         assert analysis["actions"][0] == {
-            "action": f"Removed WAL segments already archived. [KB-{draft_id}]", "risk": "unknown"
+            "action": f"Removed WAL segments already archived. [KB-{draft_id}]",
+            "risk": "unknown",
         }
