@@ -13,16 +13,14 @@ import pytest
 from prometheus_client import REGISTRY
 from pydantic import SecretStr
 from sqlalchemy import Engine
-from sqlmodel import Session
 from temporalio.testing import ActivityEnvironment
 
 from activities.analyze.builtin import SEVERITIES
 from activities.analyze.central import AnalyzeActivities
 from activities.analyze.host import ExcerptActivities
-from api.services import knowledge as kb
 from sluice.actions import Analysis, AnalyzeRequest, Excerpt, ExcerptRequest
 from sluice.settings import AiSettings
-from store.models import KnowledgeCreate
+from tests.fixtures.knowledge import published_entry
 from tests.peers.llm import GOOD, OpenAIPeer
 
 LOGS = Path(__file__).parent.parent / "data" / "logs"
@@ -273,16 +271,11 @@ async def test_the_llm_gets_the_time_the_step_has_left(
 
 
 def heap_entry(engine: Engine) -> int:
-    spec = KnowledgeCreate(
-        title="Report service runs out of heap",
+    return published_entry(
+        engine, title="Report service runs out of heap",
         symptoms="java.lang.OutOfMemoryError: Java heap space",
         cause="The report cache has no bound", resolution="Set report.cache.max_entries",
-        status="published",
     )  # fmt: skip
-    with Session(engine) as session:
-        created = kb.create(session, spec=spec, actor="olga")
-        assert created.id is not None
-        return created.id
 
 
 async def test_the_file_analysis_is_given_the_knowledge_and_cites_it(

@@ -22,10 +22,10 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
 from api.deps import get_temporal
-from api.services import knowledge as kb
 from sluice.settings import AiSettings, Settings, TemporalSettings
-from store.models import AlertGroupAnalysis, KnowledgeCreate, Role
+from store.models import AlertGroupAnalysis, Role
 from tests.api.tokens import bearer
+from tests.fixtures.knowledge import published_entry
 from tests.peers.chat import WebhookPeer
 from tests.peers.llm import OpenAIPeer
 from tests.workflows.alert_groups import GroupRig, alert, hook_channels, publish
@@ -90,15 +90,10 @@ async def rig(
 
 
 def entry(engine: Engine) -> int:
-    spec = KnowledgeCreate(
-        title="Replication lag", symptoms="ReplicationLag fires on the primary",
+    return published_entry(
+        engine, title="Replication lag", symptoms="ReplicationLag fires on the primary",
         cause="long transactions", resolution="- end the transaction\n- check the WAL",
-        status="published",
     )  # fmt: skip
-    with Session(engine) as session:
-        created = kb.create(session, spec=spec, actor="olga")
-        assert created.id is not None
-        return created.id
 
 
 def analyses(engine: Engine) -> list[AlertGroupAnalysis]:
