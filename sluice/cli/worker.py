@@ -35,6 +35,7 @@ from workflows.config_rollout import ConfigRolloutWorkflow
 from workflows.daily_report import DailyReportWorkflow
 from workflows.digest import FailureDigestWorkflow
 from workflows.file_workflow import FileWorkflow
+from workflows.host_query import HostQueryWorkflow
 from workflows.manual_trigger import ManualTriggerWorkflow
 from workflows.ticket import TicketWorkflow
 
@@ -49,6 +50,7 @@ WORKFLOWS = [
     ChannelTestWorkflow,
     AlertGroupWorkflow,
     AlertAnalysisWorkflow,
+    HostQueryWorkflow,
     TicketWorkflow,
     ConfigRolloutWorkflow,
 ]

@@ -1,0 +1,41 @@
+"""HostQueryWorkflow on the real Temporal dev server: an agent's host worker answers, an
+absent agent is `agent_offline`, an activity's refusal keeps its error class."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from temporalio import activity
+from temporalio.client import Client
+from temporalio.exceptions import ApplicationError
+from temporalio.worker import Worker
+
+from api.services.host_queries import HostQueryFailed, ask_agent
+from sluice.contracts.files import host_queue
+from workflows.host_query import HostQueryWorkflow
+
+
+@activity.defn(name="test_echo")
+async def echo(arg: dict[str, Any]) -> dict[str, Any]:
+    if arg.get("refuse"):
+        raise ApplicationError("path is outside the agent's roots", type="invalid_input")
+    return {"echo": arg["say"], "agent": activity.info().task_queue}
+
+
+async def test_an_agent_answers_and_an_absent_one_is_offline(temporal_client: Client) -> None:
+    central, agent = f"central-{uuid.uuid4().hex[:8]}", f"agent-{uuid.uuid4().hex[:8]}"
+    async with (
+        Worker(temporal_client, task_queue=central, workflows=[HostQueryWorkflow]),
+        Worker(temporal_client, task_queue=host_queue(agent), activities=[echo]),
+    ):
+        answer = await ask_agent(temporal_client, central, agent, "test_echo", {"say": "hi"})
+        assert answer == {"echo": "hi", "agent": host_queue(agent)}
+        with pytest.raises(HostQueryFailed, match="outside") as refused:
+            await ask_agent(temporal_client, central, agent, "test_echo", {"refuse": True})
+        assert refused.value.error_class == "invalid_input"
+        with pytest.raises(HostQueryFailed, match="is it running") as offline:
+            await ask_agent(temporal_client, central, "nobody-" + agent, "test_echo",
+                            {"say": "hi"}, pickup_s=1)  # fmt: skip
+        assert offline.value.error_class == "agent_offline"
