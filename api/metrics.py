@@ -56,6 +56,8 @@ class ApiMetrics:
             ["reason"],
             registry=self.registry,
         )
+        for reason in ("invalid", "too_large", "version"):  # at 0, so rate() sees the first
+            self.alerts_rejected.labels(reason)
         self.registry.register(DatabaseCollector(engine, liveness))
 
     def render(self) -> bytes:
