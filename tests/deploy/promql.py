@@ -15,6 +15,13 @@ from prometheus_client import REGISTRY
 from prometheus_client.metrics_core import Metric
 from prometheus_client.parser import text_string_to_metric_families
 
+import activities.alert_groups.metrics
+import activities.analyze.metrics  # noqa: F401 - these two register the worker's metrics
+from activities.config_sync.metrics import ConfigAgentMetrics
+from api.app import create_app
+from sluice.settings import Settings
+from watcher.metrics import AgentMetrics
+
 ROOT = Path(__file__).parent.parent.parent
 RULES = ROOT / "deploy" / "prometheus" / "sluice-rules.yml"
 RULE_TESTS = ROOT / "deploy" / "prometheus" / "tests"
@@ -72,13 +79,6 @@ def dashboard_exprs() -> Iterator[tuple[str, str]]:
 def exported_names(sqlite_url: str) -> set[str]:
     """Every sample name Sluice's processes export: the API's /metrics scraped (its DB
     series included), the worker's default registry, a fresh agent's and config sidecar's."""
-    import activities.alert_groups.metrics  # noqa: F401 - registers the worker's metrics
-    import activities.analyze.metrics  # noqa: F401
-    from activities.config_sync.metrics import ConfigAgentMetrics
-    from api.app import create_app
-    from sluice.settings import Settings
-    from watcher.metrics import AgentMetrics
-
     with TestClient(create_app(Settings(database_url=sqlite_url))) as client:
         client.get("/healthz")  # a request timed, so the latency histogram has samples
         response = client.get("/metrics")
