@@ -16,7 +16,8 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.parser import text_string_to_metric_families
 
 import activities.alert_groups.metrics
-import activities.analyze.metrics  # noqa: F401 - these two register the worker's metrics
+import activities.analyze.metrics
+import activities.records  # noqa: F401 - these three register the worker's metrics
 from activities.config_sync.metrics import ConfigAgentMetrics
 from api.app import create_app
 from sluice.settings import Settings
