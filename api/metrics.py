@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi.routing import iter_route_contexts
@@ -55,6 +56,8 @@ class ApiMetrics:
             ["reason"],
             registry=self.registry,
         )
+        for reason in ("invalid", "too_large", "version"):  # at 0, so rate() sees the first
+            self.alerts_rejected.labels(reason)
         self.registry.register(DatabaseCollector(engine, liveness))
 
     def render(self) -> bytes:
@@ -74,6 +77,7 @@ class DatabaseCollector(Collector):
             with Session(self._engine) as session:
                 query = select(col(Task.status), func.count()).group_by(col(Task.status))
                 tasks = {str(status): int(n) for status, n in session.exec(query)}
+                oldest = _oldest_unfinished(session)
                 agents = count_by_status(session, liveness=self._liveness, now=utcnow())
         except SQLAlchemyError:
             up.add_metric([], 0)
@@ -87,11 +91,21 @@ class DatabaseCollector(Collector):
         current = GaugeMetricFamily(
             "sluice_tasks_in_progress", "Tasks not finished yet, by status", labels=["status"]
         )
+        age = GaugeMetricFamily(
+            "sluice_tasks_oldest_age_seconds",
+            "Age of the oldest task not finished yet, by status (0 when there is none)",
+            labels=["status"],
+        )
+        now = utcnow()
         for status in TaskStatus:
             family = finished if status.is_finished else current
             family.add_metric([status.value], tasks.get(status, 0))
+            if not status.is_finished:
+                since = oldest.get(status)
+                age.add_metric([status.value], (now - since).total_seconds() if since else 0)
         yield finished
         yield current
+        yield age
         by_status = GaugeMetricFamily(
             "sluice_agents", "Agents by status (online, stale, offline)", labels=["status"]
         )
@@ -101,6 +115,21 @@ class DatabaseCollector(Collector):
         yield GaugeMetricFamily(
             "sluice_agents_online", "Agents reporting on time", value=agents["online"]
         )
+
+
+def _oldest_unfinished(session: Session) -> dict[str, datetime]:
+    """The oldest `created_at` of each unfinished status (the status/created_at index)."""
+    unfinished = [status for status in TaskStatus if not status.is_finished]
+    query = (
+        select(col(Task.status), func.min(col(Task.created_at)))
+        .where(col(Task.status).in_(unfinished))
+        .group_by(col(Task.status))
+    )
+    return {str(status): _utc(at) for status, at in session.exec(query) if at is not None}
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class RequestMetrics:

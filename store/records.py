@@ -16,7 +16,7 @@ import hashlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, RowMapping, Select, Table, Update, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -72,12 +72,21 @@ STEP_RANK = {
 }
 
 
-def record_batch(conn: Connection, batch: RecordBatch) -> None:
+class Finished(NamedTuple):
+    """The batch's task, when this batch is the one that finished it (for the dwell metric)."""
+
+    status: TaskStatus
+    file_event_id: str | None
+    at: datetime
+
+
+def record_batch(conn: Connection, batch: RecordBatch) -> Finished | None:
     """Apply `batch`: its task transition, then its step transitions. The caller commits.
 
     Tasks are written in id order, so concurrent batches lock them in the same order.
     """
     now = utcnow()
+    finished = None
     task = batch.task
     if task is not None and task.file is not None:
         insert_absent(conn, FILE_EVENTS, file_event_row(task.file).model_dump())
@@ -85,22 +94,27 @@ def record_batch(conn: Connection, batch: RecordBatch) -> None:
         {step.task_id for step in batch.steps} | ({task.task_id} if task else set())
     ):
         if task is not None and task_id == task.task_id:
-            _apply_task(conn, task, now)
+            finished = _apply_task(conn, task, now)
         else:  # a step's task, if it has no row yet: one for the step to refer to
             insert_absent(conn, TASKS, _new_task(task_id, now))
     for step in batch.steps:
         _apply_step(conn, step, now)
+    return finished
 
 
-def _apply_task(conn: Connection, change: TaskUpdate, now: datetime) -> None:
+def _apply_task(conn: Connection, change: TaskUpdate, now: datetime) -> Finished | None:
     status = TaskStatus(change.status)
-    if insert_absent(conn, TASKS, _task_after(_new_task(change.task_id, now), change, status, now)):
-        return  # a new task: one statement
+    new = _task_after(_new_task(change.task_id, now), change, status, now)
+    if insert_absent(conn, TASKS, new):  # a new task: one statement
+        return Finished(status, new["file_event_id"], now) if new["finished_at"] else None
     row = conn.execute(TASK_ROW, {"k_id": change.task_id}).mappings().one()
     changed = _changes(row, _task_after(row, change, status, now))
     if changed:
         changed["updated_at"] = now
         conn.execute(UPDATE_TASK, {**changed, "k_id": change.task_id})
+    if changed.get("finished_at") is None:
+        return None
+    return Finished(status, changed.get("file_event_id", row["file_event_id"]), now)
 
 
 def _apply_step(conn: Connection, change: StepUpdate, now: datetime) -> None:

@@ -19,6 +19,7 @@ from temporalio.worker import Worker
 from activities.config_sync import ConfigSyncActivities, ControlPlaneError
 from sluice.contracts.config_sync import TargetStatus
 from sluice.settings import ConfigAgentSettings
+from watcher.metrics import MetricsServer
 
 log = logging.getLogger("sluice.config_agent")
 
@@ -56,6 +57,7 @@ class StatusReporter:
             self.last = await asyncio.to_thread(self.sync.report_status)
         except ControlPlaneError as exc:
             self.failures += 1
+            self.sync.metrics.report_failures.set(self.failures)
             delay = min(self.cfg.max_backoff, 2.0**self.failures)
             if not exc.retryable:
                 delay = self.cfg.max_backoff
@@ -64,6 +66,7 @@ class StatusReporter:
         if self.failures:
             log.info("control plane reachable again; status reported")
         self.failures = 0
+        self.sync.metrics.report_failures.set(0)
         return self.cfg.report_interval
 
     def _log_drift(self, status: TargetStatus) -> None:
@@ -84,6 +87,7 @@ class ConfigAgent:
         self.grace = grace
         self.sync = ConfigSyncActivities(cfg)
         self.reporter = StatusReporter(cfg, self.sync)
+        self.metrics_server: MetricsServer | None = None
 
     async def run(self) -> None:
         """Serve the target's queue and report until cancelled."""
@@ -91,6 +95,7 @@ class ConfigAgent:
         recovered = await asyncio.to_thread(self.sync.recover)
         if recovered is not None:
             log.warning("%s", recovered.error)
+        await self._serve_metrics()
         log.info(
             "config agent for %s %s: files in %s, queue %s",
             self.cfg.kind, self.cfg.target, self.cfg.config_dir, self.cfg.queue,
@@ -110,3 +115,15 @@ class ConfigAgent:
                     group.create_task(self.reporter.run())
             finally:
                 self.sync.http.close()
+                if self.metrics_server is not None:
+                    await self.metrics_server.close()
+
+    async def _serve_metrics(self) -> None:
+        """`/metrics` and `/healthz` on `metrics_port`; a busy port is a start-up error."""
+        if self.cfg.metrics_port is None:
+            return
+        server = MetricsServer(
+            self.sync.metrics, lambda: (True, {"status": "ok"}), "config_agent.metrics_port"
+        )
+        await server.start(self.cfg.metrics_host, self.cfg.metrics_port)
+        self.metrics_server = server

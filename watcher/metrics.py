@@ -7,7 +7,7 @@ import contextlib
 import json
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -73,12 +73,21 @@ class AgentMetrics:
         return generate_latest(self.registry)
 
 
+class Rendered(Protocol):
+    def render(self) -> bytes: ...
+
+
 class MetricsServer:
-    """A minimal HTTP/1.0 server: GET /metrics and GET /healthz, nothing else."""
+    """A minimal HTTP/1.0 server: GET /metrics and GET /healthz, nothing else (the agent's
+    and the config sidecar's)."""
 
     def __init__(
-        self, metrics: AgentMetrics, health: Callable[[], tuple[bool, dict[str, Any]]]
+        self,
+        metrics: Rendered,
+        health: Callable[[], tuple[bool, dict[str, Any]]],
+        setting: str = "agent.metrics_port",  # named in the error of a busy port
     ) -> None:
+        self._setting = setting
         self._metrics = metrics
         self._health = health
         self._server: asyncio.Server | None = None
@@ -89,11 +98,11 @@ class MetricsServer:
             self._server = await asyncio.start_server(self._handle, host, port)
         except OSError as exc:
             raise OSError(
-                f"agent metrics port {host}:{port} unavailable ({exc.strerror}); "
-                "set agent.metrics_port to a free port, or null to disable it"
+                f"metrics port {host}:{port} unavailable ({exc.strerror}); "
+                f"set {self._setting} to a free port, or null to disable it"
             ) from None
         self.port = self._server.sockets[0].getsockname()[1]
-        log.info("agent metrics on http://%s:%d/metrics", host, self.port)
+        log.info("metrics on http://%s:%d/metrics", host, self.port)
 
     async def close(self) -> None:
         if self._server is not None:

@@ -18,6 +18,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.config_sync.control_plane import ControlPlane, ControlPlaneError
 from activities.config_sync.files import ConfigDir, LiveState, check_name
+from activities.config_sync.metrics import ConfigAgentMetrics
 from activities.config_sync.targets import (
     Beat,
     ReloadFailed,
@@ -57,12 +58,14 @@ class ConfigSyncActivities:
         self.target = TargetControl(cfg, self.http)
         self.api = ControlPlane(cfg, self.http)
         self._lock = threading.Lock()
+        self.metrics = ConfigAgentMetrics()
 
     @activity.defn(name="apply_config")
     def apply_config(self, rollout: RolloutInput) -> ApplyResult:
         """Apply `rollout`; the outcome is reported to the control plane at once."""
         with self._lock:
             result = self.apply(rollout, _heartbeat)
+        self._count(result)
         if result.applied:
             log.info("version %d (%s) is live", rollout.version, rollout.digest[:12])
         else:
@@ -162,6 +165,13 @@ class ConfigSyncActivities:
             applied=False, digest=self.dir.disk_digest(state), error=error, restored=restored
         )
 
+    def _count(self, result: ApplyResult) -> None:
+        if result.error.startswith(SUPERSEDED):
+            self.metrics.applies.labels("superseded").inc()
+            return
+        self.metrics.applies.labels("applied" if result.applied else "failed").inc()
+        self.metrics.last_apply_success.set(1 if result.applied else 0)
+
     def recover(self) -> ApplyResult | None:
         """After a stop mid-apply (the state says one was under way), put the previous
         files back: the new ones were never verified. None when there was nothing to do."""
@@ -173,7 +183,9 @@ class ConfigSyncActivities:
                 f"an apply of {state.pending[:12]} was interrupted (the agent stopped); "
                 "the previous files were restored, and the rollout's retry applies it again"
             )
-            return self._roll_back(state, error, _heartbeat)
+            result = self._roll_back(state, error, _heartbeat)
+        self._count(result)
+        return result
 
     # -- status ------------------------------------------------------------------------------
 
@@ -181,11 +193,14 @@ class ConfigSyncActivities:
         """What runs here: the live version, and whether its files were changed by hand."""
         state = self.dir.state()
         disk = self.dir.disk_digest(state)
+        drift = state.version > 0 and not state.pending and disk != state.digest
+        self.metrics.drift.set(1 if drift else 0)
+        self.metrics.version.set(state.version)
         return TargetStatus(
             version=state.version,
             digest=state.digest,
             disk_digest=disk,
-            drift=state.version > 0 and not state.pending and disk != state.digest,
+            drift=drift,
             applied_at=state.applied_at,
             error=state.error,
         )

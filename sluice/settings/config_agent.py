@@ -37,6 +37,8 @@ class ConfigAgentSettings(Section):
     report_interval: float = Field(default=30.0, gt=0)
     drift_interval: float = Field(default=60.0, gt=0)
     max_backoff: float = Field(default=60.0, gt=0)  # between retries of an unreachable API
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)  # /metrics; None: off
 
     @property
     def queue(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -80,6 +81,20 @@ def test_tasks_and_agents_are_counted_from_the_database(
     assert value("sluice_agents_online") == 1
     assert value("sluice_agents", status="offline") == 1
     assert value("sluice_agents", status="stale") == 0
+    assert value("sluice_tasks_oldest_age_seconds", status="pending") == 0
+
+
+def test_the_oldest_unfinished_task_age_is_exported(client: TestClient, db_engine: Engine) -> None:
+    now = utcnow()
+    seed_task(db_engine, now - timedelta(hours=2), "running")
+    seed_task(db_engine, now - timedelta(minutes=5), "running")
+    seed_task(db_engine, now - timedelta(days=3), "succeeded", dwell_s=1)
+
+    scraped = samples(client)
+
+    age = scraped[("sluice_tasks_oldest_age_seconds", frozenset({("status", "running")}))]
+    assert 2 * 3600 <= age < 2 * 3600 + 60
+    assert scraped[("sluice_tasks_oldest_age_seconds", frozenset({("status", "retrying")}))] == 0
 
 
 def test_metrics_still_answer_when_the_database_is_down() -> None:
