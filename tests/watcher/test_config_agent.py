@@ -75,13 +75,13 @@ async def test_control_plane_down_keeps_the_files_and_retries(
     reporter = StatusReporter(sync.cfg, sync)
     running = asyncio.create_task(reporter.run())
     try:
-        await eventually(lambda: reporter.failures >= 3, 10, "three failed reports")
+        await eventually(lambda: reporter.failures >= 3, 60, "three failed reports")
         assert (tmp_path / "a.yml").read_text() == RULES.format(name="A")
         assert control_plane.last_status(sync.cfg.target or "") is None
 
         control_plane.down = False
         status = await eventually(
-            lambda: control_plane.last_status(sync.cfg.target or ""), 5, "a report once back"
+            lambda: control_plane.last_status(sync.cfg.target or ""), 60, "a report once back"
         )
         assert status["version"] == 1 and status["drift"] is False
         assert reporter.failures == 0
