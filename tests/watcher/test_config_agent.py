@@ -56,13 +56,13 @@ async def test_a_hand_edit_is_reported_at_once(
     tmp_path: Path,
 ) -> None:  # fmt: skip
     target = sync.cfg.target or ""
-    await eventually(lambda: control_plane.last_status(target), 5, "the first report")
+    await eventually(lambda: control_plane.last_status(target), 20, "the first report")
 
     (tmp_path / "a.yml").write_text(RULES.format(name="ByHand"))
 
     # Well before report_interval (30 s): drift is told when it appears.
     status = await eventually(
-        lambda: (s := control_plane.last_status(target)) and s["drift"] and s, 5, "drift"
+        lambda: (s := control_plane.last_status(target)) and s["drift"] and s, 20, "drift"
     )
     assert status["version"] == 1 and status["disk_digest"] != status["digest"]
 
