@@ -46,6 +46,11 @@ def ids_of_workflow(workflow_id: str, workflow_type: str) -> dict[str, str]:
     return ids
 
 
+def file_ids(workflow_id: str) -> dict[str, str]:
+    """A FileWorkflow's ids, for `extra=` where a line names one outside its context."""
+    return {"workflow_id": workflow_id, "task_id": workflow_id}
+
+
 def _temporal_ids(record: logging.LogRecord) -> dict[str, str]:
     """The ids the SDK's workflow.logger / activity.logger put on their records."""
     details: Any = getattr(record, "temporal_workflow", None) or getattr(
