@@ -22,6 +22,7 @@ from sqlmodel import Session
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sluice.logs.context import bound
 from store.models import AuditLog
 
 log = logging.getLogger("sluice.api")
@@ -121,6 +122,10 @@ class RequestContext:
             await self.app(scope, receive, send)
             return
         request_id = _request_id(scope)
+        with bound(request_id=request_id):
+            await self._handle(scope, receive, send, request_id)
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
         path: str = scope["path"]

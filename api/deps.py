@@ -9,6 +9,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from temporalio.client import Client
 
+from sluice.logs.temporal import LogContextInterceptor
 from sluice.settings import Settings
 
 T = TypeVar("T")
@@ -59,7 +60,12 @@ async def temporal_client(state: Any) -> Client:
         cfg = settings.temporal
         api_key = cfg.api_key.get_secret_value() if cfg.api_key else None
         state.temporal = await Client.connect(
-            cfg.address, namespace=cfg.namespace, tls=cfg.tls, api_key=api_key, lazy=True
+            cfg.address,
+            namespace=cfg.namespace,
+            tls=cfg.tls,
+            api_key=api_key,
+            lazy=True,
+            interceptors=[LogContextInterceptor()],
         )
     client: Client = state.temporal
     return client

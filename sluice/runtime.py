@@ -17,19 +17,20 @@ from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 
 from sluice.contracts import ERROR_CLASSES
+from sluice.logs import LogFormat
+from sluice.logs import setup_logging as _setup_logging
+from sluice.logs.temporal import LogContextInterceptor
 from sluice.settings import TemporalSettings
 
 log = logging.getLogger("sluice")
 
-LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)-16s %(message)s"
 
-
-def setup_logging(level: str = "INFO") -> None:
-    logging.basicConfig(level=level, format=LOG_FORMAT, datefmt="%H:%M:%S", stream=sys.stderr)
-    for noisy in ("botocore", "urllib3", "httpx", "watchdog", "s3transfer"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    logging.getLogger("temporalio").setLevel(logging.WARNING)
-    logging.getLogger("temporalio.activity").addFilter(_expected_failures)
+def setup_logging(level: str = "INFO", log_format: str = LogFormat.text) -> None:
+    """Log lines in `log_format` with their context ids (sluice.logs)."""
+    _setup_logging(level, log_format)
+    activity_log = logging.getLogger("temporalio.activity")
+    if _expected_failures not in activity_log.filters:
+        activity_log.addFilter(_expected_failures)
 
 
 def _expected_failures(record: logging.LogRecord) -> bool:
@@ -67,7 +68,11 @@ async def connect_temporal(cfg: TemporalSettings, *, attempts: int = 30) -> Clie
     for attempt in range(1, attempts + 1):
         try:
             return await Client.connect(
-                cfg.address, namespace=cfg.namespace, tls=cfg.tls, api_key=api_key
+                cfg.address,
+                namespace=cfg.namespace,
+                tls=cfg.tls,
+                api_key=api_key,
+                interceptors=[LogContextInterceptor()],
             )
         except RuntimeError as exc:
             if attempt == attempts:

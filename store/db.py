@@ -5,7 +5,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import URL, Engine, create_engine, event, make_url
+from sqlalchemy import URL, Engine, create_engine, event, make_url, text
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -68,11 +68,24 @@ def alembic_config() -> Config:
     return config
 
 
+# Any constant shared by every Sluice process: "sluice" in ASCII.
+MIGRATE_LOCK = 0x736C75696365
+
+
 def migrate(url: str) -> None:
-    """Bring the database at `url` up to the newest schema (alembic upgrade head)."""
+    """Bring the database at `url` up to the newest schema (alembic upgrade head).
+
+    On PostgreSQL a transaction-scoped advisory lock serialises replicas starting together
+    (`sluice api` and `sluice worker` each migrate): the first upgrades, the others then find
+    the schema at head. Without it two would create the same tables at once and one failed.
+    """
     engine = make_engine(url)
     try:
         with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_LOCK}
+                )
             config = alembic_config()
             config.attributes["connection"] = connection
             command.upgrade(config, "head")

@@ -18,6 +18,7 @@ from temporalio.client import Client
 
 from activities.host import host_activities
 from sluice.contracts import DetectedFile
+from sluice.logs.context import bound
 from sluice.settings import Settings
 from watcher.backpressure import HighWaterMark
 from watcher.detection import Detection
@@ -90,7 +91,13 @@ class Agent:
         self.metrics_server: MetricsServer | None = None
 
     async def run(self) -> None:
-        """Run until cancelled; on cancel the host worker finishes or heartbeats its work."""
+        """Run until cancelled; on cancel the host worker finishes or heartbeats its work.
+
+        Every line logged meanwhile (activities included) carries this agent's id."""
+        with bound(agent_id=self.live.settings.agent.id):
+            await self._run()
+
+    async def _run(self) -> None:
         detection = self.detection
         if self.live.settings.agent.observer == "inotify":
             await asyncio.to_thread(check_watchable, detection.roots, file_filter=detection.filter)

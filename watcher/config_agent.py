@@ -18,6 +18,7 @@ from temporalio.worker import Worker
 
 from activities.config_sync import ConfigSyncActivities, ControlPlaneError
 from sluice.contracts.config_sync import TargetStatus
+from sluice.logs.temporal import worker_interceptors
 from sluice.settings import ConfigAgentSettings
 from watcher.metrics import MetricsServer
 
@@ -107,6 +108,7 @@ class ConfigAgent:
                 activities=[self.sync.apply_config],
                 activity_executor=pool,
                 max_concurrent_activities=2,
+                interceptors=worker_interceptors(self.client),
                 graceful_shutdown_timeout=timedelta(seconds=self.grace),
             )
             try:

@@ -13,6 +13,7 @@ from temporalio.client import Client
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from sluice.contracts import DetectedFile, FileWorkflowInput
+from sluice.logs.context import file_ids
 from sluice.settings import Settings
 from sluice.starts import start_file_workflow
 from watcher.backpressure import InFlight, RateLimiter
@@ -117,8 +118,9 @@ class Dispatcher:
         except WorkflowAlreadyStartedError:
             self.metrics.dispatched.labels("duplicate").inc()
             log.info(
-                "%s already has workflow %s; not started again", file.rel_path, file.workflow_id
-            )
+                "%s already has workflow %s; not started again", file.rel_path, file.workflow_id,
+                extra=file_ids(file.workflow_id),
+            )  # fmt: skip
         except Exception as exc:  # Temporal or network down: keep it spooled, retry later
             self.last_error = f"dispatch: {exc}"
             self.metrics.errors.labels("dispatch").inc()
@@ -131,7 +133,10 @@ class Dispatcher:
             return False
         else:
             self.metrics.dispatched.labels("started").inc()
-            log.info("dispatched %s as %s", file.rel_path, file.workflow_id)
+            log.info(
+                "dispatched %s as %s", file.rel_path, file.workflow_id,
+                extra=file_ids(file.workflow_id),
+            )  # fmt: skip
         self.metrics.dispatch_latency.observe(_since(file.detected_at))
         self._spool.mark_dispatched(file.file_event_id)
         return True

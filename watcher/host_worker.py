@@ -14,6 +14,7 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.worker import FixedSizeSlotSupplier, Worker, WorkerTuner
 
+from sluice.logs.temporal import worker_interceptors
 from watcher.host_activity import ActivitySlots, HostInterceptor
 from watcher.metrics import AgentMetrics
 
@@ -86,7 +87,10 @@ class HostWorker:
                     nexus_supplier=FixedSizeSlotSupplier(1),
                 ),
                 graceful_shutdown_timeout=timedelta(seconds=self.grace),
-                interceptors=[HostInterceptor(self.slots, self._metrics)],
+                interceptors=[
+                    HostInterceptor(self.slots, self._metrics),
+                    *worker_interceptors(self._client),
+                ],
             )
             running = asyncio.create_task(worker.run())
             restart = asyncio.create_task(self._restart.wait())

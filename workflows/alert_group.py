@@ -51,7 +51,9 @@ with workflow.unsafe.imports_passed_through():
 ACTIVITY_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=5)
 )
-ACTIVITY_TIMEOUT = timedelta(minutes=2)
+ACTIVITY_TIMEOUT = timedelta(minutes=2)  # sends: every channel of the route, each may be slow
+# Database-only steps: short, so one a killed worker held is retried elsewhere in seconds.
+DB_ACTIVITY_TIMEOUT = timedelta(seconds=20)
 MAX_HISTORY = 5_000  # events; then continue as new
 MAX_ASSIGNEE = 200
 T = TypeVar("T")
@@ -83,9 +85,11 @@ class AlertGroupWorkflow:
             self._restore(inp)
             await self._until_due()
         else:
-            self._clock.timings = await self._call("alert_group_timings", inp.route, GroupTimings)
+            self._clock.timings = await self._call(
+                "alert_group_timings", inp.route, GroupTimings, DB_ACTIVITY_TIMEOUT
+            )
             reset = GroupAction(inp.group_id, "reset", "")
-            await self._call("record_alert_group_action", reset, type(None))
+            await self._call("record_alert_group_action", reset, type(None), DB_ACTIVITY_TIMEOUT)
             if self._clock.timings.analysis:  # beside group_wait, not after it
                 self._analysis.start(inp.group_id)
             await workflow.sleep(timedelta(seconds=self._clock.timings.group_wait))
@@ -253,15 +257,21 @@ class AlertGroupWorkflow:
 
     async def _act(self, action: GroupAction) -> None:
         async with self._lock:
-            await self._call("record_alert_group_action", action, type(None))
+            await self._call("record_alert_group_action", action, type(None), DB_ACTIVITY_TIMEOUT)
         self._poke = True
 
-    async def _call(self, activity: str, arg: object, result_type: type[T]) -> T:
+    async def _call(
+        self,
+        activity: str,
+        arg: object,
+        result_type: type[T],
+        limit: timedelta = ACTIVITY_TIMEOUT,
+    ) -> T:
         return await workflow.execute_activity(
             activity,
             arg,
             result_type=result_type,
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            start_to_close_timeout=limit,
             retry_policy=ACTIVITY_RETRY,
         )
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 from temporalio import workflow
 
 from sluice.contracts import DetectedFile, Plan
+from sluice.logs.context import file_ids
 from sluice.starts import file_where
 from workflows.attempts import StepFailed
 
@@ -24,8 +25,9 @@ def task_finished(file: DetectedFile, status: str, error_class: str = "", error:
     why = f" ({error_class}: {_short(error)})" if error_class else ""
     level = logging.INFO if status in ("succeeded", "ignored") else logging.WARNING
     log.log(
-        level, "task %s %s %s in %.1fs%s", info.workflow_id, status, file_where(file), took, why
-    )
+        level, "task %s %s %s in %.1fs%s", info.workflow_id, status, file_where(file), took, why,
+        extra={**file_ids(info.workflow_id), "agent_id": file.agent_id},
+    )  # fmt: skip
 
 
 def attempt_failed(
@@ -34,10 +36,12 @@ def attempt_failed(
     """`step <name> attempt <n> failed for <host:path> (<class>: <error>); retry in <s>s`."""
     if workflow.unsafe.is_replaying():
         return
+    info = workflow.info()
     then = f"retry in {retry_in.total_seconds():g}s" if retry_in else "no more attempts"
     log.warning(
         "step %s attempt %d failed for %s (%s: %s); %s",
         step, attempt, file_where(file), failed.error_class, _short(failed.message), then,
+        extra={**file_ids(info.workflow_id), "agent_id": file.agent_id},
     )  # fmt: skip
 
 

@@ -11,14 +11,21 @@ import typer
 
 from sluice.cli.rules import rules_app
 from sluice.cli.servers import ServerError
-from sluice.cli.support import ConfigOption, cli_settings, err, fail
+from sluice.cli.support import (
+    ConfigOption,
+    LogFormatOption,
+    cli_settings,
+    err,
+    fail,
+    use_log_format,
+)
 from sluice.cli.tokens import token_app
+from sluice.logs.context import bind_process
 from sluice.runtime import (
     connect_temporal,
     exit_process,
     return_big_buffers_to_the_os,
     run_until_signal,
-    setup_logging,
 )
 from sluice.settings import Settings, SettingsError, refuse_dev_keys
 
@@ -74,12 +81,14 @@ def dev(
     silence: Annotated[
         float | None, typer.Option(help="Seconds a file must stay unchanged.")
     ] = None,
+    log_format: LogFormatOption = None,
 ) -> None:
     """Run Temporal, SeaweedFS, the API, a worker and an agent watching --inbox."""
     from sluice.cli.dev import DevStack
     from sluice.cli.devsetup import dev_settings, stop_grace
 
     base = cli_settings(config)
+    chosen = use_log_format(log_format, base, base.agent.log_format)
     dev_ports = {
         "state_dir": state_dir,
         "temporal_port": temporal_port,
@@ -88,6 +97,7 @@ def dev(
     }
     base = base.model_copy(
         update={
+            "log_format": chosen.value,
             "dev": base.dev.model_copy(
                 update={k: v for k, v in dev_ports.items() if v is not None}
             ),
@@ -105,7 +115,7 @@ def dev(
 
 
 @app.command()
-def api(config: ConfigOption = None) -> None:
+def api(config: ConfigOption = None, log_format: LogFormatOption = None) -> None:
     """Serve the control plane API and console."""
     import uvicorn
 
@@ -114,19 +124,27 @@ def api(config: ConfigOption = None) -> None:
     from store.db import migrate
 
     settings = _deployed_settings(config)
+    use_log_format(log_format, settings)
     migrate(settings.database_url)
     _refuse_unreadable_secrets(settings)
     app = create_app(settings)
-    uvicorn.run(app, host=settings.api.host, port=settings.api.port, http=HeaderLimitedProtocol)
+    uvicorn.run(
+        app,
+        host=settings.api.host,
+        port=settings.api.port,
+        http=HeaderLimitedProtocol,
+        log_config=None,  # uvicorn's lines go through Sluice's handler: same format and ids
+    )
 
 
 @app.command()
-def worker(config: ConfigOption = None) -> None:
+def worker(config: ConfigOption = None, log_format: LogFormatOption = None) -> None:
     """Run workflows and central activities against an existing Temporal."""
     from sluice.cli.worker import run_worker
     from store.db import migrate
 
     settings = _deployed_settings(config)
+    use_log_format(log_format, settings)
     migrate(settings.database_url)
     _refuse_unreadable_secrets(settings)
 
@@ -138,7 +156,7 @@ def worker(config: ConfigOption = None) -> None:
 
 
 @app.command()
-def agent(config: ConfigOption = None) -> None:
+def agent(config: ConfigOption = None, log_format: LogFormatOption = None) -> None:
     """Watch this host's roots and run its host-bound activities.
 
     --config takes a Sluice YAML file or a go-watch-file config.yaml (mapped, with warnings).
@@ -146,7 +164,6 @@ def agent(config: ConfigOption = None) -> None:
     from activities.s3 import make_s3_client
     from watcher.agent import Agent, AgentConfigError
     from watcher.filters import FileFilter
-    from watcher.logs import use_log_format
     from watcher.service import load_agent_settings
     from watcher.watching import check_watchable, checked_roots
 
@@ -155,10 +172,10 @@ def agent(config: ConfigOption = None) -> None:
     except SettingsError as exc:
         err.print(f"[red]{exc}[/]", highlight=False)
         raise typer.Exit(2) from None
-    setup_logging()
+    use_log_format(log_format, settings, settings.agent.log_format)
+    bind_process(agent_id=settings.agent.id)
     _refuse_dev_keys(settings)
     return_big_buffers_to_the_os()
-    use_log_format(settings.agent.log_format)
     for warning in warnings:
         logging.getLogger("sluice.agent").warning("%s", warning)
     try:
@@ -193,7 +210,7 @@ def agent(config: ConfigOption = None) -> None:
 
 
 @app.command("config-agent")
-def config_agent(config: ConfigOption = None) -> None:
+def config_agent(config: ConfigOption = None, log_format: LogFormatOption = None) -> None:
     """Apply a Prometheus, vmalert or Alertmanager's config from Sluice, beside it.
 
     Runs its target's rollout steps (task queue sluice-config-<target>).
@@ -213,6 +230,8 @@ def config_agent(config: ConfigOption = None) -> None:
     from watcher.config_agent import ConfigAgent
 
     settings = cli_settings(config)
+    use_log_format(log_format, settings)
+    bind_process(agent_id=f"config-{settings.config_agent.target}")
     try:
         settings.config_agent.require()
     except SettingsError as exc:

@@ -43,6 +43,7 @@ from store.models import Role
 from watcher.agent import Agent
 
 log = logging.getLogger("sluice.cli.dev")
+stdout = Console()
 console = Console(stderr=True)
 
 
@@ -153,6 +154,7 @@ class DevStack:
                 host=settings.api.host,
                 port=settings.api.port,
                 log_level="warning",
+                log_config=None,  # through Sluice's handler: same format and ids
                 access_log=False,
                 http=HeaderLimitedProtocol,  # request-header limits, as `sluice api`
             )
@@ -185,7 +187,9 @@ class DevStack:
     async def _announce(self) -> None:
         s = self.settings
         write_dev_state(self.state, s.api.public_url, s.database_url)
-        console.print(
+        if s.log_format == "json":  # stderr stays JSON lines; the banner goes to stdout
+            log.info("Sluice is up: API %s, state %s", s.api.public_url, self.state)
+        (stdout if s.log_format == "json" else console).print(
             "\n[bold green]Sluice is up[/]\n"
             f"  API          {s.api.public_url}/api/v1/tasks\n"
             f"  admin token  {self.admin_token}  (also in {self.state / ADMIN_TOKEN_FILE})\n"

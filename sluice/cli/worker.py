@@ -24,6 +24,7 @@ from activities.s3 import make_s3_client
 from activities.tickets import TicketActivities
 from activities.webhook import WebhookActivities
 from sluice.cli.schedules import ensure_schedules
+from sluice.logs.temporal import worker_interceptors
 from sluice.secretbox import SecretBox
 from sluice.settings import Settings
 from store.db import make_engine
@@ -132,6 +133,7 @@ async def run_worker(settings: Settings, client: Client) -> None:
                 tickets.escalate,
             ],
             activity_executor=pool,
+            interceptors=worker_interceptors(client),
             graceful_shutdown_timeout=timedelta(seconds=settings.pipeline.shutdown_grace),
         )
         try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pydantic_settings
 import yaml
@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     )
 
     database_url: str = "sqlite:///.sluice/sluice.db"
+    # Log lines of the long-running commands: "text" for people, "json" for collectors.
+    log_format: Literal["text", "json"] = "text"
     temporal: TemporalSettings = TemporalSettings()
     storage: StorageSettings = StorageSettings()
     api: ApiSettings = ApiSettings()
