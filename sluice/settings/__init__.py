@@ -31,6 +31,7 @@ from sluice.settings.central import (
     PipelineSettings,
     ReportSettings,
 )
+from sluice.settings.config_sync import ConfigSyncSettings
 from sluice.settings.servers import (
     ApiSettings,
     DevSettings,
@@ -45,6 +46,7 @@ __all__ = [
     "AgentSettings",
     "AiSettings",
     "ApiSettings",
+    "ConfigSyncSettings",
     "DevSettings",
     "JenkinsServer",
     "JenkinsSettings",
@@ -85,6 +87,7 @@ class Settings(BaseSettings):
     reports: ReportSettings = ReportSettings()
     dev: DevSettings = DevSettings()
     tickets: TicketSettings = TicketSettings()
+    config_sync: ConfigSyncSettings = ConfigSyncSettings()
 
     @field_validator("database_url")
     @classmethod
