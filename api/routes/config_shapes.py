@@ -7,11 +7,13 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import TypeVar
 
+from fastapi import Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from api.deps import temporal_client
 from api.errors import ApiError
 from api.models.config_sync import (
     ConfigErrorBody,
@@ -24,9 +26,10 @@ from api.models.config_sync import (
 )
 from api.services import config_documents as documents
 from api.services import config_render as render
-from api.services.config_rollouts import RolloutStart
+from api.services.config_rollouts import RolloutStart, roll_out
 from api.services.config_targets import health
 from sluice.config_sync.documents import MAX_TEXT, ConfigInvalid
+from sluice.contracts.config_sync import RolloutInput
 from sluice.secretbox import SecretBox
 from sluice.settings import Settings
 from store.models import ConfigDocument, ConfigTarget, ConfigVersion, utcnow
@@ -104,3 +107,18 @@ def target_public(session: Session, target: ConfigTarget, *, stale_after: float)
 
 def starts_public(starts: list[RolloutStart]) -> list[RolloutStartPublic]:
     return [RolloutStartPublic.model_validate(asdict(s)) for s in starts]
+
+
+async def roll_out_changes(
+    request: Request, engine: Engine, settings: Settings, rollouts: list[RolloutInput]
+) -> list[RolloutStart]:
+    """Start the rollouts a change recorded (any that cannot start stay pending)."""
+    return await roll_out(
+        lambda: temporal_client(request.app.state), engine, rollouts,
+        task_queue=settings.temporal.task_queue, within=settings.config_sync.start_timeout,
+    )  # fmt: skip
+
+
+def live_number(session: Session, document: ConfigDocument) -> int | None:
+    row = documents.live(session, document)
+    return row.version if row else None
