@@ -120,12 +120,10 @@ async def test_alertmanager_secrets_are_sealed_masked_and_kept(db_url: str) -> N
         for secret in SECRETS:
             assert secret not in json.dumps(first)
         assert first["text"].startswith("# the team's Alertmanager")  # comments kept
-        assert 'url: <secret>' in first["text"] and "credentials: <secret>" in first["text"]
+        assert "url: <secret>" in first["text"] and "credentials: <secret>" in first["text"]
         # The mask sent back keeps the stored value; a real change is a new value.
         changed = first["text"].replace('channel: "#db"', 'channel: "#dba"')
-        second = await created(
-            client, "/api/v1/alertmanager-configs/main/versions", text=changed
-        )
+        second = await created(client, "/api/v1/alertmanager-configs/main/versions", text=changed)
         assert '+        channel: "#dba"' in second["diff"]
         assert not any(secret in second["diff"] for secret in SECRETS)
         await published(client, "/api/v1/alertmanager-configs/main/versions/2:publish")
@@ -148,7 +146,7 @@ async def test_alertmanager_secrets_are_sealed_masked_and_kept(db_url: str) -> N
         found = problems(
             await client.post("/api/v1/alertmanager-configs/main/versions", json={"text": unknown})
         )
-        assert "receivers[\"db2\"].slack_configs[0].api_url is <secret>" in found[0][1]
+        assert 'receivers["db2"].slack_configs[0].api_url is <secret>' in found[0][1]
 
 
 async def test_alertmanager_problems_from_python_and_amtool(db_url: str) -> None:
@@ -156,9 +154,7 @@ async def test_alertmanager_problems_from_python_and_amtool(db_url: str) -> None
     amtool_only = AM_CONFIG.replace("""['team="db"']""", """['team=~"(["']""")
     async with api(settings_for(db_url)) as client:
         found = problems(
-            await client.post(
-                "/api/v1/alertmanager-configs", json={"name": "a", "text": missing}
-            )
+            await client.post("/api/v1/alertmanager-configs", json={"name": "a", "text": missing})
         )
         assert found == [(6, "no receiver named 'nobody'")]
         found = problems(
