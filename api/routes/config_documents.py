@@ -17,6 +17,7 @@ from api.models.config_sync import (
     DocumentCreate,
     DocumentPublic,
     LabelsUpdate,
+    RolloutStartPublic,
     ValidateRequest,
     ValidateResult,
     VersionText,
@@ -28,6 +29,7 @@ from api.routes.config_shapes import (
     invalid,
     live_number,
     roll_out_changes,
+    starts_public,
     version_text,
 )
 from api.routes.config_versions import add_version_routes
@@ -163,6 +165,25 @@ def document_router(kind: Kind, path: str, what: str) -> APIRouter:
         shown, rollouts = await in_session(engine, work)
         await roll_out_changes(request, engine, settings, rollouts)
         return shown
+
+    @router.delete(
+        f"/{path}/{{name}}", response_model=list[RolloutStartPublic], summary=f"Delete a {what}"
+    )
+    async def delete(
+        name: str, request: Request, engine: EngineDep, settings: SettingsDep
+    ) -> list[RolloutStartPublic]:
+        """Delete it with its versions; its targets stop getting it (rolled out)."""
+
+        def work(session: Session) -> list[RolloutInput]:
+            document = find(session, name)
+            touched = render.targets_of(session, document)
+            documents.delete_document(session, document)
+            rollouts = render.refresh(session, touched, box_of(settings))
+            session.commit()
+            return rollouts
+
+        rollouts = await in_session(engine, work)
+        return starts_public(await roll_out_changes(request, engine, settings, rollouts))
 
     add_version_routes(router, kind, path, what, find)
     return router

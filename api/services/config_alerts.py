@@ -58,15 +58,17 @@ def sync_alerts(engine: Engine, name: str, *, stale_after: float) -> list[Outbox
             return []
         alerts = [_alert(target, n, "firing", want[n], now) for n in sorted(set(want) - had)]
         alerts += [_alert(target, n, "resolved", "", now) for n in sorted(had - set(want))]
-        body = json.dumps([[a.fingerprint, a.status] for a in alerts] + [now.isoformat()])
-        stored = store(
-            engine, Delivery("sluice", alerts, {"target": name}),
-            body=body.encode(), sender="sluice", now=now,
-        )  # fmt: skip
         target.alerting = sorted(want)
         session.add(target)
         session.commit()
-        return stored.outbox
+    # Written after the target's state: a crash in between loses one notice, never repeats it
+    # forever; a replica racing this one sends the same alert, which the store deduplicates.
+    body = json.dumps([[a.fingerprint, a.status] for a in alerts] + [now.isoformat()])
+    stored = store(
+        engine, Delivery("sluice", alerts, {"target": name}),
+        body=body.encode(), sender="sluice", now=now,
+    )  # fmt: skip
+    return stored.outbox
 
 
 def _alert(

@@ -9,7 +9,7 @@ from dataclasses import asdict
 from datetime import timedelta
 from typing import Literal
 
-from sqlalchemy import func
+from sqlalchemy import delete, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -98,6 +98,13 @@ def save_version(
     session.commit()
     session.refresh(row)
     return row
+
+
+def delete_document(session: Session, document: ConfigDocument) -> None:
+    """Delete the document and its versions; the caller re-renders its targets and commits."""
+    session.execute(delete(ConfigVersion).where(col(ConfigVersion.document_id) == document.id))
+    session.delete(document)
+    session.flush()
 
 
 def dry_run(

@@ -82,6 +82,11 @@ async def test_prometheus_target_gets_the_rule_sets_its_selector_picks(db_url: s
         patched = await client.patch("/api/v1/config-targets/prom-a", json={"rule_sets": []})
         assert patched.json()["files"] == ["sluice-node.rules.yml"]
         assert patched.json()["desired_version"] == 4
+        # Deleting a rule set takes it off its targets (a rollout each, pending here).
+        deleted = await client.delete("/api/v1/rule-sets/node")
+        assert [r["target"] for r in deleted.json()] == ["prom-a"]
+        assert (await desired(client, db_url, "prom-a"))["files"] == []
+        assert (await client.get("/api/v1/rule-sets/node")).status_code == 404
 
 
 async def test_alertmanager_target_gets_its_config_with_secrets(db_url: str) -> None:
