@@ -30,7 +30,7 @@ from api.services.config_rollouts import RolloutStart, roll_out
 from api.services.config_targets import health
 from sluice.config_sync.documents import MAX_TEXT, ConfigInvalid
 from sluice.contracts.config_sync import RolloutInput
-from sluice.secretbox import SecretBox
+from sluice.secretbox import SecretBox, SecretKeyMissing, SecretUnreadable
 from sluice.settings import Settings
 from store.models import ConfigDocument, ConfigTarget, ConfigVersion, utcnow
 
@@ -38,11 +38,15 @@ T = TypeVar("T")
 
 
 async def in_session(engine: Engine, work: Callable[[Session], T]) -> T:
-    """`work(session)` in a worker thread (the routes also await Temporal)."""
+    """`work(session)` in a worker thread (the routes also await Temporal); receiver secrets
+    without `notifications.secret_key` (or under another key) are a 409."""
 
     def run() -> T:
         with Session(engine) as session:
-            return work(session)
+            try:
+                return work(session)
+            except (SecretKeyMissing, SecretUnreadable) as exc:
+                raise ApiError(409, "secret_key_missing", str(exc)) from exc
 
     return await run_in_threadpool(run)
 

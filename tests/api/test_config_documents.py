@@ -213,3 +213,13 @@ async def test_roles(db_url: str) -> None:
         assert denied.status_code == 403
     async with api(settings_for(db_url), role=Role.config_agent) as agent:
         assert (await agent.get("/api/v1/rule-sets")).status_code == 403
+
+
+async def test_secrets_without_a_key_are_a_409(db_url: str) -> None:
+    settings = settings_for(db_url, notifications={})
+    async with api(settings) as client:
+        response = await client.post(
+            "/api/v1/alertmanager-configs", json={"name": "m", "text": AM_CONFIG}
+        )
+        assert response.status_code == 409
+        assert response.json()["error"]["code"] == "secret_key_missing"
