@@ -67,7 +67,10 @@ def parse(text: str) -> Document:
         raise ConfigInvalid([Problem("", 1, "expected a YAML mapping at the top")])
     lines: dict[Path, int] = {}
     assert node is not None  # data is a mapping
-    _walk(node, (), lines, [0])
+    try:
+        _walk(node, (), lines, [0])
+    except RecursionError:
+        raise ConfigInvalid([Problem("", 0, "the document nests too deep")]) from None
     return Document(text, data, lines)
 
 

@@ -40,7 +40,7 @@ def prometheus_rule_file(answer: Any) -> str:
     try:
         groups = answer["data"]["groups"]
         return yaml.safe_dump({"groups": [_group(g) for g in groups]}, sort_keys=False)
-    except (KeyError, TypeError, AttributeError) as exc:
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise ImportFailed(f"/api/v1/rules: unexpected answer ({exc!r})") from None
 
 
