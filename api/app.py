@@ -25,6 +25,9 @@ from api.routes import (
     alerts_ingest,
     audit,
     channels,
+    config_documents,
+    config_sidecar,
+    config_targets,
     dashboard,
     events,
     file_events,
@@ -42,7 +45,7 @@ from api.routes import (
 )
 from api.routes.console import install_console
 from api.routes.docs import install_docs
-from api.services import ticket_timers
+from api.services import config_alerts, ticket_timers
 from api.services.alert_dispatcher import AlertDispatcher
 from sluice.settings import Settings
 from store.agents import Liveness
@@ -76,12 +79,18 @@ def create_app(settings: Settings, console_dist: Path = ui.DIST_DIR) -> FastAPI:
                 every=settings.api.alert_outbox_interval,
             )
         )
+        config_watch = asyncio.create_task(
+            config_alerts.watch_forever(
+                lambda: temporal_client(app.state), engine, settings, dispatcher.offer
+            )
+        )
         try:
             yield
         finally:
-            timers.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await timers
+            for task in (timers, config_watch):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await dispatcher.stop()
             engine.dispose()
 
@@ -129,6 +138,10 @@ def create_app(settings: Settings, console_dist: Path = ui.DIST_DIR) -> FastAPI:
     app.include_router(knowledge_usage.ask_router, prefix=API_PREFIX)
     app.include_router(tickets.router, prefix=API_PREFIX)
     app.include_router(tickets.group_router, prefix=API_PREFIX)
+    app.include_router(config_documents.rule_sets, prefix=API_PREFIX)
+    app.include_router(config_documents.alertmanager_configs, prefix=API_PREFIX)
+    app.include_router(config_targets.router, prefix=API_PREFIX)
+    app.include_router(config_sidecar.router, prefix=API_PREFIX)
     install_docs(app)
     install_console(app, console_dist)  # last: its route takes every other GET
     return app

@@ -18,8 +18,8 @@ need() {  # need <command, or a path glob> <package> <what for>
     >/dev/null
 }
 need "/usr/lib/postgresql/*/bin/initdb" postgresql "the tests start their own server"
-need prometheus prometheus "the alert tests start their own"
-need prometheus-alertmanager prometheus-alertmanager "the alert tests start their own"
+need promtool prometheus "the alert tests start their own; config sync runs promtool"
+need amtool prometheus-alertmanager "the alert tests start their own; config sync runs amtool"
 need chromium chromium "the console's browser tests drive it"
 
 echo "== console"; scripts/build-ui.sh

@@ -78,6 +78,8 @@ def token_create(
     if name is None:
         if chosen == Role.agent:
             raise fail("an agent token is named after its agent: pass --name <agent id>")
+        if chosen == Role.config_agent:
+            raise fail("a config-agent token is named after its target: pass --name <target>")
         name = f"{chosen}-{secrets.token_hex(3)}"
     try:
         with _token_session(config) as session:

@@ -32,6 +32,7 @@ from sluice.settings.central import (
     ReportSettings,
 )
 from sluice.settings.config_agent import ConfigAgentSettings
+from sluice.settings.config_sync import ConfigSyncSettings
 from sluice.settings.servers import (
     ApiSettings,
     DevSettings,
@@ -47,6 +48,7 @@ __all__ = [
     "AiSettings",
     "ApiSettings",
     "ConfigAgentSettings",
+    "ConfigSyncSettings",
     "DevSettings",
     "JenkinsServer",
     "JenkinsSettings",
@@ -90,6 +92,7 @@ class Settings(BaseSettings):
     dev: DevSettings = DevSettings()
     tickets: TicketSettings = TicketSettings()
     config_agent: ConfigAgentSettings = ConfigAgentSettings()
+    config_sync: ConfigSyncSettings = ConfigSyncSettings()
 
     @field_validator("database_url")
     @classmethod

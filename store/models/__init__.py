@@ -62,6 +62,7 @@ from store.models.channels import (
     NotificationPublic,
 )
 from store.models.common import utcnow
+from store.models.config_sync import ConfigDocument, ConfigRollout, ConfigTarget, ConfigVersion
 from store.models.knowledge import (
     KnowledgeContent,
     KnowledgeCreate,
@@ -162,6 +163,10 @@ __all__ = [
     "ChannelCreate",
     "ChannelPublic",
     "ChannelUpdate",
+    "ConfigDocument",
+    "ConfigRollout",
+    "ConfigTarget",
+    "ConfigVersion",
     "FileEvent",
     "FileEventPublic",
     "GroupUpdate",

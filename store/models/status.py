@@ -50,6 +50,7 @@ class Role(StrEnum):
     viewer = "viewer"
     agent = "agent"
     alert_source = "alert-source"  # may only post alerts
+    config_agent = "config-agent"  # a config sidecar: its target's desired files and status
 
 
 _FINISHED_TASK = frozenset(

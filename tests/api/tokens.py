@@ -14,13 +14,14 @@ def issue_token(db_url: str, role: Role = Role.admin, name: str | None = None) -
     """A new token for `role` in the database at `db_url`, named `name` (`test-<role>` if not
     given), or `<name>-2`, `<name>-3`, … while live tokens hold it: live names are unique.
 
-    An agent token must carry its agent's id as its name, so it replaces a live one instead.
+    An agent (or config-agent) token must carry its agent's id (its target) as its name, so
+    it replaces a live one instead.
     """
     base = name or f"test-{role}"
     engine = make_engine(db_url)
     try:
         with Session(engine) as session:
-            if role == Role.agent:
+            if role in (Role.agent, Role.config_agent):
                 chosen, replace = base, True
             else:
                 names = (base if n == 1 else f"{base}-{n}" for n in count(1))

@@ -19,6 +19,7 @@ export const en = {
   "role.viewer": "viewer",
   "role.agent": "agent",
   "role.alert-source": "alert source",
+  "role.config-agent": "config agent",
 
   "signIn.title": "Sign in to Sluice",
   "signIn.token": "API token",

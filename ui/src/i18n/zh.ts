@@ -20,6 +20,7 @@ export const zh: Record<MessageKey, string> = {
   "role.viewer": "只读",
   "role.agent": "代理",
   "role.alert-source": "告警来源",
+  "role.config-agent": "配置代理",
 
   "signIn.title": "登录 Sluice",
   "signIn.token": "API 令牌",

@@ -1,0 +1,113 @@
+"""Config targets (a Prometheus, vmalert or Alertmanager with a sidecar beside it): what
+applies to each, what its sidecar reports, and whether it is stale."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from api.services import config_render as render
+from sluice.contracts.config_sync import RolloutInput, TargetStatus
+from sluice.secretbox import SecretBox
+from store.models import ConfigTarget, utcnow
+
+EDITABLE = ("labels", "rule_sets", "rule_set_labels", "alertmanager_config", "url")
+
+
+class TargetConflict(Exception):
+    """Another target has this name."""
+
+
+def list_targets(session: Session) -> list[ConfigTarget]:
+    return list(session.exec(select(ConfigTarget).order_by(col(ConfigTarget.name))))
+
+
+def get_target(session: Session, *, name: str) -> ConfigTarget | None:
+    return session.exec(select(ConfigTarget).where(ConfigTarget.name == name)).first()
+
+
+def create_target(
+    session: Session, *, fields: dict[str, Any], box: SecretBox
+) -> tuple[ConfigTarget, list[RolloutInput]]:
+    """Save a target and render what it gets; the rollouts to start (none if nothing applies)."""
+    if get_target(session, name=fields["name"]) is not None:
+        raise TargetConflict(f"target {fields['name']!r} exists already")
+    target = ConfigTarget(**fields)
+    session.add(target)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise TargetConflict(f"target {fields['name']!r} exists already") from None
+    rollouts = render.refresh(session, [target], box)
+    session.commit()
+    session.refresh(target)
+    return target, rollouts
+
+
+def update_target(
+    session: Session, target: ConfigTarget, *, fields: dict[str, Any], box: SecretBox
+) -> list[RolloutInput]:
+    for key in EDITABLE:
+        if key in fields:
+            setattr(target, key, fields[key])
+    session.add(target)
+    rollouts = render.refresh(session, [target], box)
+    session.commit()
+    session.refresh(target)
+    return rollouts
+
+
+def delete_target(session: Session, target: ConfigTarget) -> None:
+    session.delete(target)
+    session.commit()
+
+
+def store_status(session: Session, target: ConfigTarget, report: TargetStatus) -> None:
+    """Keep the sidecar's report, with when it came."""
+    target.reported_at = utcnow()
+    target.live_version, target.live_digest = report.version, report.digest
+    target.disk_digest, target.drift = report.disk_digest, report.drift
+    target.applied_at = _time(report.applied_at) or target.applied_at
+    target.error = report.error[:2000]
+    session.add(target)
+    session.commit()
+    session.refresh(target)
+
+
+@dataclass(frozen=True)
+class Health:
+    in_sync: bool  # live files are the desired ones
+    stale: bool
+    why: str  # why stale, "" if not
+
+
+def health(target: ConfigTarget, *, now: datetime, stale_after: float) -> Health:
+    """Stale: no report for `stale_after` seconds, or live behind desired that long."""
+    limit = timedelta(seconds=stale_after)
+    in_sync = target.live_digest == target.desired_digest and bool(target.reported_at)
+    if target.reported_at is None:
+        since = target.desired_at or target.created_at
+        if now - since > limit:
+            return Health(False, True, "its sidecar has never reported")
+        return Health(False, False, "")
+    if now - target.reported_at > limit:
+        return Health(in_sync, True, f"no report since {target.reported_at.isoformat()}")
+    behind = target.live_digest != target.desired_digest
+    if behind and target.desired_at and now - target.desired_at > limit:
+        why = f"live version {target.live_version} is not desired {target.desired_version}"
+        return Health(False, True, why)
+    return Health(in_sync, False, "")
+
+
+def _time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None

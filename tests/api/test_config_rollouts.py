@@ -1,0 +1,88 @@
+"""Publishing starts ConfigRolloutWorkflow on a real Temporal dev server (no worker: the
+workflow's start, id, queue and input are what the control plane owns), once per target and
+digest, and a pending rollout starts when Temporal is back."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from temporalio.client import Client, WorkflowExecutionStatus
+
+from sluice.contracts.config_sync import CONFIG_ROLLOUT_WORKFLOW, rollout_id
+from tests.api.config_sync_support import RULES, api, created, published, settings_for
+
+
+async def started_input(temporal: Client, workflow_id: str) -> dict[str, object]:
+    handle = temporal.get_workflow_handle(workflow_id)
+    async for event in handle.fetch_history_events():
+        attributes = event.workflow_execution_started_event_attributes
+        payload = attributes.input.payloads[0]
+        data: dict[str, object] = json.loads(payload.data)
+        return data
+    raise AssertionError("no start event")
+
+
+async def test_publish_starts_one_rollout_per_target_and_digest(
+    db_url: str, temporal_client: Client
+) -> None:
+    queue = f"config-{uuid.uuid4().hex[:8]}"
+    settings = settings_for(
+        db_url, temporal={"address": temporal_client.service_client.config.target_host,
+                          "task_queue": queue},
+    )  # fmt: skip
+    target = f"prom-{uuid.uuid4().hex[:8]}"
+    async with api(settings, temporal_client) as client:
+        await created(client, "/api/v1/config-targets", name=target, kind="prometheus",
+                      rule_sets=["node"])  # fmt: skip
+        await created(client, "/api/v1/rule-sets", name="node", text=RULES)
+        result = await published(client, "/api/v1/rule-sets/node/versions/1:publish")
+        (start,) = result["rollouts"]
+        assert start["started"] and not result["rollout_pending"]
+        assert start["workflow_id"] == rollout_id(target, start["digest"])
+        description = await temporal_client.get_workflow_handle(start["workflow_id"]).describe()
+        assert description.workflow_type == CONFIG_ROLLOUT_WORKFLOW
+        assert description.task_queue == queue
+        assert description.status == WorkflowExecutionStatus.RUNNING
+        assert await started_input(temporal_client, start["workflow_id"]) == {
+            "target": target, "version": start["version"], "digest": start["digest"],
+        }  # fmt: skip
+        # Asking again uses the running workflow: one rollout per target and digest.
+        again = (await client.post(f"/api/v1/config-targets/{target}:rollout")).json()
+        assert again[0]["started"] and again[0]["workflow_id"] == start["workflow_id"]
+        described = await temporal_client.get_workflow_handle(start["workflow_id"]).describe()
+        assert described.run_id == description.run_id
+        rows = (await client.get(f"/api/v1/config-targets/{target}/rollouts")).json()
+        assert all(r["started_at"] for r in rows) and len(rows) == 2
+        await temporal_client.get_workflow_handle(start["workflow_id"]).terminate("test over")
+
+
+async def test_a_pending_rollout_starts_with_the_next_status_report(
+    db_url: str, temporal_client: Client
+) -> None:
+    from store.models import Role
+    from tests.api.tokens import bearer
+
+    target = f"prom-{uuid.uuid4().hex[:8]}"
+    down = settings_for(db_url)
+    async with api(down) as client:
+        await created(client, "/api/v1/config-targets", name=target, kind="prometheus",
+                      rule_sets=["node"])  # fmt: skip
+        await created(client, "/api/v1/rule-sets", name="node", text=RULES)
+        result = await published(client, "/api/v1/rule-sets/node/versions/1:publish")
+        assert result["rollout_pending"]
+    up = settings_for(
+        db_url, temporal={"address": temporal_client.service_client.config.target_host,
+                          "task_queue": "config-tests"},
+    )  # fmt: skip
+    async with api(up, temporal_client) as client:
+        headers = bearer(db_url, Role.config_agent, target)
+        body = {"version": 0, "digest": "", "disk_digest": "", "drift": False}
+        ack = await client.put(
+            f"/api/v1/config-targets/{target}/status", json=body, headers=headers
+        )
+        (start,) = ack.json()["rollouts"]
+        assert start["started"], start
+        rows = (await client.get(f"/api/v1/config-targets/{target}/rollouts")).json()
+        assert [bool(r["started_at"]) for r in rows] == [True]
+        await temporal_client.get_workflow_handle(start["workflow_id"]).terminate("test over")
