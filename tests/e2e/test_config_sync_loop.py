@@ -12,6 +12,7 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -96,7 +97,7 @@ async def test_a_rule_written_in_sluice_fires_from_prometheus_into_sluice(
                     shown = (await api.get(f"/api/v1/config-targets/{target}")).json()
                     return bool(shown["in_sync"] and shown["live_version"])
 
-                async def received() -> list[dict[str, object]]:
+                async def received() -> list[dict[str, Any]]:
                     listed = await api.get("/api/v1/alerts", params={"source": "prometheus"})
                     return [a for a in listed.json()["items"]
                             if a["labels"].get("run") == run]  # fmt: skip
