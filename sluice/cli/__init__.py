@@ -231,12 +231,12 @@ def config_agent(config: ConfigOption = None, log_format: LogFormatOption = None
 
     settings = cli_settings(config)
     use_log_format(log_format, settings)
-    bind_process(agent_id=f"config-{settings.config_agent.target}")
     try:
         settings.config_agent.require()
     except SettingsError as exc:
         err.print(f"[red]{exc}[/]", highlight=False)
         raise typer.Exit(2) from None
+    bind_process(agent_id=f"config-{settings.config_agent.target}")
 
     async def main() -> None:
         client = await connect_temporal(settings.temporal)

@@ -15,7 +15,7 @@ from temporalio import activity, workflow
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from sluice.logs import JsonFormatter, TextFormatter
+from sluice.logs import JsonFormatter, TextFormatter, context
 from sluice.logs.context import ContextFilter, bound
 from sluice.logs.temporal import LogContextInterceptor
 
@@ -40,6 +40,12 @@ def lines() -> Iterator[list[dict[str, str]]]:
     log.setLevel(logging.INFO)
     yield handler.lines
     log.removeHandler(handler)
+
+
+@pytest.fixture(autouse=True)
+def _no_process_ids(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ids an earlier in-process CLI test bound for its whole process are not this test's."""
+    monkeypatch.setattr(context, "_process_ids", {})
 
 
 def test_a_json_line_has_its_fields_and_the_bound_ids(lines: list[dict[str, str]]) -> None:
