@@ -100,3 +100,17 @@ class SearchResult:
     lines_read: int = 0
     complete: bool = True  # False: stopped at a bound (bytes, matches or time)
     stopped_by: str = ""  # bytes, matches, time
+
+
+FILE_ANALYSIS_WORKFLOW = "FileAnalysisWorkflow"
+FILE_ANALYSIS_PREFIX = "file-analysis-"
+
+
+@dataclass
+class FileAnalysisInput:
+    """Analyse one file on an agent now: its excerpt on the host, the analysis centrally."""
+
+    agent_id: str
+    path: str  # absolute, inside one of the agent's roots
+    language: str = "en"
+    pickup_s: float = 10.0  # an agent that does not take the excerpt within this is offline
