@@ -15,7 +15,7 @@ from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 
 from api.auth import read_write
-from api.deps import SessionDep, SettingsDep, TemporalDep
+from api.deps import EngineDep, SettingsDep, TemporalDep, read_in_session
 from api.errors import ERROR_RESPONSES, ApiError, ErrorBody, not_found
 from api.models import TriggerPublic
 from api.models.host_files import (
@@ -87,8 +87,10 @@ def host_error(error_class: str, message: str) -> ApiError:
     return ApiError(status, code, message)
 
 
-def agent_of(session: SessionDep, agent_id: str) -> Agent:
-    agent = session.get(Agent, agent_id)
+async def agent_of(engine: EngineDep, agent_id: str) -> Agent:
+    """The agent, read in a worker thread: these routes wait on the agent (or stream), so they
+    neither block the event loop on the DB nor hold a connection while they wait."""
+    agent = await read_in_session(engine, lambda session: session.get(Agent, agent_id))
     if agent is None:
         raise not_found("agent", agent_id)
     return agent
@@ -118,7 +120,7 @@ async def ask(
 @router.get("/{agent_id}/files", response_model=HostDirPage, responses=HOST_RESPONSES)
 async def list_files(
     agent_id: str,
-    session: SessionDep,
+    engine: EngineDep,
     settings: SettingsDep,
     temporal: TemporalDep,
     path: Annotated[str, Query(max_length=4096, description="A directory; empty: the roots.")] = "",
@@ -126,7 +128,7 @@ async def list_files(
     limit: Annotated[int, Query(ge=1, le=LIST_MAX_LIMIT)] = 200,
 ) -> HostDirPage:
     """One page of a directory on the agent (directories first), with what Sluice shipped."""
-    agent = agent_of(session, agent_id)
+    agent = await agent_of(engine, agent_id)
     if not path:
         roots = [HostFileEntry(name=root, path=root, type="dir") for root in agent.roots]
         return HostDirPage(agent_id=agent_id, path="", root="", entries=roots)
@@ -136,7 +138,10 @@ async def list_files(
     rel_dir = page["rel_path"]
     names = [e["name"] for e in page["entries"] if e["type"] == "file"]
     rel_paths = [f"{rel_dir}/{name}" if rel_dir else name for name in names]
-    known = shipped(session, agent_id=agent_id, root=page["root"], rel_paths=rel_paths)
+    known = await read_in_session(
+        engine,
+        lambda session: shipped(session, agent_id=agent_id, root=page["root"], rel_paths=rel_paths),
+    )
     entries = []
     for entry in page["entries"]:
         rel = f"{rel_dir}/{entry['name']}" if rel_dir else entry["name"]
@@ -160,13 +165,13 @@ async def list_files(
 async def tail_file(
     agent_id: str,
     path: PathQuery,
-    session: SessionDep,
+    engine: EngineDep,
     settings: SettingsDep,
     temporal: TemporalDep,
     lines: Annotated[int, Query(ge=1, le=TAIL_MAX_LINES)] = 200,
 ) -> HostLines:
     """The last lines of a text file (masked; long lines cut; binary files refused)."""
-    where = located(agent_of(session, agent_id), path)
+    where = located(await agent_of(engine, agent_id), path)
     arg = {"root": where.root, "rel_path": where.rel_path, "lines": lines}
     got = await ask(temporal, settings, agent_id, TAIL_FILE, arg)
     return HostLines(
@@ -180,7 +185,7 @@ async def search_file(
     agent_id: str,
     path: PathQuery,
     q: Annotated[str, Query(min_length=1, max_length=SEARCH_MAX_QUERY)],
-    session: SessionDep,
+    engine: EngineDep,
     settings: SettingsDep,
     temporal: TemporalDep,
     regex: bool = False,
@@ -189,7 +194,7 @@ async def search_file(
 ) -> HostSearch:
     """Lines of a file matching a keyword or an RE2 regex, with their numbers; bounded in
     bytes read (64 MiB), matches and time (5 s): `complete` says whether it got to the end."""
-    where = located(agent_of(session, agent_id), path)
+    where = located(await agent_of(engine, agent_id), path)
     arg = {
         "root": where.root, "rel_path": where.rel_path, "query": q, "regex": regex,
         "case_sensitive": case_sensitive, "max_matches": limit,
@@ -208,12 +213,12 @@ async def upload_file(
     agent_id: str,
     body: HostPath,
     response: Response,
-    session: SessionDep,
+    engine: EngineDep,
     settings: SettingsDep,
     temporal: TemporalDep,
 ) -> TriggerPublic:
     """Upload a file now: a manual trigger (its rules' pipeline, or the default upload)."""
-    agent = agent_of(session, agent_id)
+    agent = await agent_of(engine, agent_id)
     where = located(agent, body.path)
     if not where.rel_path:
         raise ApiError(422, "invalid_path", f"{body.path!r} is a root, not a file")
@@ -235,14 +240,14 @@ async def upload_file(
 async def analyze_file(
     agent_id: str,
     body: HostPath,
-    session: SessionDep,
+    engine: EngineDep,
     settings: SettingsDep,
     temporal: TemporalDep,
     language: Annotated[str, Query(pattern=r"^[a-z]{2}(-[A-Za-z]{2})?$")] = "en",
 ) -> FileAnalysisPublic:
     """Analyse a file now: a masked excerpt on the host, then the LLM (or the built-in
     analyzer, `degraded`). Takes up to a few minutes with a slow LLM."""
-    where = located(agent_of(session, agent_id), body.path)
+    where = located(await agent_of(engine, agent_id), body.path)
     if not where.rel_path:
         raise ApiError(422, "invalid_path", f"{body.path!r} is a root, not a file")
     inp = FileAnalysisInput(agent_id, where.path, language, pickup_s=PICKUP_S)

@@ -14,7 +14,7 @@ from fastapi.responses import StreamingResponse
 from starlette.background import BackgroundTask
 
 from api.auth import read_write
-from api.deps import SessionDep, SettingsDep, TemporalDep
+from api.deps import EngineDep, SettingsDep, TemporalDep
 from api.errors import ERROR_RESPONSES, ApiError, ErrorBody
 from api.routes.agent_files import HOST_RESPONSES, PathQuery, agent_of, ask, located
 from api.services.host_files import FollowLimits, FollowSlot, Located, TooManyFollows
@@ -58,7 +58,7 @@ async def follow_file(
     agent_id: str,
     path: PathQuery,
     request: Request,
-    session: SessionDep,
+    engine: EngineDep,
     settings: SettingsDep,
     temporal: TemporalDep,
     offset: Annotated[
@@ -67,7 +67,7 @@ async def follow_file(
     inode: Annotated[int, Query(ge=0)] = 0,
 ) -> StreamingResponse:
     """New lines of a file as they are written (masked), until the viewer leaves."""
-    where = located(agent_of(session, agent_id), path)
+    where = located(await agent_of(engine, agent_id), path)
     limits = follow_limits(request)
     try:
         slot = limits.take(agent_id)
