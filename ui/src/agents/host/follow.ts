@@ -34,18 +34,21 @@ export function useFollow(
   start: { offset: number; inode: number } | undefined,
   on: boolean,
 ) {
+  // Primitives, so a re-render with the same tail does not reopen the stream.
+  const offset = start?.offset;
+  const inode = start?.inode;
   const [lines, setLines] = useState<string[]>([]);
   const [state, setState] = useState<FollowState>("off");
   const [message, setMessage] = useState("");
   useEffect(() => {
-    if (!on || !start) {
+    if (!on || offset === undefined || inode === undefined) {
       setState("off");
       return;
     }
     setLines([]);
     setMessage("");
     setState("following");
-    const source = new EventSource(followUrl(agent, path, start.offset, start.inode));
+    const source = new EventSource(followUrl(agent, path, offset, inode));
     source.addEventListener("lines", (event) => {
       const data = JSON.parse((event as MessageEvent<string>).data) as LinesEvent;
       setLines((shown) => appendLines(shown, data));
@@ -61,6 +64,6 @@ export function useFollow(
       setState("failed");
     });
     return () => source.close();
-  }, [agent, path, start, on]);
+  }, [agent, path, offset, inode, on]);
   return { lines, state, message };
 }
