@@ -124,9 +124,10 @@ def test_a_backtracking_regex_is_linear_or_refused(root: Path) -> None:
     (root / "evil.log").write_text("a" * 50_000 + "!\n")
     found = text.search_file(SearchFile(str(root), "evil.log", "(a+)+$", regex=True))
     assert found.matches == [] and found.complete
-    assert error_of(
-        lambda: text.search_file(SearchFile(str(root), "evil.log", "(a)\\1", regex=True))
-    ) == "invalid_pattern"
+    assert (
+        error_of(lambda: text.search_file(SearchFile(str(root), "evil.log", "(a)\\1", regex=True)))
+        == "invalid_pattern"
+    )
 
 
 def test_a_search_stops_at_its_time_bound(root: Path) -> None:
