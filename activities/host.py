@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from activities.analyze.host import ExcerptActivities
 from activities.archive import ArchiveActivities
+from activities.host_views.access import FilterSource
+from activities.host_views.files import FileListActivities
+from activities.host_views.text import TextActivities
 from activities.script import ScriptActivities
 from activities.stat import StatActivities
 from activities.upload import UploadActivities
@@ -17,9 +20,13 @@ if TYPE_CHECKING:
 
 
 def host_activities(
-    client: S3Client, roots: Sequence[Path], script_allow: Sequence[str] = ()
+    client: S3Client,
+    roots: Sequence[Path],
+    script_allow: Sequence[str] = (),
+    file_filter: FilterSource | None = None,
 ) -> list[Callable[..., Any]]:
     excerpts = ExcerptActivities(roots)
+    text = TextActivities(roots, file_filter)
     return [
         UploadActivities(client, roots).upload_file,
         ArchiveActivities(roots).archive_file,
@@ -27,4 +34,8 @@ def host_activities(
         excerpts.extract_log_excerpt,
         ScriptActivities(roots, script_allow).run_script,
         StatActivities(roots).stat_file,
+        FileListActivities(roots, file_filter).list_dir,
+        text.tail_file,
+        text.read_from,
+        text.search_file,
     ]

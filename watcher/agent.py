@@ -68,7 +68,9 @@ class Agent:
         self.host_worker = HostWorker(
             client,
             cfg.host_queue,
-            lambda roots: host_activities(s3, roots, cfg.script_allow),
+            lambda roots: host_activities(
+                s3, roots, cfg.script_allow, file_filter=lambda: self.detection.filter
+            ),
             self.detection.roots,
             cfg.max_activities,
             cfg.shutdown_grace,

@@ -85,6 +85,17 @@ class FileFilter:
                 return True
         return False
 
+    def excluded(self, rel_path: str) -> bool:
+        """Hidden or excluded (by directory or glob), include filters aside: what a host view
+        of the files leaves out."""
+        path = PurePosixPath(rel_path)
+        if not self.include_hidden and path.name.startswith("."):
+            return True
+        parent = path.parent.as_posix()
+        if parent != "." and self.dir_excluded(parent):
+            return True
+        return any(glob_matches(pattern, rel_path) for pattern in self.exclude_globs)
+
     def accepts(self, rel_path: str) -> bool:
         """True if the file at `rel_path` (relative to its root) should be shipped, size aside."""
         path = PurePosixPath(rel_path)

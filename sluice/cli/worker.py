@@ -35,6 +35,7 @@ from workflows.channel_test import ChannelTestWorkflow
 from workflows.config_rollout import ConfigRolloutWorkflow
 from workflows.daily_report import DailyReportWorkflow
 from workflows.digest import FailureDigestWorkflow
+from workflows.file_analysis import FileAnalysisWorkflow
 from workflows.file_workflow import FileWorkflow
 from workflows.host_query import HostQueryWorkflow
 from workflows.manual_trigger import ManualTriggerWorkflow
@@ -52,6 +53,7 @@ WORKFLOWS = [
     AlertGroupWorkflow,
     AlertAnalysisWorkflow,
     HostQueryWorkflow,
+    FileAnalysisWorkflow,
     TicketWorkflow,
     ConfigRolloutWorkflow,
 ]

@@ -18,6 +18,7 @@ import { Time } from "../shared/Time";
 import { AgentStatusBadge, HeartbeatAge } from "./AgentStatusBadge";
 import { Labels } from "./AgentsPage";
 import { configProblems } from "./configProblems";
+import { HostViews } from "./host/HostViews";
 import { ConfigVersions } from "./ConfigVersions";
 import {
   agentConfigQuery,
@@ -40,6 +41,7 @@ export function AgentPage() {
       {agent.isPending && <p className="muted">{t("common.loading")}</p>}
       {agent.isError && <ErrorNotice error={agent.error} onRetry={() => agent.refetch()} />}
       {agent.data && <AgentFacts agent={agent.data} />}
+      {agent.data && <HostViews agentId={agentId} />}
       {config.isError && <ErrorNotice error={config.error} onRetry={() => config.refetch()} />}
       {config.data && (
         <ConfigEditor

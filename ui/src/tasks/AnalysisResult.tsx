@@ -17,7 +17,7 @@ export function AnalysisResult({ steps }: { steps: Schemas["StepPublic"][] }) {
   );
 }
 
-function AnalysisCard({ analysis }: { analysis: Analysis }) {
+export function AnalysisCard({ analysis }: { analysis: Analysis }) {
   const { t } = useI18n();
   const lists: [string, string[]][] = [
     [t("task.keyErrors"), analysis.keyErrors],

@@ -1,0 +1,1 @@
+"""Host views: what the console asks an agent about its host through its host queue."""
