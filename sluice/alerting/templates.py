@@ -132,7 +132,7 @@ def sample_values(
          "new": [firing["fingerprint"]], "resolved": [], "resolved_silenced": [], "expired": [],
          "analysis": SAMPLE_ANALYSIS},
         {"group": group, "counts": {"firing": 0, "resolved": 1}, "firing": [], "new": [],
-         "resolved": [resolved], "resolved_silenced": [], "expired": []},
+         "resolved": [resolved], "resolved_silenced": [], "expired": [], "analysis": None},
     ]  # fmt: skip
 
 

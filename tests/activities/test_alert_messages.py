@@ -22,6 +22,7 @@ def test_the_samples_have_the_shapes_the_activities_render() -> None:
     assert set(firing["group"]) == set(group_values("g", "r", {}, ""))
     assert set(firing) == set(resolved) == {
         "group", "counts", "firing", "new", "resolved", "resolved_silenced", "expired",
+        "analysis",
     }  # fmt: skip
     assert set(sample_values(ESCALATION)[0]) == {"group", "counts", "firing", "escalation"}
 
