@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from activities.analyze.host import ExcerptActivities
 from activities.archive import ArchiveActivities
+from activities.host_views.resources import ResourceActivities, ResourceSource
 from activities.script import ScriptActivities
 from activities.stat import StatActivities
 from activities.upload import UploadActivities
@@ -17,7 +18,10 @@ if TYPE_CHECKING:
 
 
 def host_activities(
-    client: S3Client, roots: Sequence[Path], script_allow: Sequence[str] = ()
+    client: S3Client,
+    roots: Sequence[Path],
+    script_allow: Sequence[str] = (),
+    resources: ResourceSource | None = None,
 ) -> list[Callable[..., Any]]:
     excerpts = ExcerptActivities(roots)
     return [
@@ -27,4 +31,5 @@ def host_activities(
         excerpts.extract_log_excerpt,
         ScriptActivities(roots, script_allow).run_script,
         StatActivities(roots).stat_file,
+        *(ResourceActivities(resources).all() if resources is not None else []),
     ]

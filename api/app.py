@@ -17,6 +17,7 @@ from api.errors import install_error_handlers
 from api.limits import BodyLimit
 from api.metrics import ApiMetrics, RequestMetrics
 from api.routes import (
+    agent_resources,
     agents,
     alert_groups,
     alert_routing,
@@ -107,6 +108,7 @@ def create_app(settings: Settings, console_dist: Path = ui.DIST_DIR) -> FastAPI:
     app.include_router(health.router)
     app.include_router(tasks.router, prefix=API_PREFIX)
     app.include_router(agents.router, prefix=API_PREFIX)
+    app.include_router(agent_resources.router, prefix=API_PREFIX)
     app.include_router(rules.router, prefix=API_PREFIX)
     app.include_router(task_actions.router, prefix=API_PREFIX)
     app.include_router(channels.router, prefix=API_PREFIX)

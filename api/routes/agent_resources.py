@@ -1,0 +1,80 @@
+"""An agent's host resources, and terminating a process there (admin, confirmed, audited).
+
+Both go through the agent's host queue (HostQueryWorkflow): the API never reaches the host.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+from temporalio.client import WorkflowFailureError
+from temporalio.service import RPCError
+
+from api.auth import require
+from api.deps import SessionDep, SettingsDep, TemporalDep
+from api.errors import ERROR_RESPONSES, ApiError, not_found
+from api.services import agents as agent_service
+from api.services.host_queries import HostQueryFailed, ask_agent
+from sluice.host_resources import HostResources, Terminated
+from store.models import Role
+
+router = APIRouter(prefix="/agents", tags=["agents"], responses=ERROR_RESPONSES)
+
+AS_READER = [Depends(require(Role.operator, Role.viewer))]
+AS_ADMIN = [Depends(require())]
+
+# The agent's refusals (its ApplicationError types) as HTTP.
+REFUSALS = {
+    "agent_offline": 503, "timeout": 504, "terminate_disabled": 403, "protected": 403,
+    "not_allowed": 403, "access_denied": 403, "no_such_process": 404, "name_mismatch": 409,
+}  # fmt: skip
+
+
+class TerminateRequest(BaseModel):
+    confirm_name: str = Field(min_length=1, max_length=256,
+                              description="The process's name, typed by the operator")  # fmt: skip
+
+
+@router.get("/{agent_id}/resources", response_model=HostResources, dependencies=AS_READER)
+async def get_resources(
+    agent_id: str, session: SessionDep, settings: SettingsDep, temporal: TemporalDep
+) -> HostResources:
+    """The host's latest resource sample and its short history, as the agent has them."""
+    _known(session, agent_id)
+    answer = await _ask(temporal, settings.temporal.task_queue, agent_id, "host_resources", {})
+    return HostResources.model_validate(answer)
+
+
+@router.post(
+    "/{agent_id}/processes/{pid}:terminate", response_model=Terminated, dependencies=AS_ADMIN
+)
+async def terminate_process(
+    agent_id: str, pid: int, body: TerminateRequest, session: SessionDep,
+    settings: SettingsDep, temporal: TemporalDep,
+) -> Terminated:  # fmt: skip
+    """SIGTERM a process on the host, if the agent allows it; `confirm_name` must be its name."""
+    _known(session, agent_id)
+    arg = {"pid": pid, "confirm_name": body.confirm_name}
+    queue = settings.temporal.task_queue
+    answer = await _ask(temporal, queue, agent_id, "terminate_process", arg, answer_s=90.0)
+    return Terminated.model_validate(answer)
+
+
+def _known(session: SessionDep, agent_id: str) -> None:
+    if agent_service.get_agent(session, agent_id=agent_id) is None:
+        raise not_found("agent", agent_id)
+
+
+async def _ask(
+    temporal: TemporalDep, queue: str, agent_id: str, activity: str, arg: dict[str, Any],
+    *, answer_s: float = 20.0,
+) -> dict[str, Any]:  # fmt: skip
+    try:
+        return await ask_agent(temporal, queue, agent_id, activity, arg, answer_s=answer_s)
+    except HostQueryFailed as exc:
+        status = REFUSALS.get(exc.error_class, 502)
+        raise ApiError(status, exc.error_class, str(exc)) from None
+    except (RPCError, WorkflowFailureError) as exc:
+        raise ApiError(503, "temporal_unavailable", f"Temporal: {exc}") from None
