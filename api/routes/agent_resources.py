@@ -18,7 +18,7 @@ from api.errors import ERROR_RESPONSES, ApiError, not_found
 from api.services import agents as agent_service
 from api.services.host_queries import HostQueryFailed, ask_agent
 from sluice.host_resources import HostResources, Terminated
-from store.models import Role
+from store.models import AgentStatus, Role, utcnow
 
 router = APIRouter(prefix="/agents", tags=["agents"], responses=ERROR_RESPONSES)
 
@@ -42,7 +42,7 @@ async def get_resources(
     agent_id: str, session: SessionDep, settings: SettingsDep, temporal: TemporalDep
 ) -> HostResources:
     """The host's latest resource sample and its short history, as the agent has them."""
-    _known(session, agent_id)
+    _known(session, settings, agent_id)
     answer = await _ask(temporal, settings.temporal.task_queue, agent_id, "host_resources", {})
     return HostResources.model_validate(answer)
 
@@ -55,16 +55,22 @@ async def terminate_process(
     settings: SettingsDep, temporal: TemporalDep,
 ) -> Terminated:  # fmt: skip
     """SIGTERM a process on the host, if the agent allows it; `confirm_name` must be its name."""
-    _known(session, agent_id)
+    _known(session, settings, agent_id)
     arg = {"pid": pid, "confirm_name": body.confirm_name}
     queue = settings.temporal.task_queue
     answer = await _ask(temporal, queue, agent_id, "terminate_process", arg, answer_s=90.0)
     return Terminated.model_validate(answer)
 
 
-def _known(session: SessionDep, agent_id: str) -> None:
-    if agent_service.get_agent(session, agent_id=agent_id) is None:
+def _known(session: SessionDep, settings: SettingsDep, agent_id: str) -> None:
+    """404 for an unknown agent; 503 at once for one whose heartbeats have stopped (one that
+    is late may still answer: the host queue decides)."""
+    agent = agent_service.get_agent(session, agent_id=agent_id)
+    if agent is None:
         raise not_found("agent", agent_id)
+    status = agent_service.Liveness.of(settings.monitor).status(agent, utcnow())
+    if status == AgentStatus.offline:
+        raise ApiError(503, "agent_offline", f"agent {agent_id} is offline (no heartbeats)")
 
 
 async def _ask(
