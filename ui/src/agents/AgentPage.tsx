@@ -19,6 +19,7 @@ import { AgentStatusBadge, HeartbeatAge } from "./AgentStatusBadge";
 import { Labels } from "./AgentsPage";
 import { configProblems } from "./configProblems";
 import { ConfigVersions } from "./ConfigVersions";
+import { ResourcesPanel } from "./ResourcesPanel";
 import {
   agentConfigQuery,
   agentDetailQuery,
@@ -40,6 +41,7 @@ export function AgentPage() {
       {agent.isPending && <p className="muted">{t("common.loading")}</p>}
       {agent.isError && <ErrorNotice error={agent.error} onRetry={() => agent.refetch()} />}
       {agent.data && <AgentFacts agent={agent.data} />}
+      {agent.data && <ResourcesPanel agentId={agentId} />}
       {config.isError && <ErrorNotice error={config.error} onRetry={() => config.refetch()} />}
       {config.data && (
         <ConfigEditor
