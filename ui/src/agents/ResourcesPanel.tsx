@@ -3,7 +3,7 @@
 // terminate a process when the agent allows it, after typing its name.
 
 import { useQuery } from "@tanstack/react-query";
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 
 import { formatSize } from "../format/format";
 import { useI18n } from "../i18n/I18n";
@@ -43,8 +43,19 @@ function Resources({ agentId, data }: { agentId: string; data: HostResources }) 
   const latest = data.latest!;
   const history = data.history;
   const canTerminate = isAdmin(usePrincipal().role) && data.terminate.enabled;
+  // The dialog lives here, not in a row: the row goes once the process has exited.
+  const [target, setTarget] = useState<HostProcess>();
+  const onTerminate = canTerminate ? setTarget : undefined;
   return (
     <>
+      {target && (
+        <TerminateDialog
+          key={target.pid}
+          agentId={agentId}
+          process={target}
+          onClose={() => setTarget(undefined)}
+        />
+      )}
       <div className="resource-gauges">
         <Gauge
           label={t("resources.cpu")}
@@ -128,15 +139,13 @@ function Resources({ agentId, data }: { agentId: string; data: HostResources }) 
         title={t("resources.topCpu")}
         testId="top-cpu"
         processes={latest.top_cpu}
-        agentId={agentId}
-        canTerminate={canTerminate}
+        onTerminate={onTerminate}
       />
       <Processes
         title={t("resources.topMemory")}
         testId="top-memory"
         processes={latest.top_memory}
-        agentId={agentId}
-        canTerminate={canTerminate}
+        onTerminate={onTerminate}
       />
     </>
   );
@@ -182,9 +191,9 @@ function Processes(props: {
   title: string;
   testId: string;
   processes: HostProcess[];
-  agentId: string;
-  canTerminate: boolean;
+  onTerminate?: (process: HostProcess) => void;
 }) {
+  const { onTerminate } = props;
   const { t } = useI18n();
   return (
     <>
@@ -198,7 +207,7 @@ function Processes(props: {
             <th>{t("resources.cpu")}</th>
             <th>{t("resources.rss")}</th>
             <th>{t("resources.command")}</th>
-            {props.canTerminate && <th />}
+            {onTerminate && <th />}
           </tr>
         </thead>
         <tbody>
@@ -212,9 +221,11 @@ function Processes(props: {
               <td className="command" title={proc.command}>
                 {proc.command}
               </td>
-              {props.canTerminate && (
+              {onTerminate && (
                 <td>
-                  <TerminateButton agentId={props.agentId} process={proc} />
+                  <button type="button" className="danger" onClick={() => onTerminate(proc)}>
+                    {t("resources.terminate")}
+                  </button>
                 </td>
               )}
             </tr>
@@ -226,59 +237,56 @@ function Processes(props: {
 }
 
 /** Asks for the process's name, typed, before the agent is asked to SIGTERM it. */
-function TerminateButton({ agentId, process }: { agentId: string; process: HostProcess }) {
+function TerminateDialog(props: { agentId: string; process: HostProcess; onClose: () => void }) {
   const { t } = useI18n();
+  const { process, onClose } = props;
   const dialog = useRef<HTMLDialogElement>(null);
   const [typed, setTyped] = useState("");
   const [done, setDone] = useState<Terminated>();
-  const terminate = useTerminateProcess(agentId);
+  const terminate = useTerminateProcess(props.agentId);
+  useEffect(() => {
+    const current = dialog.current;
+    current?.showModal();
+    return () => current?.close();
+  }, []);
   const onConfirm = () =>
     terminate.mutate({ pid: process.pid, confirmName: typed }, { onSuccess: setDone });
   return (
-    <>
-      <button
-        type="button"
-        className="danger"
-        onClick={() => {
-          setTyped("");
-          setDone(undefined);
-          terminate.reset();
-          dialog.current?.showModal();
-        }}
-      >
-        {t("resources.terminate")}
-      </button>
-      <dialog ref={dialog} className="confirm" aria-label={t("resources.terminate")}>
-        <form method="dialog" onSubmit={(event) => event.preventDefault()}>
-          <p>{t("resources.terminateQuestion", { pid: process.pid, name: process.name })}</p>
-          <label>
-            {t("resources.typeName", { name: process.name })}
-            <input value={typed} onChange={(event) => setTyped(event.target.value)} autoFocus />
-          </label>
-          {terminate.isError && <ErrorNotice error={terminate.error} />}
-          {done && (
-            <p role="status">
-              {t(done.exited ? "resources.terminated" : "resources.stillRunning", {
-                pid: done.pid,
-                signal: done.signal,
-              })}
-            </p>
-          )}
-          <div className="row">
-            <button type="button" onClick={() => dialog.current?.close()}>
-              {t("resources.close")}
-            </button>
-            <button
-              type="button"
-              className="danger"
-              disabled={typed !== process.name || terminate.isPending || !!done}
-              onClick={onConfirm}
-            >
-              {t("resources.terminateConfirm")}
-            </button>
-          </div>
-        </form>
-      </dialog>
-    </>
+    <dialog
+      ref={dialog}
+      className="confirm"
+      aria-label={t("resources.terminate")}
+      onClose={onClose}
+    >
+      <form method="dialog" onSubmit={(event) => event.preventDefault()}>
+        <p>{t("resources.terminateQuestion", { pid: process.pid, name: process.name })}</p>
+        <label>
+          {t("resources.typeName", { name: process.name })}
+          <input value={typed} onChange={(event) => setTyped(event.target.value)} autoFocus />
+        </label>
+        {terminate.isError && <ErrorNotice error={terminate.error} />}
+        {done && (
+          <p role="status">
+            {t(done.exited ? "resources.terminated" : "resources.stillRunning", {
+              pid: done.pid,
+              signal: done.signal,
+            })}
+          </p>
+        )}
+        <div className="row">
+          <button type="button" onClick={() => dialog.current?.close()}>
+            {t("resources.close")}
+          </button>
+          <button
+            type="button"
+            className="danger"
+            disabled={typed !== process.name || terminate.isPending || !!done}
+            onClick={onConfirm}
+          >
+            {t("resources.terminateConfirm")}
+          </button>
+        </div>
+      </form>
+    </dialog>
   );
 }
