@@ -5,10 +5,10 @@ Both go through the agent's host queue (HostQueryWorkflow): the API never reache
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Path
+from pydantic import BaseModel, Field, ValidationError
 from temporalio.client import WorkflowFailureError
 from temporalio.service import RPCError
 
@@ -19,6 +19,9 @@ from api.services import agents as agent_service
 from api.services.host_queries import HostQueryFailed, ask_agent
 from sluice.host_resources import HostResources, Terminated
 from store.models import AgentStatus, Role, utcnow
+
+M = TypeVar("M", bound=BaseModel)
+Pid = Annotated[int, Path(ge=0, le=2**31 - 1)]
 
 router = APIRouter(prefix="/agents", tags=["agents"], responses=ERROR_RESPONSES)
 
@@ -44,22 +47,31 @@ async def get_resources(
     """The host's latest resource sample and its short history, as the agent has them."""
     _known(session, settings, agent_id)
     answer = await _ask(temporal, settings.temporal.task_queue, agent_id, "host_resources", {})
-    return HostResources.model_validate(answer)
+    return _parsed(HostResources, answer, agent_id)
 
 
 @router.post(
     "/{agent_id}/processes/{pid}:terminate", response_model=Terminated, dependencies=AS_ADMIN
 )
 async def terminate_process(
-    agent_id: str, pid: int, body: TerminateRequest, session: SessionDep,
-    settings: SettingsDep, temporal: TemporalDep,
+    agent_id: str, pid: Pid, body: TerminateRequest, session: SessionDep, settings: SettingsDep,
+    temporal: TemporalDep,
 ) -> Terminated:  # fmt: skip
     """SIGTERM a process on the host, if the agent allows it; `confirm_name` must be its name."""
     _known(session, settings, agent_id)
     arg = {"pid": pid, "confirm_name": body.confirm_name}
     queue = settings.temporal.task_queue
     answer = await _ask(temporal, queue, agent_id, "terminate_process", arg, answer_s=90.0)
-    return Terminated.model_validate(answer)
+    return _parsed(Terminated, answer, agent_id)
+
+
+def _parsed(model: type[M], answer: dict[str, Any], agent_id: str) -> M:
+    """The agent's answer as `model`; 502 if it is not one (an agent of another version)."""
+    try:
+        return model.model_validate(answer)
+    except ValidationError as exc:
+        message = f"agent {agent_id} answered something else: {exc.error_count()} problems"
+        raise ApiError(502, "bad_answer", message) from None
 
 
 def _known(session: SessionDep, settings: SettingsDep, agent_id: str) -> None:
