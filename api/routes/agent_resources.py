@@ -5,6 +5,8 @@ Both go through the agent's host queue (HostQueryWorkflow): the API never reache
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Path
@@ -28,6 +30,11 @@ router = APIRouter(prefix="/agents", tags=["agents"], responses=ERROR_RESPONSES)
 AS_READER = [Depends(require(Role.operator, Role.viewer))]
 AS_ADMIN = [Depends(require())]
 
+# Viewers of one agent within this long share one question to it, so a crowd of consoles
+# costs the agent (whose activity slots also upload) one answer.
+SHARED_FOR_S = 2.0
+_recent: dict[tuple[str, str], tuple[float, asyncio.Future[dict[str, Any]]]] = {}
+
 # The agent's refusals (its ApplicationError types) as HTTP.
 REFUSALS = {
     "agent_offline": 503, "timeout": 504, "terminate_disabled": 403, "protected": 403,
@@ -46,8 +53,22 @@ async def get_resources(
 ) -> HostResources:
     """The host's latest resource sample and its short history, as the agent has them."""
     _known(session, settings, agent_id)
-    answer = await _ask(temporal, settings.temporal.task_queue, agent_id, "host_resources", {})
+    key = (settings.temporal.task_queue, agent_id)
+    shared = _recent.get(key)
+    if shared is None or shared[0] < time.monotonic():
+        ask = _ask(temporal, key[0], agent_id, "host_resources", {})
+        shared = (time.monotonic() + SHARED_FOR_S, asyncio.ensure_future(ask))
+        _recent[key] = shared
+        shared[1].add_done_callback(lambda task: _forget_failed(key, task))
+    answer = await asyncio.shield(shared[1])
     return _parsed(HostResources, answer, agent_id)
+
+
+def _forget_failed(key: tuple[str, str], task: asyncio.Future[dict[str, Any]]) -> None:
+    if (task.cancelled() or task.exception() is not None) and _recent.get(key, (0, None))[
+        1
+    ] is task:
+        del _recent[key]
 
 
 @router.post(

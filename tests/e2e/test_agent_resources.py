@@ -89,6 +89,9 @@ async def test_resources_alerts_metrics_and_guarded_terminate(
         assert all(d["fstype"] not in ("proc", "sysfs", "tmpfs") for d in latest["disks"])
         assert seen["terminate"] == {"enabled": True, "allow_names": ["sleep"], "allow_users": []}
 
+        crowd = await asyncio.gather(*(viewer.get(f"{path}/resources") for _ in range(20)))
+        assert {r.status_code for r in crowd} == {200}  # one question to the agent, shared
+
         fired = await eventually(lambda: disk_alerts(admin, agent_id), 60, "HostDiskFull")
         mount, alert = next(iter(fired.items()))
         assert alert["status"] == "firing" and alert["severity"] == "critical"
