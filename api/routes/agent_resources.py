@@ -30,10 +30,11 @@ router = APIRouter(prefix="/agents", tags=["agents"], responses=ERROR_RESPONSES)
 AS_READER = [Depends(require(Role.operator, Role.viewer))]
 AS_ADMIN = [Depends(require())]
 
-# Viewers of one agent within this long share one question to it, so a crowd of consoles
-# costs the agent (whose activity slots also upload) one answer.
+# A read answers from memory: an agent that has not taken it within 4 s is offline (or
+# every one of its activity slots is busy uploading). Viewers of one agent within
+# SHARED_FOR_S share one question, so a crowd of consoles costs the agent one answer.
 SHARED_FOR_S = 2.0
-_recent: dict[tuple[str, str], tuple[float, asyncio.Future[dict[str, Any]]]] = {}
+_recent: dict[tuple[int, str, str], tuple[float, asyncio.Future[dict[str, Any]]]] = {}
 
 # The agent's refusals (its ApplicationError types) as HTTP.
 REFUSALS = {
@@ -53,10 +54,15 @@ async def get_resources(
 ) -> HostResources:
     """The host's latest resource sample and its short history, as the agent has them."""
     _known(session, settings, agent_id)
-    key = (settings.temporal.task_queue, agent_id)
+    return await _resources(temporal, settings.temporal.task_queue, agent_id)
+
+
+async def _resources(temporal: TemporalDep, queue: str, agent_id: str) -> HostResources:
+    """The agent's resources, asked once per SHARED_FOR_S however many ask."""
+    key = (id(asyncio.get_running_loop()), queue, agent_id)  # a future is its loop's own
     shared = _recent.get(key)
     if shared is None or shared[0] < time.monotonic():
-        ask = _ask(temporal, key[0], agent_id, "host_resources", {})
+        ask = _ask(temporal, queue, agent_id, "host_resources", {}, pickup_s=4.0, answer_s=4.0)
         shared = (time.monotonic() + SHARED_FOR_S, asyncio.ensure_future(ask))
         _recent[key] = shared
         shared[1].add_done_callback(lambda task: _forget_failed(key, task))
@@ -64,10 +70,9 @@ async def get_resources(
     return _parsed(HostResources, answer, agent_id)
 
 
-def _forget_failed(key: tuple[str, str], task: asyncio.Future[dict[str, Any]]) -> None:
-    if (task.cancelled() or task.exception() is not None) and _recent.get(key, (0, None))[
-        1
-    ] is task:
+def _forget_failed(key: tuple[int, str, str], task: asyncio.Future[dict[str, Any]]) -> None:
+    failed = task.cancelled() or task.exception() is not None
+    if failed and key in _recent and _recent[key][1] is task:
         del _recent[key]
 
 
@@ -80,8 +85,13 @@ async def terminate_process(
 ) -> Terminated:  # fmt: skip
     """SIGTERM a process on the host, if the agent allows it; `confirm_name` must be its name."""
     _known(session, settings, agent_id)
-    arg = {"pid": pid, "confirm_name": body.confirm_name}
     queue = settings.temporal.task_queue
+    # A quick read first: an agent (or worker) that is not there is a 503 within seconds,
+    # and one that does not allow terminating is refused without asking it to.
+    if not (await _resources(temporal, queue, agent_id)).terminate.enabled:
+        message = "terminating processes is disabled on this agent"
+        raise ApiError(403, "terminate_disabled", message)
+    arg = {"pid": pid, "confirm_name": body.confirm_name}
     answer = await _ask(temporal, queue, agent_id, "terminate_process", arg, answer_s=90.0)
     return _parsed(Terminated, answer, agent_id)
 
@@ -108,10 +118,17 @@ def _known(session: SessionDep, settings: SettingsDep, agent_id: str) -> None:
 
 async def _ask(
     temporal: TemporalDep, queue: str, agent_id: str, activity: str, arg: dict[str, Any],
-    *, answer_s: float = 20.0,
+    *, pickup_s: float = 10.0, answer_s: float = 20.0,
 ) -> dict[str, Any]:  # fmt: skip
     try:
-        return await ask_agent(temporal, queue, agent_id, activity, arg, answer_s=answer_s)
+        return await asyncio.wait_for(
+            ask_agent(temporal, queue, agent_id, activity, arg, pickup_s=pickup_s,
+                      answer_s=answer_s),
+            timeout=pickup_s + answer_s,
+        )  # fmt: skip
+    except TimeoutError:  # the workflow itself never ran: no central worker on the queue
+        message = f"no answer within {pickup_s + answer_s:g}s: is `sluice worker` running?"
+        raise ApiError(503, "no_answer", message) from None
     except HostQueryFailed as exc:
         status = REFUSALS.get(exc.error_class, 502)
         raise ApiError(status, exc.error_class, str(exc)) from None

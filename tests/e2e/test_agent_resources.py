@@ -146,8 +146,8 @@ async def test_resources_alerts_metrics_and_guarded_terminate(
         )  # fmt: skip
 
         await stop(agent)
-        offline = await viewer.get(f"{path}/resources")
-        assert (offline.status_code, offline.json()["error"]["code"]) == (503, "agent_offline")
+        offline = await eventually(lambda: _answered(viewer, f"{path}/resources", 503), 30, "503")
+        assert offline["error"]["code"] == "agent_offline"
         assert (await viewer.get("/api/v1/agents/nobody/resources")).status_code == 404
     finally:
         await stop(agent)
@@ -157,6 +157,12 @@ async def test_resources_alerts_metrics_and_guarded_terminate(
                 await child.wait()
         await admin.aclose()
         await viewer.aclose()
+
+
+async def _answered(api: httpx.AsyncClient, url: str, status: int) -> dict[str, Any] | None:
+    """The body once `url` answers `status` (a read just before is shared for 2 s)."""
+    response = await api.get(url)
+    return response.json() if response.status_code == status else None
 
 
 async def _registered(api: httpx.AsyncClient, path: str) -> bool:
