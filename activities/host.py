@@ -10,6 +10,7 @@ from activities.analyze.host import ExcerptActivities
 from activities.archive import ArchiveActivities
 from activities.host_views.access import FilterSource
 from activities.host_views.files import FileListActivities
+from activities.host_views.resources import ResourceActivities, ResourceSource
 from activities.host_views.text import TextActivities
 from activities.script import ScriptActivities
 from activities.stat import StatActivities
@@ -24,6 +25,7 @@ def host_activities(
     roots: Sequence[Path],
     script_allow: Sequence[str] = (),
     file_filter: FilterSource | None = None,
+    resources: ResourceSource | None = None,
 ) -> list[Callable[..., Any]]:
     excerpts = ExcerptActivities(roots)
     text = TextActivities(roots, file_filter)
@@ -38,4 +40,5 @@ def host_activities(
         text.tail_file,
         text.read_from,
         text.search_file,
+        *(ResourceActivities(resources).all() if resources is not None else []),
     ]

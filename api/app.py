@@ -19,6 +19,7 @@ from api.metrics import ApiMetrics, RequestMetrics
 from api.routes import (
     agent_files,
     agent_follow,
+    agent_resources,
     agents,
     alert_groups,
     alert_routing,
@@ -120,6 +121,7 @@ def create_app(settings: Settings, console_dist: Path = ui.DIST_DIR) -> FastAPI:
     app.include_router(agents.router, prefix=API_PREFIX)
     app.include_router(agent_files.router, prefix=API_PREFIX)
     app.include_router(agent_follow.router, prefix=API_PREFIX)
+    app.include_router(agent_resources.router, prefix=API_PREFIX)
     app.include_router(rules.router, prefix=API_PREFIX)
     app.include_router(task_actions.router, prefix=API_PREFIX)
     app.include_router(channels.router, prefix=API_PREFIX)

@@ -75,6 +75,8 @@ def describe(method: str, path: str) -> Target:
             verb, resource_id = resource_id, ""
     if len(parts) >= 3:
         verb = ".".join([*parts[2:], _DEFAULT_VERB.get(method, method.lower())])
+    if len(parts) == 4 and ":" in parts[3]:  # agents/a1/processes/42:terminate
+        verb = f"{parts[2]}.{parts[3].partition(':')[2]}"
     return Target(
         f"{resource_type}.{verb or _DEFAULT_VERB.get(method, method.lower())}",
         resource_type,

@@ -27,6 +27,7 @@ from watcher.host_worker import HostWorker
 from watcher.live import LiveConfig
 from watcher.logalerts.service import LogAlerts
 from watcher.metrics import AgentMetrics, MetricsServer
+from watcher.resources.service import Resources
 from watcher.spool import SpoolStore
 from watcher.watching import AgentConfigError, check_watchable
 
@@ -69,7 +70,11 @@ class Agent:
             client,
             cfg.host_queue,
             lambda roots: host_activities(
-                s3, roots, cfg.script_allow, file_filter=lambda: self.detection.filter
+                s3,
+                roots,
+                cfg.script_allow,
+                resources=self.resources,
+                file_filter=lambda: self.detection.filter,
             ),
             self.detection.roots,
             cfg.max_activities,
@@ -77,6 +82,10 @@ class Agent:
             self.metrics,
         )
         self.log_alerts = LogAlerts(cfg, self.detection.roots, notice=self.notice)
+        self.resources = Resources(
+            cfg, lambda: self.live.settings.agent, self.metrics.registry,
+            wake_sender=self.log_alerts.sender.wake, notice=self.notice,
+        )  # fmt: skip
         self.live = LiveConfig(
             settings,
             detection=self.detection,
@@ -126,6 +135,7 @@ class Agent:
                 group.create_task(self.live.manage())
                 group.create_task(self.live.watch_local_config())
                 group.create_task(self.log_alerts.run())
+                group.create_task(self.resources.run())
         finally:
             with contextlib.suppress(ValueError, RuntimeError):
                 loop.remove_signal_handler(signal.SIGHUP)

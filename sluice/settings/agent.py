@@ -12,6 +12,7 @@ from sluice.contracts import host_queue
 from sluice.logalerts import LogAlertSettings
 from sluice.patterns import MAX_PATTERN_CHARS
 from sluice.settings.base import Section
+from sluice.settings.resources import ResourceSettings
 
 DEFAULT_TEMP_SUFFIXES = [".tmp", ".part", ".crdownload", ".download", ".swp", ".swx", ".swpx"]
 
@@ -66,6 +67,7 @@ class AgentSettings(Section):
     log_format: Literal["text", "json"] = "text"
     script_allow: list[str] = []
     log_alerts: LogAlertSettings = LogAlertSettings()  # log keyword alerts (docs/agent.md)
+    resources: ResourceSettings = ResourceSettings()  # host resources (docs/host-views.md)
 
     @field_validator("roots")
     @classmethod
