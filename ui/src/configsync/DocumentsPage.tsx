@@ -26,7 +26,7 @@ export function DocumentsPage({ kind }: { kind: DocPath }) {
       {docs.data && docs.data.length === 0 && <p className="empty">{t("config.noDocs")}</p>}
       {docs.data && docs.data.length > 0 && (
         <div className="table-scroll">
-          <table className="config-docs stacked">
+          <table className="config-docs">
             <thead>
               <tr>
                 <th scope="col">{t("config.col.name")}</th>

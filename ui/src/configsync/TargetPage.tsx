@@ -2,6 +2,7 @@
 // their contents are served only to the config-agent role), its rollouts and "Roll out again".
 
 import { useQuery } from "@tanstack/react-query";
+import type { ReactNode } from "react";
 import { useParams } from "react-router";
 
 import { Labels } from "../agents/AgentsPage";
@@ -43,16 +44,22 @@ export function TargetPage() {
 
 function TargetFacts({ target }: { target: ConfigTarget }) {
   const { t } = useI18n();
-  const facts: [string, React.ReactNode][] = [
+  const facts: [string, ReactNode][] = [
     [t("config.col.kind"), target.kind],
     [t("config.col.labels"), <Labels key="l" labels={target.labels} />],
     [t("config.url"), target.url],
     [t("config.ruleSets"), target.rule_sets.join(", ")],
     [t("config.ruleSetLabels"), <Labels key="r" labels={target.rule_set_labels} />],
     [t("config.amConfig"), target.alertmanager_config],
-    [t("config.col.desired"), `v${target.desired_version} ${target.desired_digest}`],
-    [t("config.col.liveVersion"), `v${target.live_version} ${target.live_digest}`],
-    [t("config.diskDigest"), target.disk_digest],
+    [
+      t("config.col.desired"),
+      <Digest key="d" version={target.desired_version} digest={target.desired_digest} />,
+    ],
+    [
+      t("config.col.liveVersion"),
+      <Digest key="v" version={target.live_version} digest={target.live_digest} />,
+    ],
+    [t("config.diskDigest"), <Digest key="k" digest={target.disk_digest} />],
     [t("config.col.state"), <TargetState key="s" target={target} />],
     [t("config.col.applied"), <Time key="a" iso={target.applied_at} />],
     [t("config.reported"), <Time key="p" iso={target.reported_at} />],
@@ -64,7 +71,7 @@ function TargetFacts({ target }: { target: ConfigTarget }) {
         {facts.map(([term, value]) => (
           <div key={term}>
             <dt>{term}</dt>
-            <dd>{value}</dd>
+            <dd>{value || value === 0 ? value : "—"}</dd>
           </div>
         ))}
       </dl>
@@ -85,6 +92,20 @@ function TargetFacts({ target }: { target: ConfigTarget }) {
   );
 }
 
+/** A version and the start of its digest (the whole digest on hover). */
+function Digest({ version, digest }: { version?: number; digest: string }) {
+  return (
+    <>
+      {version !== undefined && `v${version} `}
+      {digest && (
+        <code className="hash" title={digest}>
+          {digest.slice(0, 12)}
+        </code>
+      )}
+    </>
+  );
+}
+
 function Rollouts({ name }: { name: string }) {
   const { t } = useI18n();
   const rollouts = useQuery(rolloutsQuery(name));
@@ -99,7 +120,7 @@ function Rollouts({ name }: { name: string }) {
       )}
       {rollouts.data && rollouts.data.length > 0 && (
         <div className="table-scroll">
-          <table className="config-rollouts stacked">
+          <table className="config-rollouts">
             <thead>
               <tr>
                 <th scope="col">{t("rule.col.version")}</th>

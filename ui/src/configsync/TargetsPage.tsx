@@ -24,7 +24,7 @@ export function TargetsPage() {
       )}
       {targets.data && targets.data.length > 0 && (
         <div className="table-scroll">
-          <table className="config-targets stacked">
+          <table className="config-targets">
             <thead>
               <tr>
                 <th scope="col">{t("config.col.name")}</th>

@@ -38,6 +38,9 @@ export function AppShell() {
           <NavLink to="/knowledge">{t("nav.knowledge")}</NavLink>
           <NavLink to="/agents">{t("nav.agents")}</NavLink>
           <NavLink to="/channels">{t("nav.channels")}</NavLink>
+          <span className="nav-section" aria-hidden="true">
+            {t("nav.configSync")}:
+          </span>
           <NavLink to="/config/rule-sets" title={t("nav.configSync")}>
             {t("nav.ruleSets")}
           </NavLink>
