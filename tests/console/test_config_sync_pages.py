@@ -35,6 +35,12 @@ async def create_rule_set(page: Page, api_url: str) -> None:
     await expect(page.get_by_role("heading", level=1)).to_have_text("node")
     await version_row(page, 1).get_by_role("button", name="Publish v1").click()
     await expect(version_row(page, 1)).to_contain_text("live")
+    await replace_yaml(page, RULES.replace("for: 5m", "for: 10m"))
+    await page.get_by_label("Comment (why this change)").fill("slower")
+    await page.get_by_role("button", name="Save as new version").click()
+    await page.get_by_role("button", name="Publish v2").first.click()
+    await expect(version_row(page, 2)).to_contain_text("live")
+    await expect(page.get_by_test_id("doc-versions")).to_contain_text("live 2")
 
 
 async def test_create_publish_and_see_it_reach_a_target(
@@ -67,10 +73,10 @@ async def test_create_publish_and_see_it_reach_a_target(
     viewer = issue_token(database, Role.viewer, "config-viewer")
     view = await new_page()
     await view.goto(f"{api_url}/config/rule-sets#token={viewer}")
-    await expect(view.locator('table.config-docs tr[data-name="node"]')).to_contain_text("1")
+    await expect(view.locator('table.config-docs tr[data-name="node"]')).to_contain_text("2")
     await expect(view.get_by_role("link", name="New", exact=True)).to_have_count(0)
     await view.get_by_role("link", name="node", exact=True).click()
-    await expect(version_row(view, 1)).to_contain_text("live")
+    await expect(version_row(view, 2)).to_contain_text("live")
     await expect(view.get_by_role("button", name="Save as new version")).to_have_count(0)
     await expect(view.get_by_role("button", name="Publish v1")).to_have_count(0)
     await view.get_by_role("link", name="Targets").click()

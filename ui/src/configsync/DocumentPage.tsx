@@ -44,6 +44,8 @@ function ExistingDocument({ kind, name }: { kind: DocPath; name: string }) {
   const latest = useQuery({
     ...versionQuery(kind, name, doc.data?.latest_version ?? 0),
     enabled: doc.data !== undefined,
+    // Keep the editor mounted (and its "Publish vN") while a newly saved version loads.
+    placeholderData: (previous) => previous,
   });
   return (
     <section>
