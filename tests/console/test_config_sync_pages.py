@@ -51,18 +51,19 @@ async def test_create_publish_and_see_it_reach_a_target(
     await page.goto(f"{api_url}/overview#token={token}")
     await create_rule_set(page, api_url)
 
-    made = await page.request.post(
-        f"{api_url}/api/v1/config-targets",
-        data={"name": "prom-a", "kind": "prometheus", "rule_sets": ["node"]},
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    assert made.status == 201, await made.text()
-    desired = (await made.json())["desired_version"]
-
     await page.get_by_role("link", name="Targets").click()
+    await page.get_by_label("Name", exact=True).fill("prom-a")
+    await page.get_by_label("Kind").select_option("prometheus")
+    await page.get_by_label("Rule sets (names, comma-separated)").fill("node")
+    await page.get_by_role("button", name="Create target").click()
     row = page.locator('table.config-targets tr[data-name="prom-a"]')
-    await expect(row.get_by_test_id("target-desired")).to_have_text(str(desired))
     await expect(row).to_contain_text("prometheus")
+    made = await page.request.get(
+        f"{api_url}/api/v1/config-targets/prom-a", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert made.ok, await made.text()
+    desired = (await made.json())["desired_version"]
+    await expect(row.get_by_test_id("target-desired")).to_have_text(str(desired))
     await row.get_by_role("link", name="prom-a").click()
     await expect(page.get_by_test_id("target-facts")).to_contain_text(f"v{desired}")
     await expect(page.get_by_test_id("desired-files")).to_contain_text("sluice-node.rules.yml")
@@ -80,6 +81,7 @@ async def test_create_publish_and_see_it_reach_a_target(
     await expect(view.get_by_role("button", name="Save as new version")).to_have_count(0)
     await expect(view.get_by_role("button", name="Publish v1")).to_have_count(0)
     await view.get_by_role("link", name="Targets").click()
+    await expect(view.get_by_role("button", name="Create target")).to_have_count(0)
     await view.get_by_role("link", name="prom-a").click()
     await expect(view.get_by_test_id("desired-files")).to_contain_text("sluice-node.rules.yml")
     await expect(view.get_by_role("button", name="Roll out again")).to_have_count(0)

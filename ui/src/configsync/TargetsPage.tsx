@@ -5,18 +5,23 @@ import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router";
 
 import { useI18n } from "../i18n/I18n";
+import { canEditRules } from "../session/roles";
+import { usePrincipal } from "../session/Session";
 import { ErrorNotice } from "../shared/ErrorNotice";
 import { Time } from "../shared/Time";
+import { NewTargetForm } from "./NewTargetForm";
 import { targetsQuery, type ConfigTarget } from "./queries";
 
 export function TargetsPage() {
   const { t } = useI18n();
   const targets = useQuery(targetsQuery());
+  const editable = canEditRules(usePrincipal().role);
   return (
     <section>
       <div className="page-title">
         <h1>{t("config.targets")}</h1>
       </div>
+      {editable && <NewTargetForm />}
       {targets.isPending && <p className="muted">{t("common.loading")}</p>}
       {targets.isError && <ErrorNotice error={targets.error} onRetry={() => targets.refetch()} />}
       {targets.data && targets.data.length === 0 && (

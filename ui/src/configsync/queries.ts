@@ -150,3 +150,11 @@ export function useRollOut(name: string) {
     checked(api.POST("/api/v1/config-targets/{name}:rollout", { params: { path: { name } } })),
   );
 }
+
+export type TargetCreate = Schemas["TargetCreate"];
+
+export function useCreateTarget() {
+  return useConfigMutation((body: TargetCreate) =>
+    checked(api.POST("/api/v1/config-targets", { body })),
+  );
+}

@@ -667,6 +667,9 @@ export const en = {
   "config.workflow": "Workflow",
   "config.started": "Started",
   "config.notStarted": "not started",
+  "config.newTarget": "New target",
+  "config.createTarget": "Create target",
+  "config.ruleSetNames": "Rule sets (names, comma-separated)",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -662,4 +662,7 @@ export const zh: Record<MessageKey, string> = {
   "config.workflow": "工作流",
   "config.started": "开始时间",
   "config.notStarted": "未开始",
+  "config.newTarget": "新建目标",
+  "config.createTarget": "创建目标",
+  "config.ruleSetNames": "规则集（名称，逗号分隔）",
 };
