@@ -58,6 +58,18 @@ const TicketsPage = lazy(() =>
 const TicketPage = lazy(() =>
   import("./tickets/TicketPage").then((m) => ({ default: m.TicketPage })),
 );
+const DocumentsPage = lazy(() =>
+  import("./configsync/DocumentsPage").then((m) => ({ default: m.DocumentsPage })),
+);
+const DocumentPage = lazy(() =>
+  import("./configsync/DocumentPage").then((m) => ({ default: m.DocumentPage })),
+);
+const TargetsPage = lazy(() =>
+  import("./configsync/TargetsPage").then((m) => ({ default: m.TargetsPage })),
+);
+const TargetPage = lazy(() =>
+  import("./configsync/TargetPage").then((m) => ({ default: m.TargetPage })),
+);
 const AuditPage = lazy(() => import("./audit/AuditPage").then((m) => ({ default: m.AuditPage })));
 const TokensPage = lazy(() =>
   import("./tokens/TokensPage").then((m) => ({ default: m.TokensPage })),
@@ -99,6 +111,24 @@ export function App() {
           <Route path="agents" element={<Lazy page={<AgentsPage />} />} />
           <Route path="agents/:agentId" element={<Lazy page={<AgentPage />} />} />
           <Route path="channels" element={<Lazy page={<ChannelsPage />} />} />
+          <Route
+            path="config/rule-sets"
+            element={<Lazy page={<DocumentsPage kind="rule-sets" />} />}
+          />
+          <Route
+            path="config/rule-sets/:name"
+            element={<Lazy page={<DocumentPage kind="rule-sets" />} />}
+          />
+          <Route
+            path="config/alertmanager-configs"
+            element={<Lazy page={<DocumentsPage kind="alertmanager-configs" />} />}
+          />
+          <Route
+            path="config/alertmanager-configs/:name"
+            element={<Lazy page={<DocumentPage kind="alertmanager-configs" />} />}
+          />
+          <Route path="config/targets" element={<Lazy page={<TargetsPage />} />} />
+          <Route path="config/targets/:name" element={<Lazy page={<TargetPage />} />} />
           <Route path="audit" element={<Lazy page={<AuditPage />} />} />
           <Route path="tokens" element={<Lazy page={<TokensPage />} />} />
           <Route path="*" element={<NotFoundPage />} />

@@ -38,6 +38,18 @@ export function AppShell() {
           <NavLink to="/knowledge">{t("nav.knowledge")}</NavLink>
           <NavLink to="/agents">{t("nav.agents")}</NavLink>
           <NavLink to="/channels">{t("nav.channels")}</NavLink>
+          <span className="nav-section" aria-hidden="true">
+            {t("nav.configSync")}:
+          </span>
+          <NavLink to="/config/rule-sets" title={t("nav.configSync")}>
+            {t("nav.ruleSets")}
+          </NavLink>
+          <NavLink to="/config/alertmanager-configs" title={t("nav.configSync")}>
+            {t("nav.amConfigs")}
+          </NavLink>
+          <NavLink to="/config/targets" title={t("nav.configSync")}>
+            {t("nav.targets")}
+          </NavLink>
           {canReadAudit(principal.role) && <NavLink to="/audit">{t("nav.audit")}</NavLink>}
           {isAdmin(principal.role) && <NavLink to="/tokens">{t("nav.tokens")}</NavLink>}
           <a href="/docs">{t("nav.apiDocs")}</a>

@@ -1,0 +1,89 @@
+// Every config target: what it should run against what it runs, in sync or not, stale and
+// why, drift on disk, the last error and when it last applied.
+
+import { useQuery } from "@tanstack/react-query";
+import { Link } from "react-router";
+
+import { useI18n } from "../i18n/I18n";
+import { canEditRules } from "../session/roles";
+import { usePrincipal } from "../session/Session";
+import { ErrorNotice } from "../shared/ErrorNotice";
+import { Time } from "../shared/Time";
+import { NewTargetForm } from "./NewTargetForm";
+import { targetsQuery, type ConfigTarget } from "./queries";
+
+export function TargetsPage() {
+  const { t } = useI18n();
+  const targets = useQuery(targetsQuery());
+  const editable = canEditRules(usePrincipal().role);
+  return (
+    <section>
+      <div className="page-title">
+        <h1>{t("config.targets")}</h1>
+      </div>
+      {editable && <NewTargetForm />}
+      {targets.isPending && <p className="muted">{t("common.loading")}</p>}
+      {targets.isError && <ErrorNotice error={targets.error} onRetry={() => targets.refetch()} />}
+      {targets.data && targets.data.length === 0 && (
+        <p className="empty">{t("config.noTargets")}</p>
+      )}
+      {targets.data && targets.data.length > 0 && (
+        <div className="table-scroll">
+          <table className="config-targets">
+            <thead>
+              <tr>
+                <th scope="col">{t("config.col.name")}</th>
+                <th scope="col">{t("config.col.kind")}</th>
+                <th scope="col">{t("config.col.desired")}</th>
+                <th scope="col">{t("config.col.liveVersion")}</th>
+                <th scope="col">{t("config.col.state")}</th>
+                <th scope="col">{t("config.col.applied")}</th>
+                <th scope="col">{t("config.col.error")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {targets.data.map((target) => (
+                <tr key={target.name} data-name={target.name}>
+                  <td>
+                    <Link to={`/config/targets/${encodeURIComponent(target.name)}`}>
+                      {target.name}
+                    </Link>
+                  </td>
+                  <td>{target.kind}</td>
+                  <td data-testid="target-desired">{target.desired_version}</td>
+                  <td data-testid="target-live">{target.live_version}</td>
+                  <td>
+                    <TargetState target={target} />
+                  </td>
+                  <td>
+                    <Time iso={target.applied_at} />
+                  </td>
+                  <td className="message">
+                    {target.error && <span className="error-line">{target.error}</span>}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+/** In sync or not, stale (with why) and drift, as short badges. */
+export function TargetState({ target }: { target: ConfigTarget }) {
+  const { t } = useI18n();
+  return (
+    <span className="target-state">
+      {target.in_sync ? t("config.inSync") : t("config.outOfSync")}
+      {target.stale && (
+        <span className="error-line" title={target.stale_reason}>
+          {" "}
+          {t("config.stale", { reason: target.stale_reason })}
+        </span>
+      )}
+      {target.drift && <span className="error-line"> {t("config.drift")}</span>}
+    </span>
+  );
+}
