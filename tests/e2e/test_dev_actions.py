@@ -261,7 +261,9 @@ def test_failed_build_is_compensated_and_announced(
     finished = log_lines(dev, rf"task {task['id']} failed {HOST}:\S+/report\.csv in ")
     assert len(finished) == 1 and "(action_failed: " in finished[0], finished
     [attempt] = log_lines(dev, r"step jenkins attempt 1 failed for \S+/report\.csv")
-    assert "(action_failed: " in attempt and attempt.endswith("no more attempts")
+    message = attempt.split(" [workflow_id=")[0]  # the text line's ids follow the message
+    assert "(action_failed: " in message and message.endswith("no more attempts")
+    assert f"task_id={task['id']}" in attempt
     log = (dev.root / "dev.log").read_text(errors="replace")
     assert "Traceback" not in log and "Completing activity as failed" not in log
     steps = steps_by_name(task)
