@@ -14,31 +14,20 @@ import pytest
 
 from activities.config_sync import ConfigSyncActivities, ControlPlaneError
 from sluice.cli.servers import free_port
-from tests.activities.config_sync.conftest import RULES, publish, sidecar_settings
+from tests.activities.config_sync.conftest import RULES, publish
 from tests.e2e.agent_support import eventually
-from tests.peers.config_sync import ControlPlanePeer, VmalertPeer
+from tests.peers.config_sync import ControlPlanePeer
+from tests.watcher.conftest import vmalert_sidecar
 from watcher.config_agent import StatusReporter
 
 
 @pytest.fixture
-def control_plane() -> Iterator[ControlPlanePeer]:
-    peer = ControlPlanePeer()
-    yield peer
-    peer.close()
-
-
-@pytest.fixture
 def sync(tmp_path: Path, control_plane: ControlPlanePeer) -> Iterator[ConfigSyncActivities]:
-    vmalert = VmalertPeer(tmp_path)
-    cfg = sidecar_settings(
-        control_plane, "vmalert", tmp_path, vmalert.url,
-        report_interval=30, drift_interval=0.1, max_backoff=0.4,
-    )  # fmt: skip
-    sync = ConfigSyncActivities(cfg)
-    assert sync.apply_config(publish(control_plane, sync, {"a.yml": RULES.format(name="A")}))
-    yield sync
-    sync.http.close()
-    vmalert.close()
+    with vmalert_sidecar(
+        control_plane, tmp_path, report_interval=30, drift_interval=0.1, max_backoff=0.4
+    ) as sync:
+        assert sync.apply_config(publish(control_plane, sync, {"a.yml": RULES.format(name="A")}))
+        yield sync
 
 
 @pytest.fixture

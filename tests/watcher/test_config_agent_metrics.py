@@ -13,31 +13,20 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from activities.config_sync import ConfigSyncActivities
-from tests.activities.config_sync.conftest import RULES, publish, sidecar_settings
+from tests.activities.config_sync.conftest import RULES, publish
 from tests.e2e.agent_support import eventually
-from tests.peers.config_sync import ControlPlanePeer, VmalertPeer
+from tests.peers.config_sync import ControlPlanePeer
+from tests.watcher.conftest import vmalert_sidecar
 from watcher.config_agent import StatusReporter
 from watcher.metrics import MetricsServer
 
 
 @pytest.fixture
-def control_plane() -> Iterator[ControlPlanePeer]:
-    peer = ControlPlanePeer()
-    yield peer
-    peer.close()
-
-
-@pytest.fixture
 def sync(tmp_path: Path, control_plane: ControlPlanePeer) -> Iterator[ConfigSyncActivities]:
-    vmalert = VmalertPeer(tmp_path)
-    cfg = sidecar_settings(
-        control_plane, "vmalert", tmp_path, vmalert.url,
-        verify_timeout=3, drift_interval=0.1, max_backoff=0.4,
-    )  # fmt: skip
-    sync = ConfigSyncActivities(cfg)
-    yield sync
-    sync.http.close()
-    vmalert.close()
+    with vmalert_sidecar(
+        control_plane, tmp_path, verify_timeout=3, drift_interval=0.1, max_backoff=0.4
+    ) as sync:
+        yield sync
 
 
 async def scrape(port: int) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
