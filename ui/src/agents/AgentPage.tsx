@@ -22,6 +22,7 @@ import { Labels } from "./AgentsPage";
 import { configProblems } from "./configProblems";
 import { HostViews } from "./host/HostViews";
 import { ConfigVersions } from "./ConfigVersions";
+import { HostAlerts } from "./HostAlerts";
 import { ResourcesPanel } from "./ResourcesPanel";
 import {
   agentConfigQuery,
@@ -46,6 +47,7 @@ export function AgentPage() {
       {agent.isError && <ErrorNotice error={agent.error} onRetry={() => agent.refetch()} />}
       {agent.data && <AgentFacts agent={agent.data} />}
       {agent.data && <HostViews agentId={agentId} />}
+      {agent.data && <HostAlerts agentId={agentId} />}
       {agent.data && <ResourcesPanel agentId={agentId} />}
       {config.isError && <ErrorNotice error={config.error} onRetry={() => config.refetch()} />}
       {config.data && (
