@@ -113,6 +113,8 @@ class DevStack:
         await asyncio.to_thread(self._tokens)
         if self.targets:
             await self._start_targets()
+        else:  # those of an earlier run are forgotten
+            await asyncio.to_thread(register, self.settings, self.state, [])
 
     async def _start_targets(self) -> None:
         """Prometheus and Alertmanager, once the alert token for their config exists; then

@@ -34,6 +34,7 @@ INSTALL_HINT = (
 )
 RULE_SET_LABELS = {"env": "dev"}  # the rule sets the local Prometheus gets
 ALERTMANAGER_CONFIG = "dev"  # the Alertmanager config the local Alertmanager gets
+NAMES = {"prometheus": "dev-prometheus", "alertmanager": "dev-alertmanager"}
 BINARIES = {
     "prometheus": ("prometheus",),
     "alertmanager": ("alertmanager", "prometheus-alertmanager"),
@@ -108,7 +109,7 @@ def _prometheus(binary: str, home: Path, port: int) -> LocalTarget:
         stop_grace=10.0,
     )
     fields = {"rule_set_labels": RULE_SET_LABELS, "labels": {"env": "dev"}}
-    return LocalTarget("dev-prometheus", "prometheus", spec, home / "rules", fields)
+    return LocalTarget(NAMES["prometheus"], "prometheus", spec, home / "rules", fields)
 
 
 def _alertmanager(binary: str, home: Path, port: int) -> LocalTarget:
@@ -128,7 +129,7 @@ def _alertmanager(binary: str, home: Path, port: int) -> LocalTarget:
         stop_grace=10.0,
     )
     fields = {"alertmanager_config": ALERTMANAGER_CONFIG, "labels": {"env": "dev"}}
-    return LocalTarget("dev-alertmanager", "alertmanager", spec, home / "config", fields)
+    return LocalTarget(NAMES["alertmanager"], "alertmanager", spec, home / "config", fields)
 
 
 def write_configs(found: list[LocalTarget], api_port: int, alert_token: str) -> None:
@@ -171,11 +172,15 @@ def _write(path: Path, config: dict[str, Any]) -> None:
 
 def register(settings: Settings, state: Path, found: list[LocalTarget]) -> None:
     """Each server as a config target (made once, its URL kept current) with an agent token
-    kept in the state dir."""
+    kept in the state dir. A local target not run this time (not installed, or
+    --no-config-targets) is forgotten: no sidecar would report for it, and it would go stale."""
     engine = make_engine(settings.database_url)
     box = SecretBox(settings.notifications.secret_key)
     try:
         with Session(engine) as session:
+            for name in set(NAMES.values()) - {t.name for t in found}:
+                if (gone := targets.get_target(session, name=name)) is not None:
+                    targets.delete_target(session, gone)
             for t in found:
                 target = targets.get_target(session, name=t.name)
                 fields = {"name": t.name, "kind": t.kind, "url": t.url, **t.fields}
