@@ -54,9 +54,9 @@ async def put_status(
     engine: EngineDep,
     settings: SettingsDep,
 ) -> StatusAck:
-    """Keep the sidecar's report; an error, drift or staleness raises a Sluice alert, a
-    rollout left pending is started again, and so is one the sidecar missed while it was down
-    (see api/services/config_catch_up.py)."""
+    """Keep the sidecar's report; an error, drift or staleness raises a Sluice alert, and a
+    rollout left pending is started again."""
+    # So is one the sidecar missed while it was down: api/services/config_catch_up.py.
 
     def work(session: Session) -> tuple[int, str, list[RolloutInput], RolloutInput | None]:
         target = own(session, principal, name)

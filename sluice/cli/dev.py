@@ -124,7 +124,13 @@ class DevStack:
         started = [(t.spec, t.spec.spawn(self._echo(t.spec.name))) for t in self.targets]
         self.procs += started
         with console.status("starting Prometheus and Alertmanager…"):
-            await asyncio.gather(*(asyncio.to_thread(spec.wait_ready, p) for spec, p in started))
+            try:
+                await asyncio.gather(
+                    *(asyncio.to_thread(spec.wait_ready, p) for spec, p in started)
+                )
+            except ServerError as exc:
+                hint = "(`sluice dev --no-config-targets` runs without them)"
+                raise ServerError(f"{exc}\n{hint}") from None
         await asyncio.to_thread(register, s, self.state, self.targets)
 
     def _tokens(self) -> None:
