@@ -6,8 +6,10 @@ retryable on its own. The input holds the version and digest only: the sidecar f
 files (secrets included) from the API itself.
 
 Outcomes: applied (completed, ApplyResult.applied); superseded by a newer publish
-(completed, not applied: the newer rollout applies); anything else fails the workflow with
-the reason, and the ApplyResult (if the sidecar gave one) in the failure's details.
+(completed, not applied: the newer rollout applies); no sidecar took the step within
+`agent_wait` (fails with type `config_agent_absent`: the sidecar's next status report starts
+the rollout again); anything else fails the workflow with the reason (type
+`config_not_applied`), and the ApplyResult (if the sidecar gave one) in the failure's details.
 """
 
 from __future__ import annotations
@@ -21,15 +23,16 @@ from temporalio.exceptions import ActivityError, ApplicationError, TimeoutError,
 with workflow.unsafe.imports_passed_through():
     from activities.config_sync import SUPERSEDED
     from sluice.contracts.config_sync import (
+        AGENT_ABSENT,
         CONFIG_ROLLOUT_WORKFLOW,
         ApplyResult,
         RolloutInput,
         config_queue,
     )
 
-# A sidecar that does not pick the step up within this long is absent: the rollout fails
-# saying so, rather than waiting unseen.
-APPLY_SCHEDULE_TO_START = timedelta(minutes=10)
+# A sidecar that does not pick the step up within RolloutInput.agent_wait (default 10 min)
+# is absent: the rollout fails saying so, rather than waiting unseen.
+NOT_APPLIED = "config_not_applied"
 APPLY_START_TO_CLOSE = timedelta(minutes=5)  # fetch, write, reload, verify, maybe restore
 APPLY_HEARTBEAT = timedelta(seconds=30)
 # The control plane or the target briefly down: tried again; bad input or a refused token: not.
@@ -53,29 +56,32 @@ class ConfigRolloutWorkflow:
                 rollout,
                 task_queue=queue,
                 result_type=ApplyResult,
-                schedule_to_start_timeout=APPLY_SCHEDULE_TO_START,
+                schedule_to_start_timeout=timedelta(seconds=rollout.agent_wait),
                 start_to_close_timeout=APPLY_START_TO_CLOSE,
                 heartbeat_timeout=APPLY_HEARTBEAT,
                 retry_policy=APPLY_RETRY,
             )
         except ActivityError as err:
+            cause = err.cause
+            if isinstance(cause, TimeoutError) and cause.type == TimeoutType.SCHEDULE_TO_START:
+                raise ApplicationError(
+                    f"no config agent took the step within "
+                    f"{timedelta(seconds=rollout.agent_wait)}: is `sluice config-agent` running "
+                    f"for target {rollout.target} (task queue {queue})? It catches up when it "
+                    "reports again",
+                    type=AGENT_ABSENT,
+                    non_retryable=True,
+                ) from err
             raise ApplicationError(
-                _why(err, rollout.target, queue), type="config_not_applied", non_retryable=True
+                _why(err, rollout.target), type=NOT_APPLIED, non_retryable=True
             ) from err
         if not result.applied and not result.error.startswith(SUPERSEDED):
-            raise ApplicationError(
-                result.error, result, type="config_not_applied", non_retryable=True
-            )
+            raise ApplicationError(result.error, result, type=NOT_APPLIED, non_retryable=True)
         return result
 
 
-def _why(err: ActivityError, target: str, queue: str) -> str:
+def _why(err: ActivityError, target: str) -> str:
     cause = err.cause
-    if isinstance(cause, TimeoutError) and cause.type == TimeoutType.SCHEDULE_TO_START:
-        return (
-            f"no config agent took the step within {APPLY_SCHEDULE_TO_START}: is "
-            f"`sluice config-agent` running for target {target} (task queue {queue})?"
-        )
     if isinstance(cause, ApplicationError):
         return f"{target}: {cause.message}"
     return f"{target}: {cause or err}"

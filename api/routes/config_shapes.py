@@ -120,6 +120,7 @@ async def roll_out_changes(
     return await roll_out(
         lambda: temporal_client(request.app.state), engine, rollouts,
         task_queue=settings.temporal.task_queue, within=settings.config_sync.start_timeout,
+        agent_wait=settings.config_sync.agent_wait,
     )  # fmt: skip
 
 

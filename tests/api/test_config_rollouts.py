@@ -46,6 +46,7 @@ async def test_publish_starts_one_rollout_per_target_and_digest(
         assert description.status == WorkflowExecutionStatus.RUNNING
         assert await started_input(temporal_client, start["workflow_id"]) == {
             "target": target, "version": start["version"], "digest": start["digest"],
+            "agent_wait": settings.config_sync.agent_wait,
         }  # fmt: skip
         # Asking again uses the running workflow: one rollout per target and digest.
         again = (await client.post(f"/api/v1/config-targets/{target}:rollout")).json()
