@@ -122,7 +122,8 @@ def _rich_task(session: Session, now: datetime) -> str:
                               ("succeeded", "", "", 41_000)], {"parts": "256"}),
         ("verify", "verify", [("succeeded", "", "", 2_100)], {}),
         ("explain", "analyze", [("succeeded", "", "", 6_400)],
-         {"analysis": json.dumps(ANALYSIS), "severity": "high", "summary": str(ANALYSIS["summary"])}),
+         {"analysis": json.dumps(ANALYSIS), "severity": "high",
+          "summary": str(ANALYSIS["summary"])}),
         ("notify", "notify", [("succeeded", "", "", 350)], {"sent": "ops-dingtalk"}),
     ]  # fmt: skip
     at = t1
