@@ -398,6 +398,13 @@ export const en = {
   "files.event.finished": "run finished",
   "agents.title": "Agents",
   "agents.back": "All agents",
+  "agents.alerts": "Firing on this host",
+  "agents.noAlerts": "Nothing fires on this host.",
+  "agents.alertSince": "since",
+  "agents.remove": "Remove agent",
+  "agents.removeConfirm":
+    "Remove agent {id} ({host})? It leaves the list; its tasks and files stay, and its tokens are revoked. Do this only for a host that is gone: a running agent would be refused.",
+  "agents.removeYes": "Remove",
   "agents.empty": "No agent has registered yet. Start `sluice agent` on a host.",
   "agents.col.agent": "Agent",
   "agents.col.status": "Status",

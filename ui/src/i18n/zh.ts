@@ -396,6 +396,13 @@ export const zh: Record<MessageKey, string> = {
   "files.event.finished": "运行结束",
   "agents.title": "代理",
   "agents.back": "全部代理",
+  "agents.alerts": "本主机正在告警",
+  "agents.noAlerts": "本主机没有正在触发的告警。",
+  "agents.alertSince": "开始于",
+  "agents.remove": "移除代理",
+  "agents.removeConfirm":
+    "移除代理 {id}（{host}）？它将从列表中消失；其任务和文件记录保留，令牌一并吊销。仅用于已下线的主机：仍在运行的代理会被拒绝移除。",
+  "agents.removeYes": "移除",
   "agents.empty": "尚无代理注册。请在主机上运行 `sluice agent`。",
   "agents.col.agent": "代理",
   "agents.col.status": "状态",
