@@ -25,7 +25,9 @@ with workflow.unsafe.imports_passed_through():
     from sluice.contracts.config_sync import (
         AGENT_ABSENT,
         CONFIG_ROLLOUT_WORKFLOW,
+        RECORD_ROLLOUT_FAILURE,
         ApplyResult,
+        RolloutFailure,
         RolloutInput,
         config_queue,
     )
@@ -49,6 +51,13 @@ APPLY_RETRY = RetryPolicy(
 class ConfigRolloutWorkflow:
     @workflow.run
     async def run(self, rollout: RolloutInput) -> ApplyResult:
+        try:
+            return await self._apply(rollout)
+        except ApplicationError as failed:
+            await _record_failure(failed.message)
+            raise
+
+    async def _apply(self, rollout: RolloutInput) -> ApplyResult:
         queue = config_queue(rollout.target)
         try:
             result = await workflow.execute_activity(
@@ -78,6 +87,23 @@ class ConfigRolloutWorkflow:
         if not result.applied and not result.error.startswith(SUPERSEDED):
             raise ApplicationError(result.error, result, type=NOT_APPLIED, non_retryable=True)
         return result
+
+
+async def _record_failure(error: str) -> None:
+    """Tell the database the rollout failed (the console shows it failed, not running); a
+    failure to tell it must not hide the rollout's own error."""
+    if not workflow.patched("config-rollout-failure-recorded"):
+        return
+    failure = RolloutFailure(workflow.info().workflow_id, error)
+    try:
+        await workflow.execute_activity(
+            RECORD_ROLLOUT_FAILURE,
+            failure,
+            start_to_close_timeout=timedelta(seconds=20),
+            retry_policy=RetryPolicy(maximum_attempts=5, maximum_interval=timedelta(seconds=10)),
+        )
+    except ActivityError as err:
+        workflow.logger.warning("rollout failure not recorded: %s", err.cause or err)
 
 
 def _why(err: ActivityError, target: str) -> str:

@@ -223,6 +223,7 @@ class RolloutPublic(BaseModel):
     workflow_id: str
     created_at: datetime
     started_at: datetime | None
+    failed_at: datetime | None = None  # the workflow failed with no sidecar report (see `error`)
     error: str
 
 

@@ -133,9 +133,9 @@ def latest_rollout(session: Session, target: str) -> ConfigRollout | None:
 
 def rollout_state(target: ConfigTarget, row: ConfigRollout | None) -> RolloutState | None:
     """Where the target's latest rollout is: not started yet (`pending`, with why), started
-    and not reported live (`running`), live (`applied`), reported failed by the sidecar after
-    it started (`failed`, with the sidecar's error), or overtaken by a newer desired version
-    that had no rollout of its own (`superseded`)."""
+    and not reported live (`running`), live (`applied`), failed (`failed`: the error its
+    workflow recorded, e.g. no sidecar took it, or the sidecar's report after it started),
+    or overtaken by a newer desired version that had no rollout of its own (`superseded`)."""
     if row is None:
         return None
     error = ""
@@ -145,6 +145,8 @@ def rollout_state(target: ConfigTarget, row: ConfigRollout | None) -> RolloutSta
         state = "superseded"
     elif row.started_at is None:
         state, error = "pending", row.error
+    elif row.failed_at is not None:
+        state, error = "failed", row.error
     elif target.error and target.reported_at and target.reported_at >= row.started_at:
         state, error = "failed", target.error
     else:

@@ -64,6 +64,17 @@ class RolloutInput:
     agent_wait: float = 600.0
 
 
+# The central worker writes a rollout's failure to the database (activities/config_rollouts.py)
+# when the sidecar cannot: no sidecar took the step, or it failed before it could report.
+RECORD_ROLLOUT_FAILURE = "record_config_rollout_failure"
+
+
+@dataclass
+class RolloutFailure:
+    workflow_id: str
+    error: str
+
+
 @dataclass
 class ApplyResult:
     """What the sidecar's apply step did: `applied` and verified live, or `error` (then the

@@ -81,7 +81,9 @@ class ConfigRollout(SQLModel, table=True):
     workflow_id: str = Field(max_length=200)
     created_at: datetime = created_at_field()
     started_at: datetime | None = optional_time_field()  # None: Temporal not reached yet
-    error: str = Field(default="", max_length=500)
+    # Set by the workflow when it fails without its sidecar's word (no sidecar took the step).
+    failed_at: datetime | None = optional_time_field()
+    error: str = Field(default="", max_length=500)  # why not started, or why it failed
 
 
 class ConfigTargetVersion(SQLModel, table=True):

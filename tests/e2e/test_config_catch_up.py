@@ -28,7 +28,7 @@ from sluice.settings import Settings
 from store.models import Role
 from tests.api.tokens import bearer, issue_token
 from tests.e2e.agent_support import eventually
-from tests.e2e.test_config_sync_loop import config_agent, rules
+from tests.e2e.config_loop_support import config_agent, rules
 from tests.fixtures.prometheus import prometheus_server
 
 pytestmark = pytest.mark.usefixtures("central_worker")
