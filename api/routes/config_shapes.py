@@ -116,13 +116,15 @@ def starts_public(starts: list[RolloutStart]) -> list[RolloutStartPublic]:
 
 
 async def roll_out_changes(
-    request: Request, engine: Engine, settings: Settings, rollouts: list[RolloutInput]
-) -> list[RolloutStart]:
-    """Start the rollouts a change recorded (any that cannot start stay pending)."""
+    request: Request, engine: Engine, settings: Settings, rollouts: list[RolloutInput],
+    *, new_row: bool = False,
+) -> list[RolloutStart]:  # fmt: skip
+    """Start the rollouts a change recorded (any that cannot start stay pending); `new_row`:
+    ones asked for by hand, recorded as they start."""
     return await roll_out(
         lambda: temporal_client(request.app.state), engine, rollouts,
         task_queue=settings.temporal.task_queue, within=settings.config_sync.start_timeout,
-        agent_wait=settings.config_sync.agent_wait,
+        agent_wait=settings.config_sync.agent_wait, new_row=new_row,
     )  # fmt: skip
 
 

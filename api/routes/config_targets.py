@@ -132,9 +132,8 @@ async def rollout(
         desired = render.desired(session, target, box_of(settings))
         return [RolloutInput(target.name, desired.version, desired.digest)]
 
-    return starts_public(
-        await roll_out_changes(request, engine, settings, await in_session(engine, work))
-    )
+    rollouts = await in_session(engine, work)
+    return starts_public(await roll_out_changes(request, engine, settings, rollouts, new_row=True))
 
 
 @router.get("/config-targets/{name}/diff", response_model=TargetDiffPublic)

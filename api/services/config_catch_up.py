@@ -111,5 +111,5 @@ async def catch_up(
                 "target %s is back behind version %d: rollout %s started again",
                 rollout.target, rollout.version, result.workflow_id,
             )  # fmt: skip
-    await run_in_threadpool(record, engine, results)
+    await run_in_threadpool(record, engine, results, True)
     return results

@@ -84,8 +84,10 @@ async def roll_out(
     task_queue: str,
     within: float,
     agent_wait: float | None = None,
+    new_row: bool = False,
 ) -> list[RolloutStart]:
-    """`start_rollouts`, then each recorded rollout row marked started or given its error."""
+    """`start_rollouts`, then each recorded rollout row marked started or given its error;
+    `new_row`: a rollout asked for by hand, recorded as a row of its own."""
     if not targets:
         return []
     try:
@@ -102,7 +104,7 @@ async def roll_out(
         results = await start_rollouts(
             temporal, targets, task_queue=task_queue, within=within, agent_wait=agent_wait
         )
-    await run_in_threadpool(record, engine, results)
+    await run_in_threadpool(record, engine, results, new_row)
     return results
 
 
@@ -146,7 +148,10 @@ def list_rollouts(session: Session, *, target: str, limit: int = 50) -> list[Con
     return list(session.exec(query))
 
 
-def record(engine: Engine, results: Sequence[RolloutStart]) -> None:
+def record(engine: Engine, results: Sequence[RolloutStart], new_row: bool) -> None:
+    """Mark the rows recorded for these rollouts started (or why not). With `new_row` (a
+    rollout by hand, a catch-up), one with no such row gets one; without, none is added: a
+    pending row that another path (a report, the watch) started meanwhile is left as is."""
     now = utcnow()
     with Session(engine) as session:
         for result in results:
@@ -156,6 +161,8 @@ def record(engine: Engine, results: Sequence[RolloutStart]) -> None:
                 col(ConfigRollout.started_at).is_(None),
             )
             rows = list(session.exec(query))
+            if not rows and not new_row:
+                continue
             if not rows:  # a retry of one started already, or a manual rollout
                 rows = [
                     ConfigRollout(
