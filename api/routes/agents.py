@@ -2,13 +2,17 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from api.auth import PrincipalDep, require, require_own_agent
-from api.deps import SessionDep, SettingsDep
+from api.deps import EngineDep, SessionDep, SettingsDep
 from api.errors import ERROR_RESPONSES, ApiError, ErrorBody, not_found
 from api.services import agents as agent_service
+from api.services.alert_dispatcher import AlertDispatcher
+from api.services.alerts_ingest import resolve_agent_alerts
 from store.models import (
     AgentConfigPublic,
     AgentConfigUpdate,
@@ -18,6 +22,7 @@ from store.models import (
     AgentRegister,
     HeartbeatReply,
     Role,
+    utcnow,
 )
 
 router = APIRouter(prefix="/agents", tags=["agents"], responses=ERROR_RESPONSES)
@@ -64,6 +69,7 @@ def get_agent(agent_id: str, session: SessionDep, settings: SettingsDep) -> Agen
 class AgentRemoved(BaseModel):
     id: str
     revoked_token_ids: list[int]
+    resolved_alerts: int  # what still fired from it (disk, memory, log keywords)
 
 
 @router.delete(
@@ -72,28 +78,42 @@ class AgentRemoved(BaseModel):
     dependencies=AS_ADMIN,
     responses={409: {"model": ErrorBody, "description": "`agent_online`: it still reports"}},
 )
-def remove_agent(
+async def remove_agent(
     agent_id: str,
-    session: SessionDep,
+    request: Request,
+    engine: EngineDep,
     settings: SettingsDep,
+    principal: PrincipalDep,
     revoke_tokens: Annotated[
         bool, Query(description="Also revoke the agent's tokens (named after it).")
     ] = True,
 ) -> AgentRemoved:
     """Forget a decommissioned agent that shows offline: it leaves the list and the agent
-    counts; its tasks, file history and alerts stay. Its agent tokens are revoked too."""
+    counts; its tasks, file history and alert timelines stay. Its agent tokens are revoked,
+    and what still fires from it is resolved (its groups send their resolved notices)."""
+    liveness = agent_service.Liveness.of(settings.monitor)
+
+    def remove() -> list[int] | None:
+        with Session(engine) as session:
+            return agent_service.remove_agent(
+                session, agent_id=agent_id, liveness=liveness, revoke_tokens=revoke_tokens
+            )
+
     try:
-        revoked = agent_service.remove_agent(
-            session,
-            agent_id=agent_id,
-            liveness=agent_service.Liveness.of(settings.monitor),
-            revoke_tokens=revoke_tokens,
-        )
+        revoked = await run_in_threadpool(remove)
     except agent_service.AgentStillReporting as exc:
         raise ApiError(409, "agent_online", str(exc)) from None
     if revoked is None:
         raise not_found("agent", agent_id)
-    return AgentRemoved(id=agent_id, revoked_token_ids=revoked)
+    stored = await run_in_threadpool(
+        resolve_agent_alerts, engine, agent_id=agent_id, sender=principal.name, now=utcnow()
+    )
+    if stored.outbox:  # committed: signalled now, or by the outbox drain
+        dispatcher: AlertDispatcher = request.app.state.alert_dispatcher
+        dispatcher.offer(stored.outbox)
+    return AgentRemoved(
+        id=agent_id, revoked_token_ids=revoked, resolved_alerts=stored.counts["received"]
+    )
 
 
 @router.get(

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Connection, Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from api.auth import AlertSourceToken, Principal, verify_alert_source
 from sluice.alert_mapping import AlertMapping, MappingError, map_delivery
@@ -30,6 +30,7 @@ from sluice.alerts import (
 )
 from store.alert_outbox import OutboxRow, route_changes
 from store.alerts import write_delivery
+from store.models import Alert, AlertStatus
 
 POSTABLE = TypeAdapter(list[PostableAlert])
 MAX_REASON_CHARS = 500
@@ -170,3 +171,31 @@ def _validated(parse: Callable[[], Any]) -> Any:
         if more:
             message += f" (and {more} more)"
         raise Rejected("invalid", message[:MAX_REASON_CHARS]) from None
+
+
+def resolve_agent_alerts(engine: Engine, *, agent_id: str, sender: str, now: datetime) -> Stored:
+    """Resolve what still fires from an agent that was removed (its disk, memory and log
+    keyword alerts would otherwise fire for ever): one delivery, recorded like the agent's
+    own, so its groups send their resolved notices."""
+    with Session(engine) as session:
+        firing = session.exec(
+            select(Alert).where(Alert.source == "agent", Alert.status == AlertStatus.firing)
+        ).all()
+    alerts = [
+        IncomingAlert(
+            fingerprint=alert.fingerprint,
+            status=AlertStatus.resolved,
+            labels=dict(alert.labels),
+            annotations={**alert.annotations, "resolved_by": f"agent {agent_id} removed"},
+            starts_at=alert.starts_at,
+            ends_at=now,
+            generator_url=alert.generator_url,
+        )
+        for alert in firing
+        if alert.labels.get("agent") == agent_id
+    ]
+    if not alerts:
+        return Stored({"received": 0, "deduplicated": 0}, [])
+    delivery = Delivery("agent", alerts, {"agent": agent_id, "reason": "agent removed"})
+    body = json.dumps({"removed_agent": agent_id, "at": now.isoformat()}).encode()
+    return store(engine, delivery, body=body, sender=sender, now=now)

@@ -157,6 +157,13 @@ def test_a_decommissioned_agent_is_removed_with_its_tokens(
         json={"id": "web-01", "hostname": "web-01.internal"},
     ).status_code == 200  # fmt: skip
     client.put("/api/v1/agents/web-01/config", json={"config": {"silence": 5}})
+    disk = {"labels": {"alertname": "HostDiskFull", "mount": "/data"},
+            "annotations": {"summary": "disk /data 97% used"}}  # fmt: skip
+    other = {"labels": {"alertname": "HostDiskFull", "mount": "/data", "agent": "web-02"}}
+    posted = client.post("/api/v1/alerts/agent", headers=agent_headers, json={"alerts": [disk]})
+    assert posted.status_code == 200, posted.text
+    web02 = bearer(db_url, Role.agent, "web-02")
+    assert client.post("/api/v1/alerts/agent", headers=web02, json={"alerts": [other]}).is_success
 
     refused = client.delete("/api/v1/agents/web-01")
     assert refused.status_code == 409, refused.text
@@ -170,6 +177,16 @@ def test_a_decommissioned_agent_is_removed_with_its_tokens(
     removed = client.delete("/api/v1/agents/web-01")
     assert removed.status_code == 200, removed.text
     assert removed.json()["id"] == "web-01" and len(removed.json()["revoked_token_ids"]) == 1
+    # What still fired from it is resolved, and says why; another agent's alert fires on.
+    assert removed.json()["resolved_alerts"] == 1
+    alerts = {
+        a["labels"]["agent"]: a
+        for a in client.get("/api/v1/alerts", params={"source": "agent"}).json()["items"]
+    }
+    assert (alerts["web-01"]["status"], alerts["web-02"]["status"]) == ("resolved", "firing")
+    timeline = client.get(f"/api/v1/alerts/{alerts['web-01']['fingerprint']}").json()["events"]
+    assert timeline[-1]["status"] == "resolved", timeline
+    assert timeline[-1]["detail"]["reason"] == "agent removed"
 
     assert client.get("/api/v1/agents").json() == []
     assert client.get("/api/v1/agents/web-01/config/versions").status_code == 404

@@ -403,7 +403,7 @@ export const en = {
   "agents.alertSince": "since",
   "agents.remove": "Remove agent",
   "agents.removeConfirm":
-    "Remove agent {id} ({host})? It leaves the list; its tasks and files stay, and its tokens are revoked. Do this only for a host that is gone: a running agent would be refused.",
+    "Remove agent {id} ({host})? It leaves the list; its tasks and files stay, its tokens are revoked and what still fires from it is resolved. Do this only for a host that is gone: a running agent would be refused.",
   "agents.removeYes": "Remove",
   "agents.empty": "No agent has registered yet. Start `sluice agent` on a host.",
   "agents.col.agent": "Agent",

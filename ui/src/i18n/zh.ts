@@ -401,7 +401,7 @@ export const zh: Record<MessageKey, string> = {
   "agents.alertSince": "开始于",
   "agents.remove": "移除代理",
   "agents.removeConfirm":
-    "移除代理 {id}（{host}）？它将从列表中消失；其任务和文件记录保留，令牌一并吊销。仅用于已下线的主机：仍在运行的代理会被拒绝移除。",
+    "移除代理 {id}（{host}）？它将从列表中消失；其任务和文件记录保留，令牌一并吊销，仍在触发的告警将被标记为已恢复。仅用于已下线的主机：仍在运行的代理会被拒绝移除。",
   "agents.removeYes": "移除",
   "agents.empty": "尚无代理注册。请在主机上运行 `sluice agent`。",
   "agents.col.agent": "代理",
