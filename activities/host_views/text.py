@@ -110,8 +110,9 @@ class TextActivities:
                     return Lines([], st.st_size, st.st_ino, st.st_size)
                 if offset > st.st_size or (req.inode and req.inode != st.st_ino):
                     offset, reset = 0, True
+                stop = min(st.st_size, req.until) if req.until > offset else st.st_size
                 handle.seek(offset)
-                data = handle.read(min(st.st_size - offset, FOLLOW_MAX_BYTES))
+                data = handle.read(min(stop - offset, FOLLOW_MAX_BYTES))
         except OSError as exc:
             raise os_failure(exc, req.rel_path) from None
         if looks_binary(data):
@@ -119,6 +120,8 @@ class TextActivities:
         end = data.rfind(b"\n") + 1
         if end == 0 and len(data) == FOLLOW_MAX_BYTES:
             end = len(data)  # an enormous line: shown cut, the rest follows as another
+        if req.until > offset and offset + len(data) == req.until:
+            end = len(data)  # `until` is where another read stopped: a line boundary for it
         lines, cut = _shown(data[:end].splitlines(keepends=True))
         return Lines(lines, offset + end, st.st_ino, st.st_size, cut, reset=reset)
 

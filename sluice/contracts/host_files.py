@@ -64,6 +64,7 @@ class ReadFrom:
     rel_path: str
     offset: int = -1
     inode: int = 0  # the file followed so far; another one (rotation) starts from 0
+    until: int = 0  # > 0: read no further than this offset (a follow catching up to another)
 
 
 @dataclass
