@@ -111,7 +111,7 @@ async def follow_file(
         follow.events(first),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-        background=BackgroundTask(follow.close),
+        background=BackgroundTask(follow.leave),
     )
 
 
@@ -126,6 +126,10 @@ class _Follow:
         self, request: Request, limits: FollowLimits, slot: FollowSlot, viewer: Viewer
     ) -> None:
         self.request, self.limits, self.slot, self.viewer = request, limits, slot, viewer
+
+    async def leave(self) -> None:
+        """The response's clean-up (async: it runs on the event loop, as the hub must)."""
+        self.close()
 
     def close(self) -> None:
         self.viewer.leave()

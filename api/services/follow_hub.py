@@ -109,12 +109,13 @@ class Feed:
             while self.viewers:
                 await asyncio.sleep(self.hub.poll_seconds)
                 if self.viewers:
-                    await self._poll()
+                    await self.poll()
         finally:
             self.closed = True
             self.hub.closed(self)
 
-    async def _poll(self) -> None:
+    async def poll(self) -> None:
+        """One shared read, fanned out; viewers out of step catch up with reads of their own."""
         start = (self.offset, self.inode)
         try:
             got = await self.reader({"offset": self.offset, "inode": self.inode})

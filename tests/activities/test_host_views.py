@@ -104,6 +104,19 @@ def test_enormous_lines_are_cut(root: Path) -> None:
     assert start.offset == FOLLOW_MAX_BYTES
 
 
+def test_a_read_until_stops_where_another_read_stopped(root: Path) -> None:
+    """A follow catching up to the shared poll (api/services/follow_hub.py) reads no further
+    than the poll did, even mid-line (the poll cut an enormous line there)."""
+    text = TextActivities([root], rule)
+    (root / "grow.log").write_bytes(b"one\ntwo\nthree\nfour\n")
+    upto = text.read_from(ReadFrom(str(root), "grow.log", 4, until=14))
+    assert (upto.lines, upto.offset) == (["two", "three"], 14)
+    mid = text.read_from(ReadFrom(str(root), "grow.log", 4, until=10))
+    assert (mid.lines, mid.offset) == (["two", "th"], 10)
+    rest = text.read_from(ReadFrom(str(root), "grow.log", 14, until=14))  # at it: no bound
+    assert (rest.lines, rest.offset) == (["four"], 19)
+
+
 def test_search_by_keyword_and_regex_with_line_numbers_and_masking(root: Path) -> None:
     text = TextActivities([root], rule)
     log = root / "logs" / "app.log"
