@@ -28,6 +28,7 @@ from pathlib import Path
 
 from temporalio.client import Client
 
+from api.errors import ApiError
 from api.routes.agent_follow import file_reader
 from api.services.follow_hub import FollowHub, Viewer
 from api.services.host_files import Located
@@ -39,21 +40,29 @@ MB = 1_000_000
 SIDES = ("quiet", "one file", "ten files")
 
 
-async def viewer(hub: FollowHub, stack: Stack, client: Client, log: Path, lines: list[int]) -> None:
-    """One follow: join the hub at the end of `log` and read its events until cancelled."""
+async def viewer(
+    hub: FollowHub, stack: Stack, client: Client, log: Path, seen: Counter[str]
+) -> None:
+    """One follow: join the hub at the end of `log` and read its events until cancelled;
+    after an `error` (counted) it follows again, as a person would."""
     where = Located(str(stack.root), log.name)
     reader = file_reader(client, stack.settings, stack.agent_id, where)
-    joined: Viewer | None = None
-    try:
-        joined, _ = await hub.join((stack.agent_id, where.root, where.rel_path), reader, -1, 0)
-        while True:
-            name, data = await joined.next()
-            if name == "error":
-                raise RuntimeError(f"follow ended: {data}")
-            lines[0] += len(data.get("lines", []))
-    finally:
-        if joined is not None:
-            joined.leave()
+    while True:
+        joined: Viewer | None = None
+        try:
+            joined, _ = await hub.join((stack.agent_id, where.root, where.rel_path), reader, -1, 0)
+            while True:
+                name, data = await joined.next()
+                if name == "error":
+                    seen[data["code"]] += 1
+                    break
+                seen["lines"] += len(data.get("lines", []))
+        except ApiError as exc:
+            seen[exc.code] += 1
+            await asyncio.sleep(1.0)
+        finally:
+            if joined is not None:
+                joined.leave()
 
 
 async def grow(log: Path) -> None:
@@ -91,13 +100,13 @@ async def measure(stack: Stack, args: argparse.Namespace) -> dict[str, list[floa
         for run in range(args.rounds):
             for side in SIDES if run % 2 == 0 else SIDES[::-1]:
                 followed = {"quiet": [], "one file": logs[:1], "ten files": logs}[side]
-                lines = [0]
+                seen: Counter[str] = Counter()
                 targets = (
                     [followed[i % len(followed)] for i in range(args.follows)] if followed else []
                 )
                 tasks = [asyncio.create_task(grow(log)) for log in followed]
                 tasks += [
-                    asyncio.create_task(viewer(hub, stack, client, log, lines)) for log in targets
+                    asyncio.create_task(viewer(hub, stack, client, log, seen)) for log in targets
                 ]
                 began = time.perf_counter()
                 await asyncio.sleep(1.5 if tasks else 0)
@@ -107,9 +116,10 @@ async def measure(stack: Stack, args: argparse.Namespace) -> dict[str, list[floa
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
                 rates[side].append(rate)
-                extra = (
-                    f", {reads} agent reads in {took:.0f}s, {lines[0]} lines shown" if tasks else ""
-                )
+                shown = seen.pop("lines", 0)
+                errors = ", ".join(f"{n} {code}" for code, n in seen.items()) or "no errors"
+                extra = f", {reads} agent reads in {took:.0f}s, {shown} lines shown, {errors}"
+                extra = extra if tasks else ""
                 print(f"round {run + 1}: {side:9} {rate:7.1f} MB/s{extra}", flush=True)
     finally:
         await hub.close()

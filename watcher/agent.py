@@ -88,6 +88,7 @@ class Agent:
             cfg.shutdown_grace,
             self.metrics,
             views=self.view_worker,
+            views_limit=lambda: self.live.settings.agent.view_activities,
         )
         self.log_alerts = LogAlerts(cfg, self.detection.roots, notice=self.notice)
         self.resources = Resources(

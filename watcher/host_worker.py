@@ -51,9 +51,11 @@ class HostWorker:
         grace: float,
         metrics: AgentMetrics,
         views: HostWorker | None = None,
+        views_limit: Callable[[], int] | None = None,
     ) -> None:
         self._client = client
         self.views = views  # the view worker: it follows this one's roots
+        self._views_limit = views_limit  # its concurrency in the settings now
         self._queue = task_queue
         self._activities = activities
         self.roots = list(roots)
@@ -68,7 +70,8 @@ class HostWorker:
         """Apply new concurrency now; restart for new roots (running activities finish first).
         The view worker gets the new roots and keeps its own concurrency."""
         if self.views is not None:
-            self.views.reconfigure(roots, self.views.max_activities)
+            limit = self._views_limit() if self._views_limit else self.views.max_activities
+            self.views.reconfigure(roots, limit)
         self.max_activities = max_activities
         if self.slots is not None:
             self.slots.resize(max_activities)

@@ -6,7 +6,8 @@ started. A feed's poll reads from the feed's cursor; the viewers at that cursor 
 A viewer elsewhere (it started at a tail's offset, or its first read raced the poll) catches up
 with a read of its own that stops exactly where the shared read stopped (`ReadFrom.until`),
 so from the next interval on it shares the poll. A viewer starting at the end (-1) of a file
-already followed takes the feed's cursor and costs no read at all.
+already followed takes the feed's cursor and costs no read at all (and viewers arriving at
+once at a file not followed yet share its first read).
 
 Viewers read their events from a bounded queue: one that does not keep up gets an `error`
 (`too_slow`) and is dropped, so it neither blocks the others nor grows memory. The poll stops
@@ -169,6 +170,7 @@ class FollowHub:
         self.poll_seconds = poll_seconds
         self.bounds = bounds or QueueBounds()
         self.feeds: dict[Key, Feed] = {}
+        self.starting: dict[Key, asyncio.Future[dict[str, Any]]] = {}
 
     async def join(
         self, key: Key, reader: Reader, offset: int, inode: int
@@ -181,7 +183,8 @@ class FollowHub:
                 "lines": [], "offset": feed.offset, "inode": feed.inode, "reset": False,
             }  # fmt: skip
         else:
-            first = await reader({"offset": offset, "inode": inode})
+            at = {"offset": offset, "inode": inode}
+            first = await (self._from_end(key, reader) if offset < 0 else reader(at))
             feed = self.feeds.get(key)  # one may have started meanwhile
         if feed is None or feed.closed:
             feed = Feed(self, key, reader, first["offset"], first["inode"])
@@ -190,6 +193,21 @@ class FollowHub:
         viewer = Viewer(feed, first["offset"], first["inode"], self.bounds)
         feed.viewers.add(viewer)
         return viewer, first
+
+    async def _from_end(self, key: Key, reader: Reader) -> dict[str, Any]:
+        """The end of a file not followed yet: one read for all the viewers arriving at once."""
+        pending = self.starting.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(reader({"offset": -1, "inode": 0}))
+            self.starting[key] = pending
+            pending.add_done_callback(lambda done: self._started(key, done))
+        return dict(await asyncio.shield(pending))
+
+    def _started(self, key: Key, done: asyncio.Future[dict[str, Any]]) -> None:
+        if self.starting.get(key) is done:
+            del self.starting[key]
+        if not done.cancelled():
+            done.exception()  # retrieved: each viewer that waited for it has raised it
 
     def closed(self, feed: Feed) -> None:
         if self.feeds.get(feed.key) is feed:

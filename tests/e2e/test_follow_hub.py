@@ -95,8 +95,11 @@ async def test_viewers_share_one_read_per_interval_each_from_its_own_offset(
         reader = file_reader(temporal_client, settings, agent_id, where)
         key = (agent_id, where.root, where.rel_path)
 
-        a, first = await hub.join(key, reader, -1, 0)  # read 1: the end
-        b, _ = await hub.join(key, reader, -1, 0)  # no read: the feed's cursor
+        # Two viewers arriving at once share read 1 (the end); a third, later, takes the poll's
+        # cursor without a read.
+        (a, first), (b, _) = await asyncio.gather(*(hub.join(key, reader, -1, 0) for _ in "ab"))
+        e, _ = await hub.join(key, reader, -1, 0)
+        e.leave()
         feed = feed_of(hub)
         assert first["lines"] == [] and a.offset == b.offset == feed.offset == len("old\n")
 
