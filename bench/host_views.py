@@ -7,9 +7,10 @@ worker in this process, and ships batches of fresh files through FileWorkflow. E
 three batches, in alternating order: "quiet"; "one file", with `--follows` viewers of one log;
 and "ten files", with `--follows` viewers each of its own log (logs grow 20 lines a second).
 The viewers go through the API's follow hub (api/services/follow_hub.py: one shared poll a
-second per followed file → HostQueryWorkflow → `host_read_from` on the agent's view queue),
-each draining its events as the follow stream does; the HTTP layer is left out. Prints MB/s
-per batch, the agent reads answered, and the ratios of the medians against quiet.
+second of all the files followed on the agent → HostQueryWorkflow → `host_read_many` on the
+agent's view queue), each draining its events as the follow stream does; the HTTP layer is
+left out. Prints MB/s per batch, the agent reads answered, and the ratios of the medians
+against quiet.
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ from pathlib import Path
 from temporalio.client import Client
 
 from api.errors import ApiError
-from api.routes.agent_follow import file_reader
+from api.routes.agent_follow import make_hub
 from api.services.follow_hub import FollowHub, Viewer
-from api.services.host_files import Located
+from api.services.host_files import FollowLimits
 from bench.pipeline import Pipeline
 from bench.stack import Stack, quiet_runtime
 from sluice.cli.worker import run_worker
@@ -45,12 +46,11 @@ async def viewer(
 ) -> None:
     """One follow: join the hub at the end of `log` and read its events until cancelled;
     after an `error` (counted) it follows again, as a person would."""
-    where = Located(str(stack.root), log.name)
-    reader = file_reader(client, stack.settings, stack.agent_id, where)
+    key = (stack.agent_id, str(stack.root), log.name)
     while True:
         joined: Viewer | None = None
         try:
-            joined, _ = await hub.join((stack.agent_id, where.root, where.rel_path), reader, -1, 0)
+            joined, _ = await hub.join(key, -1, 0)
             while True:
                 name, data = await joined.next()
                 if name == "error":
@@ -90,7 +90,7 @@ async def measure(stack: Stack, args: argparse.Namespace) -> dict[str, list[floa
     client = await Client.connect(stack.settings.temporal.address, runtime=quiet_runtime(Counter()))
     pipe = Pipeline(stack, client)
     central = asyncio.create_task(run_worker(stack.settings, client))
-    hub = FollowHub()
+    hub = make_hub(client, stack.settings, FollowLimits())
     rates: dict[str, list[float]] = {side: [] for side in SIDES}
     logs = [stack.root / f"app{i}.log.part" for i in range(args.follows)]  # never shipped
     for log in logs:
@@ -129,9 +129,12 @@ async def measure(stack: Stack, args: argparse.Namespace) -> dict[str, list[floa
 
 
 def _reads(hub: FollowHub) -> int:
-    """Agent reads by the feeds running now (shared polls and catch-ups; the first read of
-    each feed comes on top)."""
-    return sum(feed.polls + feed.catch_ups for feed in hub.feeds.values())
+    """Agent reads by the polls running now (shared polls and catch-ups; the first read of
+    each file comes on top)."""
+    return sum(
+        polls.polls + sum(feed.catch_ups for feed in polls.feeds.values())
+        for polls in hub.agents.values()
+    )
 
 
 def main(argv: list[str]) -> None:

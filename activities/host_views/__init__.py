@@ -23,6 +23,7 @@ def view_activities(
         FileListActivities(roots, file_filter).list_dir,
         text.tail_file,
         text.read_from,
+        text.read_many,
         text.search_file,
         *([ResourceActivities(resources).host_resources] if resources is not None else []),
     ]

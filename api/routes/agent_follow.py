@@ -1,6 +1,6 @@
 """Follow a file on an agent: new lines as Server-Sent Events, for at most 30 minutes and a
-bounded number of viewers at once. The viewers of one file share one poll of the agent a
-second (api/services/follow_hub.py)."""
+bounded number of viewers at once. All the follows of one agent share one poll of it a second
+(api/services/follow_hub.py)."""
 
 from __future__ import annotations
 
@@ -17,10 +17,16 @@ from starlette.background import BackgroundTask
 from api.auth import read_write
 from api.deps import EngineDep, SettingsDep, TemporalDep
 from api.errors import ERROR_RESPONSES, ApiError, ErrorBody
-from api.routes.agent_files import HOST_RESPONSES, PathQuery, agent_of, ask, located
-from api.services.follow_hub import FollowHub, QueueBounds, Reader, Viewer
-from api.services.host_files import FollowLimits, FollowSlot, Located, TooManyFollows
-from sluice.contracts.host_files import READ_FROM
+from api.routes.agent_files import (
+    HOST_RESPONSES,
+    PathQuery,
+    agent_of,
+    ask,
+    host_error,
+    located,
+)
+from api.services.follow_hub import FollowHub, QueueBounds, Viewer
+from api.services.host_files import FollowLimits, FollowSlot, TooManyFollows
 from store.models import Role
 
 router = APIRouter(
@@ -52,27 +58,23 @@ def follow_limits(request: Request) -> FollowLimits:
     return limits
 
 
-def follow_hub(request: Request) -> FollowHub:
-    """The process's shared follows, made on first use with the limits' poll and queues."""
+def make_hub(temporal: TemporalDep, settings: SettingsDep, limits: FollowLimits) -> FollowHub:
+    """Shared follows asking agents through HostQueryWorkflow, with the limits' poll and queues."""
+
+    async def asked(agent_id: str, activity: str, arg: dict[str, Any]) -> dict[str, Any]:
+        return await ask(temporal, settings, agent_id, activity, arg)
+
+    bounds = QueueBounds(limits.viewer_events, limits.viewer_chars)
+    return FollowHub(asked, host_error, limits.poll_seconds, bounds)
+
+
+def follow_hub(request: Request, temporal: TemporalDep, settings: SettingsDep) -> FollowHub:
+    """The process's shared follows, made on first use."""
     state = request.app.state
     if getattr(state, "follow_hub", None) is None:
-        limits = follow_limits(request)
-        bounds = QueueBounds(limits.viewer_events, limits.viewer_chars)
-        state.follow_hub = FollowHub(limits.poll_seconds, bounds)
+        state.follow_hub = make_hub(temporal, settings, follow_limits(request))
     hub: FollowHub = state.follow_hub
     return hub
-
-
-def file_reader(
-    temporal: TemporalDep, settings: SettingsDep, agent_id: str, where: Located
-) -> Reader:
-    """Reads new lines of the file (`host_read_from`); raises ApiError."""
-
-    async def read(at: dict[str, Any]) -> dict[str, Any]:
-        arg = {"root": where.root, "rel_path": where.rel_path, **at}
-        return await ask(temporal, settings, agent_id, READ_FROM, arg)
-
-    return read
 
 
 @router.get(
@@ -101,8 +103,7 @@ async def follow_file(
         raise ApiError(429, "too_many_follows", str(exc), {"Retry-After": "30"}) from None
     try:
         key = (agent_id, where.root, where.rel_path)
-        reader = file_reader(temporal, settings, agent_id, where)
-        viewer, first = await follow_hub(request).join(key, reader, offset, inode)
+        viewer, first = await follow_hub(request, temporal, settings).join(key, offset, inode)
     except BaseException:
         slot.release()
         raise

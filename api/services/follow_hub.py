@@ -1,8 +1,9 @@
-"""Shared follows: one agent read per followed file (agent, root, rel_path) per interval,
-fanned out to all its viewers.
+"""Shared follows: one agent read per interval for all the files followed on an agent
+(`host_read_many`, up to READ_MANY_MAX files a read), each file's new lines fanned out to
+all its viewers.
 
 Each viewer has its own cursor (offset, inode) and gets every line once, from where it
-started. A feed's poll reads from the feed's cursor; the viewers at that cursor get its lines.
+started. A file's feed reads from the feed's cursor; the viewers at that cursor get its lines.
 A viewer elsewhere (it started at a tail's offset, or its first read raced the poll) catches up
 with a read of its own that stops exactly where the shared read stopped (`ReadFrom.until`),
 so from the next interval on it shares the poll. A viewer starting at the end (-1) of a file
@@ -23,11 +24,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sluice.contracts.host_files import READ_FROM, READ_MANY, READ_MANY_MAX
+
 log = logging.getLogger("sluice.api")
 
-# Reads new lines: called with {offset, inode[, until]}, answers a `Lines` as JSON. Its
-# exceptions end the viewers' streams with an `error` event (`code`, `message` if it has them).
-Reader = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
+# Asks an agent: (agent, activity, arg) → its answer, as JSON. Its exceptions end the
+# viewers' streams with an `error` event (`code` and `message` if it has them).
+Ask = Callable[[str, str, dict[str, Any]], Awaitable[dict[str, Any]]]
+# The exception for one file's error in a shared read: (error class, message) → exception.
+Failure = Callable[[str, str], Exception]
 Key = tuple[str, str, str]  # agent, root, rel_path
 Event = tuple[str, dict[str, Any]]  # ("lines" | "keepalive" | "error", data)
 
@@ -87,44 +92,32 @@ class Viewer:
 
 
 class Feed:
-    """The shared poll of one file."""
+    """One followed file: its cursor and its viewers."""
 
-    def __init__(
-        self, hub: FollowHub, key: Key, reader: Reader, offset: int, inode: int
-    ) -> None:  # fmt: skip
-        self.hub, self.key, self.reader = hub, key, reader
+    def __init__(self, polls: AgentPolls, key: Key, offset: int, inode: int) -> None:
+        self.agent, self.key = polls, key
         self.offset, self.inode = offset, inode
         self.viewers: set[Viewer] = set()
-        self.polls = 0  # shared reads answered
+        self.polls = 0  # shared reads answered for it
         self.catch_ups = 0  # reads of a single viewer getting in step
         self.closed = False
-        self.task: asyncio.Task[None] | None = None
+
+    def arg(self, **at: int) -> dict[str, Any]:
+        at = at or {"offset": self.offset, "inode": self.inode}
+        return {"root": self.key[1], "rel_path": self.key[2], **at}
 
     def leave(self, viewer: Viewer) -> None:
         self.viewers.discard(viewer)
-        if not self.viewers and self.task is not None and self.task is not asyncio.current_task():
-            self.task.cancel()  # nobody left: stop polling now
+        if not self.viewers:
+            self.agent.drop(self)
 
-    async def run(self) -> None:
-        try:
-            while self.viewers:
-                await asyncio.sleep(self.hub.poll_seconds)
-                if self.viewers:
-                    await self.poll()
-        finally:
-            self.closed = True
-            self.hub.closed(self)
-
-    async def poll(self) -> None:
-        """One shared read, fanned out; viewers out of step catch up with reads of their own."""
-        start = (self.offset, self.inode)
-        try:
-            got = await self.reader({"offset": self.offset, "inode": self.inode})
-        except Exception as exc:  # the agent stopped answering: every viewer hears why
-            code, message = _described(exc)
+    def deliver(self, start: tuple[int, int], got: dict[str, Any] | Exception) -> list[Viewer]:
+        """The shared read from `start` to its viewers; those out of step, to catch up."""
+        if isinstance(got, Exception):  # the agent stopped answering: every viewer hears why
+            code, message = _described(got)
             for viewer in list(self.viewers):
                 viewer.fail(code, message)
-            return
+            return []
         self.polls += 1
         self.offset, self.inode = got["offset"], got["inode"]
         behind = []
@@ -136,18 +129,77 @@ class Feed:
                 viewer.take({**got, "lines": [], "reset": False, "offset": viewer.offset})
             else:
                 behind.append(viewer)
-        await asyncio.gather(*(self._catch_up(viewer, got["offset"]) for viewer in behind))
+        return behind
 
-    async def _catch_up(self, viewer: Viewer, until: int) -> None:
+    async def catch_up(self, viewer: Viewer) -> None:
+        """Read for `viewer` up to exactly where the shared read stopped."""
+        arg = self.arg(offset=viewer.offset, inode=viewer.inode, until=self.offset)
         try:
-            got = await self.reader(
-                {"offset": viewer.offset, "inode": viewer.inode, "until": until}
-            )
+            got = await self.agent.hub.ask(self.key[0], READ_FROM, arg)
         except Exception as exc:
             viewer.fail(*_described(exc))
             return
         self.catch_ups += 1
         viewer.take(got)
+
+
+class AgentPolls:
+    """The shared poll of one agent: all its followed files in one read an interval."""
+
+    def __init__(self, hub: FollowHub, agent_id: str) -> None:
+        self.hub, self.agent_id = hub, agent_id
+        self.feeds: dict[Key, Feed] = {}
+        self.polls = 0  # reads of the agent (one per READ_MANY_MAX files)
+        self.closed = False
+        self.task: asyncio.Task[None] | None = None
+
+    def drop(self, feed: Feed) -> None:
+        feed.closed = True
+        if self.feeds.get(feed.key) is feed:
+            del self.feeds[feed.key]
+        if not self.feeds and self.task is not None and self.task is not asyncio.current_task():
+            self.task.cancel()  # nobody left: stop polling now
+
+    async def run(self) -> None:
+        try:
+            while self.feeds:
+                await asyncio.sleep(self.hub.poll_seconds)
+                if self.feeds:
+                    await self.poll()
+        finally:
+            self.closed = True
+            self.hub.closed(self)
+
+    async def poll(self) -> None:
+        """One shared read of every followed file (per READ_MANY_MAX), fanned out; viewers out
+        of step catch up with reads of their own."""
+        feeds = list(self.feeds.values())
+        parts = [feeds[i : i + READ_MANY_MAX] for i in range(0, len(feeds), READ_MANY_MAX)]
+        await asyncio.gather(*(self._poll(part) for part in parts))
+
+    async def _poll(self, feeds: list[Feed]) -> None:
+        starts = [(feed.offset, feed.inode) for feed in feeds]
+        got: list[dict[str, Any] | Exception]
+        try:
+            answer = await self.hub.ask(
+                self.agent_id, READ_MANY, {"reads": [feed.arg() for feed in feeds]}
+            )
+            got = [self._answer(one) for one in answer["answers"]]
+        except Exception as exc:
+            got = [exc] * len(feeds)
+        self.polls += 1
+        behind = [
+            (feed, viewer)
+            for feed, start, one in zip(feeds, starts, got, strict=True)
+            for viewer in feed.deliver(start, one)
+        ]
+        await asyncio.gather(*(feed.catch_up(viewer) for feed, viewer in behind))
+
+    def _answer(self, one: dict[str, Any]) -> dict[str, Any] | Exception:
+        lines: dict[str, Any] | None = one.get("lines")
+        if lines is None:
+            return self.hub.failure(one.get("error_class") or "error", one.get("error", ""))
+        return lines
 
 
 def _ahead(viewer: Viewer, got: dict[str, Any]) -> bool:
@@ -164,41 +216,52 @@ def _described(exc: Exception) -> tuple[str, str]:
 
 
 class FollowHub:
-    """The feeds of one API process, by followed file."""
+    """The shared follows of one API process, by agent and followed file."""
 
-    def __init__(self, poll_seconds: float = 1.0, bounds: QueueBounds | None = None) -> None:
+    def __init__(
+        self,
+        ask: Ask,
+        failure: Failure,
+        poll_seconds: float = 1.0,
+        bounds: QueueBounds | None = None,
+    ) -> None:
+        self.ask, self.failure = ask, failure
         self.poll_seconds = poll_seconds
         self.bounds = bounds or QueueBounds()
-        self.feeds: dict[Key, Feed] = {}
+        self.agents: dict[str, AgentPolls] = {}
         self.starting: dict[Key, asyncio.Future[dict[str, Any]]] = {}
 
-    async def join(
-        self, key: Key, reader: Reader, offset: int, inode: int
-    ) -> tuple[Viewer, dict[str, Any]]:
-        """A new viewer from `offset` (-1: the end) and its first answer; the reader's
-        exception if that first read fails (no viewer then)."""
-        feed = self.feeds.get(key)
+    def feed(self, key: Key) -> Feed | None:
+        polls = self.agents.get(key[0])
+        return polls.feeds.get(key) if polls is not None and not polls.closed else None
+
+    async def join(self, key: Key, offset: int, inode: int) -> tuple[Viewer, dict[str, Any]]:
+        """A new viewer of the file `key` from `offset` (-1: the end) and its first answer;
+        the ask's exception if that first read fails (no viewer then)."""
+        feed = self.feed(key)
+        first: dict[str, Any]
         if feed is not None and offset < 0:  # from the end: where the poll is now
-            first: dict[str, Any] = {
-                "lines": [], "offset": feed.offset, "inode": feed.inode, "reset": False,
-            }  # fmt: skip
+            first = {"lines": [], "offset": feed.offset, "inode": feed.inode, "reset": False}
         else:
-            at = {"offset": offset, "inode": inode}
-            first = await (self._from_end(key, reader) if offset < 0 else reader(at))
-            feed = self.feeds.get(key)  # one may have started meanwhile
-        if feed is None or feed.closed:
-            feed = Feed(self, key, reader, first["offset"], first["inode"])
-            self.feeds[key] = feed
-            feed.task = asyncio.create_task(feed.run(), name=f"follow {key}")
+            at = {"root": key[1], "rel_path": key[2], "offset": offset, "inode": inode}
+            first = await (self._from_end(key) if offset < 0 else self.ask(key[0], READ_FROM, at))
+            feed = self.feed(key)  # one may have started meanwhile
+        if feed is None:
+            polls = self.agents.get(key[0])
+            if polls is None or polls.closed:
+                polls = self.agents[key[0]] = AgentPolls(self, key[0])
+                polls.task = asyncio.create_task(polls.run(), name=f"follows of {key[0]}")
+            feed = polls.feeds[key] = Feed(polls, key, first["offset"], first["inode"])
         viewer = Viewer(feed, first["offset"], first["inode"], self.bounds)
         feed.viewers.add(viewer)
         return viewer, first
 
-    async def _from_end(self, key: Key, reader: Reader) -> dict[str, Any]:
+    async def _from_end(self, key: Key) -> dict[str, Any]:
         """The end of a file not followed yet: one read for all the viewers arriving at once."""
         pending = self.starting.get(key)
         if pending is None:
-            pending = asyncio.ensure_future(reader({"offset": -1, "inode": 0}))
+            arg = {"root": key[1], "rel_path": key[2], "offset": -1, "inode": 0}
+            pending = asyncio.ensure_future(self.ask(key[0], READ_FROM, arg))
             self.starting[key] = pending
             pending.add_done_callback(lambda done: self._started(key, done))
         return dict(await asyncio.shield(pending))
@@ -209,13 +272,13 @@ class FollowHub:
         if not done.cancelled():
             done.exception()  # retrieved: each viewer that waited for it has raised it
 
-    def closed(self, feed: Feed) -> None:
-        if self.feeds.get(feed.key) is feed:
-            del self.feeds[feed.key]
+    def closed(self, polls: AgentPolls) -> None:
+        if self.agents.get(polls.agent_id) is polls:
+            del self.agents[polls.agent_id]
 
     async def close(self) -> None:
-        """Stop every feed (the API is shutting down)."""
-        tasks = [feed.task for feed in self.feeds.values() if feed.task is not None]
+        """Stop every poll (the API is shutting down)."""
+        tasks = [polls.task for polls in self.agents.values() if polls.task is not None]
         for task in tasks:
             task.cancel()
         with contextlib.suppress(BaseException):

@@ -13,10 +13,13 @@ from typing import Any
 HOST_QUERY_WORKFLOW = "HostQueryWorkflow"
 HOST_QUERY_PREFIX = "host-query-"
 
-# The read-only host views: list, tail, follow (read_from), search, resources.
+# The read-only host views: list, tail, follow (read_from, read_many), search, resources.
 HOST_VIEW_ACTIVITIES = frozenset(
-    {"host_list_dir", "host_tail_file", "host_read_from", "host_search_file", "host_resources"}
-)
+    {
+        "host_list_dir", "host_tail_file", "host_read_from", "host_read_many",
+        "host_search_file", "host_resources",
+    }
+)  # fmt: skip
 
 
 def host_view_queue(agent_id: str) -> str:

@@ -20,9 +20,9 @@ import pytest
 from temporalio.client import Client
 
 from activities.s3 import make_s3_client
-from api.routes.agent_follow import file_reader
-from api.services.follow_hub import Feed, FollowHub, QueueBounds, Viewer
-from api.services.host_files import Located
+from api.routes.agent_follow import make_hub
+from api.services.follow_hub import AgentPolls, FollowHub, Viewer
+from api.services.host_files import FollowLimits
 from api.services.host_queries import ask_agent
 from sluice.contracts.host_files import LIST_DIR
 from sluice.contracts.host_queries import HOST_QUERY_PREFIX
@@ -78,9 +78,9 @@ async def agent_reads(client: Client, agent_id: str) -> int:
     return len([wf async for wf in client.list_workflows(query)])
 
 
-def feed_of(hub: FollowHub) -> Feed:
-    [feed] = hub.feeds.values()
-    return feed
+def polls_of(hub: FollowHub) -> AgentPolls:
+    [polls] = hub.agents.values()
+    return polls
 
 
 @pytest.mark.timeout(180)
@@ -90,43 +90,42 @@ async def test_viewers_share_one_read_per_interval_each_from_its_own_offset(
     agent_id, log = settings.agent.id, inbox / "shared.log.part"  # a temp suffix: never shipped
     log.write_text("old\n")
     async with agent_running(settings, temporal_client):
-        hub = FollowHub(poll_seconds=HOUR)
-        where = Located(root_of(inbox), log.name)
-        reader = file_reader(temporal_client, settings, agent_id, where)
-        key = (agent_id, where.root, where.rel_path)
+        hub = make_hub(temporal_client, settings, FollowLimits(poll_seconds=HOUR))
+        key = (agent_id, root_of(inbox), log.name)
 
         # Two viewers arriving at once share read 1 (the end); a third, later, takes the poll's
         # cursor without a read.
-        (a, first), (b, _) = await asyncio.gather(*(hub.join(key, reader, -1, 0) for _ in "ab"))
-        e, _ = await hub.join(key, reader, -1, 0)
+        (a, first), (b, _) = await asyncio.gather(*(hub.join(key, -1, 0) for _ in "ab"))
+        e, _ = await hub.join(key, -1, 0)
         e.leave()
-        feed = feed_of(hub)
+        polls = polls_of(hub)
+        feed = polls.feeds[key]
         assert first["lines"] == [] and a.offset == b.offset == feed.offset == len("old\n")
 
         write(log, 0, 1, 2, 3, 4)
-        await feed.poll()  # read 2
+        await polls.poll()  # read 2
         after_9 = write(log, 5, 6, 7, 8, 9)
-        await feed.poll()  # read 3
+        await polls.poll()  # read 3
         both = [f"line {n}" for n in range(10)]
         assert drain(a) == drain(b) == both
         await eventually(lambda: _reads_are(temporal_client, agent_id, 3), 30, "3 reads")
 
         # c starts at a tail's offset behind the poll: its own first read brings it in step.
         after_2 = len("old\n") + len("".join(f"line {n}\n" for n in range(3)))
-        c, first_c = await hub.join(key, reader, after_2, log.stat().st_ino)  # read 4
+        c, first_c = await hub.join(key, after_2, log.stat().st_ino)  # read 4
         assert first_c["lines"] == [f"line {n}" for n in range(3, 10)]
         assert (c.offset, feed.offset) == (after_9, after_9)
 
         # d's first read ends past the poll's cursor (written since), and more comes after:
         # it catches up to exactly where the next shared read ends, then shares it.
         write(log, 10, 11)
-        d, first_d = await hub.join(key, reader, len("old\nline 0\n"), 0)  # read 5
+        d, first_d = await hub.join(key, len("old\nline 0\n"), 0)  # read 5
         assert first_d["lines"] == [f"line {n}" for n in range(1, 12)]
         write(log, 12, 13)
-        await feed.poll()  # read 6, and d's catch-up: read 7
+        await polls.poll()  # read 6, and d's catch-up: read 7
         assert (feed.polls, feed.catch_ups) == (3, 1)
         write(log, 14)
-        await feed.poll()  # read 8, for all four
+        await polls.poll()  # read 8, for all four
         assert (feed.polls, feed.catch_ups) == (4, 1)
 
         assert drain(a) == drain(b) == drain(c) == [f"line {n}" for n in range(10, 15)]
@@ -135,8 +134,9 @@ async def test_viewers_share_one_read_per_interval_each_from_its_own_offset(
 
         for viewer in (a, b, c, d):
             viewer.leave()
-        await asyncio.gather(feed.task or asyncio.sleep(0), return_exceptions=True)
-        assert hub.feeds == {} and feed.closed
+        assert polls.task is not None
+        await asyncio.gather(polls.task, return_exceptions=True)
+        assert hub.agents == {} and feed.closed and polls.closed
 
 
 async def _reads_are(client: Client, agent_id: str, count: int) -> bool:
@@ -146,23 +146,56 @@ async def _reads_are(client: Client, agent_id: str, count: int) -> bool:
 
 
 @pytest.mark.timeout(180)
+async def test_the_follows_of_several_files_of_an_agent_share_one_read(
+    central_worker: None, settings: Settings, temporal_client: Client, inbox: Path
+) -> None:
+    agent_id, root = settings.agent.id, root_of(inbox)
+    logs = [inbox / "one.log.part", inbox / "two.log.part", inbox / "gone.log.part"]
+    for log in logs:
+        log.write_text("")
+    async with agent_running(settings, temporal_client):
+        hub = make_hub(temporal_client, settings, FollowLimits(poll_seconds=HOUR))
+        joined = [await hub.join((agent_id, root, log.name), -1, 0) for log in logs]  # 3 reads
+        one, two, gone = (viewer for viewer, _ in joined)
+        polls = polls_of(hub)
+        for n in range(3):
+            write(logs[0], n)
+            write(logs[1], 10 + n)
+            await polls.poll()  # one read of all three files
+        logs[2].unlink()
+        await polls.poll()  # and one more: the file that is gone fails alone
+        assert drain(one) == [f"line {n}" for n in range(3)]
+        assert drain(two) == [f"line {n}" for n in range(10, 13)]
+        for _ in range(3):
+            gone.queue.get_nowait()  # keepalives
+        (name, data), _ = gone.queue.get_nowait()
+        assert (name, data["code"]) == ("error", "not_found") and gone.closed
+        assert polls.polls == 4 and set(polls.feeds) == {
+            (agent_id, root, "one.log.part"),
+            (agent_id, root, "two.log.part"),
+        }
+        await eventually(lambda: _reads_are(temporal_client, agent_id, 3 + 4), 30, "7 reads")
+        one.leave()
+        two.leave()
+
+
+@pytest.mark.timeout(180)
 async def test_a_slow_viewer_is_dropped_and_the_poll_stops_with_the_last_viewer(
     central_worker: None, settings: Settings, temporal_client: Client, inbox: Path
 ) -> None:
     agent_id, log = settings.agent.id, inbox / "busy.log.part"
     log.write_text("")
     async with agent_running(settings, temporal_client):
-        hub = FollowHub(poll_seconds=HOUR, bounds=QueueBounds(items=3))
-        where = Located(root_of(inbox), log.name)
-        reader = file_reader(temporal_client, settings, agent_id, where)
-        key = (agent_id, where.root, where.rel_path)
-        slow, _ = await hub.join(key, reader, -1, 0)
-        reading, _ = await hub.join(key, reader, -1, 0)
-        feed = feed_of(hub)
+        hub = make_hub(temporal_client, settings, FollowLimits(poll_seconds=HOUR, viewer_events=3))
+        key = (agent_id, root_of(inbox), log.name)
+        slow, _ = await hub.join(key, -1, 0)
+        reading, _ = await hub.join(key, -1, 0)
+        polls = polls_of(hub)
+        feed = polls.feeds[key]
         got = []
         for n in range(5):
             write(log, n)
-            await feed.poll()
+            await polls.poll()
             got += drain(reading)  # this one keeps up; `slow` never reads
         assert got == [f"line {n}" for n in range(5)]
         assert feed.viewers == {reading} and slow.closed
@@ -170,19 +203,19 @@ async def test_a_slow_viewer_is_dropped_and_the_poll_stops_with_the_last_viewer(
         assert (name, data["code"], slow.queue.empty()) == ("error", "too_slow", True)
 
         reading.leave()  # the last viewer: the poll stops at once
-        assert feed.task is not None
-        await asyncio.gather(feed.task, return_exceptions=True)
-        assert hub.feeds == {} and feed.closed
+        assert polls.task is not None
+        await asyncio.gather(polls.task, return_exceptions=True)
+        assert hub.agents == {} and feed.closed
 
-        # With its own timer: the feed polls while a viewer is there, and ends when it leaves.
-        timed = FollowHub(poll_seconds=0.05)
-        viewer, _ = await timed.join(key, reader, -1, 0)
-        running = feed_of(timed)
+        # With its own timer: the agent is polled while a viewer is there, not once it left.
+        timed = make_hub(temporal_client, settings, FollowLimits(poll_seconds=0.05))
+        viewer, _ = await timed.join(key, -1, 0)
+        running = polls_of(timed)
         await eventually(lambda: running.polls >= 2, 30, "two polls of its own")
         viewer.leave()
         assert running.task is not None
         await asyncio.gather(running.task, return_exceptions=True)
-        assert timed.feeds == {} and running.closed
+        assert timed.agents == {} and running.closed
 
 
 @pytest.mark.timeout(180)
