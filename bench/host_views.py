@@ -5,7 +5,8 @@
 Starts Temporal, SeaweedFS and `sluice agent` (as deployed, bench/stack.py), runs the central
 worker in this process, and ships batches of fresh files through FileWorkflow. Each round runs
 three batches, in alternating order: "quiet"; "one file", with `--follows` viewers of one log;
-and "ten files", with `--follows` viewers each of its own log (logs grow 20 lines a second).
+and "ten files", with `--follows` viewers each of its own log. All `--follows` logs grow 20
+lines a second throughout, quiet batches too, so the ratios measure following, not writing.
 The viewers go through the API's follow hub (api/services/follow_hub.py: one shared poll a
 second of all the files followed on the agent → HostQueryWorkflow → `host_read_many` on the
 agent's view queue), each draining its events as the follow stream does; the HTTP layer is
@@ -95,6 +96,7 @@ async def measure(stack: Stack, args: argparse.Namespace) -> dict[str, list[floa
     logs = [stack.root / f"app{i}.log.part" for i in range(args.follows)]  # never shipped
     for log in logs:
         log.write_text("start\n")
+    growing = [asyncio.create_task(grow(log)) for log in logs]  # in every batch, quiet too
     try:
         await batch(pipe, stack, max(10, args.files // 10), args.kib * 1024)  # warm-up
         for run in range(args.rounds):
@@ -104,8 +106,7 @@ async def measure(stack: Stack, args: argparse.Namespace) -> dict[str, list[floa
                 targets = (
                     [followed[i % len(followed)] for i in range(args.follows)] if followed else []
                 )
-                tasks = [asyncio.create_task(grow(log)) for log in followed]
-                tasks += [
+                tasks = [
                     asyncio.create_task(viewer(hub, stack, client, log, seen)) for log in targets
                 ]
                 began = time.perf_counter()
@@ -122,6 +123,8 @@ async def measure(stack: Stack, args: argparse.Namespace) -> dict[str, list[floa
                 extra = extra if tasks else ""
                 print(f"round {run + 1}: {side:9} {rate:7.1f} MB/s{extra}", flush=True)
     finally:
+        for task in growing:
+            task.cancel()
         await hub.close()
         central.cancel()
         await asyncio.gather(central, return_exceptions=True)
@@ -158,7 +161,8 @@ def main(argv: list[str]) -> None:
     print(f"\n{args.files} files of {args.kib} KiB per batch, {args.follows} live follows:")
     for side in SIDES:
         ratio = "" if side == "quiet" else f"  ratio {medians[side] / medians['quiet']:.2f}"
-        print(f"{side:9} median {medians[side]:7.1f} MB/s{ratio}")
+        spread = f"{min(rates[side]):.1f} to {max(rates[side]):.1f}"
+        print(f"{side:9} median {medians[side]:7.1f} MB/s (range {spread}){ratio}")
 
 
 if __name__ == "__main__":
