@@ -28,6 +28,7 @@ from store.models import (
     Agent,
     AgentStatus,
     FileEvent,
+    StepStatus,
     Task,
     TaskAttempt,
     TaskStatus,
@@ -116,12 +117,13 @@ def _rich_task(session: Session, now: datetime) -> str:
     _step(
         session, first, "upload", "upload", t0, [("failed", "network", "connection reset", 61_000)]
     )
-    steps = [
+    steps: list[tuple[str, str, list[tuple[str, str, str, int]], dict[str, str]]] = [
         ("upload", "upload", [("failed", "timeout", "no heartbeat for 30s", 30_000),
                               ("succeeded", "", "", 41_000)], {"parts": "256"}),
         ("verify", "verify", [("succeeded", "", "", 2_100)], {}),
         ("explain", "analyze", [("succeeded", "", "", 6_400)],
-         {"analysis": json.dumps(ANALYSIS), "severity": "high", "summary": ANALYSIS["summary"]}),
+         {"analysis": json.dumps(ANALYSIS), "severity": "high",
+          "summary": str(ANALYSIS["summary"])}),
         ("notify", "notify", [("succeeded", "", "", 350)], {"sent": "ops-dingtalk"}),
     ]  # fmt: skip
     at = t1
@@ -142,7 +144,8 @@ def _step(
     status, error_class, error, _ = attempts[-1]
     total = sum(ms for *_, ms in attempts)
     step = TaskStep(
-        task_id=task_id, name=name, step_type=step_type, status=status, attempts=len(attempts),
+        task_id=task_id, name=name, step_type=step_type, status=StepStatus(status),
+        attempts=len(attempts),
         error=error, error_class=error_class, started_at=at,
         finished_at=at + timedelta(milliseconds=total), duration_ms=total, summary=summary or {},
     )  # fmt: skip
@@ -152,7 +155,7 @@ def _step(
     for number, (a_status, a_class, a_error, ms) in enumerate(attempts, 1):
         at += timedelta(milliseconds=ms)
         session.add(TaskAttempt(
-            step_id=step.id, attempt=number, status=a_status, error_class=a_class,
+            step_id=step.id, attempt=number, status=StepStatus(a_status), error_class=a_class,
             error=a_error, duration_ms=ms, recorded_at=at,
         ))  # fmt: skip
     return at

@@ -196,9 +196,12 @@ class ConfigSyncActivities:
         drift = state.version > 0 and not state.pending and disk != state.digest
         self.metrics.drift.set(1 if drift else 0)
         self.metrics.version.set(state.version)
+        live = state.digest
+        if state.version == 0 and not state.files and not state.pending:
+            live = files_digest([])  # none applied, none managed: a target given nothing is in sync
         return TargetStatus(
             version=state.version,
-            digest=state.digest,
+            digest=live,
             disk_digest=disk,
             drift=drift,
             applied_at=state.applied_at,

@@ -133,6 +133,22 @@ class TargetCreate(BaseModel):
     url: str = Field(default="", max_length=500, pattern=r"^(https?://.+)?$")
 
 
+class RolloutStatePublic(BaseModel):
+    """The target's latest rollout and where it is."""
+
+    version: int
+    digest: str
+    workflow_id: str
+    state: Literal["pending", "running", "applied", "failed", "superseded"] = Field(
+        description="pending: not started yet (error: why); running: started, not reported "
+        "live; applied: live; failed: the sidecar reported an error after it started "
+        "(error: the sidecar's); superseded: a newer desired version has no rollout of its own"
+    )
+    error: str
+    created_at: datetime
+    started_at: datetime | None
+
+
 class TargetPublic(BaseModel):
     name: str
     kind: str
@@ -156,6 +172,31 @@ class TargetPublic(BaseModel):
     stale: bool
     stale_reason: str
     files: list[str] = Field(description="the files it should run")
+    rollout: RolloutStatePublic | None = Field(description="its latest rollout; None: none yet")
+
+
+class FileDiffPublic(BaseModel):
+    name: str
+    change: Literal["added", "removed", "changed", "same"] = Field(
+        description="what going from the live version to the desired one does to the file"
+    )
+    diff: str = Field(description="unified diff live → desired, secrets as <secret>; '' if same")
+
+
+class TargetDiffPublic(BaseModel):
+    target: str
+    desired_version: int
+    live_version: int = Field(description="the version the sidecar last reported applied")
+    live_known: bool = Field(description="False: the live files cannot be shown (live_note)")
+    live_note: str
+    in_sync: bool
+    drift: bool = Field(
+        description="the files on disk differ from the live version (edited by hand); only "
+        "their digest is reported, not their contents"
+    )
+    disk_digest: str
+    live_digest: str
+    files: list[FileDiffPublic]
 
 
 class StatusReport(BaseModel):
@@ -182,6 +223,7 @@ class RolloutPublic(BaseModel):
     workflow_id: str
     created_at: datetime
     started_at: datetime | None
+    failed_at: datetime | None = None  # the workflow failed with no sidecar report (see `error`)
     error: str
 
 

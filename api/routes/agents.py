@@ -1,10 +1,13 @@
-"""Agents: register, heartbeat, list, show, and the config pushed to each one."""
+"""Agents: register, heartbeat, list, show, remove, and the config pushed to each one."""
 
-from fastapi import APIRouter, Depends
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
 
 from api.auth import PrincipalDep, require, require_own_agent
 from api.deps import SessionDep, SettingsDep
-from api.errors import ERROR_RESPONSES, ApiError, not_found
+from api.errors import ERROR_RESPONSES, ApiError, ErrorBody, not_found
 from api.services import agents as agent_service
 from store.models import (
     AgentConfigPublic,
@@ -56,6 +59,41 @@ def get_agent(agent_id: str, session: SessionDep, settings: SettingsDep) -> Agen
     if agent is None:
         raise not_found("agent", agent_id)
     return agent_service.shown(agent, liveness=agent_service.Liveness.of(settings.monitor))
+
+
+class AgentRemoved(BaseModel):
+    id: str
+    revoked_token_ids: list[int]
+
+
+@router.delete(
+    "/{agent_id}",
+    response_model=AgentRemoved,
+    dependencies=AS_ADMIN,
+    responses={409: {"model": ErrorBody, "description": "`agent_online`: it still reports"}},
+)
+def remove_agent(
+    agent_id: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    revoke_tokens: Annotated[
+        bool, Query(description="Also revoke the agent's tokens (named after it).")
+    ] = True,
+) -> AgentRemoved:
+    """Forget a decommissioned agent that shows offline: it leaves the list and the agent
+    counts; its tasks, file history and alerts stay. Its agent tokens are revoked too."""
+    try:
+        revoked = agent_service.remove_agent(
+            session,
+            agent_id=agent_id,
+            liveness=agent_service.Liveness.of(settings.monitor),
+            revoke_tokens=revoke_tokens,
+        )
+    except agent_service.AgentStillReporting as exc:
+        raise ApiError(409, "agent_online", str(exc)) from None
+    if revoked is None:
+        raise not_found("agent", agent_id)
+    return AgentRemoved(id=agent_id, revoked_token_ids=revoked)
 
 
 @router.get(

@@ -27,7 +27,7 @@ from api.models.config_sync import (
 from api.services import config_documents as documents
 from api.services import config_render as render
 from api.services.config_rollouts import RolloutStart, roll_out
-from api.services.config_targets import health
+from api.services.config_targets import health, latest_rollout, rollout_state
 from sluice.config_sync.documents import MAX_TEXT, ConfigInvalid
 from sluice.contracts.config_sync import RolloutInput
 from sluice.secretbox import SecretBox, SecretKeyMissing, SecretUnreadable
@@ -98,6 +98,7 @@ def version_text(session: Session, row: ConfigVersion, live: int | None) -> Vers
 def target_public(session: Session, target: ConfigTarget, *, stale_after: float) -> TargetPublic:
     state = health(target, now=utcnow(), stale_after=stale_after)
     files = render.file_names(session, target)
+    rollout = rollout_state(target, latest_rollout(session, target.name))
     return TargetPublic.model_validate(
         {
             **target.model_dump(),
@@ -105,6 +106,7 @@ def target_public(session: Session, target: ConfigTarget, *, stale_after: float)
             "stale": state.stale,
             "stale_reason": state.why,
             "files": files,
+            "rollout": asdict(rollout) if rollout else None,
         }
     )
 
@@ -114,12 +116,15 @@ def starts_public(starts: list[RolloutStart]) -> list[RolloutStartPublic]:
 
 
 async def roll_out_changes(
-    request: Request, engine: Engine, settings: Settings, rollouts: list[RolloutInput]
-) -> list[RolloutStart]:
-    """Start the rollouts a change recorded (any that cannot start stay pending)."""
+    request: Request, engine: Engine, settings: Settings, rollouts: list[RolloutInput],
+    *, new_row: bool = False,
+) -> list[RolloutStart]:  # fmt: skip
+    """Start the rollouts a change recorded (any that cannot start stay pending); `new_row`:
+    ones asked for by hand, recorded as they start."""
     return await roll_out(
         lambda: temporal_client(request.app.state), engine, rollouts,
         task_queue=settings.temporal.task_queue, within=settings.config_sync.start_timeout,
+        agent_wait=settings.config_sync.agent_wait, new_row=new_row,
     )  # fmt: skip
 
 

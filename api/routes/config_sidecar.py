@@ -8,12 +8,12 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Principal, PrincipalDep, forbidden, require
-from api.deps import EngineDep, SettingsDep
+from api.deps import EngineDep, SettingsDep, temporal_client
 from api.errors import ERROR_RESPONSES, not_found
 from api.models.config_sync import StatusAck, StatusReport
 from api.routes.config_documents import roll_out_changes
 from api.routes.config_shapes import box_of, in_session, starts_public
-from api.services import config_alerts, config_rollouts
+from api.services import config_alerts, config_catch_up, config_rollouts
 from api.services import config_render as render
 from api.services import config_targets as targets
 from sluice.contracts.config_sync import DesiredConfig, RolloutInput, TargetStatus
@@ -56,17 +56,31 @@ async def put_status(
 ) -> StatusAck:
     """Keep the sidecar's report; an error, drift or staleness raises a Sluice alert, and a
     rollout left pending is started again."""
+    # So is one the sidecar missed while it was down: api/services/config_catch_up.py.
 
-    def work(session: Session) -> tuple[int, str, list[RolloutInput]]:
+    def work(session: Session) -> tuple[int, str, list[RolloutInput], RolloutInput | None]:
         target = own(session, principal, name)
         targets.store_status(session, target, TargetStatus(**body.model_dump()))
         pending = config_rollouts.pending(session, target=name)
-        return target.desired_version, target.desired_digest, pending
+        behind = None
+        if not pending and target.live_digest != target.desired_digest:
+            behind = config_rollouts.last_started(
+                session, target=name, digest=target.desired_digest
+            )
+        return target.desired_version, target.desired_digest, pending, behind
 
-    version, digest, pending = await in_session(engine, work)
-    after = settings.config_sync.stale_after
-    rows = await run_in_threadpool(config_alerts.sync_alerts, engine, name, stale_after=after)
+    version, digest, pending, behind = await in_session(engine, work)
+    cfg = settings.config_sync
+    rows = await run_in_threadpool(
+        config_alerts.sync_alerts, engine, name, stale_after=cfg.stale_after
+    )
     if rows:
         request.app.state.alert_dispatcher.offer(rows)
     starts = await roll_out_changes(request, engine, settings, pending)
+    if behind is not None and config_catch_up.limit_of(request.app.state, settings).due(name):
+        starts += await config_catch_up.catch_up(
+            lambda: temporal_client(request.app.state), engine, behind,
+            task_queue=settings.temporal.task_queue, within=cfg.start_timeout,
+            agent_wait=cfg.agent_wait,
+        )  # fmt: skip
     return StatusAck(desired_version=version, desired_digest=digest, rollouts=starts_public(starts))

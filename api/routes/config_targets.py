@@ -3,6 +3,8 @@ Alertmanager gets, its sync status, its rollouts, and adopting its running confi
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
@@ -16,6 +18,7 @@ from api.models.config_sync import (
     RolloutPublic,
     RolloutStartPublic,
     TargetCreate,
+    TargetDiffPublic,
     TargetImport,
     TargetPublic,
     TargetUpdate,
@@ -29,8 +32,8 @@ from api.routes.config_shapes import (
     target_public,
     version_text,
 )
+from api.services import config_diff, config_imports, config_rollouts
 from api.services import config_documents as documents
-from api.services import config_imports, config_rollouts
 from api.services import config_render as render
 from api.services import config_targets as targets
 from sluice.config_sync.documents import ConfigInvalid
@@ -129,9 +132,21 @@ async def rollout(
         desired = render.desired(session, target, box_of(settings))
         return [RolloutInput(target.name, desired.version, desired.digest)]
 
-    return starts_public(
-        await roll_out_changes(request, engine, settings, await in_session(engine, work))
-    )
+    rollouts = await in_session(engine, work)
+    return starts_public(await roll_out_changes(request, engine, settings, rollouts, new_row=True))
+
+
+@router.get("/config-targets/{name}/diff", response_model=TargetDiffPublic)
+async def get_diff(name: str, engine: EngineDep) -> TargetDiffPublic:
+    """Per file, the unified diff from what the target runs (the version its sidecar last
+    reported applied) to what it should run, receiver secrets as `<secret>`. A hand edit on
+    disk shows as `drift` and `disk_digest` only: the sidecar never uploads file contents."""
+
+    def work(session: Session) -> TargetDiffPublic:
+        shown = config_diff.target_diff(session, find(session, name))
+        return TargetDiffPublic.model_validate(asdict(shown))
+
+    return await in_session(engine, work)
 
 
 @router.get("/config-targets/{name}/rollouts", response_model=list[RolloutPublic])

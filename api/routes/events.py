@@ -1,5 +1,5 @@
-"""Live updates: one server-sent-events stream of task, alert group and agent changes for the
-console."""
+"""Live updates: one server-sent-events stream of task, alert group, agent and config target
+changes for the console."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from api.services.changes import (
     OVERLAP,
     Change,
     agent_states,
+    config_target_states,
     from_micros,
     group_changes,
     task_changes,
@@ -45,7 +46,8 @@ router = APIRouter(
 
 STREAM_DOC = {
     200: {
-        "description": "`text/event-stream`: `task`, `alert_group` and `agent` events, each data "
+        "description": "`text/event-stream`: `task`, `alert_group`, `agent` and `config_target` "
+        "(its sync or rollout state changed) events, each data "
         "a JSON object "
         "`{id, status, at}` and each with an `id:` to resume from; `reset` when too much "
         "changed to list (refresh everything); a `: keepalive` comment every 15 s. The stream "
@@ -70,7 +72,7 @@ async def events(
     engine: EngineDep,
     last_event_id: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> StreamingResponse:
-    """Task, alert group and agent changes as they happen (at least once).
+    """Task, alert group, agent and config target changes as they happen (at least once).
 
     Send the last event's id back as `Last-Event-ID` (browsers do when they reconnect) to get
     what changed meanwhile first.
@@ -98,7 +100,8 @@ async def _backlog(engine: Engine, seen: datetime) -> list[Change]:
     if len(tasks) > BATCH or len(groups) > BATCH:
         return [RESET]
     agents = await run_in_threadpool(agent_states, engine)
-    return tasks + groups + [agent for agent in agents if agent.at > after]
+    targets = await run_in_threadpool(config_target_states, engine)
+    return tasks + groups + [s for s in agents + targets if s.at > after]
 
 
 async def _stream(

@@ -12,7 +12,7 @@ from api.errors import ERROR_RESPONSES, ApiError, ErrorBody, not_found
 from api.services import knowledge as service
 from sluice.alerting.matchers import MAX_MATCHERS
 from sluice.knowledge.text import query_terms
-from store.knowledge import search
+from store.knowledge import SearchHit, search
 from store.models import (
     KnowledgeCreate,
     KnowledgeEntry,
@@ -56,6 +56,20 @@ class KnowledgeHit(BaseModel):
     entry: KnowledgePublic
     score: float = Field(description="reciprocal rank fusion of the rankings")
     components: ScoreComponents
+
+    @classmethod
+    def of(cls, hit: SearchHit) -> "KnowledgeHit":
+        return cls(
+            entry=public(hit.entry),
+            score=hit.score,
+            components=ScoreComponents(
+                exact_signature=hit.exact_signature,
+                signature_rank=hit.signature_rank,
+                labels_rank=hit.labels_rank,
+                text_rank=hit.text_rank,
+                text_score=hit.text_score,
+            ),
+        )
 
 
 class KnowledgeSearchResult(BaseModel):
@@ -112,20 +126,7 @@ def search_knowledge(
     return KnowledgeSearchResult(
         query=q,
         terms=query_terms(q),
-        items=[
-            KnowledgeHit(
-                entry=public(hit.entry),
-                score=hit.score,
-                components=ScoreComponents(
-                    exact_signature=hit.exact_signature,
-                    signature_rank=hit.signature_rank,
-                    labels_rank=hit.labels_rank,
-                    text_rank=hit.text_rank,
-                    text_score=hit.text_score,
-                ),
-            )
-            for hit in hits
-        ],
+        items=[KnowledgeHit.of(hit) for hit in hits],
     )
 
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from api.auth import PrincipalDep, read_write, require
 from api.deps import SessionDep, SettingsDep
 from api.errors import ERROR_RESPONSES, ApiError, not_found
-from api.routes.knowledge import KnowledgeHit, ScoreComponents, public
+from api.routes.knowledge import KnowledgeHit
 from api.services import knowledge_ask, knowledge_usage
 from sluice.alerting.matchers import MAX_MATCHERS
 from store.models import Role
@@ -89,20 +89,7 @@ def ask_knowledge(
             for e in outcome.cited
         ],
         invalid_citations=outcome.invalid_citations,
-        entries=[
-            KnowledgeHit(
-                entry=public(hit.entry),
-                score=hit.score,
-                components=ScoreComponents(
-                    exact_signature=hit.exact_signature,
-                    signature_rank=hit.signature_rank,
-                    labels_rank=hit.labels_rank,
-                    text_rank=hit.text_rank,
-                    text_score=hit.text_score,
-                ),
-            )
-            for hit in outcome.hits
-        ],
+        entries=[KnowledgeHit.of(hit) for hit in outcome.hits],
         degraded=outcome.degraded,
         error_class=outcome.error_class,
     )

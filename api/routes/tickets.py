@@ -46,7 +46,8 @@ group_router = APIRouter(
     responses=ERROR_RESPONSES,
     dependencies=[Depends(read_write(Role.operator))],
 )
-CONFLICT: dict[int | str, dict[str, object]] = {
+Responses = dict[int | str, dict[str, object]]  # a route's extra OpenAPI responses
+CONFLICT: Responses = {
     409: {"model": ErrorBody, "description": "the state machine forbids it, or the group "
           "has an active ticket already"},
 }  # fmt: skip
@@ -165,54 +166,37 @@ async def _transition(
     return change
 
 
-TRANSITION_RESPONSES: dict[int | str, dict[str, object]] = {
+TRANSITION_RESPONSES: Responses = {
     409: {"model": ErrorBody, "description": "the state machine forbids it from this status"}
 }
 
 
-@router.post("/{ticket_id}:ack", response_model=TicketChange, responses=TRANSITION_RESPONSES)
-async def ack_ticket(
-    ticket_id: str, session: SessionDep, temporal: TemporalDep, principal: PrincipalDep,
-    settings: SettingsDep,
-) -> TicketChange:  # fmt: skip
-    """Acknowledge an open ticket; its alert group is acked too."""
-    return await _transition(ticket_id, "ack", session, temporal, principal.name, settings)
+# The state machine's moves, one POST /{ticket_id}:<action> each: (action, docstring, 409s).
+TRANSITIONS: list[tuple[Action, str, Responses]] = [
+    ("ack", "Acknowledge an open ticket; its alert group is acked too.", TRANSITION_RESPONSES),
+    ("start", "Start work on a ticket (in progress).", TRANSITION_RESPONSES),
+    ("resolve", "Resolve a ticket; its alert group is resolved too.", TRANSITION_RESPONSES),
+    ("close", "Close a ticket for good (resolved, or not worth working).", TRANSITION_RESPONSES),
+    ("reopen", "Reopen a resolved or closed ticket (refused if its group has another active "
+     "one).", CONFLICT),
+]  # fmt: skip
 
 
-@router.post("/{ticket_id}:start", response_model=TicketChange, responses=TRANSITION_RESPONSES)
-async def start_ticket(
-    ticket_id: str, session: SessionDep, temporal: TemporalDep, principal: PrincipalDep,
-    settings: SettingsDep,
-) -> TicketChange:  # fmt: skip
-    """Start work on a ticket (in progress)."""
-    return await _transition(ticket_id, "start", session, temporal, principal.name, settings)
+def _add_transition(action: Action, doc: str, responses: Responses) -> None:
+    async def move_ticket(
+        ticket_id: str, session: SessionDep, temporal: TemporalDep, principal: PrincipalDep,
+        settings: SettingsDep,
+    ) -> TicketChange:  # fmt: skip
+        return await _transition(ticket_id, action, session, temporal, principal.name, settings)
+
+    router.add_api_route(
+        f"/{{ticket_id}}:{action}", move_ticket, methods=["POST"], name=f"{action}_ticket",
+        description=doc, response_model=TicketChange, responses=responses,
+    )  # fmt: skip
 
 
-@router.post("/{ticket_id}:resolve", response_model=TicketChange, responses=TRANSITION_RESPONSES)
-async def resolve_ticket(
-    ticket_id: str, session: SessionDep, temporal: TemporalDep, principal: PrincipalDep,
-    settings: SettingsDep,
-) -> TicketChange:  # fmt: skip
-    """Resolve a ticket; its alert group is resolved too."""
-    return await _transition(ticket_id, "resolve", session, temporal, principal.name, settings)
-
-
-@router.post("/{ticket_id}:close", response_model=TicketChange, responses=TRANSITION_RESPONSES)
-async def close_ticket(
-    ticket_id: str, session: SessionDep, temporal: TemporalDep, principal: PrincipalDep,
-    settings: SettingsDep,
-) -> TicketChange:  # fmt: skip
-    """Close a ticket for good (resolved, or not worth working)."""
-    return await _transition(ticket_id, "close", session, temporal, principal.name, settings)
-
-
-@router.post("/{ticket_id}:reopen", response_model=TicketChange, responses=CONFLICT)
-async def reopen_ticket(
-    ticket_id: str, session: SessionDep, temporal: TemporalDep, principal: PrincipalDep,
-    settings: SettingsDep,
-) -> TicketChange:  # fmt: skip
-    """Reopen a resolved or closed ticket (refused if its group has another active one)."""
-    return await _transition(ticket_id, "reopen", session, temporal, principal.name, settings)
+for _action, _doc, _responses in TRANSITIONS:
+    _add_transition(_action, _doc, _responses)
 
 
 @router.post("/{ticket_id}:assign", response_model=TicketPublic)

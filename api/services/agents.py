@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm.attributes import flag_modified
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, delete, select
 
+from api.services.tokens import live_named, mark_revoked
 from sluice.settings import AgentSettings
 from store.agents import Liveness
 from store.models import (
@@ -17,12 +18,17 @@ from store.models import (
     AgentPublic,
     AgentRegister,
     AgentStatus,
+    Role,
     utcnow,
 )
 
 
 class InvalidAgentConfig(ValueError):
     """A pushed config with unknown keys or values an agent would refuse."""
+
+
+class AgentStillReporting(Exception):
+    """An agent that still heartbeats would register again at once: it is not removed."""
 
 
 def register_agent(session: Session, *, body: AgentRegister) -> Agent:
@@ -121,3 +127,33 @@ def config_versions(session: Session, *, agent_id: str) -> list[AgentConfigVersi
         .order_by(col(AgentConfigVersion.version).desc())
     )
     return list(session.exec(query))
+
+
+def remove_agent(
+    session: Session, *, agent_id: str, liveness: Liveness, revoke_tokens: bool = True
+) -> list[int] | None:
+    """Forget a decommissioned agent: its row and pushed config versions go, its tasks, file
+    events and alerts stay as history, and (unless told otherwise) its agent tokens are
+    revoked so a forgotten copy cannot register it again. Answers the revoked token ids; None
+    if there is no such agent; AgentStillReporting unless it shows offline."""
+    agent = session.get(Agent, agent_id)
+    if agent is None:
+        return None
+    status = liveness.status(agent, utcnow())
+    if status != AgentStatus.offline:
+        seen = agent.last_heartbeat_at.isoformat() if agent.last_heartbeat_at else "never"
+        raise AgentStillReporting(
+            f"agent {agent_id} is {status.value} (last heartbeat {seen}); stop `sluice agent` "
+            f"on {agent.hostname}, then remove it once it shows offline (no heartbeat for "
+            f"{liveness.offline_after.total_seconds():g}s)"
+        )
+    revoked = []
+    if revoke_tokens:
+        for token in live_named(session, agent_id):
+            if token.role == Role.agent and token.id is not None:
+                mark_revoked(session, token_id=token.id)
+                revoked.append(token.id)
+    session.exec(delete(AgentConfigVersion).where(col(AgentConfigVersion.agent_id) == agent_id))
+    session.delete(agent)
+    session.commit()
+    return revoked

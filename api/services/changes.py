@@ -6,17 +6,18 @@ can land out of `updated_at` order (a slow transaction stamped earlier commits l
 callers look back `OVERLAP` before their watermark and drop what they already sent.
 """
 
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
-from store.models import Agent, AlertGroup, Task
+from store.models import Agent, AlertGroup, ConfigRollout, ConfigTarget, Task
 
 OVERLAP = timedelta(seconds=5)
-Kind = Literal["task", "agent", "alert_group", "reset"]
+Kind = Literal["task", "agent", "alert_group", "config_target", "reset"]
 
 
 @dataclass(frozen=True)
@@ -77,3 +78,27 @@ def agent_states(engine: Engine) -> list[Change]:
         Change("agent", agent_id, str(status), heartbeat or registered)
         for agent_id, status, heartbeat, registered in rows
     ]
+
+
+def config_target_states(engine: Engine) -> list[Change]:
+    """Every config target's sync and rollout state as a short fingerprint (a handful of rows:
+    the sidecar's periodic report changes only `reported_at`, which is left out, so only a real
+    change makes an event). `at` is the latest of its times."""
+    latest = select(func.max(ConfigRollout.id)).group_by(col(ConfigRollout.target))
+    with Session(engine) as session:
+        targets = session.exec(select(ConfigTarget)).all()
+        rollouts = session.exec(select(ConfigRollout).where(col(ConfigRollout.id).in_(latest)))
+        last = {r.target: r for r in rollouts}
+    out = []
+    for t in targets:
+        r = last.get(t.name)
+        state = (
+            f"{t.desired_version}:{t.desired_digest[:8]}/{t.live_version}:{t.live_digest[:8]}"
+            f"/{t.disk_digest[:8]}/{int(t.drift)}/{zlib.crc32(t.error.encode()):08x}"
+        )
+        times = [t.created_at, t.desired_at, t.reported_at]
+        if r is not None:
+            state += f"/r{r.id}:{int(r.started_at is not None)}:{zlib.crc32(r.error.encode()):08x}"
+            times += [r.created_at, r.started_at]
+        out.append(Change("config_target", t.name, state, max(x for x in times if x)))
+    return out

@@ -118,6 +118,7 @@ async def watch_forever(
             await config_rollouts.roll_out(
                 client, engine, pending,
                 task_queue=settings.temporal.task_queue, within=cfg.start_timeout,
+                agent_wait=cfg.agent_wait,
             )  # fmt: skip
         except Exception:  # the next round tries again
             log.exception("config target watch failed")

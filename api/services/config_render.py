@@ -20,7 +20,14 @@ from sluice.contracts.config_sync import (
     rollout_id,
 )
 from sluice.secretbox import SecretBox
-from store.models import ConfigDocument, ConfigRollout, ConfigTarget, ConfigVersion, utcnow
+from store.models import (
+    ConfigDocument,
+    ConfigRollout,
+    ConfigTarget,
+    ConfigTargetVersion,
+    ConfigVersion,
+    utcnow,
+)
 
 RULE_KINDS = ("prometheus", "vmalert")
 
@@ -56,11 +63,27 @@ def applying(session: Session, target: ConfigTarget) -> list[tuple[ConfigDocumen
     return out
 
 
+Pairs = list[tuple[ConfigDocument, ConfigVersion]]
+
+
 def render(session: Session, target: ConfigTarget, box: SecretBox) -> list[ConfigFile]:
-    pairs = applying(session, target)
+    return _files(target, applying(session, target), box)
+
+
+def masked(session: Session, target: ConfigTarget) -> dict[str, str]:
+    """The target's files now by name, receiver secrets shown as `<secret>`."""
+    return {name: row.text for name, row in named(target, applying(session, target))}
+
+
+def named(target: ConfigTarget, pairs: Pairs) -> list[tuple[str, ConfigVersion]]:
+    """Each file's name and the version it holds."""
     if target.kind in RULE_KINDS:
-        return [ConfigFile(rule_file_name(d.name), row.text) for d, row in pairs]
-    return [ConfigFile("alertmanager.yml", documents.rendered(row, box)) for _d, row in pairs[:1]]
+        return [(rule_file_name(d.name), row) for d, row in pairs]
+    return [("alertmanager.yml", row) for _d, row in pairs[:1]]
+
+
+def _files(target: ConfigTarget, pairs: Pairs, box: SecretBox) -> list[ConfigFile]:
+    return [ConfigFile(name, documents.rendered(row, box)) for name, row in named(target, pairs)]
 
 
 def file_names(session: Session, target: ConfigTarget) -> list[str]:
@@ -73,8 +96,9 @@ def file_names(session: Session, target: ConfigTarget) -> list[str]:
 
 def desired(session: Session, target: ConfigTarget, box: SecretBox) -> DesiredConfig:
     """The target's files now (its version bumped first if they changed)."""
-    files = render(session, target, box)
-    if _bump(target, files_digest(files)):
+    pairs = applying(session, target)
+    files = _files(target, pairs, box)
+    if _bump(session, target, files_digest(files), pairs):
         session.add(target)
         session.commit()
     return DesiredConfig(
@@ -93,9 +117,10 @@ def refresh(
     rollout. The caller commits, then starts the rollouts returned."""
     changed = []
     for target in targets:
-        files = render(session, target, box)
+        pairs = applying(session, target)
+        files = _files(target, pairs, box)
         first = target.desired_version == 0
-        if not _bump(target, files_digest(files)):
+        if not _bump(session, target, files_digest(files), pairs):
             continue
         session.add(target)
         if first and not files:
@@ -142,9 +167,17 @@ def group_clashes(session: Session, document: ConfigDocument, text: str) -> list
     return problems
 
 
-def _bump(target: ConfigTarget, digest: str) -> bool:
+def _bump(session: Session, target: ConfigTarget, digest: str, pairs: Pairs) -> bool:
+    """A new desired version if the files changed, with the document versions it is made of."""
     if digest == target.desired_digest:
         return False
     target.desired_version += 1
     target.desired_digest, target.desired_at = digest, utcnow()
+    sources = [
+        {"file": name, "document_id": row.document_id, "version": row.version}
+        for name, row in named(target, pairs)
+    ]
+    session.add(ConfigTargetVersion(
+        target=target.name, version=target.desired_version, digest=digest, sources=sources
+    ))  # fmt: skip
     return True

@@ -4,12 +4,14 @@ A publish records a pending rollout per target in its transaction, then starts t
 one that cannot start (Temporal down) stays pending and is started again by the next status
 report, `POST /config-targets/{target}:rollout`, or the API's periodic watch. The workflow id
 is per target and digest, and an id already running is used as is, so a retry never runs one
-rollout twice.
+rollout twice. A rollout its sidecar missed (it was down) starts again when the sidecar
+reports: see `config_catch_up`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -44,8 +46,12 @@ async def start_rollouts(
     *,
     task_queue: str,
     within: float = 5.0,
+    agent_wait: float | None = None,
 ) -> list[RolloutStart]:
-    """Start (or find running) each target's rollout workflow; what happened to each."""
+    """Start (or find running) each target's rollout workflow; what happened to each.
+    `agent_wait`: how long its apply step waits for the sidecar (config_sync.agent_wait)."""
+    if agent_wait is not None:
+        targets = [dataclasses.replace(t, agent_wait=agent_wait) for t in targets]
     return list(await asyncio.gather(*(_start(temporal, t, task_queue, within) for t in targets)))
 
 
@@ -77,8 +83,11 @@ async def roll_out(
     *,
     task_queue: str,
     within: float,
+    agent_wait: float | None = None,
+    new_row: bool = False,
 ) -> list[RolloutStart]:
-    """`start_rollouts`, then each recorded rollout row marked started or given its error."""
+    """`start_rollouts`, then each recorded rollout row marked started or given its error;
+    `new_row`: a rollout asked for by hand, recorded as a row of its own."""
     if not targets:
         return []
     try:
@@ -92,8 +101,10 @@ async def roll_out(
             for t in targets
         ]
     else:
-        results = await start_rollouts(temporal, targets, task_queue=task_queue, within=within)
-    await run_in_threadpool(_record, engine, results)
+        results = await start_rollouts(
+            temporal, targets, task_queue=task_queue, within=within, agent_wait=agent_wait
+        )
+    await run_in_threadpool(record, engine, results, new_row)
     return results
 
 
@@ -115,6 +126,18 @@ def pending(session: Session, *, target: str | None = None) -> list[RolloutInput
     return list(seen.values())
 
 
+def last_started(session: Session, *, target: str, digest: str) -> RolloutInput | None:
+    """The newest rollout of `digest` to `target` that was started, if any."""
+    query = (
+        select(ConfigRollout)
+        .where(ConfigRollout.target == target, ConfigRollout.digest == digest)
+        .where(col(ConfigRollout.started_at).is_not(None))
+        .order_by(col(ConfigRollout.id).desc())
+    )
+    row = session.exec(query).first()
+    return None if row is None else RolloutInput(row.target, row.version, row.digest)
+
+
 def list_rollouts(session: Session, *, target: str, limit: int = 50) -> list[ConfigRollout]:
     query = (
         select(ConfigRollout)
@@ -125,7 +148,10 @@ def list_rollouts(session: Session, *, target: str, limit: int = 50) -> list[Con
     return list(session.exec(query))
 
 
-def _record(engine: Engine, results: Sequence[RolloutStart]) -> None:
+def record(engine: Engine, results: Sequence[RolloutStart], new_row: bool) -> None:
+    """Mark the rows recorded for these rollouts started (or why not). With `new_row` (a
+    rollout by hand, a catch-up), one with no such row gets one; without, none is added: a
+    pending row that another path (a report, the watch) started meanwhile is left as is."""
     now = utcnow()
     with Session(engine) as session:
         for result in results:
@@ -135,6 +161,8 @@ def _record(engine: Engine, results: Sequence[RolloutStart]) -> None:
                 col(ConfigRollout.started_at).is_(None),
             )
             rows = list(session.exec(query))
+            if not rows and not new_row:
+                continue
             if not rows:  # a retry of one started already, or a manual rollout
                 rows = [
                     ConfigRollout(

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from api.services import config_render as render
 from sluice.contracts.config_sync import RolloutInput, TargetStatus
 from sluice.secretbox import SecretBox
-from store.models import ConfigTarget, utcnow
+from store.models import ConfigRollout, ConfigTarget, ConfigTargetVersion, utcnow
 
 EDITABLE = ("labels", "rule_sets", "rule_set_labels", "alertmanager_config", "url")
 
@@ -63,6 +64,7 @@ def update_target(
 
 
 def delete_target(session: Session, target: ConfigTarget) -> None:
+    _drop_versions(session, target.name, below=None)
     session.delete(target)
     session.commit()
 
@@ -75,6 +77,7 @@ def store_status(session: Session, target: ConfigTarget, report: TargetStatus) -
     target.applied_at = _time(report.applied_at) or target.applied_at
     target.error = report.error[:2000]
     session.add(target)
+    _drop_versions(session, target.name, below=min(report.version, target.desired_version))
     session.commit()
     session.refresh(target)
 
@@ -102,6 +105,55 @@ def health(target: ConfigTarget, *, now: datetime, stale_after: float) -> Health
         why = f"live version {target.live_version} is not desired {target.desired_version}"
         return Health(False, True, why)
     return Health(in_sync, False, "")
+
+
+def _drop_versions(session: Session, target: str, *, below: int | None) -> None:
+    """Forget what made the target's versions older than `below` (all of them: None)."""
+    query = delete(ConfigTargetVersion).where(col(ConfigTargetVersion.target) == target)
+    if below is not None:
+        query = query.where(col(ConfigTargetVersion.version) < below)
+    session.execute(query)
+
+
+@dataclass(frozen=True)
+class RolloutState:
+    version: int
+    digest: str
+    workflow_id: str
+    state: str  # pending | running | applied | failed | superseded
+    error: str
+    created_at: datetime
+    started_at: datetime | None
+
+
+def latest_rollout(session: Session, target: str) -> ConfigRollout | None:
+    query = select(ConfigRollout).where(ConfigRollout.target == target)
+    return session.exec(query.order_by(col(ConfigRollout.id).desc()).limit(1)).first()
+
+
+def rollout_state(target: ConfigTarget, row: ConfigRollout | None) -> RolloutState | None:
+    """Where the target's latest rollout is: not started yet (`pending`, with why), started
+    and not reported live (`running`), live (`applied`), failed (`failed`: the error its
+    workflow recorded, e.g. no sidecar took it, or the sidecar's report after it started),
+    or overtaken by a newer desired version that had no rollout of its own (`superseded`)."""
+    if row is None:
+        return None
+    error = ""
+    if target.reported_at and target.live_digest == row.digest:
+        state = "applied"
+    elif row.digest != target.desired_digest:
+        state = "superseded"
+    elif row.started_at is None:
+        state, error = "pending", row.error
+    elif row.failed_at is not None:
+        state, error = "failed", row.error
+    elif target.error and target.reported_at and target.reported_at >= row.started_at:
+        state, error = "failed", target.error
+    else:
+        state = "running"
+    return RolloutState(
+        row.version, row.digest, row.workflow_id, state, error, row.created_at, row.started_at
+    )
 
 
 def _time(text: str | None) -> datetime | None:

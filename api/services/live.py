@@ -13,13 +13,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
-from api.services.changes import OVERLAP, Change, agent_states, group_changes, task_changes
+from api.services.changes import (
+    OVERLAP,
+    Change,
+    agent_states,
+    config_target_states,
+    group_changes,
+    task_changes,
+)
 from store.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -67,6 +74,7 @@ class LiveHub:
         self._loop: asyncio.Task[None] | None = None
         self._feeds = [Feed(task_changes), Feed(group_changes)]
         self._agents: dict[str, Change] | None = None  # None: not read yet (a baseline)
+        self._targets: dict[str, Change] | None = None  # config targets, compared by status
 
     def subscribe(self) -> Subscriber:
         subscriber = Subscriber()
@@ -104,12 +112,13 @@ class LiveHub:
                     for feed in self._feeds
                 ]
                 states = await run_in_threadpool(agent_states, self._engine)
+                targets = await run_in_threadpool(config_target_states, self._engine)
             except Exception:  # the database is away for a moment: look again next time
                 log.warning("reading live changes failed", exc_info=True)
             else:
                 pairs = zip(self._feeds, read, strict=True)
                 changes = [c for feed, rows in pairs for c in feed.news(rows)]
-                changes += self._agent_news(states)
+                changes += self._agent_news(states) + self._target_news(targets)
                 if changes:
                     self._publish(changes)
             await asyncio.sleep(self._interval)
@@ -117,3 +126,19 @@ class LiveHub:
     def _agent_news(self, states: list[Change]) -> list[Change]:
         before, self._agents = self._agents, {state.id: state for state in states}
         return [] if before is None else [s for s in states if before.get(s.id) != s]
+
+    def _target_news(self, states: list[Change]) -> list[Change]:
+        """Targets whose state changed; each event later than the one before for the target
+        (clients drop a repeat of a target's `at`)."""
+        before, news = self._targets, []
+        self._targets = {}
+        for state in states:
+            old = before.get(state.id) if before is not None else None
+            if before is not None and (old is None or old.status != state.status):
+                if old is not None and state.at <= old.at:
+                    state = replace(state, at=utcnow())
+                news.append(state)
+            elif old is not None:
+                state = old  # unchanged: keep the `at` it was sent with
+            self._targets[state.id] = state
+        return news

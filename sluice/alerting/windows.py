@@ -8,28 +8,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
-from sluice.rules.windows import TimeWindow, parse_window
+from sluice.rules.windows import TimeWindow, check_timezone, check_window, parse_window
 
 MAX_WINDOWS = 20
-
-
-def check_timezone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"unknown timezone {name!r}; use an IANA name such as UTC or Asia/Shanghai"
-        ) from None
-    return name
-
-
-def _check_window(text: str) -> str:
-    parse_window(text)
-    return text
 
 
 class Windows(BaseModel):
@@ -37,7 +22,7 @@ class Windows(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    windows: list[Annotated[str, AfterValidator(_check_window)]] = Field(
+    windows: list[Annotated[str, AfterValidator(check_window)]] = Field(
         default_factory=list, max_length=MAX_WINDOWS
     )
     timezone: Annotated[str, AfterValidator(check_timezone)] = "UTC"

@@ -81,9 +81,16 @@ def dev(
     silence: Annotated[
         float | None, typer.Option(help="Seconds a file must stay unchanged.")
     ] = None,
+    config_targets: Annotated[
+        bool,
+        typer.Option(
+            help="Run the installed Prometheus and Alertmanager as config targets, with agents."
+        ),
+    ] = True,
     log_format: LogFormatOption = None,
 ) -> None:
-    """Run Temporal, SeaweedFS, the API, a worker and an agent watching --inbox."""
+    """Run Temporal, SeaweedFS, the API, a worker and an agent watching --inbox (and a local
+    Prometheus and Alertmanager fed by Sluice, when installed)."""
     from sluice.cli.dev import DevStack
     from sluice.cli.devsetup import dev_settings, stop_grace
 
@@ -94,6 +101,7 @@ def dev(
         "temporal_port": temporal_port,
         "temporal_ui_port": temporal_ui_port,
         "s3_port": s3_port,
+        "config_targets": None if config_targets else False,
     }
     base = base.model_copy(
         update={

@@ -1,4 +1,5 @@
-"""`sluice dev`: Temporal, SeaweedFS, the API, a worker and an agent, all on this machine."""
+"""`sluice dev`: Temporal, SeaweedFS, the API, a worker and an agent, all on this machine;
+and a Prometheus and an Alertmanager with their config agents when they are installed."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from sluice.cli.devsetup import (
     stored_token,
 )
 from sluice.cli.devstate import ADMIN_TOKEN_FILE, DEFAULT_STATE_DIR, STATE_DIR_ENV, write_dev_state
+from sluice.cli.devtargets import banner, local_targets, register, write_configs
 from sluice.cli.servers import (
     ServerError,
     ServerSpec,
@@ -41,6 +43,7 @@ from sluice.settings import Settings
 from store.db import migrate
 from store.models import Role
 from watcher.agent import Agent
+from watcher.config_agent import ConfigAgent
 
 log = logging.getLogger("sluice.cli.dev")
 stdout = Console()
@@ -71,13 +74,14 @@ class DevStack:
                 dev.seaweed_filer_port,
             ),
         ]
+        self.targets = local_targets(settings, state)  # Prometheus, Alertmanager if installed
         self.procs: list[tuple[ServerSpec, subprocess.Popen[bytes]]] = []
         self.admin_token = ""
         self.alert_token = ""
         self.stopping = False
 
     def check_ports(self) -> None:
-        for spec in self.specs:
+        for spec in [*self.specs, *(t.spec for t in self.targets)]:
             spec.check_ports()
         if not port_is_free(self.settings.api.port):
             raise ServerError(
@@ -93,7 +97,7 @@ class DevStack:
             self.stopping = True  # servers complain while their clients go away: not news
             for spec, proc in reversed(self.procs):
                 log.info("stopping %s", spec.name)
-                await asyncio.to_thread(stop, proc, SERVER_STOP_GRACE)
+                await asyncio.to_thread(stop, proc, min(spec.stop_grace, SERVER_STOP_GRACE))
 
     async def _start_servers(self) -> None:
         started = time.monotonic()
@@ -107,6 +111,27 @@ class DevStack:
         await asyncio.to_thread(self._ensure_bucket)
         await asyncio.to_thread(migrate, self.settings.database_url)
         await asyncio.to_thread(self._tokens)
+        if self.targets:
+            await self._start_targets()
+        else:  # those of an earlier run are forgotten
+            await asyncio.to_thread(register, self.settings, self.state, [])
+
+    async def _start_targets(self) -> None:
+        """Prometheus and Alertmanager, once the alert token for their config exists; then
+        registered as config targets with a config-agent token each."""
+        s = self.settings
+        await asyncio.to_thread(write_configs, self.targets, s.api.port, self.alert_token)
+        started = [(t.spec, t.spec.spawn(self._echo(t.spec.name))) for t in self.targets]
+        self.procs += started
+        with console.status("starting Prometheus and Alertmanager…"):
+            try:
+                await asyncio.gather(
+                    *(asyncio.to_thread(spec.wait_ready, p) for spec, p in started)
+                )
+            except ServerError as exc:
+                hint = "(`sluice dev --no-config-targets` runs without them)"
+                raise ServerError(f"{exc}\n{hint}") from None
+        await asyncio.to_thread(register, s, self.state, self.targets)
 
     def _tokens(self) -> None:
         """An admin token for the user and an alert-source token for alert senders (both
@@ -172,6 +197,9 @@ class DevStack:
             group.create_task(_serve_api(api))
             group.create_task(run_worker(settings, client))
             group.create_task(_once_serving(api, agent.run))  # it registers at once
+            for target in self.targets:  # they report at once
+                config_agent = ConfigAgent(target.agent_settings(settings.api.public_url), client)
+                group.create_task(_once_serving(api, config_agent.run))
             group.create_task(self._watch_servers())
             group.create_task(_once_serving(api, self._announce))
 
@@ -201,6 +229,7 @@ class DevStack:
             f"  inbox        {', '.join(map(str, s.agent.roots))}\n"
             "Alerts:\n"
             f"{alert_receivers(s.api.public_url, self.alert_token)}"
+            f"{banner(self.targets, s.dev.config_targets)}"
             f"  state        {self.state}\n"
             f"  CLI          {self._cli_prefix()}{sluice_command(sys.argv[0])} rules export"
             "  (finds this stack)\n"

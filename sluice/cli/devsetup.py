@@ -17,6 +17,7 @@ from store.db import make_engine
 from store.models import Role
 
 SERVER_STOP_GRACE = 30.0  # SeaweedFS takes about 15 s to stop cleanly
+CONFIG_AGENT_GRACE = 20.0  # ConfigAgent's default: an apply under way may finish
 AGENT_TOKEN_FILE = "agent-token"
 ALERT_TOKEN_FILE = "alert-token"
 SECRET_KEY_FILE = "secret-key"  # encrypts channel secrets (notifications.secret_key)
@@ -94,6 +95,8 @@ def dev_settings(base: Settings, inbox: Path) -> Settings:
 def stop_grace(settings: Settings) -> float:
     """How long a stop may take: the worker's and the agent's grace, then each server's."""
     servers = 2 * SERVER_STOP_GRACE
+    if settings.dev.config_targets:  # Prometheus, Alertmanager and their agents' workers
+        servers += 2 * 10.0 + CONFIG_AGENT_GRACE
     return settings.pipeline.shutdown_grace + settings.agent.shutdown_grace + servers
 
 

@@ -92,6 +92,7 @@ class ServerSpec:
     log_path: Path
     env: dict[str, str] = field(default_factory=dict)
     ready_timeout: float = 90.0
+    stop_grace: float = 30.0  # SIGTERM, then SIGKILL after this long (see `stop`)
 
     def check_ports(self) -> None:
         busy = [f"{what} {port}" for what, port in self.ports.items() if not port_is_free(port)]

@@ -12,6 +12,7 @@ from temporalio.worker import Worker
 from activities.alert_analysis import AlertAnalysisActivities
 from activities.alert_groups import AlertGroupActivities
 from activities.analyze.central import AnalyzeActivities
+from activities.config_rollouts import RolloutRecords
 from activities.context import ContextValues
 from activities.jenkins import JenkinsActivities
 from activities.monitor import MonitorActivities
@@ -96,6 +97,7 @@ async def run_worker(settings: Settings, client: Client) -> None:
         public_url=settings.api.public_url,
         language=settings.notifications.language,
     )
+    rollouts = RolloutRecords(engine)
     metrics = None
     if settings.pipeline.metrics_port is not None:
         metrics, _ = start_http_server(
@@ -133,6 +135,7 @@ async def run_worker(settings: Settings, client: Client) -> None:
                 tickets.breached,
                 tickets.record_breach,
                 tickets.escalate,
+                rollouts.record_failure,
             ],
             activity_executor=pool,
             interceptors=worker_interceptors(client),

@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 CONFIG_ROLLOUT_WORKFLOW = "ConfigRolloutWorkflow"
+# The failure type of a rollout that no sidecar took within its agent_wait: the sidecar's
+# next status report starts it again (a rollout failed any other way is not retried so).
+AGENT_ABSENT = "config_agent_absent"
 TargetKind = Literal["prometheus", "vmalert", "alertmanager"]
 
 
@@ -57,6 +60,19 @@ class RolloutInput:
     target: str
     version: int
     digest: str
+    # How long the apply step waits for the target's sidecar to take it (config_sync.agent_wait).
+    agent_wait: float = 600.0
+
+
+# The central worker writes a rollout's failure to the database (activities/config_rollouts.py)
+# when the sidecar cannot: no sidecar took the step, or it failed before it could report.
+RECORD_ROLLOUT_FAILURE = "record_config_rollout_failure"
+
+
+@dataclass
+class RolloutFailure:
+    workflow_id: str
+    error: str
 
 
 @dataclass

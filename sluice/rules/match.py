@@ -6,7 +6,7 @@ import posixpath
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     AfterValidator,
@@ -24,7 +24,7 @@ from sluice.contracts import DetectedFile
 from sluice.patterns import PatternError, Regex, check_length, compile_regex, matchable
 from sluice.rules.globs import GlobError, compile_glob
 from sluice.rules.units import Size, format_size
-from sluice.rules.windows import TimeWindow, parse_window
+from sluice.rules.windows import TimeWindow, check_timezone, check_window, parse_window
 
 MAX_PATTERNS = 100  # globs, and suffixes, in one rule
 
@@ -56,21 +56,6 @@ def _check_root(root: str) -> str:
     if not root.startswith("/"):
         raise ValueError(f"watch roots are absolute paths, got {root!r}")
     return _normalise_root(root)
-
-
-def _check_timezone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"unknown timezone {name!r}; use an IANA name such as UTC or Asia/Shanghai"
-        ) from None
-    return name
-
-
-def _check_window(window: str) -> str:
-    parse_window(window)
-    return window
 
 
 def _check_suffix(suffix: str) -> str:
@@ -105,8 +90,8 @@ class MatchSpec(BaseModel):
     roots: list[Annotated[str, AfterValidator(_check_root)]] = Field(default_factory=list)
     agents: list[str] = Field(default_factory=list)
     agent_labels: dict[str, str] = Field(default_factory=dict)
-    window: Annotated[str, AfterValidator(_check_window)] | None = None
-    timezone: Annotated[str, AfterValidator(_check_timezone)] = "UTC"
+    window: Annotated[str, AfterValidator(check_window)] | None = None
+    timezone: Annotated[str, AfterValidator(check_timezone)] = "UTC"
 
     _globs: tuple[Regex, ...] = PrivateAttr(default=())
     _regex: Regex | None = PrivateAttr(default=None)

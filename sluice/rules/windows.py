@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WINDOW = re.compile(
@@ -53,6 +53,23 @@ def parse_window(text: str) -> TimeWindow:
     if start == end:
         raise ValueError(f"window {text!r} is empty: it starts and ends at {found['start']}")
     return TimeWindow(text=text, days=days, start=start, end=end)
+
+
+def check_window(text: str) -> str:
+    """A field validator: the window as written, once it parses."""
+    parse_window(text)
+    return text
+
+
+def check_timezone(name: str) -> str:
+    """A field validator: an IANA time zone name this machine knows."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown timezone {name!r}; use an IANA name such as UTC or Asia/Shanghai"
+        ) from None
+    return name
 
 
 def _parse_days(names: str, text: str) -> frozenset[int]:

@@ -19,5 +19,11 @@ class ConfigSyncSettings(Section):
     check_interval: float = Field(default=60.0, ge=0)
     # Starting a rollout workflow waits this long for Temporal before it is left pending.
     start_timeout: float = Field(default=5.0, gt=0)
+    # A rollout's apply step waits this long for the target's sidecar to take it; then the
+    # rollout fails as "no config agent took the step" (the sidecar's return catches up).
+    agent_wait: float = Field(default=600.0, gt=0)
+    # A sidecar whose report shows it behind, after a rollout it missed (it was down), gets
+    # that rollout started again: at most once per this many seconds per target (0: never).
+    catch_up_interval: float = Field(default=60.0, ge=0)
     # Reading a running target's config for import.
     import_timeout: float = Field(default=10.0, gt=0)

@@ -78,6 +78,12 @@ class DevSettings(Section):
     seaweed_master_port: int = Field(default=9333, ge=1, le=55535)
     seaweed_volume_port: int = Field(default=8088, ge=1, le=55535)
     seaweed_filer_port: int = Field(default=8888, ge=1, le=55535)
+    # A local Prometheus and Alertmanager as config targets, when installed (Debian's
+    # prometheus, prometheus-alertmanager); off with --no-config-targets. Not 9090/9093:
+    # Debian's own services hold those.
+    config_targets: bool = True
+    prometheus_port: int = Field(default=9190, ge=1, le=65535)
+    alertmanager_port: int = Field(default=9193, ge=1, le=65535)
 
 
 def refuse_dev_keys(storage: StorageSettings) -> None:

@@ -62,7 +62,13 @@ from store.models.channels import (
     NotificationPublic,
 )
 from store.models.common import utcnow
-from store.models.config_sync import ConfigDocument, ConfigRollout, ConfigTarget, ConfigVersion
+from store.models.config_sync import (
+    ConfigDocument,
+    ConfigRollout,
+    ConfigTarget,
+    ConfigTargetVersion,
+    ConfigVersion,
+)
 from store.models.knowledge import (
     KnowledgeContent,
     KnowledgeCreate,
@@ -166,6 +172,7 @@ __all__ = [
     "ConfigDocument",
     "ConfigRollout",
     "ConfigTarget",
+    "ConfigTargetVersion",
     "ConfigVersion",
     "FileEvent",
     "FileEventPublic",

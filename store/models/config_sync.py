@@ -81,4 +81,23 @@ class ConfigRollout(SQLModel, table=True):
     workflow_id: str = Field(max_length=200)
     created_at: datetime = created_at_field()
     started_at: datetime | None = optional_time_field()  # None: Temporal not reached yet
-    error: str = Field(default="", max_length=500)
+    # Set by the workflow when it fails without its sidecar's word (no sidecar took the step).
+    failed_at: datetime | None = optional_time_field()
+    error: str = Field(default="", max_length=500)  # why not started, or why it failed
+
+
+class ConfigTargetVersion(SQLModel, table=True):
+    """Which document versions made a target's numbered version (references, no text, no
+    secrets): the console's diff renders the live version again from them. Versions older
+    than the live one are dropped when the sidecar reports."""
+
+    __tablename__ = "config_target_versions"
+    __table_args__ = (UniqueConstraint("target", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    target: str = Field(max_length=100, index=True)
+    version: int
+    digest: str = Field(max_length=64)
+    # [{"file": name, "document_id": id, "version": n}]
+    sources: list[dict[str, Any]] = json_field(list)
+    created_at: datetime = created_at_field()

@@ -30,10 +30,12 @@ class FileEventBase(SQLModel):
 
 class FileEvent(FileEventBase, table=True):
     __tablename__ = "file_events"
-    # Newest first, alone or for one agent (api/services/file_events.py says which serves what).
+    # Newest first, alone or for one agent (api/services/file_events.py says which serves what);
+    # a directory's files by path, for the host views' "shipped" badges (services/host_files.py).
     __table_args__: Any = (
         Index("ix_file_events_detected_at_id", "detected_at", "id"),
         Index("ix_file_events_agent_id_detected_at_id", "agent_id", "detected_at", "id"),
+        Index("ix_file_events_agent_id_root_rel_path", "agent_id", "root", "rel_path"),
     )
 
     id: str = Field(primary_key=True)

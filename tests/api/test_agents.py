@@ -137,3 +137,63 @@ def test_silent_agents_show_offline(client: TestClient, db_engine: Engine) -> No
         session.commit()
     assert client.get("/api/v1/agents/web-01").json()["status"] == "offline"
     assert client.get("/api/v1/agents").json()[0]["status"] == "offline"
+
+
+def _silence(db_engine: Engine, agent_id: str = "web-01") -> None:
+    with Session(db_engine) as session:
+        agent = session.get(Agent, agent_id)
+        assert agent is not None
+        agent.last_heartbeat_at = utcnow() - timedelta(minutes=5)
+        session.add(agent)
+        session.commit()
+
+
+def test_a_decommissioned_agent_is_removed_with_its_tokens(
+    client: TestClient, db_engine: Engine, db_url: str
+) -> None:
+    agent_headers = bearer(db_url, Role.agent, "web-01")
+    assert client.post(
+        "/api/v1/agents/register", headers=agent_headers,
+        json={"id": "web-01", "hostname": "web-01.internal"},
+    ).status_code == 200  # fmt: skip
+    client.put("/api/v1/agents/web-01/config", json={"config": {"silence": 5}})
+
+    refused = client.delete("/api/v1/agents/web-01")
+    assert refused.status_code == 409, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "agent_online" and "web-01.internal" in error["message"]
+    assert client.get("/api/v1/agents/web-01").status_code == 200  # nothing changed
+
+    _silence(db_engine)
+    operator = bearer(db_url, Role.operator, "ops")
+    assert client.delete("/api/v1/agents/web-01", headers=operator).status_code == 403
+    removed = client.delete("/api/v1/agents/web-01")
+    assert removed.status_code == 200, removed.text
+    assert removed.json()["id"] == "web-01" and len(removed.json()["revoked_token_ids"]) == 1
+
+    assert client.get("/api/v1/agents").json() == []
+    assert client.get("/api/v1/agents/web-01/config/versions").status_code == 404
+    # A forgotten copy of the agent cannot bring it back: its token is revoked.
+    again = client.post(
+        "/api/v1/agents/register", headers=agent_headers,
+        json={"id": "web-01", "hostname": "web-01.internal"},
+    )  # fmt: skip
+    assert again.status_code == 401
+    audit = client.get("/api/v1/audit-logs", params={"resource_type": "agent"}).json()["items"]
+    assert (audit[0]["action"], audit[0]["resource_id"]) == ("agent.delete", "web-01"), audit
+    assert client.delete("/api/v1/agents/web-01").status_code == 404
+
+
+def test_removing_an_agent_can_keep_its_tokens_for_a_fresh_start(
+    client: TestClient, db_engine: Engine, db_url: str
+) -> None:
+    agent_headers = bearer(db_url, Role.agent, "web-02")
+    body = {"id": "web-02", "hostname": "web-02.internal", "roots": ["/old"]}
+    client.post("/api/v1/agents/register", headers=agent_headers, json=body)
+    _silence(db_engine, "web-02")
+    removed = client.delete("/api/v1/agents/web-02", params={"revoke_tokens": "false"})
+    assert removed.status_code == 200 and removed.json()["revoked_token_ids"] == []
+    body["roots"] = ["/new"]
+    back = client.post("/api/v1/agents/register", headers=agent_headers, json=body)
+    assert back.status_code == 200 and back.json()["roots"] == ["/new"]
+    assert back.json()["config_version"] == 0  # a fresh start: the old pushed config is gone

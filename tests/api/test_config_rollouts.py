@@ -7,9 +7,13 @@ from __future__ import annotations
 import json
 import uuid
 
+from sqlalchemy import Engine
+from sqlmodel import Session
 from temporalio.client import Client, WorkflowExecutionStatus
 
-from sluice.contracts.config_sync import CONFIG_ROLLOUT_WORKFLOW, rollout_id
+from api.services.config_render import pending_row
+from api.services.config_rollouts import RolloutStart, list_rollouts, record
+from sluice.contracts.config_sync import CONFIG_ROLLOUT_WORKFLOW, RolloutInput, rollout_id
 from tests.api.config_sync_support import RULES, api, created, published, settings_for
 
 
@@ -46,6 +50,7 @@ async def test_publish_starts_one_rollout_per_target_and_digest(
         assert description.status == WorkflowExecutionStatus.RUNNING
         assert await started_input(temporal_client, start["workflow_id"]) == {
             "target": target, "version": start["version"], "digest": start["digest"],
+            "agent_wait": settings.config_sync.agent_wait,
         }  # fmt: skip
         # Asking again uses the running workflow: one rollout per target and digest.
         again = (await client.post(f"/api/v1/config-targets/{target}:rollout")).json()
@@ -86,3 +91,27 @@ async def test_a_pending_rollout_starts_with_the_next_status_report(
         rows = (await client.get(f"/api/v1/config-targets/{target}/rollouts")).json()
         assert [bool(r["started_at"]) for r in rows] == [True]
         await temporal_client.get_workflow_handle(start["workflow_id"]).terminate("test over")
+
+
+def test_a_rollout_started_twice_at_once_is_one_row_unless_asked_for_by_hand(
+    db_engine: Engine,
+) -> None:
+    """A publish records its pending row, commits, then starts the workflow; a sidecar's
+    report (or the watch) may start that pending rollout in between. Both then record the
+    start: it stays one row. A rollout asked for by hand (`:rollout`, a catch-up) is a row of
+    its own."""
+    rollout = RolloutInput(f"race-{uuid.uuid4().hex[:6]}", 3, "e" * 64)
+    with Session(db_engine) as session:
+        session.add(pending_row(rollout))
+        session.commit()
+    start = RolloutStart(rollout.target, 3, rollout.digest, pending_row(rollout).workflow_id, True)
+
+    record(db_engine, [start], False)  # the report's start
+    record(db_engine, [start], False)  # the publish's own, a moment later
+    with Session(db_engine) as session:
+        rows = list_rollouts(session, target=rollout.target)
+    assert len(rows) == 1 and rows[0].started_at is not None
+
+    record(db_engine, [start], True)  # by hand
+    with Session(db_engine) as session:
+        assert len(list_rollouts(session, target=rollout.target)) == 2

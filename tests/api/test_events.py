@@ -18,7 +18,16 @@ from api.routes import events
 from api.services.changes import Change
 from api.services.live import QUEUE_SIZE, LiveHub
 from sluice.settings import Settings
-from store.models import Agent, AlertGroup, Role, Task, TaskStatus, utcnow
+from store.models import (
+    Agent,
+    AlertGroup,
+    ConfigRollout,
+    ConfigTarget,
+    Role,
+    Task,
+    TaskStatus,
+    utcnow,
+)
 from tests.api.seeding import seed_agent, seed_task
 from tests.api.serving import serving
 from tests.api.tokens import bearer
@@ -189,3 +198,46 @@ async def test_a_subscriber_that_does_not_keep_up_is_dropped(db_engine: Engine) 
     assert quick.queue.qsize() == 1 and slow.queue.qsize() == QUEUE_SIZE  # bounded
     hub.unsubscribe(quick)
     await asyncio.sleep(0)
+
+
+def is_target(name: str) -> Wanted:
+    def match(event: Event) -> bool:
+        data = json.loads(event.get("data", "{}"))
+        return event.get("event") == "config_target" and data.get("id") == name
+
+    return match
+
+
+def test_config_target_sync_and_rollout_changes_arrive_as_events(
+    base_url: str, db_url: str, db_engine: Engine
+) -> None:
+    with Session(db_engine) as session:
+        session.add(ConfigTarget(name="prom-e", kind="prometheus", desired_version=1))
+        session.commit()
+    headers = bearer(db_url, Role.viewer)
+    with httpx.stream("GET", f"{base_url}/api/v1/events", headers=headers, timeout=20) as response:
+        lines = response.iter_lines()
+        time.sleep(1.5)  # the feed's first look is its baseline
+        with Session(db_engine) as session:
+            session.add(ConfigRollout(target="prom-e", version=1, digest="d1", workflow_id="w"))
+            session.commit()
+        first = json.loads(read_until(lines, is_target("prom-e"))[-1]["data"])
+        with db_engine.begin() as conn:  # the sidecar reports version 1 live
+            conn.execute(
+                update(ConfigTarget)
+                .where(col(ConfigTarget.name) == "prom-e")
+                .values(live_version=1, live_digest="d1", reported_at=utcnow())
+            )
+        second = json.loads(read_until(lines, is_target("prom-e"))[-1]["data"])
+        assert second["status"] != first["status"] and second["at"] > first["at"]
+
+
+def test_a_target_event_only_when_its_state_changes(db_engine: Engine) -> None:
+    hub, now = LiveHub(db_engine, interval=3600), utcnow()
+    assert hub._target_news([Change("config_target", "t", "a", now)]) == []  # the baseline
+    later = now + timedelta(seconds=30)
+    assert hub._target_news([Change("config_target", "t", "a", later)]) == []  # a mere report
+    (news,) = hub._target_news([Change("config_target", "t", "b", now)])
+    assert news.status == "b" and news.at > now  # later than the one sent before
+    (new,) = hub._target_news([news, Change("config_target", "u", "a", now)])[-1:]
+    assert new.id == "u"

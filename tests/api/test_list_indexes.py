@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from api.services.alert_groups import list_groups
 from api.services.file_events import list_file_events
+from api.services.host_files import shipped
 from api.services.keyset import encode_cursor
 from api.services.tasks import list_tasks
 from store.models import TaskStatus
@@ -47,18 +48,18 @@ def plans_of(engine: Engine, run: Callable[[Session], object], table: str) -> li
         (s, p) for s, p in statements if f"FROM {table}" in s and "ORDER BY" in s and "LIMIT" in s
     ]
     assert queries, statements
-    plans = []
+    return [explain(engine, statement, parameters) for statement, parameters in queries]
+
+
+def explain(engine: Engine, statement: str, parameters: Any) -> str:
     with engine.connect() as connection:
-        for statement, parameters in queries:
-            if engine.dialect.name == "sqlite":
-                rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
-                plans.append("\n".join(str(row[-1]) for row in rows))
-                continue
-            connection.exec_driver_sql("SET enable_seqscan = off")
-            connection.exec_driver_sql("SET enable_sort = off")
-            rows = connection.exec_driver_sql("EXPLAIN " + statement, parameters)
-            plans.append("\n".join(str(row[0]) for row in rows))
-    return plans
+        if engine.dialect.name == "sqlite":
+            rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+            return "\n".join(str(row[-1]) for row in rows)
+        connection.exec_driver_sql("SET enable_seqscan = off")
+        connection.exec_driver_sql("SET enable_sort = off")
+        rows = connection.exec_driver_sql("EXPLAIN " + statement, parameters)
+        return "\n".join(str(row[0]) for row in rows)
 
 
 def plan_of(engine: Engine, run: Callable[[Session], object], table: str) -> str:
@@ -144,3 +145,14 @@ def test_each_alert_group_page_is_an_index_scan(
         return list_groups(session, route=None, limit=100, cursor=CURSOR, **filters)
 
     assert_index_scan(db_engine, plan_of(db_engine, run, "alert_groups"), index)
+
+
+def test_shipped_badges_of_a_directory_page_are_index_lookups(db_engine: Engine) -> None:
+    """The host views' file listing asks which of a page's files Sluice shipped: a lookup by
+    (agent, root, path) per file, never a scan of the agent's file events."""
+    with captured(db_engine) as statements, Session(db_engine) as session:
+        shipped(session, agent_id="web-01", root="/data/logs", rel_paths=["a.log", "b/c.hprof"])
+    [(statement, parameters)] = [(s, p) for s, p in statements if "FROM file_events" in s]
+    plan = explain(db_engine, statement, parameters)
+    assert "ix_file_events_agent_id_root_rel_path" in plan, plan
+    assert "Seq Scan on file_events" not in plan, plan

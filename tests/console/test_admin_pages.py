@@ -175,6 +175,33 @@ async def test_a_running_agent_is_listed_and_a_saved_config_bumps_its_version(
     await eventually(lambda: managed_agent.live.settings.agent.silence == 0.2, 20, "applied")
 
 
+async def test_an_admin_removes_an_offline_agent_after_confirming(
+    api_url: str, database: str, new_page: NewPage
+) -> None:
+    engine = make_engine(database)
+    seed_agent(engine, "gone-host", silent_s=3600.0, status="offline")
+    seed_agent(engine, "busy-host", silent_s=1.0)
+    engine.dispose()
+    page = await new_page()
+    await page.goto(f"{api_url}/agents/busy-host#token=" + issue_token(database, Role.admin, "rm"))
+    await expect(page.get_by_role("heading", level=1)).to_have_text("busy-host")
+    await expect(page.get_by_role("button", name="Remove agent")).to_have_count(0)  # online
+
+    await page.goto(f"{api_url}/agents/gone-host")
+    await page.get_by_role("button", name="Remove agent").click()
+    dialog = page.get_by_role("dialog")
+    await expect(dialog).to_contain_text("Remove agent gone-host (gone-host)?")
+    await dialog.get_by_role("button", name="Keep").click()  # asked first: nothing removed
+    await page.reload()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("gone-host")
+
+    await page.get_by_role("button", name="Remove agent").click()
+    await page.get_by_role("dialog").get_by_role("button", name="Remove", exact=True).click()
+    await expect(page).to_have_url(re.compile("/agents$"))
+    await expect(page.locator('table.agents tr[data-agent-id="busy-host"]')).to_have_count(1)
+    await expect(page.locator('table.agents tr[data-agent-id="gone-host"]')).to_have_count(0)
+
+
 async def test_a_viewer_reads_these_pages_without_buttons_that_change_things(
     api_url: str, database: str, new_page: NewPage
 ) -> None:

@@ -1,12 +1,15 @@
 """The agent page's Resources panel in real Chromium against the real API and an agent on
 this host: gauges with sparklines, disks, top processes; a viewer sees no Terminate button;
-an admin terminates an allow-listed busy process only after typing its name."""
+an admin terminates an allow-listed busy process only after typing its name; a disk over its
+threshold shows as a firing HostDiskFull on the agent's page, linked to the alert."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.async_api import expect
@@ -25,21 +28,37 @@ pytestmark = pytest.mark.filterwarnings("ignore:Callback with id:RuntimeWarning"
 RESOURCES = {"interval": 0.5, "terminate": {"enabled": True, "allow_names": ["sh"]}}
 
 
+StartAgent = Callable[[dict[str, Any]], AbstractAsyncContextManager[Agent]]
+
+
 @pytest.fixture
-async def sampling_agent(
+def start_agent(
     settings: Settings, api_url: str, central_worker: None, temporal_client: Client, inbox: Path
-) -> AsyncIterator[Agent]:
-    """An agent that registers with the API, samples every half second and lets admins
-    terminate `sh` processes."""
-    config = {"api_url": api_url, "heartbeat_interval": 0.3, "metrics_port": None,
-              "resources": RESOURCES}  # fmt: skip
-    agent_cfg = settings.agent.model_validate({**settings.agent.model_dump(), **config})
-    managed = with_agent_token(settings.model_copy(update={"agent": agent_cfg}))
-    agent = Agent(managed, temporal_client, make_s3_client(managed.storage))
-    task = asyncio.create_task(agent.run())
-    yield agent
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
+) -> StartAgent:
+    """Runs an agent that registers with the API and samples with these `resources`."""
+
+    @asynccontextmanager
+    async def running(resources: dict[str, Any]) -> AsyncIterator[Agent]:
+        config = {"api_url": api_url, "heartbeat_interval": 0.3, "metrics_port": None,
+                  "resources": resources}  # fmt: skip
+        agent_cfg = settings.agent.model_validate({**settings.agent.model_dump(), **config})
+        managed = with_agent_token(settings.model_copy(update={"agent": agent_cfg}))
+        agent = Agent(managed, temporal_client, make_s3_client(managed.storage))
+        task = asyncio.create_task(agent.run())
+        try:
+            yield agent
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    return running
+
+
+@pytest.fixture
+async def sampling_agent(start_agent: StartAgent) -> AsyncIterator[Agent]:
+    """Samples every half second and lets admins terminate `sh` processes."""
+    async with start_agent(RESOURCES) as agent:
+        yield agent
 
 
 @pytest.mark.timeout(180)
@@ -80,3 +99,23 @@ async def test_resources_panel_and_an_admin_terminating_a_busy_process(
         if busy.returncode is None:
             busy.kill()
             await busy.wait()
+
+
+@pytest.mark.timeout(180)
+async def test_a_disk_over_its_threshold_fires_on_the_agents_page(
+    start_agent: StartAgent, api_url: str, database: str, new_page: NewPage
+) -> None:
+    # The test machine's own disk: a few percent of it are always used, so a threshold of 1 %
+    # is a "filling disk" with nothing written and nothing to clean up.
+    disk = {"above": 0.01, "for": "1s", "severity": "critical"}
+    async with start_agent({"interval": 0.5, "thresholds": {"disk_used_ratio": disk}}) as agent:
+        agent_id = agent.live.settings.agent.id
+        page = await new_page()
+        await page.goto(f"{api_url}/agents/{agent_id}#token=" + issue_token(database, Role.viewer))
+        firing = page.locator("section.host-alerts li[data-alertname='HostDiskFull']").first
+        await expect(firing).to_contain_text("critical", timeout=60_000)
+        await expect(firing).to_contain_text(f"agent={agent_id}")
+        mount = page.get_by_test_id("disks").locator("tbody tr").first
+        await expect(mount).to_be_visible()
+        await firing.get_by_role("link", name="HostDiskFull").click()
+        await expect(page.get_by_role("heading", level=1)).to_contain_text("HostDiskFull")

@@ -1,6 +1,7 @@
 """The config sync pages in real Chromium against the real API: a rule set is created in the
 editor (an invalid rule marked at its line first), published, and reaches a target whose page
-shows its desired version and files; a viewer reads the same pages without edit buttons."""
+shows its desired version and files (and no diff while no sidecar has reported); a viewer reads
+the same pages without edit buttons."""
 
 from __future__ import annotations
 
@@ -67,6 +68,11 @@ async def test_create_publish_and_see_it_reach_a_target(
     await row.get_by_role("link", name="prom-a").click()
     await expect(page.get_by_test_id("target-facts")).to_contain_text(f"v{desired}")
     await expect(page.get_by_test_id("desired-files")).to_contain_text("sluice-node.rules.yml")
+    # No sidecar here: the diff cannot show live files yet, the rollout has not applied.
+    await expect(page.get_by_test_id("target-diff")).to_contain_text(
+        "The live files cannot be shown: its sidecar has never reported."
+    )
+    await expect(page.locator("[data-state]")).not_to_have_attribute("data-state", "applied")
     await page.get_by_role("button", name="Roll out again").click()
     await expect(page.get_by_text("rollout(s) started")).to_be_visible()
     await expect(page.locator("table.config-rollouts tbody tr").first).to_be_visible()

@@ -15,7 +15,10 @@ import httpx
 
 from bench.servers import free_port_with_grpc
 
-PORT_NAMES = ("api", "temporal", "temporal_ui", "s3", "master", "volume", "filer")
+PORT_NAMES = (
+    "api", "temporal", "temporal_ui", "s3", "master", "volume", "filer", "prometheus",
+    "alertmanager",
+)  # fmt: skip
 FINISHED = ("succeeded", "failed", "cancelled", "ignored")
 
 
@@ -34,6 +37,7 @@ class DevStack:
     root: Path
     ports: dict[str, int]
     config: Path | None = None  # a YAML settings file for --config
+    args: tuple[str, ...] = ()  # more options of `sluice dev`
 
     @property
     def api(self) -> str:
@@ -61,7 +65,7 @@ class DevStack:
             "--inbox", str(self.inbox), "--state-dir", str(self.state),
             "--api-port", str(p["api"]), "--temporal-port", str(p["temporal"]),
             "--temporal-ui-port", str(p["temporal_ui"]), "--s3-port", str(p["s3"]),
-            "--silence", "0.5",
+            "--silence", "0.5", *self.args,
         ]  # fmt: skip
 
     def env(self) -> dict[str, str]:
@@ -71,6 +75,8 @@ class DevStack:
             "SLUICE_DEV__SEAWEED_MASTER_PORT": str(p["master"]),
             "SLUICE_DEV__SEAWEED_VOLUME_PORT": str(p["volume"]),
             "SLUICE_DEV__SEAWEED_FILER_PORT": str(p["filer"]),
+            "SLUICE_DEV__PROMETHEUS_PORT": str(p["prometheus"]),
+            "SLUICE_DEV__ALERTMANAGER_PORT": str(p["alertmanager"]),
             "SLUICE_AGENT__ID": "devtest",
             "SLUICE_AGENT__HOSTNAME": "devhost",
         }

@@ -1,9 +1,10 @@
 // One agent: what it reports (host, roots, labels, liveness, spool, recent events) and the
-// config the control plane pushes to it, in the YAML editor (admins save a new version).
+// config the control plane pushes to it, in the YAML editor (admins save a new version). An
+// admin removes an agent that shows offline (a decommissioned host).
 
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { Link, useParams } from "react-router";
+import { Link, useNavigate, useParams } from "react-router";
 
 import { ApiError } from "../api/errors";
 import { useI18n } from "../i18n/I18n";
@@ -12,6 +13,7 @@ import { parseRule, toYaml } from "../rules/ruleYaml";
 import "../rules/rules.css";
 import { isAdmin } from "../session/roles";
 import { usePrincipal } from "../session/Session";
+import { ConfirmButton } from "../shared/ConfirmButton";
 import { ErrorNotice } from "../shared/ErrorNotice";
 import { YamlSaveBlock } from "../shared/YamlSaveBlock";
 import { Time } from "../shared/Time";
@@ -20,10 +22,12 @@ import { Labels } from "./AgentsPage";
 import { configProblems } from "./configProblems";
 import { HostViews } from "./host/HostViews";
 import { ConfigVersions } from "./ConfigVersions";
+import { HostAlerts } from "./HostAlerts";
 import { ResourcesPanel } from "./ResourcesPanel";
 import {
   agentConfigQuery,
   agentDetailQuery,
+  useRemoveAgent,
   useSaveAgentConfig,
   type Agent,
   type AgentConfig,
@@ -43,6 +47,7 @@ export function AgentPage() {
       {agent.isError && <ErrorNotice error={agent.error} onRetry={() => agent.refetch()} />}
       {agent.data && <AgentFacts agent={agent.data} />}
       {agent.data && <HostViews agentId={agentId} />}
+      {agent.data && <HostAlerts agentId={agentId} />}
       {agent.data && <ResourcesPanel agentId={agentId} />}
       {config.isError && <ErrorNotice error={config.error} onRetry={() => config.refetch()} />}
       {config.data && (
@@ -80,6 +85,9 @@ function AgentFacts({ agent }: { agent: Agent }) {
       <div className="page-title">
         <h1>{agent.id}</h1>
         <AgentStatusBadge status={agent.status} />
+        {isAdmin(usePrincipal().role) && agent.status === "offline" && (
+          <RemoveAgent agent={agent} />
+        )}
       </div>
       <dl className="facts">
         <Fact label={t("agents.host")}>
@@ -104,6 +112,26 @@ function AgentFacts({ agent }: { agent: Agent }) {
           </Fact>
         )}
       </dl>
+    </>
+  );
+}
+
+/** Forget an offline agent: its tasks and files stay; its tokens are revoked with it. */
+function RemoveAgent({ agent }: { agent: Agent }) {
+  const { t } = useI18n();
+  const navigate = useNavigate();
+  const remove = useRemoveAgent(agent.id);
+  return (
+    <>
+      <ConfirmButton
+        label={t("agents.remove")}
+        question={t("agents.removeConfirm", { id: agent.id, host: agent.hostname })}
+        confirm={t("agents.removeYes")}
+        keep={t("rule.keep")}
+        disabled={remove.isPending}
+        onConfirm={() => remove.mutate(undefined, { onSuccess: () => navigate("/agents") })}
+      />
+      {remove.isError && <ErrorNotice error={remove.error} />}
     </>
   );
 }

@@ -66,3 +66,15 @@ export function useSaveAgentConfig(id: string) {
     },
   });
 }
+
+/** Forget a decommissioned agent (admin; the API refuses one that still reports, 409). */
+export function useRemoveAgent(id: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: () => unwrap(api.DELETE("/api/v1/agents/{agent_id}", path(id))),
+    onSuccess: () => {
+      queryClient.removeQueries({ queryKey: agentKeys.detail(id) });
+      return queryClient.invalidateQueries({ queryKey: agentKeys.lists() });
+    },
+  });
+}

@@ -1,5 +1,6 @@
-// One config target: its state, what it selects, the files it should run (names and digest:
-// their contents are served only to the config-agent role), its rollouts and "Roll out again".
+// One config target: its state, what it selects, the files it should run, the diff from what
+// it runs to them (secrets masked: contents with secrets go to the config-agent role only), its
+// rollouts and "Roll out again". Live events refresh it while a rollout runs.
 
 import { useQuery } from "@tanstack/react-query";
 import type { ReactNode } from "react";
@@ -12,7 +13,8 @@ import { usePrincipal } from "../session/Session";
 import { ErrorNotice } from "../shared/ErrorNotice";
 import { Time } from "../shared/Time";
 import { rolloutsQuery, targetQuery, useRollOut, type ConfigTarget } from "./queries";
-import { TargetState } from "./TargetsPage";
+import { TargetDiffPanel } from "./TargetDiff";
+import { RolloutBadge, TargetState } from "./TargetsPage";
 
 export function TargetPage() {
   const { t } = useI18n();
@@ -37,6 +39,7 @@ export function TargetPage() {
       {target.isPending && <p className="muted">{t("common.loading")}</p>}
       {target.isError && <ErrorNotice error={target.error} onRetry={() => target.refetch()} />}
       {target.data && <TargetFacts target={target.data} />}
+      <TargetDiffPanel name={name} />
       <Rollouts name={name} />
     </section>
   );
@@ -61,6 +64,7 @@ function TargetFacts({ target }: { target: ConfigTarget }) {
     ],
     [t("config.diskDigest"), <Digest key="k" digest={target.disk_digest} />],
     [t("config.col.state"), <TargetState key="s" target={target} />],
+    [t("config.col.rollout"), <RolloutBadge key="r" rollout={target.rollout} />],
     [t("config.col.applied"), <Time key="a" iso={target.applied_at} />],
     [t("config.reported"), <Time key="p" iso={target.reported_at} />],
     [t("config.col.error"), target.error],

@@ -1,5 +1,6 @@
 // Every config target: what it should run against what it runs, in sync or not, stale and
-// why, drift on disk, the last error and when it last applied.
+// why, drift on disk, its latest rollout's state, the last error and when it last applied.
+// Live events (config_target) refresh it while rollouts run: no polling.
 
 import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router";
@@ -10,7 +11,7 @@ import { usePrincipal } from "../session/Session";
 import { ErrorNotice } from "../shared/ErrorNotice";
 import { Time } from "../shared/Time";
 import { NewTargetForm } from "./NewTargetForm";
-import { targetsQuery, type ConfigTarget } from "./queries";
+import { targetsQuery, type ConfigTarget, type RolloutState } from "./queries";
 
 export function TargetsPage() {
   const { t } = useI18n();
@@ -37,6 +38,7 @@ export function TargetsPage() {
                 <th scope="col">{t("config.col.desired")}</th>
                 <th scope="col">{t("config.col.liveVersion")}</th>
                 <th scope="col">{t("config.col.state")}</th>
+                <th scope="col">{t("config.col.rollout")}</th>
                 <th scope="col">{t("config.col.applied")}</th>
                 <th scope="col">{t("config.col.error")}</th>
               </tr>
@@ -54,6 +56,9 @@ export function TargetsPage() {
                   <td data-testid="target-live">{target.live_version}</td>
                   <td>
                     <TargetState target={target} />
+                  </td>
+                  <td data-testid="target-rollout">
+                    <RolloutBadge rollout={target.rollout} />
                   </td>
                   <td>
                     <Time iso={target.applied_at} />
@@ -84,6 +89,27 @@ export function TargetState({ target }: { target: ConfigTarget }) {
         </span>
       )}
       {target.drift && <span className="error-line"> {t("config.drift")}</span>}
+    </span>
+  );
+}
+
+/** The latest rollout's version and state (pending, running, applied, failed with why). */
+export function RolloutBadge({ rollout }: { rollout?: RolloutState | null }) {
+  const { t } = useI18n();
+  if (!rollout) return <>—</>;
+  const failed = rollout.state === "failed";
+  return (
+    <span className={`rollout-state rollout-${rollout.state}`} data-state={rollout.state}>
+      {t("config.rolloutOf", {
+        version: rollout.version,
+        state: t(`config.rollout.${rollout.state}`),
+      })}
+      {rollout.error && (
+        <span className={failed ? "error-line" : "muted"} title={rollout.error}>
+          {" "}
+          {rollout.error}
+        </span>
+      )}
     </span>
   );
 }

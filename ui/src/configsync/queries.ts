@@ -11,6 +11,8 @@ export type ConfigDocument = Schemas["DocumentPublic"];
 export type ConfigVersion = Schemas["VersionPublic"];
 export type ConfigTarget = Schemas["TargetPublic"];
 export type Rollout = Schemas["RolloutPublic"];
+export type RolloutState = Schemas["RolloutStatePublic"];
+export type TargetDiff = Schemas["TargetDiffPublic"];
 
 /** The two document kinds' URL segments (the API's and the console's). */
 export type DocPath = "rule-sets" | "alertmanager-configs";
@@ -143,6 +145,13 @@ export const rolloutsQuery = (name: string) =>
       unwrap(
         api.GET("/api/v1/config-targets/{name}/rollouts", { params: { path: { name } }, signal }),
       ),
+  });
+
+export const diffQuery = (name: string) =>
+  queryOptions({
+    queryKey: [...configKeys.target(name), "diff"] as const,
+    queryFn: ({ signal }) =>
+      unwrap(api.GET("/api/v1/config-targets/{name}/diff", { params: { path: { name } }, signal })),
   });
 
 export function useRollOut(name: string) {

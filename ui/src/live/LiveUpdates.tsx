@@ -1,4 +1,4 @@
-// One EventSource for the whole app: task, agent and alert group changes from the API refresh exactly the
+// One EventSource for the whole app: task, agent, alert group and config target changes from the API refresh exactly the
 // query caches they affect (no page polls). The browser reconnects by itself, sending the
 // last event's id so the API replays what changed meanwhile; the API ends each stream after a
 // while and asks for a quick reconnect, which is not shown as an outage. If reconnecting
@@ -11,6 +11,7 @@ import { agentKeys } from "../agents/queries";
 import { alertGroupKeys } from "../alerts/groupQueries";
 import { alertKeys } from "../alerts/queries";
 import { api } from "../api/client";
+import { configKeys } from "../configsync/queries";
 import { fileKeys } from "../files/queries";
 import { taskKeys } from "../tasks/queries";
 import { ticketKeys } from "../tickets/queries";
@@ -67,7 +68,7 @@ export function LiveUpdates({ children }: { children: ReactNode }) {
           reopen = window.setTimeout(open, REOPEN_MS);
         }
       };
-      for (const kind of ["task", "agent", "alert_group", "reset"]) {
+      for (const kind of ["task", "agent", "alert_group", "config_target", "reset"]) {
         current.addEventListener(kind, (message) => {
           const event = parseEvent(kind, (message as MessageEvent<string>).data);
           if (event && seen.isNew(event)) batcher.add(event);
@@ -122,6 +123,8 @@ class Batcher {
       }
     }
     if (stale.agents) void client.invalidateQueries({ queryKey: agentKeys.all });
+    // A target's sync or rollout state: the targets list, its page, its rollouts and its diff.
+    if (stale.configTargets) void client.invalidateQueries({ queryKey: configKeys.targets() });
     if (stale.alertGroups) {
       // A group changes when its alerts do (counts, resolution): both refresh, as do its pages.
       void client.invalidateQueries({ queryKey: alertGroupKeys.all });

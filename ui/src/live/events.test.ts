@@ -39,6 +39,13 @@ describe("staleAfter", () => {
       true,
     );
     expect(staleAfter([{ kind: "reset" }]).everything).toBe(true);
+    expect(stale.configTargets).toBe(false);
+  });
+
+  it("marks config targets stale on a config_target event", () => {
+    const event = parseEvent("config_target", '{"id":"prom-a","status":"2:ab/1:cd","at":"z"}');
+    expect(event?.kind).toBe("config_target");
+    expect(staleAfter(event ? [event] : []).configTargets).toBe(true);
   });
 });
 

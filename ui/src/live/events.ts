@@ -1,9 +1,14 @@
-// What the API's event stream (GET /api/v1/events: tasks, agents, alert groups) says, turned into the query caches to
+// What the API's event stream (GET /api/v1/events: tasks, agents, alert groups, config targets) says, turned into the query caches to
 // refresh: events arriving together are batched, so a burst of changes costs one refetch
 // of each list rather than one per event.
 
 export type LiveEvent =
-  | { kind: "task" | "agent" | "alert_group"; id: string; status: string; at: string }
+  | {
+      kind: "task" | "agent" | "alert_group" | "config_target";
+      id: string;
+      status: string;
+      at: string;
+    }
   | { kind: "reset" };
 
 /** The caches a batch of events makes stale. */
@@ -12,11 +17,14 @@ export interface Stale {
   tasks: Set<string>;
   agents: boolean;
   alertGroups: boolean;
+  configTargets: boolean;
 }
 
 export function parseEvent(kind: string, data: string): LiveEvent | null {
   if (kind === "reset") return { kind };
-  if (kind !== "task" && kind !== "agent" && kind !== "alert_group") return null;
+  if (kind !== "task" && kind !== "agent" && kind !== "alert_group" && kind !== "config_target") {
+    return null;
+  }
   try {
     const body: unknown = JSON.parse(data);
     if (typeof body !== "object" || body === null) return null;
@@ -31,11 +39,18 @@ export function parseEvent(kind: string, data: string): LiveEvent | null {
 }
 
 export function staleAfter(events: readonly LiveEvent[]): Stale {
-  const stale: Stale = { everything: false, tasks: new Set(), agents: false, alertGroups: false };
+  const stale: Stale = {
+    everything: false,
+    tasks: new Set(),
+    agents: false,
+    alertGroups: false,
+    configTargets: false,
+  };
   for (const event of events) {
     if (event.kind === "reset") stale.everything = true;
     else if (event.kind === "task") stale.tasks.add(event.id);
     else if (event.kind === "alert_group") stale.alertGroups = true;
+    else if (event.kind === "config_target") stale.configTargets = true;
     else stale.agents = true;
   }
   return stale;
