@@ -8,10 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from activities.analyze.host import ExcerptActivities
 from activities.archive import ArchiveActivities
-from activities.host_views.access import FilterSource
-from activities.host_views.files import FileListActivities
 from activities.host_views.resources import ResourceActivities, ResourceSource
-from activities.host_views.text import TextActivities
 from activities.script import ScriptActivities
 from activities.stat import StatActivities
 from activities.upload import UploadActivities
@@ -24,11 +21,11 @@ def host_activities(
     client: S3Client,
     roots: Sequence[Path],
     script_allow: Sequence[str] = (),
-    file_filter: FilterSource | None = None,
     resources: ResourceSource | None = None,
 ) -> list[Callable[..., Any]]:
+    """The host queue's activities; the read-only views run on the view queue
+    (activities/host_views `view_activities`), so they never take these slots."""
     excerpts = ExcerptActivities(roots)
-    text = TextActivities(roots, file_filter)
     return [
         UploadActivities(client, roots).upload_file,
         ArchiveActivities(roots).archive_file,
@@ -36,9 +33,5 @@ def host_activities(
         excerpts.extract_log_excerpt,
         ScriptActivities(roots, script_allow).run_script,
         StatActivities(roots).stat_file,
-        FileListActivities(roots, file_filter).list_dir,
-        text.tail_file,
-        text.read_from,
-        text.search_file,
-        *(ResourceActivities(resources).all() if resources is not None else []),
+        *([ResourceActivities(resources).terminate_process] if resources is not None else []),
     ]

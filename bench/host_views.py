@@ -3,11 +3,15 @@
     .venv/bin/python -m bench.host_views [--files 200] [--kib 256] [--rounds 2] [--follows 10]
 
 Starts Temporal, SeaweedFS and `sluice agent` (as deployed, bench/stack.py), runs the central
-worker in this process, and ships batches of fresh files through FileWorkflow. Rounds alternate
-"quiet" and "followed" batches; during a followed batch, `--follows` followers each poll the
-agent once a second for new lines of a log that grows 20 lines a second, exactly as the API's
-follow stream does (HostQueryWorkflow → `host_read_from` on the agent's host queue; the HTTP
-layer is left out). Prints MB/s per batch and the ratio followed/quiet of the medians.
+worker in this process, and ships batches of fresh files through FileWorkflow. Each round runs
+three batches, in alternating order: "quiet"; "one file", with `--follows` viewers of one log;
+and "ten files", with `--follows` viewers each of its own log. All `--follows` logs grow 20
+lines a second throughout, quiet batches too, so the ratios measure following, not writing.
+The viewers go through the API's follow hub (api/services/follow_hub.py: one shared poll a
+second of all the files followed on the agent → HostQueryWorkflow → `host_read_many` on the
+agent's view queue), each draining its events as the follow stream does; the HTTP layer is
+left out. Prints MB/s per batch, the agent reads answered, and the ratios of the medians
+against quiet.
 """
 
 from __future__ import annotations
@@ -26,25 +30,40 @@ from pathlib import Path
 
 from temporalio.client import Client
 
-from api.services.host_queries import ask_agent
+from api.errors import ApiError
+from api.routes.agent_follow import make_hub
+from api.services.follow_hub import FollowHub, Viewer
+from api.services.host_files import FollowLimits
 from bench.pipeline import Pipeline
 from bench.stack import Stack, quiet_runtime
 from sluice.cli.worker import run_worker
-from sluice.contracts.host_files import READ_FROM
 
 MB = 1_000_000
+SIDES = ("quiet", "one file", "ten files")
 
 
-async def follower(stack: Stack, client: Client, log: Path, polls: list[int]) -> None:
-    root = str(stack.root)
-    arg: dict[str, object] = {"root": root, "rel_path": log.name, "offset": -1, "inode": 0}
+async def viewer(
+    hub: FollowHub, stack: Stack, client: Client, log: Path, seen: Counter[str]
+) -> None:
+    """One follow: join the hub at the end of `log` and read its events until cancelled;
+    after an `error` (counted) it follows again, as a person would."""
+    key = (stack.agent_id, str(stack.root), log.name)
     while True:
-        got = await ask_agent(
-            client, stack.settings.temporal.task_queue, stack.agent_id, READ_FROM, dict(arg)
-        )
-        arg.update(offset=got["offset"], inode=got["inode"])
-        polls[0] += 1
-        await asyncio.sleep(1.0)
+        joined: Viewer | None = None
+        try:
+            joined, _ = await hub.join(key, -1, 0)
+            while True:
+                name, data = await joined.next()
+                if name == "error":
+                    seen[data["code"]] += 1
+                    break
+                seen["lines"] += len(data.get("lines", []))
+        except ApiError as exc:
+            seen[exc.code] += 1
+            await asyncio.sleep(1.0)
+        finally:
+            if joined is not None:
+                joined.leave()
 
 
 async def grow(log: Path) -> None:
@@ -72,32 +91,53 @@ async def measure(stack: Stack, args: argparse.Namespace) -> dict[str, list[floa
     client = await Client.connect(stack.settings.temporal.address, runtime=quiet_runtime(Counter()))
     pipe = Pipeline(stack, client)
     central = asyncio.create_task(run_worker(stack.settings, client))
-    rates: dict[str, list[float]] = {"quiet": [], "followed": []}
-    log = stack.root / "app.log.part"  # a temp suffix: viewable, never shipped
-    log.write_text("start\n")
+    hub = make_hub(client, stack.settings, FollowLimits())
+    rates: dict[str, list[float]] = {side: [] for side in SIDES}
+    logs = [stack.root / f"app{i}.log.part" for i in range(args.follows)]  # never shipped
+    for log in logs:
+        log.write_text("start\n")
+    growing = [asyncio.create_task(grow(log)) for log in logs]  # in every batch, quiet too
     try:
         await batch(pipe, stack, max(10, args.files // 10), args.kib * 1024)  # warm-up
-        for run in range(args.rounds * 2):
-            side = ["quiet", "followed"][(run + run // 2) % 2]  # q f f q q f ...
-            polls = [0]
-            tasks = []
-            if side == "followed":
-                tasks = [asyncio.create_task(grow(log))] + [
-                    asyncio.create_task(follower(stack, client, log, polls))
-                    for _ in range(args.follows)
+        for run in range(args.rounds):
+            for side in SIDES if run % 2 == 0 else SIDES[::-1]:
+                followed = {"quiet": [], "one file": logs[:1], "ten files": logs}[side]
+                seen: Counter[str] = Counter()
+                targets = (
+                    [followed[i % len(followed)] for i in range(args.follows)] if followed else []
+                )
+                tasks = [
+                    asyncio.create_task(viewer(hub, stack, client, log, seen)) for log in targets
                 ]
-                await asyncio.sleep(1.5)
-            rate = await batch(pipe, stack, args.files, args.kib * 1024)
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            rates[side].append(rate)
-            extra = f", {polls[0]} follow polls answered" if side == "followed" else ""
-            print(f"run {run + 1}: {side:8} {rate:7.1f} MB/s{extra}", flush=True)
+                began = time.perf_counter()
+                await asyncio.sleep(1.5 if tasks else 0)
+                rate = await batch(pipe, stack, args.files, args.kib * 1024)
+                reads, took = _reads(hub) + len(followed), time.perf_counter() - began
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                rates[side].append(rate)
+                shown = seen.pop("lines", 0)
+                errors = ", ".join(f"{n} {code}" for code, n in seen.items()) or "no errors"
+                extra = f", {reads} agent reads in {took:.0f}s, {shown} lines shown, {errors}"
+                extra = extra if tasks else ""
+                print(f"round {run + 1}: {side:9} {rate:7.1f} MB/s{extra}", flush=True)
     finally:
+        for task in growing:
+            task.cancel()
+        await hub.close()
         central.cancel()
         await asyncio.gather(central, return_exceptions=True)
     return rates
+
+
+def _reads(hub: FollowHub) -> int:
+    """Agent reads by the polls running now (shared polls and catch-ups; the first read of
+    each file comes on top)."""
+    return sum(
+        polls.polls + sum(feed.catch_ups for feed in polls.feeds.values())
+        for polls in hub.agents.values()
+    )
 
 
 def main(argv: list[str]) -> None:
@@ -117,12 +157,12 @@ def main(argv: list[str]) -> None:
         finally:
             with contextlib.suppress(Exception):
                 stack.stop_all()
-    quiet, followed = statistics.median(rates["quiet"]), statistics.median(rates["followed"])
-    print(
-        f"\n{args.files} files of {args.kib} KiB per batch, {args.follows} live follows:\n"
-        f"quiet    median {quiet:7.1f} MB/s\nfollowed median {followed:7.1f} MB/s\n"
-        f"ratio followed/quiet {followed / quiet:.2f}"
-    )
+    medians = {side: statistics.median(rates[side]) for side in SIDES}
+    print(f"\n{args.files} files of {args.kib} KiB per batch, {args.follows} live follows:")
+    for side in SIDES:
+        ratio = "" if side == "quiet" else f"  ratio {medians[side] / medians['quiet']:.2f}"
+        spread = f"{min(rates[side]):.1f} to {max(rates[side]):.1f}"
+        print(f"{side:9} median {medians[side]:7.1f} MB/s (range {spread}){ratio}")
 
 
 if __name__ == "__main__":

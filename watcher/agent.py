@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 from temporalio.client import Client
 
 from activities.host import host_activities
+from activities.host_views import view_activities
 from sluice.contracts import DetectedFile
+from sluice.contracts.host_queries import host_view_queue
 from sluice.logs.context import bound
 from sluice.settings import Settings
 from watcher.backpressure import HighWaterMark
@@ -43,8 +45,8 @@ class Agent:
     """One host's daemon. `load_local` re-reads the local config (file change or SIGHUP).
 
     Composed of parts that each own their state: `detection` (roots, filters, what was seen),
-    the `spool`, the `dispatcher`, the `host_worker`, and `live`, which owns the settings and
-    passes each change on to the others.
+    the `spool`, the `dispatcher`, the `host_worker` (with its `view_worker`), and `live`,
+    which owns the settings and passes each change on to the others.
     """
 
     def __init__(
@@ -66,20 +68,27 @@ class Agent:
         self.detection = Detection(
             cfg, self.spool, self.metrics, notice=self.notice, on_spooled=self._spooled
         )
+        self.view_worker = HostWorker(
+            client,
+            host_view_queue(cfg.id),
+            lambda roots: view_activities(
+                roots, lambda: self.detection.filter, resources=self.resources
+            ),
+            self.detection.roots,
+            cfg.view_activities,
+            cfg.shutdown_grace,
+            self.metrics,
+        )
         self.host_worker = HostWorker(
             client,
             cfg.host_queue,
-            lambda roots: host_activities(
-                s3,
-                roots,
-                cfg.script_allow,
-                resources=self.resources,
-                file_filter=lambda: self.detection.filter,
-            ),
+            lambda roots: host_activities(s3, roots, cfg.script_allow, resources=self.resources),
             self.detection.roots,
             cfg.max_activities,
             cfg.shutdown_grace,
             self.metrics,
+            views=self.view_worker,
+            views_limit=lambda: self.live.settings.agent.view_activities,
         )
         self.log_alerts = LogAlerts(cfg, self.detection.roots, notice=self.notice)
         self.resources = Resources(
@@ -127,6 +136,7 @@ class Agent:
             detection.startup_scan()
             async with asyncio.TaskGroup() as group:
                 group.create_task(self.host_worker.run())
+                group.create_task(self.view_worker.run())
                 group.create_task(self.dispatcher.run())
                 group.create_task(detection.take_events())
                 group.create_task(detection.settle())

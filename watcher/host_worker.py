@@ -1,4 +1,6 @@
-"""The host worker: polls `sluice-host-<agent>`, runs the activities that need its files."""
+"""The host workers: `sluice-host-<agent>` runs the activities that need the host's files
+(uploads, scripts, excerpts) within `max_activities`; a second one on `sluice-hostview-<agent>`
+runs the read-only host views within `view_activities`, so viewers never take upload slots."""
 
 from __future__ import annotations
 
@@ -48,8 +50,12 @@ class HostWorker:
         max_activities: int,
         grace: float,
         metrics: AgentMetrics,
+        views: HostWorker | None = None,
+        views_limit: Callable[[], int] | None = None,
     ) -> None:
         self._client = client
+        self.views = views  # the view worker: it follows this one's roots
+        self._views_limit = views_limit  # its concurrency in the settings now
         self._queue = task_queue
         self._activities = activities
         self.roots = list(roots)
@@ -61,7 +67,11 @@ class HostWorker:
         self._pool_size = 0
 
     def reconfigure(self, roots: Sequence[Path], max_activities: int) -> None:
-        """Apply new concurrency now; restart for new roots (running activities finish first)."""
+        """Apply new concurrency now; restart for new roots (running activities finish first).
+        The view worker gets the new roots and keeps its own concurrency."""
+        if self.views is not None:
+            limit = self._views_limit() if self._views_limit else self.views.max_activities
+            self.views.reconfigure(roots, limit)
         self.max_activities = max_activities
         if self.slots is not None:
             self.slots.resize(max_activities)
@@ -73,7 +83,7 @@ class HostWorker:
         while True:
             self._restart.clear()
             self._pool_size = max(POOL_CEILING, self.max_activities)
-            pool = ThreadPoolExecutor(self._pool_size, thread_name_prefix="host-activity")
+            pool = ThreadPoolExecutor(self._pool_size, thread_name_prefix=f"{self._queue}-activity")
             self.slots = ActivitySlots(self.max_activities, asyncio.get_running_loop())
             worker = Worker(
                 self._client,
@@ -104,8 +114,8 @@ class HostWorker:
             if running.done():
                 running.result()  # a fatal worker error ends the agent
             log.info(
-                "restarting host worker: %d activities, roots %s",
-                self.max_activities, ", ".join(map(str, self.roots)),
+                "restarting worker %s: %d activities, roots %s",
+                self._queue, self.max_activities, ", ".join(map(str, self.roots)),
             )  # fmt: skip
             await self._stop(worker, running, pool)
 

@@ -34,9 +34,6 @@ class ResourceActivities:
     def __init__(self, source: ResourceSource) -> None:
         self._source = source
 
-    def all(self) -> list[Any]:
-        return [self.host_resources, self.terminate_process]
-
     @activity.defn(name="host_resources")
     async def host_resources(self, arg: dict[str, Any]) -> dict[str, Any]:
         """The latest sample and the history (no arguments)."""

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from activities.analyze.secrets import LineMasker
 from activities.errors import failure, os_failure
@@ -21,6 +22,9 @@ from sluice.contracts.host_files import (
     FOLLOW_MAX_BYTES,
     MAX_LINE_CHARS,
     READ_FROM,
+    READ_MANY,
+    READ_MANY_MAX,
+    READ_MANY_MIN_BYTES,
     SEARCH_FILE,
     SEARCH_MAX_BYTES,
     SEARCH_MAX_MATCHES,
@@ -30,8 +34,11 @@ from sluice.contracts.host_files import (
     TAIL_MAX_BYTES,
     TAIL_MAX_LINES,
     Lines,
+    ManyLines,
     Match,
+    ReadAnswer,
     ReadFrom,
+    ReadMany,
     SearchFile,
     SearchResult,
     TailFile,
@@ -101,6 +108,23 @@ class TextActivities:
     @activity.defn(name=READ_FROM)
     def read_from(self, req: ReadFrom) -> Lines:
         """Complete lines written since `offset`; a truncated or rotated file starts over."""
+        return self._read_from(req, FOLLOW_MAX_BYTES)
+
+    @activity.defn(name=READ_MANY)
+    def read_many(self, req: ReadMany) -> ManyLines:
+        """`read_from` for several files (one agent's follows) in one activity."""
+        if len(req.reads) > READ_MANY_MAX:
+            raise failure("invalid_input", f"at most {READ_MANY_MAX} files in one read")
+        cap = max(READ_MANY_MIN_BYTES, FOLLOW_MAX_BYTES // max(1, len(req.reads)))
+        answers = []
+        for read in req.reads:
+            try:
+                answers.append(ReadAnswer(self._read_from(read, cap)))
+            except ApplicationError as exc:
+                answers.append(ReadAnswer(None, exc.message, exc.type or "error"))
+        return ManyLines(answers)
+
+    def _read_from(self, req: ReadFrom, cap: int) -> Lines:
         path = self._paths.regular_file(req.root, req.rel_path)
         try:
             with path.open("rb") as handle:
@@ -110,15 +134,18 @@ class TextActivities:
                     return Lines([], st.st_size, st.st_ino, st.st_size)
                 if offset > st.st_size or (req.inode and req.inode != st.st_ino):
                     offset, reset = 0, True
+                stop = min(st.st_size, req.until) if req.until > offset else st.st_size
                 handle.seek(offset)
-                data = handle.read(min(st.st_size - offset, FOLLOW_MAX_BYTES))
+                data = handle.read(min(stop - offset, cap))
         except OSError as exc:
             raise os_failure(exc, req.rel_path) from None
         if looks_binary(data):
             raise binary_refusal(req.rel_path)
         end = data.rfind(b"\n") + 1
-        if end == 0 and len(data) == FOLLOW_MAX_BYTES:
+        if end == 0 and len(data) == cap:
             end = len(data)  # an enormous line: shown cut, the rest follows as another
+        if req.until > offset and offset + len(data) == req.until:
+            end = len(data)  # `until` is where another read stopped: a line boundary for it
         lines, cut = _shown(data[:end].splitlines(keepends=True))
         return Lines(lines, offset + end, st.st_ino, st.st_size, cut, reset=reset)
 

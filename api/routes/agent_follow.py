@@ -1,5 +1,6 @@
-"""Follow a file on an agent: new lines as Server-Sent Events, polled through its host queue
-about once a second, for at most 30 minutes and a bounded number of viewers at once."""
+"""Follow a file on an agent: new lines as Server-Sent Events, for at most 30 minutes and a
+bounded number of viewers at once. All the follows of one agent share one poll of it a second
+(api/services/follow_hub.py)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,16 @@ from starlette.background import BackgroundTask
 from api.auth import read_write
 from api.deps import EngineDep, SettingsDep, TemporalDep
 from api.errors import ERROR_RESPONSES, ApiError, ErrorBody
-from api.routes.agent_files import HOST_RESPONSES, PathQuery, agent_of, ask, located
-from api.services.host_files import FollowLimits, FollowSlot, Located, TooManyFollows
-from sluice.contracts.host_files import READ_FROM
+from api.routes.agent_files import (
+    HOST_RESPONSES,
+    PathQuery,
+    agent_of,
+    ask,
+    host_error,
+    located,
+)
+from api.services.follow_hub import FollowHub, QueueBounds, Viewer
+from api.services.host_files import FollowLimits, FollowSlot, TooManyFollows
 from store.models import Role
 
 router = APIRouter(
@@ -33,7 +41,8 @@ STREAM_DOC: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "`text/event-stream`: `lines` events (`{lines, offset, reset}`), a "
         "`: keepalive` comment when nothing was written, `error` (`{code, message}`) if the "
-        "agent stops answering, and `end` at the time cap. Close the EventSource on `end`.",
+        "agent stops answering (`too_slow`: the viewer did not read its events in time), and "
+        "`end` at the time cap. Close the EventSource on `error` and `end`.",
         "content": {"text/event-stream": {"schema": {"type": "string"}}},
     },
     429: {"model": ErrorBody, "description": "too many follows open (per agent or in all)"},
@@ -47,6 +56,25 @@ def follow_limits(request: Request) -> FollowLimits:
         state.follow_limits = FollowLimits()
     limits: FollowLimits = state.follow_limits
     return limits
+
+
+def make_hub(temporal: TemporalDep, settings: SettingsDep, limits: FollowLimits) -> FollowHub:
+    """Shared follows asking agents through HostQueryWorkflow, with the limits' poll and queues."""
+
+    async def asked(agent_id: str, activity: str, arg: dict[str, Any]) -> dict[str, Any]:
+        return await ask(temporal, settings, agent_id, activity, arg)
+
+    bounds = QueueBounds(limits.viewer_events, limits.viewer_chars)
+    return FollowHub(asked, host_error, limits.poll_seconds, bounds)
+
+
+def follow_hub(request: Request, temporal: TemporalDep, settings: SettingsDep) -> FollowHub:
+    """The process's shared follows, made on first use."""
+    state = request.app.state
+    if getattr(state, "follow_hub", None) is None:
+        state.follow_hub = make_hub(temporal, settings, follow_limits(request))
+    hub: FollowHub = state.follow_hub
+    return hub
 
 
 @router.get(
@@ -74,17 +102,17 @@ async def follow_file(
     except TooManyFollows as exc:
         raise ApiError(429, "too_many_follows", str(exc), {"Retry-After": "30"}) from None
     try:
-        arg = {"root": where.root, "rel_path": where.rel_path, "offset": offset, "inode": inode}
-        first = await ask(temporal, settings, agent_id, READ_FROM, arg)
+        key = (agent_id, where.root, where.rel_path)
+        viewer, first = await follow_hub(request, temporal, settings).join(key, offset, inode)
     except BaseException:
         slot.release()
         raise
-    follow = _Follow(request, temporal, settings, agent_id, where, limits, slot)
+    follow = _Follow(request, limits, slot, viewer)
     return StreamingResponse(
         follow.events(first),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-        background=BackgroundTask(slot.release),
+        background=BackgroundTask(follow.leave),
     )
 
 
@@ -93,48 +121,39 @@ def _event(name: str, data: dict[str, Any]) -> str:
 
 
 class _Follow:
-    """One viewer's follow: the stream yields only when the client reads (backpressure)."""
+    """One viewer's stream: its events from the hub until the time cap, an error or it leaves."""
 
     def __init__(
-        self,
-        request: Request,
-        temporal: TemporalDep,
-        settings: SettingsDep,
-        agent_id: str,
-        where: Located,
-        limits: FollowLimits,
-        slot: FollowSlot,
+        self, request: Request, limits: FollowLimits, slot: FollowSlot, viewer: Viewer
     ) -> None:
-        self.request, self.temporal, self.settings = request, temporal, settings
-        self.agent_id, self.where, self.limits, self.slot = agent_id, where, limits, slot
+        self.request, self.limits, self.slot, self.viewer = request, limits, slot, viewer
+
+    async def leave(self) -> None:
+        """The response's clean-up (async: it runs on the event loop, as the hub must)."""
+        self.close()
+
+    def close(self) -> None:
+        self.viewer.leave()
+        self.slot.release()
 
     async def events(self, first: dict[str, Any]) -> AsyncIterator[str]:
         deadline = time.monotonic() + self.limits.max_seconds
-        got = first
         try:
             yield "retry: 5000\n\n"
+            if first["lines"] or first["reset"]:
+                yield _event("lines", {k: first[k] for k in ("lines", "offset", "reset")})
+            else:
+                yield ": keepalive\n\n"
             while True:
-                if got["lines"] or got["reset"]:
-                    yield _event("lines", {k: got[k] for k in ("lines", "offset", "reset")})
-                else:
-                    yield ": keepalive\n\n"
-                if time.monotonic() >= deadline:
+                try:
+                    name, data = await asyncio.wait_for(
+                        self.viewer.next(), max(0.0, deadline - time.monotonic())
+                    )
+                except TimeoutError:
                     yield _event("end", {"reason": f"followed for {self.limits.max_seconds:g}s"})
                     return
-                await asyncio.sleep(self.limits.poll_seconds)
-                if await self.request.is_disconnected():
-                    return
-                try:
-                    got = await self._next(got)
-                except ApiError as exc:
-                    yield _event("error", {"code": exc.code, "message": exc.message})
+                yield ": keepalive\n\n" if name == "keepalive" else _event(name, data)
+                if name == "error" or await self.request.is_disconnected():
                     return
         finally:
-            self.slot.release()
-
-    async def _next(self, last: dict[str, Any]) -> dict[str, Any]:
-        arg = {
-            "root": self.where.root, "rel_path": self.where.rel_path,
-            "offset": last["offset"], "inode": last["inode"],
-        }  # fmt: skip
-        return await ask(self.temporal, self.settings, self.agent_id, READ_FROM, arg)
+            self.close()

@@ -109,7 +109,9 @@ class FollowLimits:
     per_agent: int = 20
     total: int = 100
     max_seconds: float = 30 * 60.0
-    poll_seconds: float = 1.0
+    poll_seconds: float = 1.0  # one shared poll per followed file (api/services/follow_hub.py)
+    viewer_events: int = 60  # events waiting for one viewer; more ends its stream (too_slow)
+    viewer_chars: int = 2_000_000  # characters of lines waiting for one viewer, likewise
     running: Counter[str] = field(default_factory=Counter)
 
     def take(self, agent_id: str) -> FollowSlot:

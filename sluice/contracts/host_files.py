@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 LIST_DIR = "host_list_dir"
 TAIL_FILE = "host_tail_file"
 READ_FROM = "host_read_from"
+READ_MANY = "host_read_many"
 SEARCH_FILE = "host_search_file"
 
 LIST_MAX_LIMIT = 500  # entries per page
@@ -15,6 +16,8 @@ LIST_MAX_SCAN = 100_000  # entries read from one directory; more are reported as
 TAIL_MAX_LINES = 2000
 TAIL_MAX_BYTES = 512 * 1024  # a tail reads at most the file's last 512 KiB
 FOLLOW_MAX_BYTES = 256 * 1024  # one follow poll reads at most this much new data
+READ_MANY_MAX = 16  # files in one shared poll of an agent (host_read_many); more: several
+READ_MANY_MIN_BYTES = 16 * 1024  # each file's share of FOLLOW_MAX_BYTES in one, at least
 MAX_LINE_CHARS = 2000  # a longer line is cut, and says so
 SEARCH_MAX_BYTES = 64 * 1024 * 1024  # a search reads at most this much of the file
 SEARCH_MAX_MATCHES = 1000
@@ -64,6 +67,7 @@ class ReadFrom:
     rel_path: str
     offset: int = -1
     inode: int = 0  # the file followed so far; another one (rotation) starts from 0
+    until: int = 0  # > 0: read no further than this offset (a follow catching up to another)
 
 
 @dataclass
@@ -75,6 +79,28 @@ class Lines:
     cut_lines: int = 0  # lines longer than MAX_LINE_CHARS, cut
     partial: bool = False  # a tail that read only the file's last TAIL_MAX_BYTES
     reset: bool = False  # the file was truncated or rotated: read again from its start
+
+
+@dataclass
+class ReadMany:
+    """New lines of several files at once: the follows of one agent share one poll, and the
+    files share FOLLOW_MAX_BYTES (each at least READ_MANY_MIN_BYTES; the rest comes next)."""
+
+    reads: list[ReadFrom]
+
+
+@dataclass
+class ReadAnswer:
+    """One file's answer in a ReadMany: its lines, or why there are none."""
+
+    lines: Lines | None = None
+    error: str = ""
+    error_class: str = ""
+
+
+@dataclass
+class ManyLines:
+    answers: list[ReadAnswer]  # in the order of the reads
 
 
 @dataclass

@@ -1,7 +1,9 @@
 """Asking an agent about its host from the API: HostQueryWorkflow runs one activity on the
-agent's host queue (`sluice-host-<agent>`) and returns its answer, so the API never needs
-network access to the hosts. Arguments and answers are small dataclasses (JSON), bounded by
-whoever defines them."""
+agent and returns its answer, so the API never needs network access to the hosts. The
+read-only views (HOST_VIEW_ACTIVITIES) run on the agent's view queue (`sluice-hostview-<agent>`),
+a worker with its own small concurrency (`view_activities`), so viewers never take the upload
+slots of the host queue; anything else runs on the host queue. Arguments and answers are small
+dataclasses (JSON), bounded by whoever defines them."""
 
 from __future__ import annotations
 
@@ -10,6 +12,19 @@ from typing import Any
 
 HOST_QUERY_WORKFLOW = "HostQueryWorkflow"
 HOST_QUERY_PREFIX = "host-query-"
+
+# The read-only host views: list, tail, follow (read_from, read_many), search, resources.
+HOST_VIEW_ACTIVITIES = frozenset(
+    {
+        "host_list_dir", "host_tail_file", "host_read_from", "host_read_many",
+        "host_search_file", "host_resources",
+    }
+)  # fmt: skip
+
+
+def host_view_queue(agent_id: str) -> str:
+    """The agent's queue for host views; never another agent's host queue (`sluice-host-…`)."""
+    return f"sluice-hostview-{agent_id}"
 
 
 @dataclass

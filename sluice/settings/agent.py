@@ -56,6 +56,7 @@ class AgentSettings(Section):
     spool_retention: float = Field(default=7 * 86400.0, gt=0)
     spool_high_water: int = Field(default=10_000, ge=1)
     max_activities: int = Field(default=4, ge=1)
+    view_activities: int = Field(default=2, ge=1)  # host views at once, apart from the above
     max_in_flight: int = Field(default=1000, ge=0)
     dispatch_rate: float = Field(default=200.0, ge=0)
     shutdown_grace: float = Field(default=20.0, ge=0)

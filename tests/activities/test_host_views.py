@@ -13,8 +13,11 @@ from activities.host_views.text import TextActivities
 from sluice.contracts.host_files import (
     FOLLOW_MAX_BYTES,
     MAX_LINE_CHARS,
+    READ_MANY_MAX,
+    READ_MANY_MIN_BYTES,
     ListDir,
     ReadFrom,
+    ReadMany,
     SearchFile,
     TailFile,
 )
@@ -102,6 +105,41 @@ def test_enormous_lines_are_cut(root: Path) -> None:
     start = text.read_from(ReadFrom(str(root), "huge.log", 0))
     assert start.cut_lines == 1 and len(start.lines[0]) < MAX_LINE_CHARS + 100
     assert start.offset == FOLLOW_MAX_BYTES
+
+
+def test_a_read_until_stops_where_another_read_stopped(root: Path) -> None:
+    """A follow catching up to the shared poll (api/services/follow_hub.py) reads no further
+    than the poll did, even mid-line (the poll cut an enormous line there)."""
+    text = TextActivities([root], rule)
+    (root / "grow.log").write_bytes(b"one\ntwo\nthree\nfour\n")
+    upto = text.read_from(ReadFrom(str(root), "grow.log", 4, until=14))
+    assert (upto.lines, upto.offset) == (["two", "three"], 14)
+    mid = text.read_from(ReadFrom(str(root), "grow.log", 4, until=10))
+    assert (mid.lines, mid.offset) == (["two", "th"], 10)
+    rest = text.read_from(ReadFrom(str(root), "grow.log", 14, until=14))  # at it: no bound
+    assert (rest.lines, rest.offset) == (["four"], 19)
+
+
+def test_one_read_of_several_files_shares_the_bytes_and_fails_per_file(root: Path) -> None:
+    text = TextActivities([root], rule)
+    (root / "big.log").write_bytes(b"x" * 99 + b"\n" + b"y" * (FOLLOW_MAX_BYTES * 2) + b"\n")
+    reads = [
+        ReadFrom(str(root), "logs/app.log", 0),
+        ReadFrom(str(root), "big.log", 100),
+        ReadFrom(str(root), "missing.log", 0),
+        ReadFrom(str(root), "bin.dat", 0),
+    ]
+    got = text.read_many(ReadMany(reads))
+    app, big, missing, binary = got.answers
+    assert app.lines is not None and app.lines.lines[-1] == "line 100"
+    assert big.lines is not None and big.lines.offset == 100 + FOLLOW_MAX_BYTES // 4
+    assert (missing.lines, missing.error_class) == (None, "not_found")
+    assert (binary.lines, binary.error_class) == (None, "binary_file")
+    many = [ReadFrom(str(root), "big.log", 100)] * READ_MANY_MAX
+    [first, *_] = text.read_many(ReadMany(many)).answers
+    assert first.lines is not None and first.lines.offset == 100 + READ_MANY_MIN_BYTES
+    with pytest.raises(ApplicationError, match="at most"):
+        text.read_many(ReadMany(many + many[:1]))
 
 
 def test_search_by_keyword_and_regex_with_line_numbers_and_masking(root: Path) -> None:

@@ -196,11 +196,15 @@ async def test_follow_streams_new_lines_until_its_time_cap_and_limits_viewers(
 
         followers = [asyncio.create_task(follow()) for _ in range(2)]
         await eventually(lambda: limits.running.get(agent) == 2, 20, "two follows open")
+        [polls] = app.state.follow_hub.agents.values()  # one shared poll for both
+        [feed] = polls.feeds.values()
+        assert len(feed.viewers) == 2
         flood = await viewer.get(url, params={"path": "follow.log"})
         assert (flood.status_code, code(flood)) == (429, "too_many_follows")
         await writer()
         answers = await asyncio.gather(*followers)
         await eventually(lambda: not limits.running, 5, "follows released")
+        await eventually(lambda: not app.state.follow_hub.agents, 5, "the poll stopped")
     for answer in answers:
         assert answer.status_code == 200
         text = answer.text

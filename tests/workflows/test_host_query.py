@@ -14,6 +14,7 @@ from temporalio.worker import Worker
 
 from api.services.host_queries import HostQueryFailed, ask_agent
 from sluice.contracts.files import host_queue
+from sluice.contracts.host_queries import host_view_queue
 from workflows.host_query import HostQueryWorkflow
 
 
@@ -24,12 +25,21 @@ async def echo(arg: dict[str, Any]) -> dict[str, Any]:
     return {"echo": arg["say"], "agent": activity.info().task_queue}
 
 
+@activity.defn(name="host_resources")
+async def view(arg: dict[str, Any]) -> dict[str, Any]:
+    return {"queue": activity.info().task_queue}
+
+
 async def test_an_agent_answers_and_an_absent_one_is_offline(temporal_client: Client) -> None:
     central, agent = f"central-{uuid.uuid4().hex[:8]}", f"agent-{uuid.uuid4().hex[:8]}"
     async with (
         Worker(temporal_client, task_queue=central, workflows=[HostQueryWorkflow]),
         Worker(temporal_client, task_queue=host_queue(agent), activities=[echo]),
+        Worker(temporal_client, task_queue=host_view_queue(agent), activities=[view]),
     ):
+        # A host view runs on the view queue (its own slots), anything else on the host queue.
+        looked = await ask_agent(temporal_client, central, agent, "host_resources", {})
+        assert looked == {"queue": f"sluice-hostview-{agent}"}
         answer = await ask_agent(temporal_client, central, agent, "test_echo", {"say": "hi"})
         assert answer == {"echo": "hi", "agent": host_queue(agent)}
         with pytest.raises(HostQueryFailed, match="outside") as refused:
