@@ -2,8 +2,9 @@
 
     .venv/bin/python -m bench.host_views [--files 200] [--kib 256] [--rounds 2] [--follows 10]
 
-Starts Temporal, SeaweedFS and `sluice agent` (as deployed, bench/stack.py), runs the central
-worker in this process, and ships batches of fresh files through FileWorkflow. Each round runs
+Starts Temporal, SeaweedFS, `sluice agent` and `sluice worker` as deployed, each in its own
+process (bench/stack.py; the follow hub lives in the API, never beside the central worker),
+and ships batches of fresh files through FileWorkflow. Each round runs
 three batches, in alternating order: "quiet"; "one file", with `--follows` viewers of one log;
 and "ten files", with `--follows` viewers each of its own log. All `--follows` logs grow 20
 lines a second throughout, quiet batches too, so the ratios measure following, not writing.
@@ -28,6 +29,7 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
+import psutil
 from temporalio.client import Client
 
 from api.errors import ApiError
@@ -36,7 +38,6 @@ from api.services.follow_hub import FollowHub, Viewer
 from api.services.host_files import FollowLimits
 from bench.pipeline import Pipeline
 from bench.stack import Stack, quiet_runtime
-from sluice.cli.worker import run_worker
 
 MB = 1_000_000
 SIDES = ("quiet", "one file", "ten files")
@@ -90,7 +91,6 @@ async def batch(pipe: Pipeline, stack: Stack, files: int, size: int) -> float:
 async def measure(stack: Stack, args: argparse.Namespace) -> dict[str, list[float]]:
     client = await Client.connect(stack.settings.temporal.address, runtime=quiet_runtime(Counter()))
     pipe = Pipeline(stack, client)
-    central = asyncio.create_task(run_worker(stack.settings, client))
     hub = make_hub(client, stack.settings, FollowLimits())
     rates: dict[str, list[float]] = {side: [] for side in SIDES}
     logs = [stack.root / f"app{i}.log.part" for i in range(args.follows)]  # never shipped
@@ -111,7 +111,9 @@ async def measure(stack: Stack, args: argparse.Namespace) -> dict[str, list[floa
                 ]
                 began = time.perf_counter()
                 await asyncio.sleep(1.5 if tasks else 0)
+                before = cpu_seconds(stack)
                 rate = await batch(pipe, stack, args.files, args.kib * 1024)
+                cpu = {name: after - before[name] for name, after in cpu_seconds(stack).items()}
                 reads, took = _reads(hub) + len(followed), time.perf_counter() - began
                 for task in tasks:
                     task.cancel()
@@ -122,13 +124,21 @@ async def measure(stack: Stack, args: argparse.Namespace) -> dict[str, list[floa
                 extra = f", {reads} agent reads in {took:.0f}s, {shown} lines shown, {errors}"
                 extra = extra if tasks else ""
                 print(f"round {run + 1}: {side:9} {rate:7.1f} MB/s{extra}", flush=True)
+                print("         CPU s: " + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items()))
     finally:
         for task in growing:
             task.cancel()
         await hub.close()
-        central.cancel()
-        await asyncio.gather(central, return_exceptions=True)
     return rates
+
+
+def cpu_seconds(stack: Stack) -> dict[str, float]:
+    """CPU time (user + system) used so far by each process of the stack."""
+    used = {}
+    for name, pid in stack.pids().items():
+        times = psutil.Process(pid).cpu_times()
+        used[name] = times.user + times.system
+    return used
 
 
 def _reads(hub: FollowHub) -> int:
@@ -153,6 +163,7 @@ def main(argv: list[str]) -> None:
             stack.start_servers()
             stack.root.mkdir(parents=True, exist_ok=True)
             stack.start_agent()
+            stack.start_worker()
             rates = asyncio.run(measure(stack, args))
         finally:
             with contextlib.suppress(Exception):

@@ -71,6 +71,7 @@ class Stack:
         self.s3_ports = [free_port_with_grpc() for _ in range(4)]
         self.procs: list[Popen[bytes]] = []
         self.agent: Popen[bytes] | None = None
+        self.worker: Popen[bytes] | None = None
         self.agent_id = f"bench-{uuid.uuid4().hex[:8]}"
         self.settings: Settings = load_settings(
             database_url=f"sqlite:///{tmp}/sluice.db",
@@ -113,14 +114,34 @@ class Stack:
         self.agent = spec.spawn()
         return self.agent
 
+    def start_worker(self) -> Popen[bytes]:
+        """`sluice worker` as deployed, in its own process (benches that would otherwise share
+        this process between the central worker and API-side code, e.g. the follow hub)."""
+        s = self.settings
+        env = {
+            "SLUICE_DATABASE_URL": s.database_url,
+            "SLUICE_TEMPORAL__ADDRESS": s.temporal.address,
+            "SLUICE_TEMPORAL__TASK_QUEUE": s.temporal.task_queue,
+            "SLUICE_STORAGE__ENDPOINT_URL": str(s.storage.endpoint_url),
+            "SLUICE_STORAGE__BUCKET": BUCKET,
+            "SLUICE_PIPELINE__SHUTDOWN_GRACE": "2",
+        }  # ServerSpec adds os.environ underneath
+        argv = [sys.executable, "-m", "sluice.cli", "worker"]
+        spec = ServerSpec("sluice worker", argv, {}, lambda: True, self.tmp / "worker.log", env)
+        self.worker = spec.spawn()
+        return self.worker
+
     def pids(self) -> dict[str, int]:
-        """The processes doing the work: this one runs the central worker and the client."""
+        """The processes doing the work: this one runs the client, and the central worker
+        unless `start_worker` gave it its own."""
         agent = {"agent": self.agent.pid} if self.agent else {}
         servers = dict(zip(["temporal", "seaweedfs"], [p.pid for p in self.procs], strict=True))
+        if self.worker is not None:
+            return {"client": os.getpid(), "worker": self.worker.pid, **servers, **agent}
         return {"worker+client": os.getpid(), **servers, **agent}
 
     def stop_all(self) -> None:
-        for proc in [self.agent, *reversed(self.procs)]:
+        for proc in [self.agent, self.worker, *reversed(self.procs)]:
             if proc is not None:
                 stop(proc)
 
