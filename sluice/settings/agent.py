@@ -29,8 +29,8 @@ class AgentSettings(Section):
         {
             "roots", "labels", "silence", "close_settle", "scan_interval", "include_suffixes",
             "include_globs", "exclude_dirs", "exclude_globs", "temp_suffixes", "include_hidden",
-            "min_size", "max_size", "max_activities", "max_in_flight", "dispatch_rate",
-            "spool_high_water", "spool_retention", "log_alerts",
+            "min_size", "max_size", "max_activities", "view_activities", "max_in_flight",
+            "dispatch_rate", "spool_high_water", "spool_retention", "log_alerts",
         }
     )  # fmt: skip
 

@@ -1,5 +1,6 @@
 """Limits pushed with `PUT /agents/{id}/config` change what a running agent does, no restart:
-host-worker concurrency (`max_activities`) and the cap on running workflows (`max_in_flight`)."""
+host-worker concurrency (`max_activities`), the view worker's (`view_activities`) and the cap
+on running workflows (`max_in_flight`)."""
 
 from __future__ import annotations
 
@@ -129,3 +130,22 @@ async def test_the_in_flight_cap_changes_live(
         await _push(api, agent, {"max_in_flight": 0})  # no cap
         await eventually(lambda: agent.spool.depth() == 0, 30, "the rest started")
         assert agent.spool.count("dispatched") == 5
+
+
+@pytest.mark.timeout(120)
+async def test_view_slots_change_live_apart_from_the_upload_slots(
+    settings: Settings, api_url: str, temporal_client: Client
+) -> None:
+    async with managed_agent(settings, api_url, temporal_client, max_activities=4) as (agent, api):
+        await eventually(lambda: agent.view_worker.slots is not None, 20, "view worker running")
+        views, uploads = agent.view_worker.slots, agent.host_worker.slots
+        assert views is not None and uploads is not None and (views.limit, uploads.limit) == (2, 4)
+
+        await _push(api, agent, {"view_activities": 5})
+        assert (views.limit, uploads.limit) == (5, 4)
+        assert agent.view_worker.slots is views  # resized in place: looks in flight carry on
+        refused = await api.put(
+            f"/api/v1/agents/{agent.live.settings.agent.id}/config",
+            json={"config": {"view_activities": 0}},
+        )
+        assert refused.status_code == 422 and "view_activities" in refused.text
