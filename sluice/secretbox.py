@@ -1,13 +1,22 @@
-"""Channel secrets encrypted at rest with Fernet (AES-128-CBC + HMAC) under a settings key."""
+"""Secrets encrypted at rest with Fernet (AES-128-CBC + HMAC) under a settings key.
+
+The current key seals; it and any previous keys open, so a key can be rotated without a
+window in which stored secrets cannot be read (`sluice secrets rotate` re-seals them all).
+"""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from pydantic import SecretStr
+
+if TYPE_CHECKING:
+    from sluice.settings import NotificationSettings
 
 
 class SecretKeyMissing(Exception):
@@ -15,45 +24,76 @@ class SecretKeyMissing(Exception):
 
 
 class SecretUnreadable(Exception):
-    """A stored secret does not decrypt with the configured key (the key changed?)."""
+    """A stored secret decrypts with none of the configured keys (the key changed?)."""
 
 
 class SecretBox:
-    """Encrypts a channel's secrets (a dict of strings) into one token, and back."""
+    """Encrypts a dict of secret strings into one token, and back."""
 
-    def __init__(self, key: SecretStr | None) -> None:
-        self._fernet = Fernet(_fernet_key(key.get_secret_value())) if key else None
+    def __init__(self, key: SecretStr | None, previous: Sequence[SecretStr] = ()) -> None:
+        self._current = Fernet(_fernet_key(key.get_secret_value())) if key else None
+        self._previous = [Fernet(_fernet_key(old.get_secret_value())) for old in previous]
+        self._all = MultiFernet([self._current, *self._previous]) if self._current else None
 
     @classmethod
-    def from_text(cls, key: str) -> SecretBox:
-        return cls(SecretStr(key))
+    def of(cls, notifications: NotificationSettings) -> SecretBox:
+        return cls(notifications.secret_key, notifications.previous_secret_keys)
+
+    @classmethod
+    def from_text(cls, key: str, *previous: str) -> SecretBox:
+        return cls(SecretStr(key), [SecretStr(old) for old in previous])
 
     @property
     def ready(self) -> bool:
-        return self._fernet is not None
+        return self._all is not None
 
     def seal(self, secrets: dict[str, str]) -> str:
-        if self._fernet is None:
+        if self._all is None:
             raise SecretKeyMissing(
-                "channel secrets need notifications.secret_key "
+                "secrets need notifications.secret_key "
                 "(env SLUICE_NOTIFICATIONS__SECRET_KEY) to be encrypted at rest"
             )
-        return self._fernet.encrypt(json.dumps(secrets, sort_keys=True).encode()).decode()
+        return self._all.encrypt(json.dumps(secrets, sort_keys=True).encode()).decode()
 
     def open(self, token: str | None) -> dict[str, str]:
         if not token:
             return {}
-        if self._fernet is None:
-            raise SecretKeyMissing(
-                "a channel has encrypted secrets but notifications.secret_key is not set"
-            )
         try:
-            secrets: dict[str, str] = json.loads(self._fernet.decrypt(token.encode()))
+            secrets: dict[str, str] = json.loads(self._keys().decrypt(token.encode()))
         except InvalidToken:
-            raise SecretUnreadable(
-                "a channel secret does not decrypt with notifications.secret_key"
-            ) from None
+            raise _unreadable() from None
         return secrets
+
+    def reseal(self, token: str) -> str:
+        """The same secrets sealed again under the current key."""
+        try:
+            return self._keys().rotate(token.encode()).decode()
+        except InvalidToken:
+            raise _unreadable() from None
+
+    def opens_with_current_key(self, token: str) -> bool:
+        """False when only a previous key opens the token (SecretUnreadable when none does)."""
+        self.open(token)
+        assert self._current is not None
+        try:
+            self._current.decrypt(token.encode())
+        except InvalidToken:
+            return False
+        return True
+
+    def _keys(self) -> MultiFernet:
+        if self._all is None:
+            raise SecretKeyMissing(
+                "encrypted secrets are stored but notifications.secret_key is not set"
+            )
+        return self._all
+
+
+def _unreadable() -> SecretUnreadable:
+    return SecretUnreadable(
+        "a stored secret decrypts with neither notifications.secret_key nor any of "
+        "notifications.previous_secret_keys"
+    )
 
 
 def _fernet_key(text: str) -> bytes:

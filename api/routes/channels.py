@@ -44,7 +44,7 @@ class TestResult(BaseModel):
 
 
 def _box(settings: Settings) -> SecretBox:
-    return SecretBox(settings.notifications.secret_key)
+    return SecretBox.of(settings.notifications)
 
 
 @router.get("/channels", response_model=list[ChannelPublic])

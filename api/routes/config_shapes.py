@@ -52,7 +52,7 @@ async def in_session(engine: Engine, work: Callable[[Session], T]) -> T:
 
 
 def box_of(settings: Settings) -> SecretBox:
-    return SecretBox(settings.notifications.secret_key)
+    return SecretBox.of(settings.notifications)
 
 
 def check_length(text: str) -> None:

@@ -43,7 +43,7 @@ def save_import(
         )
     row = documents.save_version(
         session, document, text=text, comment=comment or f"imported from {target.url}",
-        actor=actor, box=SecretBox(settings.notifications.secret_key),
+        actor=actor, box=SecretBox.of(settings.notifications),
         timeout=settings.config_sync.check_timeout, draft="keep",
     )  # fmt: skip
     return document, row

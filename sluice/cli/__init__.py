@@ -1,4 +1,4 @@
-"""The `sluice` command: dev stack, API, worker, agents, database, tokens and rules."""
+"""The `sluice` command: dev stack, API, worker, agents, database, tokens, rules and secrets."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from sluice.cli.rules import rules_app
+from sluice.cli.secrets import secrets_app
 from sluice.cli.servers import ServerError
 from sluice.cli.support import (
     ConfigOption,
@@ -37,6 +38,7 @@ db_app = typer.Typer(no_args_is_help=True, help="Metadata database.")
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
 app.add_typer(rules_app, name="rules")
+app.add_typer(secrets_app, name="secrets")
 
 
 def _deployed_settings(config: Path | None) -> Settings:
@@ -62,7 +64,7 @@ def _refuse_unreadable_secrets(settings: Settings) -> None:
 
     engine = make_engine(settings.database_url)
     try:
-        require_secret_key(engine, SecretBox(settings.notifications.secret_key))
+        require_secret_key(engine, SecretBox.of(settings.notifications))
     except SecretKeyMissing as exc:
         raise fail(str(exc)) from None
     finally:

@@ -175,7 +175,7 @@ def register(settings: Settings, state: Path, found: list[LocalTarget]) -> None:
     kept in the state dir. A local target not run this time (not installed, or
     --no-config-targets) is forgotten: no sidecar would report for it, and it would go stale."""
     engine = make_engine(settings.database_url)
-    box = SecretBox(settings.notifications.secret_key)
+    box = SecretBox.of(settings.notifications)
     try:
         with Session(engine) as session:
             for name in set(NAMES.values()) - {t.name for t in found}:

@@ -63,7 +63,7 @@ WORKFLOWS = [
 async def run_worker(settings: Settings, client: Client) -> None:
     """Poll the central task queue until cancelled."""
     engine = make_engine(settings.database_url)
-    box = SecretBox(settings.notifications.secret_key)
+    box = SecretBox.of(settings.notifications)
     require_secret_key(engine, box)
     s3 = make_s3_client(settings.storage)
     records = RecordActivities(engine)

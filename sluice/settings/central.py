@@ -53,6 +53,8 @@ class NotificationSettings(Section):
     smtp_timeout: float = Field(default=30.0, gt=0)
     # Encrypts channel secrets at rest (Fernet key, or any passphrase of 16+ characters).
     secret_key: SecretStr | None = None
+    # Keys that only open secrets (sealed before a rotation), until `sluice secrets rotate`.
+    previous_secret_keys: list[SecretStr] = []
     # Failure notices to one channel within this many seconds go out as one digest.
     failure_window: float = Field(default=300.0, ge=0)
     request_timeout: float = Field(default=15.0, gt=0)
@@ -69,6 +71,13 @@ class NotificationSettings(Section):
         if value is not None and len(value.get_secret_value()) < 16:
             raise ValueError("must be at least 16 characters (or a Fernet key)")
         return value
+
+    @field_validator("previous_secret_keys")
+    @classmethod
+    def _each_long_enough(cls, values: list[SecretStr]) -> list[SecretStr]:
+        for value in values:
+            cls._long_enough(value)
+        return values
 
 
 class JenkinsServer(Section):
