@@ -95,6 +95,9 @@ def create_app(settings: Settings, console_dist: Path = ui.DIST_DIR) -> FastAPI:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await dispatcher.stop()
+            hub = getattr(app.state, "follow_hub", None)  # made by the first live follow
+            if hub is not None:
+                await hub.close()
             engine.dispose()
 
     # /docs and /redoc come from api.routes.docs, which serves their assets locally.
