@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Connection, Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.auth import AlertSourceToken, Principal, verify_alert_source
 from sluice.alert_mapping import AlertMapping, MappingError, map_delivery
@@ -179,7 +179,11 @@ def resolve_agent_alerts(engine: Engine, *, agent_id: str, sender: str, now: dat
     own, so its groups send their resolved notices."""
     with Session(engine) as session:
         firing = session.exec(
-            select(Alert).where(Alert.source == "agent", Alert.status == AlertStatus.firing)
+            select(Alert).where(
+                Alert.source == "agent",
+                Alert.status == AlertStatus.firing,
+                col(Alert.labels)["agent"].as_string() == agent_id,
+            )
         ).all()
     alerts = [
         IncomingAlert(
@@ -192,7 +196,6 @@ def resolve_agent_alerts(engine: Engine, *, agent_id: str, sender: str, now: dat
             generator_url=alert.generator_url,
         )
         for alert in firing
-        if alert.labels.get("agent") == agent_id
     ]
     if not alerts:
         return Stored({"received": 0, "deduplicated": 0}, [])
