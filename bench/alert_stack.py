@@ -138,6 +138,17 @@ class AlertStack:
         _wait(f"http://{address}/-/ready", "alertmanager", self.tmp / "alertmanager.log")
         return f"http://{address}"
 
+    def start_bare(self) -> str:
+        """`bench/alerts_bare.py` on the same PostgreSQL, in its own process; its URL."""
+        port = free_port()
+        dsn = self.database_url.replace("postgresql+psycopg://", "postgresql://")
+        log = (self.tmp / "bare.log").open("wb")
+        command = [sys.executable, "-m", "bench.alerts_bare", str(port), dsn]
+        bare = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)
+        self.procs.append(bare)
+        _wait(f"http://127.0.0.1:{port}/readyz", "bare route", self.tmp / "bare.log")
+        return f"http://127.0.0.1:{port}"
+
     def configure_sluice(self) -> None:
         """The same grouping as the Alertmanager: by alertname, to one counted webhook."""
         admin = {"Authorization": f"Bearer {self.admin}"}

@@ -12,10 +12,14 @@ latency, alerts stored afterwards, and notifications sent; for Sluice also the w
 RSS. Sluice's database is a PostgreSQL with fsync on (every 2xx is on disk); Alertmanager
 keeps alerts in memory.
 
-Beside them, the **durable-write floor**: the same batches written straight into that
-PostgreSQL by `--concurrency` connections, one `INSERT` of the batch's JSON and one fsync'd
-`COMMIT` each, with no HTTP and no application: the most any receiver that answers only once
-its alerts are on disk could accept here (Sluice writes four tables per delivery, not one).
+Beside them, the **bare route** (`bench/alerts_bare.py`): the same webhooks to one async
+FastAPI route served like `sluice api`, which writes each webhook's alerts with one `INSERT`
+and an fsync'd `COMMIT` before answering, and does nothing else: the most a FastAPI receiver
+that answers once its alerts are on disk could accept here. And the **durable-write floor**:
+the same batches written straight into that PostgreSQL by `--concurrency` connections, one
+`INSERT` of the batch's JSON and one fsync'd `COMMIT` each, with no HTTP and no application:
+the most any receiver that answers only once its alerts are on disk could accept here
+(Sluice writes four tables per delivery, not one).
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ import httpx
 import psycopg
 from rich.console import Console
 from rich.progress import Progress
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bench.alert_stack import AlertStack
 from bench.procs import proc_field
@@ -162,9 +166,9 @@ async def settle(stack: AlertStack, path: str, expected: int, within: float) -> 
     return stack.webhooks.counts[path]
 
 
-async def run(args: argparse.Namespace, stack: AlertStack) -> tuple[Side, Side, float]:
+async def run(args: argparse.Namespace, stack: AlertStack) -> tuple[list[Side], float]:
     batches = storm(args.alerts, args.groups, args.batch)
-    sluice, manager = Side("sluice"), Side("alertmanager")
+    sluice, manager, bare = Side("sluice"), Side("alertmanager"), Side("bare route")
     sender = {"Authorization": f"Bearer {stack.sender}"}
     # One side at a time, each once the other has settled: Sluice's worker flushing its groups
     # must not take the CPU from Alertmanager's storm (nor the reverse).
@@ -182,35 +186,45 @@ async def run(args: argparse.Namespace, stack: AlertStack) -> tuple[Side, Side, 
         )  # fmt: skip
     console.print("alertmanager's storm sent; waiting for its notifications to settle …")
     manager.notifications = await settle(stack, "/alertmanager", args.groups, args.settle)
+    bare_url = stack.start_bare()
+    with Progress(console=console, transient=True) as progress:
+        await post_all(
+            bare, f"{bare_url}/alerts", [webhook(b) for b in batches], {}, args.concurrency,
+            progress,
+        )  # fmt: skip
     with make_engine(stack.database_url).connect() as conn:
         sluice.stored = conn.execute(select(func.count()).select_from(Alert)).scalar_one()
+        bare.stored = conn.execute(text("SELECT count(*) FROM bench_bare")).scalar_one()
     async with httpx.AsyncClient(timeout=60) as client:
         manager.stored = len((await client.get(f"{stack.alertmanager_url}/api/v2/alerts")).json())
     peak_mib = (proc_field(stack.worker_pid, "status", "VmHWM") or 0) / 1024
-    return sluice, manager, peak_mib
+    return [sluice, manager, bare], peak_mib
 
 
-def report(
-    args: argparse.Namespace, sluice: Side, manager: Side, floor: Side, peak_mib: float
-) -> str:
+def report(args: argparse.Namespace, sides: list[Side], peak_mib: float) -> str:
     n = args.alerts
+    sluice, manager, bare, floor = sides
     rows = [
         "| side | alerts/s | p50 POST ms | p95 POST ms | alerts stored | notifications |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for side in (sluice, manager, floor):
-        told = "-" if side is floor else str(side.notifications)
+    for side in sides:
+        told = str(side.notifications) if side in (sluice, manager) else "-"
         rows.append(
             f"| {side.name} | {side.rate(n):,.0f} | {side.p(50):.1f} | {side.p(95):.1f} "
             f"| {side.stored:,} | {told} |"
         )
-    ratio = sluice.rate(n) / manager.rate(n) if manager.rate(n) else 0.0
-    floor_ratio = floor.rate(n) / manager.rate(n) if manager.rate(n) else 0.0
+
+    def ratio(a: Side, b: Side) -> float:
+        return a.rate(n) / b.rate(n) if b.rate(n) else 0.0
+
     rows += [
         "",
-        f"accept rate sluice/alertmanager: **{ratio:.2f}x** (target ≥ 0.5x)",
-        f"durable-write floor/alertmanager: **{floor_ratio:.2f}x**; "
-        f"sluice/floor: {sluice.rate(n) / floor.rate(n) if floor.rate(n) else 0.0:.2f}x",
+        f"accept rate sluice/alertmanager: **{ratio(sluice, manager):.2f}x** (target ≥ 0.5x)",
+        f"bare route/alertmanager: **{ratio(bare, manager):.2f}x**; "
+        f"sluice/bare route: **{ratio(sluice, bare):.2f}x**",
+        f"durable-write floor/alertmanager: {ratio(floor, manager):.2f}x; "
+        f"sluice/floor: {ratio(sluice, floor):.2f}x",
         f"notifications: sluice {sluice.notifications}, alertmanager {manager.notifications} "
         f"(target: one per group, {args.groups}, on both sides)",
         f"sluice worker peak RSS: **{peak_mib:.0f} MiB** (target < 300 MB)",
@@ -242,15 +256,15 @@ def main(argv: list[str] | None = None) -> None:
         try:
             stack.start()
             stack.configure_sluice()
-            sluice, manager, peak = asyncio.run(run(args, stack))
+            sides, peak = asyncio.run(run(args, stack))
             console.print("writing the same batches straight into PostgreSQL …")
             floor = durable_floor(
                 stack.database_url, storm(args.alerts, args.groups, args.batch), args.concurrency
             )
         finally:
             stack.stop()
-    text = report(args, sluice, manager, floor, peak)
-    print(text if args.markdown else text.replace("**", ""))
+    table = report(args, [*sides, floor], peak)
+    print(table if args.markdown else table.replace("**", ""))
 
 
 if __name__ == "__main__":
