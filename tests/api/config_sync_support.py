@@ -102,3 +102,11 @@ async def published(client: httpx.AsyncClient, path: str) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     out: dict[str, Any] = response.json()
     return out
+
+
+async def alertmanager_target(client: httpx.AsyncClient, name: str = "am-a") -> None:
+    """Alertmanager config `main` (AM_CONFIG) published, and a target `name` that runs it."""
+    await created(client, "/api/v1/alertmanager-configs", name="main", text=AM_CONFIG)
+    await published(client, "/api/v1/alertmanager-configs/main/versions/1:publish")
+    target = {"name": name, "kind": "alertmanager", "alertmanager_config": "main"}
+    await created(client, "/api/v1/config-targets", **target)

@@ -15,6 +15,7 @@ from tests.api.config_sync_support import (
     AM_CONFIG,
     RULES,
     SECRETS,
+    alertmanager_target,
     api,
     created,
     published,
@@ -91,12 +92,7 @@ async def test_rule_target_diff_from_the_live_version_to_the_desired_one(db_url:
 
 async def test_alertmanager_diff_masks_secrets(db_url: str) -> None:
     async with api(settings_for(db_url)) as client:
-        await created(client, "/api/v1/alertmanager-configs", name="main", text=AM_CONFIG)
-        await published(client, "/api/v1/alertmanager-configs/main/versions/1:publish")
-        await created(
-            client, "/api/v1/config-targets", name="am-a", kind="alertmanager",
-            alertmanager_config="main",
-        )  # fmt: skip
+        await alertmanager_target(client)
         await report_live(client, db_url, "am-a")
         changed = AM_CONFIG.replace("group_by: [alertname]", "group_by: [alertname, team]")
         changed = changed.replace("slack-secret-789", "slack-secret-000")

@@ -13,9 +13,9 @@ import pytest
 from sluice.contracts.config_sync import ConfigFile, files_digest
 from store.models import Role
 from tests.api.config_sync_support import (
-    AM_CONFIG,
     RULES,
     SECRETS,
+    alertmanager_target,
     api,
     created,
     published,
@@ -91,12 +91,7 @@ async def test_prometheus_target_gets_the_rule_sets_its_selector_picks(db_url: s
 
 async def test_alertmanager_target_gets_its_config_with_secrets(db_url: str) -> None:
     async with api(settings_for(db_url)) as client:
-        await created(client, "/api/v1/alertmanager-configs", name="main", text=AM_CONFIG)
-        await published(client, "/api/v1/alertmanager-configs/main/versions/1:publish")
-        await created(
-            client, "/api/v1/config-targets", name="am-a", kind="alertmanager",
-            alertmanager_config="main",
-        )  # fmt: skip
+        await alertmanager_target(client)
         files = (await desired(client, db_url, "am-a"))["files"]
         assert [f["name"] for f in files] == ["alertmanager.yml"]
         for secret in SECRETS:
