@@ -50,16 +50,28 @@ async def admin(settings: Settings, api_url: str) -> AsyncIterator[httpx.AsyncCl
 
 
 @contextmanager
-def running(process: subprocess.Popen[bytes]) -> Iterator[subprocess.Popen[bytes]]:
-    try:
-        yield process
-    finally:
-        process.send_signal(signal.SIGTERM)
+def sidecar(
+    tmp_path: Path, settings: Settings, api_url: str, target: str, flags: list[str]
+) -> Iterator[tuple[str, Path]]:
+    """A Prometheus (with `flags`) and the target's `sluice config-agent` beside it: the
+    Prometheus URL and the sidecar's log."""
+    directory = tmp_path / "sluice-rules"
+    directory.mkdir()
+    (tmp_path / "prometheus").mkdir()
+    extra = {"rule_files": [str(directory / "*.yml")]}
+    token = issue_token(settings.database_url, Role.config_agent, target)
+    log = tmp_path / "config-agent.log"
+    with prometheus_server(tmp_path / "prometheus", {}, extra, flags) as prometheus:
+        process = config_agent(settings, api_url, target, token, prometheus, directory, log)
         try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            yield prometheus, log
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 async def publish(api: httpx.AsyncClient, target: str, run: str) -> dict[str, Any]:
@@ -106,10 +118,6 @@ async def test_a_sidecar_back_after_missing_a_rollout_converges_without_a_new_pu
 ) -> None:
     run = uuid.uuid4().hex[:8]
     target = f"late-{run}"
-    directory = tmp_path / "sluice-rules"
-    directory.mkdir()
-    (tmp_path / "prometheus").mkdir()
-    extra = {"rule_files": [str(directory / "*.yml")]}
     async with admin(settings, api_url) as api:
         start = await publish(api, target, run)  # no sidecar runs yet
         workflow_id = rollout_id(target, start["digest"])
@@ -121,15 +129,8 @@ async def test_a_sidecar_back_after_missing_a_rollout_converges_without_a_new_pu
         rows = (await api.get(f"/api/v1/config-targets/{target}/rollouts")).json()
         assert len(rows) == 1
 
-        token = issue_token(settings.database_url, Role.config_agent, target)
-        log = tmp_path / "config-agent.log"
         flags = ["--web.enable-lifecycle"]
-        with (
-            prometheus_server(tmp_path / "prometheus", {}, extra, flags) as prometheus,
-            running(config_agent(
-                settings, api_url, target, token, prometheus, directory, log
-            )),
-        ):  # fmt: skip
+        with sidecar(tmp_path, settings, api_url, target, flags) as (prometheus, log):
 
             async def in_sync() -> bool:
                 shown = (await api.get(f"/api/v1/config-targets/{target}")).json()
@@ -156,19 +157,9 @@ async def test_a_version_the_target_refused_is_not_retried_by_its_reports(
 ) -> None:
     run = uuid.uuid4().hex[:8]
     target = f"refuses-{run}"
-    directory = tmp_path / "sluice-rules"
-    directory.mkdir()
-    (tmp_path / "prometheus").mkdir()
-    extra = {"rule_files": [str(directory / "*.yml")]}
     async with admin(settings, api_url) as api:
-        token = issue_token(settings.database_url, Role.config_agent, target)
-        log = tmp_path / "config-agent.log"
-        with (  # no --web.enable-lifecycle: Prometheus refuses POST /-/reload
-            prometheus_server(tmp_path / "prometheus", {}, extra) as prometheus,
-            running(config_agent(
-                settings, api_url, target, token, prometheus, directory, log
-            )),
-        ):  # fmt: skip
+        # No --web.enable-lifecycle: Prometheus refuses POST /-/reload.
+        with sidecar(tmp_path, settings, api_url, target, []):
             start = await publish(api, target, run)
             workflow_id = rollout_id(target, start["digest"])
             failed = await eventually(
