@@ -91,3 +91,13 @@ async def test_create_publish_and_see_it_reach_a_target(
     await view.get_by_role("link", name="prom-a").click()
     await expect(view.get_by_test_id("desired-files")).to_contain_text("sluice-node.rules.yml")
     await expect(view.get_by_role("button", name="Roll out again")).to_have_count(0)
+
+    # The versions' diff, and a roll back to the version live before.
+    await page.get_by_role("link", name="Rule sets").click()
+    await page.get_by_role("link", name="node", exact=True).click()
+    diff = page.get_by_test_id("diff")  # the last two versions', each text fetched apart
+    await expect(diff).to_contain_text("-        for: 5m")
+    await expect(diff).to_contain_text("+        for: 10m")
+    await page.get_by_role("button", name="Roll back", exact=True).click()
+    await page.get_by_role("button", name="Yes, roll back").click()
+    await expect(version_row(page, 1)).to_contain_text("live")  # published again
