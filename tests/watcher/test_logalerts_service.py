@@ -75,9 +75,12 @@ def test_matches_are_queued_with_their_position_and_a_restart_resumes(tmp_path: 
     clock.now += 61
     again = start(root, clock)  # a restart: nothing is read twice, nothing missed
     append(log, "OutOfMemoryError again\n")
-    assert again.poll() == 1
-    assert [p["annotations"]["description"] for p in queued(again)] == [
-        "java.lang.OutOfMemoryError: heap 1", "OutOfMemoryError again",
+    assert again.poll() == 2  # the new line, and the count its window held back
+    assert [
+        (p["annotations"]["description"], p["annotations"]["suppressed"]) for p in queued(again)
+    ] == [
+        ("java.lang.OutOfMemoryError: heap 1", "0"), ("OutOfMemoryError again", "0"),
+        ("java.lang.OutOfMemoryError: heap 2", "1"),
     ]  # fmt: skip
 
 
@@ -166,3 +169,39 @@ def test_a_renamed_log_recreated_later_is_drained_and_then_followed(tmp_path: Pa
     clock.now += 3601
     alerts.poll()  # missing for over an hour: its position goes
     assert alerts.state.positions() == {}
+
+
+def test_a_restart_keeps_counting_the_repeats_a_window_holds_back(tmp_path: Path) -> None:
+    root, clock = tmp_path / "inbox", Clock()
+    (root / "logs").mkdir(parents=True)
+    log = root / "logs" / "app.log"
+    log.touch()
+    alerts = start(root, clock)
+    alerts.poll()
+    append(log, "OutOfMemoryError: heap 1\n")
+    assert alerts.poll() == 1  # the first of its signature: at once
+    clock.now += 10
+    append(log, "OutOfMemoryError: heap 2\n")
+    assert alerts.poll() == 0  # held back, counted
+    alerts.state.close()
+
+    clock.now += 10
+    again = start(root, clock)  # a restart 20 s into the 60 s window
+    append(log, "OutOfMemoryError: heap 3\n")
+    assert again.poll() == 0  # still held back: the window outlived the process
+    clock.now += 41  # the window closes: one report for both repeats
+    assert again.poll() == 1
+    counted = queued(again)[-1]
+    assert (counted["annotations"]["count"], counted["annotations"]["suppressed"]) == ("2", "2")
+    assert counted["startsAt"] == "2027-01-15T08:00:10+00:00"  # when the first repeat was read
+    again.state.close()
+
+    changed = {**RULE, "keywords": ["OutOfMemoryError", "StackOverflowError"]}
+    clock.now += 1
+    cfg = agent_settings(root).model_copy(
+        update={"log_alerts": LogAlertSettings.model_validate({"rules": [changed]})}
+    )
+    other = LogAlerts(cfg, [root], notice=lambda kind, message: None, clock=clock)
+    other.poll()
+    append(log, "OutOfMemoryError: heap 4\n")
+    assert other.poll() == 1  # a changed rule set starts with no windows

@@ -6,14 +6,18 @@ goes out with the next report: at the next match after the window, or when the w
 closes (`due`), whichever comes first. `escalate_after` matches within `escalate_window`
 raise one escalated report (its own alert: `escalated=true`, the escalation severity),
 suppressed in its turn like any other. Time is passed in, so tests need no sleeps.
+
+The windows outlive the process: `changed` hands over what moved since it was last called,
+as plain data the spool keeps with the lines' positions, and `restore` takes it back.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import PurePosixPath
+from typing import Any
 
 from sluice.logalerts import LogAlertRule, signature
 from sluice.patterns import Regex, compile_regex
@@ -74,13 +78,39 @@ class _Signature:
     plain: _Window | None = None
     escalated: _Window | None = None
 
+    def saved(self) -> dict[str, Any]:
+        windows = {kind: getattr(self, kind) for kind in ("plain", "escalated")}
+        return {"hits": list(self.hits)} | {k: w and asdict(w) for k, w in windows.items()}
+
+    @classmethod
+    def restored(cls, saved: dict[str, Any]) -> _Signature:
+        windows = {k: saved[k] and _Window(**saved[k]) for k in ("plain", "escalated")}
+        return cls(deque(saved["hits"]), **windows)
+
+
+Key = tuple[str, str, str]  # rule, path, signature
+
 
 class Matcher:
     """Lines in, reports out, per rule and signature."""
 
     def __init__(self, rules: Sequence[LogAlertRule]) -> None:
         self.rules = [CompiledRule(rule) for rule in rules]
-        self._state: dict[tuple[str, str, str], _Signature] = {}
+        self._state: dict[Key, _Signature] = {}
+        self._changed: set[Key] = set()
+
+    def restore(self, saved: Iterable[tuple[Key, dict[str, Any]]]) -> None:
+        """Take back windows `changed` handed over (before a restart)."""
+        names = {compiled.rule.name for compiled in self.rules}
+        for key, state in saved:
+            if key[0] in names:
+                self._state[key] = _Signature.restored(state)
+
+    def changed(self) -> list[tuple[Key, dict[str, Any] | None]]:
+        """Each signature's state that moved since the last call (None: it is gone)."""
+        found = [(key, s.saved() if (s := self._state.get(key)) else None) for key in self._changed]
+        self._changed.clear()
+        return found
 
     def observe(
         self, rules: Sequence[CompiledRule], path: str, line: str, now: float
@@ -92,7 +122,9 @@ class Matcher:
                 continue
             rule = compiled.rule
             sig = signature(rule.name, line)
-            state = self._state.setdefault((rule.name, path, sig), _Signature())
+            key = (rule.name, path, sig)
+            state = self._state.setdefault(key, _Signature())
+            self._changed.add(key)
             report = _Draft(rule, path, sig, line, now)
             sent = self._pass(state, "plain", rule.suppress_window, report, now)
             if sent:
@@ -136,6 +168,7 @@ class Matcher:
                 current: _Window | None = getattr(state, kind)
                 if current is None or now < current.opened + rule.suppress_window:
                     continue
+                self._changed.add((name, path, sig))
                 if current.suppressed:
                     draft = _Draft(rule, path, sig, current.line, current.first_suppressed)
                     held, at = current.suppressed, current.first_suppressed
@@ -148,6 +181,7 @@ class Matcher:
                 state.hits.popleft()
             if state.plain is None and state.escalated is None and not state.hits:
                 del self._state[(name, path, sig)]
+                self._changed.add((name, path, sig))
         return reports
 
 

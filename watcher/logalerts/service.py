@@ -4,11 +4,15 @@ Every `poll_interval` the files the rules name are found and read from their pos
 file's matches are queued together with its new position (see state.py), then the sender
 is woken. Files present when a rule set is first applied start at their end
 (`start_from_end`), so history does not alert; files that appear later are read whole.
+Suppression windows are saved with the positions, and taken back after a restart as long as
+the rule set is the same.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 import os
 import time
@@ -51,6 +55,7 @@ class LogAlerts:
         self._positions: dict[str, Position] = self.state.positions()
         self._settings = LogAlertSettings()
         self._matcher = Matcher([])
+        self._rules_digest = ""  # of the rule set in force: the saved windows are its
         self._fresh = True
         self._rotated: dict[int, None] = {}  # inodes of rotated files already read to the end
         self._rules_of: dict[str, list[CompiledRule]] = {}  # followed path → its rules
@@ -64,6 +69,9 @@ class LogAlerts:
         self._agent_labels = {k: v for k, v in cfg.labels.items() if k not in RESERVED_LABELS}
         if cfg.log_alerts.rules != self._settings.rules:
             self._matcher = Matcher(cfg.log_alerts.rules)
+            rules = [rule.model_dump(mode="json") for rule in cfg.log_alerts.rules]
+            text = json.dumps(rules, sort_keys=True).encode()
+            self._rules_digest = hashlib.sha256(text).hexdigest()
             self._fresh = True
         self._settings = cfg.log_alerts
 
@@ -95,8 +103,9 @@ class LogAlerts:
         settings, matcher, now = self._settings, self._matcher, self._clock()
         files = followed_files(self._roots, matcher.rules, settings.max_files)
         from_end = settings.start_from_end and self._fresh
-        if self._fresh:
+        if self._fresh:  # a new rule set (or a restart): its windows as they were saved
             self._rules_of = {}
+            matcher.restore(self.state.windows(self._rules_digest))
         # A file gone from its glob (renamed, not yet recreated) is still followed for a
         # while: its old inode is drained, and a new file under its name goes on from there.
         gone = {
@@ -112,7 +121,7 @@ class LogAlerts:
             queued += self._read(path, rules, from_end=from_end)
         self._fresh = False
         due = [self._payload(report) for report in matcher.due(now)]
-        self.state.queue(due)
+        self.state.queue(due, (self._rules_digest, matcher.changed()))
         expired = {p for p, since in self._missing.items() if now - since > FORGET_AFTER}
         stale = [p for p in self._positions if p not in self._rules_of or p in expired]
         if len(files) < settings.max_files and stale:  # a capped listing says nothing more
@@ -136,7 +145,8 @@ class LogAlerts:
             now = self._clock()
             observe = self._matcher.observe
             reports = [r for line in read.lines for r in observe(rules, path, line, now)]
-            self.state.advance(path, read.position, [self._payload(r) for r in reports])
+            windows = (self._rules_digest, self._matcher.changed())
+            self.state.advance(path, read.position, [self._payload(r) for r in reports], windows)
             if position is not None and read.position.inode != position.inode:
                 self._rotated[position.inode] = None  # its rest is read: not new if renamed
                 while len(self._rotated) > MAX_ROTATED:
