@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -87,9 +87,10 @@ def parse_mapped(body: bytes, now: datetime, *, name: str, mapping: AlertMapping
 
 
 def parse_agent(body: bytes, now: datetime, *, agent_id: str) -> Delivery:
-    """An agent's log keyword alerts: `{"alerts": [...]}` in /api/v2/alerts' shape. The
-    `agent` label is the calling agent's id, whatever the body says, so no agent speaks for
-    another."""
+    """An agent's log keyword and host alerts: `{"alerts": [...]}` in /api/v2/alerts' shape.
+    The `agent` label is the calling agent's id, whatever the body says, so no agent speaks
+    for another. An agent sets `endsAt` only to resolve an alert: resolved on arrival, at the
+    latest now, even when the host's clock runs ahead."""
     document = _json(body)
     if not isinstance(document, dict) or not isinstance(document.get("alerts"), list):
         raise Rejected("invalid", 'body: expected {"alerts": [...]}')
@@ -97,7 +98,12 @@ def parse_agent(body: bytes, now: datetime, *, agent_id: str) -> Delivery:
     alerts = _validated(lambda: POSTABLE.validate_python(document["alerts"]))
     for alert in alerts:
         alert.labels["agent"] = agent_id
-    return Delivery("agent", from_postable(alerts, now), {"agent": agent_id})
+    incoming = [
+        replace(one, status="resolved", ends_at=now) if sent.endsAt and one.status != "resolved"
+        else one
+        for sent, one in zip(alerts, from_postable(alerts, now), strict=True)
+    ]  # fmt: skip
+    return Delivery("agent", incoming, {"agent": agent_id})
 
 
 @dataclass(frozen=True)

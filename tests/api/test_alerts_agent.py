@@ -4,6 +4,7 @@ only, labelled with the calling agent whatever the body says, refused whole when
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -55,3 +56,17 @@ def test_other_roles_and_bad_bodies_are_refused(client: TestClient) -> None:
     assert client.post(AGENT, json={"alerts": [ALERT] * 1001}).status_code == 413
     listed = client.get("/api/v1/alerts", headers=client.viewer)  # type: ignore[attr-defined]
     assert listed.json()["items"] == []
+
+
+def test_a_resolution_from_a_host_whose_clock_runs_ahead_resolves_at_once(
+    client: TestClient,
+) -> None:
+    """The agent sets `endsAt` only to resolve; its clock may be minutes ahead of ours."""
+    assert client.post(AGENT, json={"alerts": [ALERT]}).status_code == 200
+    ahead = {**ALERT, "endsAt": (datetime.now(UTC) + timedelta(minutes=7)).isoformat()}
+    assert client.post(AGENT, json={"alerts": [ahead]}).status_code == 200
+    fp = fingerprint(ALERT["labels"] | {"agent": "host-1"})  # type: ignore[operator]
+    alert = client.get(f"/api/v1/alerts/{fp}", headers=client.viewer).json()  # type: ignore[attr-defined]
+    assert alert["status"] == "resolved"
+    ended = datetime.fromisoformat(alert["ends_at"])
+    assert ended <= datetime.now(UTC)  # our time, not the host's
