@@ -29,7 +29,8 @@ from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.formats import unregister_string_format
 
 from api.app import create_app
-from sluice.settings import Settings, TemporalSettings
+from api.routes import events
+from sluice.settings import MonitorSettings, Settings, TemporalSettings
 from store.models import Role
 from tests.api.edge_inputs import BAD_CURSORS, EDGE_DAYS, EDGE_TIMES
 from tests.api.tokens import bearer
@@ -65,9 +66,14 @@ class Target:
 
 
 @pytest.fixture
-def target(db_url: str, temporal_address: str) -> Iterator[Target]:
+def target(db_url: str, temporal_address: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Target]:
+    """The app, with no worker on its task queue. Waits are not what is fuzzed, so: the event
+    stream ends after a moment, not 10 s, and an agent is offline once registered (its host
+    views answer 503 at once instead of waiting seconds for an agent that is not there)."""
     temporal = TemporalSettings(address=temporal_address, task_queue="fuzz")
-    app = create_app(Settings(database_url=db_url, temporal=temporal))
+    monitor = MonitorSettings(stale_after=1e-6, offline_after=2e-6)
+    monkeypatch.setattr(events, "STREAM_SECONDS", 0.2)
+    app = create_app(Settings(database_url=db_url, temporal=temporal, monitor=monitor))
     headers = {
         role: bearer(db_url, role, AGENT if role == Role.agent else f"fuzz-{role}") for role in Role
     }
