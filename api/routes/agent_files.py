@@ -63,6 +63,7 @@ HOST_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 _STATUS = {
     "agent_offline": (503, "agent_offline"),
+    "no_worker": (503, "no_worker"),
     "timeout": (504, "timeout"),
     "invalid_input": (422, "invalid_path"),
     "not_found": (404, "not_found"),
