@@ -38,8 +38,9 @@ _recent: dict[tuple[int, str, str], tuple[float, asyncio.Future[dict[str, Any]]]
 
 # The agent's refusals (its ApplicationError types) as HTTP.
 REFUSALS = {
-    "agent_offline": 503, "no_worker": 503, "timeout": 504, "terminate_disabled": 403, "protected": 403,
-    "not_allowed": 403, "access_denied": 403, "no_such_process": 404, "name_mismatch": 409,
+    "agent_offline": 503, "no_worker": 503, "timeout": 504, "terminate_disabled": 403,
+    "protected": 403, "not_allowed": 403, "access_denied": 403, "no_such_process": 404,
+    "name_mismatch": 409,
 }  # fmt: skip
 
 
