@@ -6,6 +6,7 @@ import asyncio
 import inspect
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -61,6 +62,19 @@ async def eventually(check: Callable[[], Any], within: float, what: str, every: 
             return result
         await asyncio.sleep(every)
     raise AssertionError(f"not within {within}s: {what}")
+
+
+def spool_rows(spool: Path, query: str) -> list[tuple[Any, ...]]:
+    """Rows of `query` on a running agent's spool, read-only; none while the agent creates it."""
+    if not spool.exists():
+        return []
+    with sqlite3.connect(f"file:{spool}?mode=ro", uri=True, timeout=10) as db:
+        try:
+            return db.execute(query).fetchall()
+        except sqlite3.OperationalError as error:
+            if "no such table" in str(error):  # the file exists, its schema not yet
+                return []
+            raise
 
 
 # Uploads slowly enough to be interrupted part-way, and retries into a restarted agent.

@@ -8,7 +8,6 @@ import asyncio
 import json
 import os
 import signal
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ import pytest
 from sluice.settings import Settings
 from store.models import Role
 from tests.api.tokens import bearer
-from tests.e2e.agent_support import agent_process, eventually, with_agent_token
+from tests.e2e.agent_support import agent_process, eventually, spool_rows, with_agent_token
 
 RULES = {
     "poll_interval": 0.2,
@@ -29,13 +28,8 @@ RULES = {
 
 def followed(spool: Path) -> int:
     """Files whose position the agent has stored (it has read them once)."""
-    if not spool.exists():
-        return 0
-    with sqlite3.connect(f"file:{spool}?mode=ro", uri=True, timeout=10) as db:
-        try:
-            return int(db.execute("SELECT count(*) FROM log_positions").fetchone()[0])
-        except sqlite3.OperationalError:
-            return 0
+    rows = spool_rows(spool, "SELECT count(*) FROM log_positions")
+    return int(rows[0][0]) if rows else 0
 
 
 async def alerts_by_line(api: httpx.AsyncClient) -> dict[str, dict[str, Any]]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import uuid
@@ -19,7 +18,7 @@ from temporalio.client import Client
 
 from bench.servers import OwnTemporal
 from sluice.cli.servers import free_port
-from tests.e2e.agent_support import count_runs, eventually
+from tests.e2e.agent_support import count_runs, eventually, spool_rows
 from watcher.spool import spool_states
 
 
@@ -89,11 +88,8 @@ async def _is(count: object, expected: int) -> bool:
 
 
 def _spooled_names(spool: Path) -> list[str]:
-    if not spool.exists():
-        return []
-    with sqlite3.connect(f"file:{spool}?mode=ro", uri=True, timeout=10) as db:
-        query = "SELECT json_extract(payload, '$.rel_path') FROM spool ORDER BY 1"
-        return [name for (name,) in db.execute(query)]
+    query = "SELECT json_extract(payload, '$.rel_path') FROM spool ORDER BY 1"
+    return [name for (name,) in spool_rows(spool, query)]
 
 
 @pytest.mark.timeout(120)
