@@ -166,8 +166,11 @@ async def settle(stack: AlertStack, path: str, expected: int, within: float) -> 
     return stack.webhooks.counts[path]
 
 
-async def run(args: argparse.Namespace, stack: AlertStack) -> tuple[list[Side], float]:
+async def run(
+    args: argparse.Namespace, stack: AlertStack
+) -> tuple[list[Side], tuple[float, float]]:
     batches = storm(args.alerts, args.groups, args.batch)
+    rest_mib = (proc_field(stack.worker_pid, "status", "VmRSS") or 0) / 1024
     sluice, manager, bare = Side("sluice"), Side("alertmanager"), Side("bare route")
     sender = {"Authorization": f"Bearer {stack.sender}"}
     # One side at a time, each once the other has settled: Sluice's worker flushing its groups
@@ -198,10 +201,11 @@ async def run(args: argparse.Namespace, stack: AlertStack) -> tuple[list[Side], 
     async with httpx.AsyncClient(timeout=60) as client:
         manager.stored = len((await client.get(f"{stack.alertmanager_url}/api/v2/alerts")).json())
     peak_mib = (proc_field(stack.worker_pid, "status", "VmHWM") or 0) / 1024
-    return [sluice, manager, bare], peak_mib
+    return [sluice, manager, bare], (rest_mib, peak_mib)
 
 
-def report(args: argparse.Namespace, sides: list[Side], peak_mib: float) -> str:
+def report(args: argparse.Namespace, sides: list[Side], memory: tuple[float, float]) -> str:
+    rest_mib, peak_mib = memory
     n = args.alerts
     sluice, manager, bare, floor = sides
     rows = [
@@ -227,7 +231,8 @@ def report(args: argparse.Namespace, sides: list[Side], peak_mib: float) -> str:
         f"sluice/floor: {ratio(sluice, floor):.2f}x",
         f"notifications: sluice {sluice.notifications}, alertmanager {manager.notifications} "
         f"(target: one per group, {args.groups}, on both sides)",
-        f"sluice worker peak RSS: **{peak_mib:.0f} MiB** (target < 300 MB)",
+        f"sluice worker peak RSS: **{peak_mib:.0f} MiB** (target < 300 MB); "
+        f"{rest_mib:.0f} MiB at rest before the storm",
     ]
     return "\n".join(rows)
 
@@ -256,14 +261,14 @@ def main(argv: list[str] | None = None) -> None:
         try:
             stack.start()
             stack.configure_sluice()
-            sides, peak = asyncio.run(run(args, stack))
+            sides, memory = asyncio.run(run(args, stack))
             console.print("writing the same batches straight into PostgreSQL …")
             floor = durable_floor(
                 stack.database_url, storm(args.alerts, args.groups, args.batch), args.concurrency
             )
         finally:
             stack.stop()
-    table = report(args, [*sides, floor], peak)
+    table = report(args, [*sides, floor], memory)
     print(table if args.markdown else table.replace("**", ""))
 
 
