@@ -1,5 +1,5 @@
 """What an alert group's flush reads and writes: its members with their alerts, the firing
-alerts (inhibition sources), the silences members name; member state, alert events and the
+alerts that can inhibit, the silences members name; member state, alert events and the
 group row, in one transaction per flush."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, select, update
 
 from sluice.alerting.grouping import Member, SilenceFacts
+from sluice.alerting.routing import AlertRouting
 from store.models import (
     Alert,
     AlertEvent,
@@ -26,7 +27,7 @@ EVENTS: Table = AlertEvent.__table__  # type: ignore[attr-defined]
 MEMBERS: Table = AlertGroupMember.__table__  # type: ignore[attr-defined]
 GROUPS: Table = AlertGroup.__table__  # type: ignore[attr-defined]
 SILENCES: Table = Silence.__table__  # type: ignore[attr-defined]
-MAX_INHIBITION_SOURCES = 10_000
+SOURCE_BATCH = 1000  # firing alerts read at a time while looking for inhibition sources
 
 
 def members(conn: Connection, group_id: str) -> list[tuple[Member, dict[str, Any]]]:
@@ -48,13 +49,15 @@ def members(conn: Connection, group_id: str) -> list[tuple[Member, dict[str, Any
     return out
 
 
-def firing_labels(conn: Connection) -> list[dict[str, Any]]:
-    query = (
-        select(ALERTS.c.labels)
-        .where(ALERTS.c.status == AlertStatus.firing)
-        .limit(MAX_INHIBITION_SOURCES)
-    )
-    return [dict(labels) for (labels,) in conn.execute(query)]
+def inhibition_sources(conn: Connection, routing: AlertRouting) -> list[dict[str, Any]]:
+    """The labels of every firing alert that some inhibit rule takes as a source. Read in
+    batches and filtered as they come, so a storm of alerts that inhibit nothing costs a
+    flush no memory, and none at all while the routing has no inhibit rules."""
+    if not routing.inhibit_rules:
+        return []
+    query = select(ALERTS.c.labels).where(ALERTS.c.status == AlertStatus.firing)
+    rows = conn.execution_options(yield_per=SOURCE_BATCH).execute(query)
+    return [dict(labels) for (labels,) in rows if routing.inhibition_source(labels)]
 
 
 def silence_facts(conn: Connection, ids: Iterable[int]) -> dict[int, SilenceFacts]:

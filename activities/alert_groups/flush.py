@@ -35,7 +35,7 @@ def decide_flush(
             send_resolved=route.send_resolved,
             silences=silences_in_span(conn, now),
             known_silences=known,
-            firing_labels=groups.firing_labels(conn),
+            firing_labels=groups.inhibition_sources(conn, routing),
             now=now,
             repeat=req.repeat,
         )

@@ -4,7 +4,6 @@ whole; the live version is the one published last, so a rollback publishes an ol
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,11 +15,9 @@ from sluice.alerting.matchers import matches_all, parse_matchers
 from sluice.alerting.routing import AlertRouting, Route, active, inhibited_by
 from sluice.alerting.silences import in_force
 from sluice.alerting.templates import Preview, preview
+from store.alert_groups import inhibition_sources
 from store.alerting import LiveRouting, live_routing, silences_in_span
-from store.models import Alert, AlertRoutingVersion, Channel, utcnow
-from store.models.alerts import AlertStatus
-
-MAX_FIRING_CHECKED = 1000  # firing alerts tried as inhibition sources by a test
+from store.models import AlertRoutingVersion, Channel, utcnow
 
 
 class RoutingConflict(Exception):
@@ -158,15 +155,12 @@ def try_routing(
         routes=outcomes,
         default=taken == [routing.default] and routing.default not in routing.routes,
         silenced_by=sorted(silences),
-        inhibited_by=inhibited_by(routing, labels, _firing_labels(session, exclude=labels)),
+        inhibited_by=inhibited_by(routing, labels, _sources(session, routing, exclude=labels)),
     )
 
 
-def _firing_labels(session: Session, *, exclude: dict[str, str]) -> list[Mapping[str, Any]]:
-    query = (
-        select(Alert.labels)
-        .where(Alert.status == AlertStatus.firing)
-        .order_by(col(Alert.last_seen_at).desc())
-        .limit(MAX_FIRING_CHECKED)
-    )
-    return [labels for labels in session.exec(query) if labels != exclude]
+def _sources(
+    session: Session, routing: AlertRouting, *, exclude: dict[str, str]
+) -> list[dict[str, Any]]:
+    sources = inhibition_sources(session.connection(), routing)
+    return [labels for labels in sources if labels != exclude]

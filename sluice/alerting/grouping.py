@@ -63,7 +63,7 @@ class Context:
     send_resolved: bool
     silences: Sequence[SilenceLike]  # in span now
     known_silences: Mapping[int, SilenceFacts]  # those members name, ended or not
-    firing_labels: Sequence[Mapping[str, Any]]  # every firing alert: inhibition sources
+    firing_labels: Sequence[Mapping[str, Any]]  # firing alerts that are inhibition sources
     now: datetime
     repeat: bool
 
@@ -97,7 +97,7 @@ def _firing(member: Member, ctx: Context, out: Decision) -> None:
         ends = next(s.ends_at for s in ctx.silences if s.id == silence)
         out.wake_at = ends if out.wake_at is None else min(out.wake_at, ends)
         return _hold(member, SILENCED, str(silence), out, silence_id=silence)
-    rule = inhibited_by(ctx.routing, member.labels, list(ctx.firing_labels))
+    rule = inhibited_by(ctx.routing, member.labels, ctx.firing_labels)
     if rule is not None:
         return _hold(member, INHIBITED, rule, out)
     if member.notified == FIRING:

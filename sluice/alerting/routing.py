@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -161,6 +161,9 @@ class InhibitRule(BaseModel):
         self._source, self._target = parse_matchers(self.source), parse_matchers(self.target)
         return self
 
+    def is_source(self, labels: Mapping[str, Any]) -> bool:
+        return matches_all(self._source, labels)
+
     def inhibits(self, source: Mapping[str, Any], target: Mapping[str, Any]) -> bool:
         return (
             matches_all(self._target, target)
@@ -231,6 +234,10 @@ class AlertRouting(BaseModel):
                     break
         return taken or [self.default]
 
+    def inhibition_source(self, labels: Mapping[str, Any]) -> bool:
+        """Whether a firing alert with `labels` could mute others under some inhibit rule."""
+        return any(rule.is_source(labels) for rule in self.inhibit_rules)
+
     def route(self, name: str) -> Route | None:
         return next((r for r in [*self.routes, self.default] if r.name == name), None)
 
@@ -247,7 +254,7 @@ class AlertRouting(BaseModel):
 
 
 def inhibited_by(
-    routing: AlertRouting, target: Mapping[str, Any], firing: list[Mapping[str, Any]]
+    routing: AlertRouting, target: Mapping[str, Any], firing: Sequence[Mapping[str, Any]]
 ) -> str | None:
     """The name of the first inhibition rule under which a firing alert mutes `target`."""
     for rule in routing.inhibit_rules:
