@@ -31,4 +31,6 @@ NO_MKDOCS_2_WARNING=1 .venv/bin/mkdocs build --strict --site-dir "$site" \
   || { rm -rf "$site"; exit 1; }
 rm -rf "$site"
 echo "== vitest"; npm --prefix ui test --silent
-echo "== pytest"; exec .venv/bin/pytest "$@"
+# Two workers, each with its own servers; a file's tests stay on one worker (they share its
+# module fixtures). `scripts/test.sh -n 0 …` runs in this process, e.g. to use a debugger.
+echo "== pytest"; exec .venv/bin/pytest -n 2 --dist loadfile "$@"
