@@ -61,6 +61,16 @@ class WatchedPrometheus:
         return self.agent_log.read_text()[-3000:] if self.agent_log.exists() else ""
 
 
+def terminate(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, as systemd stops it; killed if it is still there after 30 s."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @contextmanager
 def prometheus_with_config_agent(
     tmp_path: Path, settings: Settings, api_url: str, target: str
@@ -86,9 +96,4 @@ def prometheus_with_config_agent(
         try:
             yield WatchedPrometheus(prometheus, log)
         finally:
-            agent.send_signal(signal.SIGTERM)
-            try:
-                agent.wait(30)
-            except subprocess.TimeoutExpired:
-                agent.kill()
-                agent.wait()
+            terminate(agent)

@@ -10,8 +10,6 @@ the reports that follow it."""
 
 from __future__ import annotations
 
-import signal
-import subprocess
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -20,15 +18,18 @@ from typing import Any
 
 import httpx
 import pytest
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 
-from sluice.contracts.config_sync import AGENT_ABSENT, rollout_id
+from sluice.contracts.config_sync import AGENT_ABSENT, config_queue, rollout_id
 from sluice.settings import Settings
 from store.models import Role
 from tests.api.tokens import bearer, issue_token
 from tests.e2e.agent_support import eventually
-from tests.e2e.config_loop_support import config_agent, rules
+from tests.e2e.config_loop_support import config_agent, rules, terminate
 from tests.fixtures.prometheus import prometheus_server
 
 pytestmark = pytest.mark.usefixtures("central_worker")
@@ -66,12 +67,7 @@ def sidecar(
         try:
             yield prometheus, log
         finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            terminate(process)
 
 
 async def publish(api: httpx.AsyncClient, target: str, run: str) -> dict[str, Any]:
@@ -98,6 +94,21 @@ async def reports(api: httpx.AsyncClient, target: str, count: int) -> None:
 
     for _ in range(count + 1):  # the first is the last report so far
         seen = await eventually(after, 30, "a report")
+
+
+async def polling(temporal: Client, target: str) -> None:
+    """Wait until the target's sidecar polls its task queue: a rollout started sooner would
+    find no sidecar within the 3 s `agent_wait` (its start takes longer on a busy machine)."""
+    request = DescribeTaskQueueRequest(
+        namespace=temporal.namespace,
+        task_queue=TaskQueue(name=config_queue(target)),
+        task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+    )
+
+    async def polled() -> bool:
+        return bool((await temporal.workflow_service.describe_task_queue(request)).pollers)
+
+    await eventually(polled, 60, f"{target}'s sidecar polls its task queue")
 
 
 async def failure_type(temporal: Client, workflow_id: str) -> str:
@@ -160,6 +171,7 @@ async def test_a_version_the_target_refused_is_not_retried_by_its_reports(
     async with admin(settings, api_url) as api:
         # No --web.enable-lifecycle: Prometheus refuses POST /-/reload.
         with sidecar(tmp_path, settings, api_url, target, []):
+            await polling(temporal_client, target)
             start = await publish(api, target, run)
             workflow_id = rollout_id(target, start["digest"])
             failed = await eventually(

@@ -1,19 +1,19 @@
 """The firing alerts a flush takes as inhibition sources: only those some inhibit rule's
 source matches, read in batches, every one of them (no cap), on SQLite and PostgreSQL."""
 
+from typing import Any
+
 from sqlalchemy import Engine, insert
 
 from sluice.alerting.routing import AlertRouting
 from store.alert_groups import ALERTS, SOURCE_BATCH, inhibition_sources
 
-RULE = {"name": "critical-mutes-warning", "source": ['severity="critical"'],
+RULE: dict[str, Any] = {"name": "critical-mutes-warning", "source": ['severity="critical"'],
         "target": ['severity="warning"'], "equal": ["cluster"]}  # fmt: skip
 
 
-def routing(*rules: dict[str, object]) -> AlertRouting:
-    return AlertRouting.model_validate(
-        {"default": {"name": "default"}, "inhibit_rules": rules}
-    )
+def routing(*rules: dict[str, Any]) -> AlertRouting:
+    return AlertRouting.model_validate({"default": {"name": "default"}, "inhibit_rules": rules})
 
 
 def test_only_firing_alerts_a_rule_takes_as_source_are_read_past_one_batch(
@@ -24,9 +24,12 @@ def test_only_firing_alerts_a_rule_takes_as_source_are_read_past_one_batch(
         {
             "fingerprint": f"{i:016x}",
             "status": "firing" if i % 7 else "resolved",
-            "labels": {"alertname": "Disk", "cluster": f"c{i}",
-                       "severity": "critical" if i % 10 == 0 else "warning"},
-        }  # fmt: skip
+            "labels": {
+                "alertname": "Disk",
+                "cluster": f"c{i}",
+                "severity": "critical" if i % 10 == 0 else "warning",
+            },
+        }
         for i in range(total)
     ]
     with db_engine.begin() as conn:
