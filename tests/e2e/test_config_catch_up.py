@@ -70,11 +70,15 @@ def sidecar(
             terminate(process)
 
 
-async def publish(api: httpx.AsyncClient, target: str, run: str) -> dict[str, Any]:
+async def add_target(api: httpx.AsyncClient, target: str, run: str) -> None:
     made = await api.post("/api/v1/config-targets", json={
         "name": target, "kind": "prometheus", "rule_sets": [f"late-{run}"],
     })  # fmt: skip
     assert made.status_code == 201, made.text
+
+
+async def publish(api: httpx.AsyncClient, target: str, run: str) -> dict[str, Any]:
+    """The run's rule set, written and published to `target`."""
     written = await api.post("/api/v1/rule-sets", json={"name": f"late-{run}", "text": rules(run)})
     assert written.status_code == 201, written.text
     live = await api.post(f"/api/v1/rule-sets/late-{run}/versions/1:publish")
@@ -130,6 +134,7 @@ async def test_a_sidecar_back_after_missing_a_rollout_converges_without_a_new_pu
     run = uuid.uuid4().hex[:8]
     target = f"late-{run}"
     async with admin(settings, api_url) as api:
+        await add_target(api, target, run)
         start = await publish(api, target, run)  # no sidecar runs yet
         workflow_id = rollout_id(target, start["digest"])
         assert start["workflow_id"] == workflow_id
@@ -170,6 +175,8 @@ async def test_a_version_the_target_refused_is_not_retried_by_its_reports(
     target = f"refuses-{run}"
     async with admin(settings, api_url) as api:
         # No --web.enable-lifecycle: Prometheus refuses POST /-/reload.
+        # The target first: the sidecar's reports about an unknown one back off for a minute.
+        await add_target(api, target, run)
         with sidecar(tmp_path, settings, api_url, target, []):
             await polling(temporal_client, target)
             start = await publish(api, target, run)
