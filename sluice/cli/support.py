@@ -12,7 +12,7 @@ from sluice.logs import LogFormat
 from sluice.runtime import setup_logging
 from sluice.settings import Settings, SettingsError, load_settings
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # an error stays one line: its paths paste whole
 
 LogFormatOption = Annotated[
     LogFormat | None,

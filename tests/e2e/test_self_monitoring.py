@@ -69,7 +69,8 @@ async def test_sluices_own_alerts_fire_into_its_receiver(
         prometheus = Prometheus(url)
         try:
             await prometheus.wait_for("min(count_over_time(up[5m]))", lambda n: n >= 3, 30)
-            assert await prometheus.value("min(up)") == 1
+            # every target up (one scrape of a busy API can time out, the next succeeds)
+            await prometheus.wait_for("min(up)", lambda n: n == 1, 30)
             # Every rule and dashboard query is one Prometheus accepts.
             for group in rule_groups():
                 for rule in group["rules"]:
