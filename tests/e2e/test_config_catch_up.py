@@ -158,8 +158,12 @@ async def test_a_sidecar_back_after_missing_a_rollout_converges_without_a_new_pu
                 raise AssertionError(log.read_text()[-3000:]) from None
             loaded = (await api.get(f"{prometheus}/api/v1/rules")).json()
             assert [g["name"] for g in loaded["data"]["groups"]] == [f"sluice-loop-{run}"]
-            described = await temporal_client.get_workflow_handle(workflow_id).describe()
-            assert described.status == WorkflowExecutionStatus.COMPLETED
+            handle = temporal_client.get_workflow_handle(workflow_id)
+
+            async def completed() -> bool:  # the sidecar reports before the workflow ends
+                return (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED
+
+            await eventually(completed, 30, "the caught-up rollout completed")
             rows = (await api.get(f"/api/v1/config-targets/{target}/rollouts")).json()
             assert len(rows) >= 2 and all(r["started_at"] for r in rows)
             assert {r["workflow_id"] for r in rows} == {workflow_id}
