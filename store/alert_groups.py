@@ -52,7 +52,7 @@ def members(conn: Connection, group_id: str) -> list[tuple[Member, dict[str, Any
 def inhibition_sources(conn: Connection, routing: AlertRouting) -> list[dict[str, Any]]:
     """The labels of every firing alert that some inhibit rule takes as a source. Read in
     batches and filtered as they come, so a storm of alerts that inhibit nothing costs a
-    flush no memory, and none at all while the routing has no inhibit rules."""
+    flush little memory, and nothing at all while the routing has no inhibit rules."""
     if not routing.inhibit_rules:
         return []
     query = select(ALERTS.c.labels).where(ALERTS.c.status == AlertStatus.firing)
