@@ -50,6 +50,7 @@ from api.routes.console import install_console
 from api.routes.docs import install_docs
 from api.services import config_alerts, ticket_timers
 from api.services.alert_dispatcher import AlertDispatcher
+from api.services.alert_writer import AlertWriter
 from sluice.settings import Settings
 from store.agents import Liveness
 from store.db import make_engine
@@ -70,10 +71,12 @@ def create_app(settings: Settings, console_dist: Path = ui.DIST_DIR) -> FastAPI:
         task_queue=settings.temporal.task_queue,
         drain_every=settings.api.alert_outbox_interval,
     )
+    writer = AlertWriter(engine, dispatcher.offer)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         dispatcher.start()  # signals alert groups and drains the outbox
+        writer.start()  # writes the hot receivers' deliveries, several at a time
         timers = asyncio.create_task(
             ticket_timers.drain_forever(
                 lambda: temporal_client(app.state),
@@ -94,6 +97,7 @@ def create_app(settings: Settings, console_dist: Path = ui.DIST_DIR) -> FastAPI:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await writer.stop()
             await dispatcher.stop()
             hub = getattr(app.state, "follow_hub", None)  # made by the first live follow
             if hub is not None:
@@ -107,6 +111,7 @@ def create_app(settings: Settings, console_dist: Path = ui.DIST_DIR) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.alert_dispatcher = dispatcher
+    app.state.alert_writer = writer
     app.state.metrics = ApiMetrics(engine, Liveness.of(settings.monitor))
     if settings.api.cors_origins:
         app.add_middleware(

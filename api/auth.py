@@ -11,14 +11,15 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
 
+import sqlalchemy as sa
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, Table, bindparam, update
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
@@ -34,6 +35,16 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 READERS = (Role.operator, Role.viewer)  # admin is always allowed
 # Refresh `last_used_at` at most this often, so reads do not each cost a write.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+_TOKENS: Table = ApiToken.__table__  # type: ignore[attr-defined]
+_LIVE_TOKEN = sa.select(
+    _TOKENS.c.id, _TOKENS.c.name, _TOKENS.c.role, _TOKENS.c.token_hash, _TOKENS.c.last_used_at
+).where(_TOKENS.c.token_hash == bindparam("digest"), _TOKENS.c.revoked_at.is_(None))
+_TOKEN_USED = (
+    update(_TOKENS)
+    .where(_TOKENS.c.id == bindparam("token_id"))
+    .values(last_used_at=bindparam("now"))
+)
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -155,23 +166,20 @@ async def principal_for(engine: Engine, token: str) -> Principal | None:
 
 def _verify(engine: Engine, digest: str) -> Principal | None:
     """The live token's principal, recording its use; None if unknown or revoked."""
-    with Session(engine) as session:
-        # Autocommit spares PostgreSQL's BEGIN and ROLLBACK on the usual, read-only, path.
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        principal = _principal_in(session, digest)
-        session.commit()
-        return principal
+    # Autocommit spares PostgreSQL's BEGIN and ROLLBACK on the usual, read-only, path.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        return _principal_on(conn, digest)
 
 
-def _principal_in(session: Session, digest: str) -> Principal | None:
-    """`_verify` in the caller's session; its use is recorded when the caller commits."""
-    row = _live_token(session, digest)
-    if row is None or row.id is None:
+def _principal_on(conn: Connection, digest: str) -> Principal | None:
+    """`_verify` on the caller's connection; its use is recorded when the caller commits.
+    (Core, not the ORM: every request pays for this lookup.)"""
+    row = conn.execute(_LIVE_TOKEN, {"digest": digest}).first()
+    if row is None or not hmac.compare_digest(row.token_hash, digest):
         return None
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
-        row.last_used_at = now
-        session.add(row)
+        conn.execute(_TOKEN_USED, {"token_id": row.id, "now": now})
     return Principal(name=row.name, role=Role(row.role), token_id=row.id)
 
 
@@ -195,8 +203,8 @@ async def authenticate_alert_source(
 
 @dataclass(frozen=True)
 class AlertSourceToken:
-    """An alert source's token, not yet looked up: `verify_alert_source` does, in the
-    delivery's own transaction, so a hot route takes one connection and thread hop."""
+    """An alert source's token, not yet looked up: `verify_alert_sources` does, in the
+    transaction that writes the delivery (api.services.alert_writer)."""
 
     digest: str
     what: str  # "POST /api/v2/alerts", for a 403's message
@@ -213,14 +221,27 @@ async def alert_source_token(
     return AlertSourceToken(hash_token(token), f"{request.method} {request.url.path}")
 
 
-def verify_alert_source(session: Session, token: AlertSourceToken) -> Principal:
-    """The token's principal in `session`'s transaction (a revoke holds as for every request):
-    401 if unknown or revoked, 403 for roles other than admin and alert-source."""
-    principal = _principal_in(session, token.digest)
-    if principal is None:
-        raise unauthorized("invalid or revoked token")
-    _check(principal, (Role.alert_source,), token.what)
-    return principal
+def verify_alert_sources(
+    conn: Connection, tokens: Sequence[AlertSourceToken]
+) -> list[Principal | ApiError]:
+    """Each token's principal in `conn`'s transaction (a revoke holds as for every request),
+    or its error: 401 if unknown or revoked, 403 for roles other than admin and alert-source.
+    A token sent by several deliveries is looked up once."""
+    found: dict[str, Principal | None] = {}
+    outcomes: list[Principal | ApiError] = []
+    for token in tokens:
+        if token.digest not in found:
+            found[token.digest] = _principal_on(conn, token.digest)
+        principal = found[token.digest]
+        try:
+            if principal is None:
+                raise unauthorized("invalid or revoked token")
+            _check(principal, (Role.alert_source,), token.what)
+        except ApiError as exc:
+            outcomes.append(exc)
+        else:
+            outcomes.append(principal)
+    return outcomes
 
 
 def _alert_source(request: Request, principal: Principal | None) -> Principal:

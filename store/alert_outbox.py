@@ -1,8 +1,9 @@
 """The dispatch outbox: which group workflows must hear of which alert changes.
 
 Rows are written in the delivery's transaction (so a committed alert always reaches its
-group) and deleted once the group workflow has been signalled. Signalling twice is harmless:
-a group reads its alerts from the database at every flush.
+group), one per group the delivery changed, naming the alerts it changed there, and deleted
+once the group workflow has been signalled. Signalling twice is harmless: a group reads its
+alerts from the database at every flush.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, and_, delete, select
 
+from sluice.alerting.routing import group_id_of
 from sluice.alerts import IncomingAlert
 from store.alerting import live_routing
-from store.bulk import insert_many
+from store.bulk import Inserts, insert_many
 from store.models import AlertGroup, AlertGroupMember, AlertGroupStatus, AlertOutbox, AlertStatus
 from store.models.alerts import Alert
 
@@ -34,39 +36,56 @@ class OutboxRow:
     group_id: str
     route: str
     group_labels: dict[str, Any]
-    fingerprint: str
+    fingerprints: list[str]
 
 
 def route_changes(
-    conn: Connection, changed: Sequence[IncomingAlert], *, now: datetime
+    conn: Connection,
+    changed: Sequence[IncomingAlert],
+    *,
+    now: datetime,
+    inserts: Inserts | None = None,
 ) -> list[OutboxRow]:
-    """Outbox rows for the groups of every changed alert under the live routing; the caller
-    commits. An alert that resolves also wakes the groups whose alerts were held back by an
-    inhibition, so those are judged again (and told, if nothing mutes them now)."""
+    """Outbox rows for the groups of every changed alert under the live routing, one per
+    group; the caller commits. An alert that resolves also wakes the groups whose alerts were
+    held back by an inhibition, so those are judged again (and told, if nothing mutes them
+    now). The rows join `inserts` if given (the caller runs it), else are inserted here."""
     if not changed:
         return []
+    if inserts is None:
+        inserts = Inserts()
+        outbox = route_changes(conn, changed, now=now, inserts=inserts)
+        inserts.run(conn)
+        return outbox
     live = live_routing(conn)
-    rows: list[OutboxRow] = []
-    members: dict[tuple[str, str], dict[str, Any]] = {}
+    rows: dict[str, OutboxRow] = {}
     groups: dict[str, dict[str, Any]] = {}
+    members: dict[tuple[str, str], None] = {}  # (group, fingerprint), each once
+    ids: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}  # a hash per group, not alert
     for alert in changed:
         for route in live.routing.routes_for(alert.labels):
-            row = OutboxRow(
-                uuid.uuid4().hex, route.group_id(alert.labels), route.name,
-                route.group_labels(alert.labels), alert.fingerprint,
-            )  # fmt: skip
-            members[row.group_id, row.fingerprint] = _member(row, now)
-            groups.setdefault(row.group_id, _group(row, alert.status, now))
-            rows.append(row)
+            group_labels = route.group_labels(alert.labels)
+            key = (route.name, tuple(group_labels.items()))
+            group_id = ids.get(key) or ids.setdefault(key, group_id_of(route.name, group_labels))
+            row = rows.get(group_id)
+            if row is None:
+                row = rows[group_id] = OutboxRow(
+                    uuid.uuid4().hex, group_id, route.name, group_labels, []
+                )
+                groups[group_id] = _group(row, alert.status, now)
+            if (group_id, alert.fingerprint) not in members:
+                members[group_id, alert.fingerprint] = None
+                row.fingerprints.append(alert.fingerprint)
+    outbox = list(rows.values())
     if any(alert.status == AlertStatus.resolved for alert in changed):
-        rows += _inhibited_groups(conn, exclude={row.group_id for row in rows})
+        outbox += _inhibited_groups(conn, exclude=set(rows))
     # Batches in key order (concurrent deliveries lock in the same order): an alert becomes a
     # member of its group, and the group is listed from now on.
-    insert_many(conn, MEMBERS, [members[k] for k in sorted(members)], ignore_conflicts=True)
-    insert_many(conn, GROUPS, [groups[k] for k in sorted(groups)], ignore_conflicts=True)
-    outbox = [{**row.__dict__, "routing_version": live.version, "created_at": now} for row in rows]
-    insert_many(conn, OUTBOX, outbox)
-    return rows
+    member_rows = [_member(group_id, fp, now) for group_id, fp in sorted(members)]
+    inserts.add(MEMBERS, member_rows, ignore_conflicts=True)
+    inserts.add(GROUPS, [groups[k] for k in sorted(groups)], ignore_conflicts=True)
+    inserts.add(OUTBOX, _outbox_rows(outbox, live.version, now))
+    return outbox
 
 
 def wake_held_by_silence(conn: Connection, silence_id: int, *, now: datetime) -> list[OutboxRow]:
@@ -88,9 +107,7 @@ def wake_held_by_silence(conn: Connection, silence_id: int, *, now: datetime) ->
     )
     rows = _one_per_group(conn.execute(query).mappings(), exclude=set())
     if rows:
-        version = live_routing(conn).version
-        outbox = [{**r.__dict__, "routing_version": version, "created_at": now} for r in rows]
-        insert_many(conn, OUTBOX, outbox)
+        insert_many(conn, OUTBOX, _outbox_rows(rows, live_routing(conn).version, now))
     return rows
 
 
@@ -106,9 +123,13 @@ def remove(conn: Connection, ids: Iterable[str]) -> None:
         conn.execute(delete(OUTBOX).where(OUTBOX.c.id.in_(ids)))
 
 
-def _member(row: OutboxRow, now: datetime) -> dict[str, Any]:
-    return {"group_id": row.group_id, "fingerprint": row.fingerprint, "notified": "",
-            "reason": "", "updated_at": now}  # fmt: skip
+def _outbox_rows(rows: Sequence[OutboxRow], version: int, now: datetime) -> list[dict[str, Any]]:
+    return [{**row.__dict__, "routing_version": version, "created_at": now} for row in rows]
+
+
+def _member(group_id: str, fingerprint: str, now: datetime) -> dict[str, Any]:
+    return {"group_id": group_id, "fingerprint": fingerprint, "notified": "", "reason": "",
+            "updated_at": now}  # fmt: skip
 
 
 def _group(row: OutboxRow, status: str, now: datetime) -> dict[str, Any]:
@@ -135,15 +156,20 @@ def _inhibited_groups(conn: Connection, exclude: set[str]) -> list[OutboxRow]:
 
 def _one_per_group(found_rows: Iterable[Any], exclude: set[str]) -> list[OutboxRow]:
     """An outbox row for each group of `found_rows` (group columns and a member's
-    fingerprint) not in `exclude`."""
+    fingerprint) not in `exclude`, naming those members."""
     found: dict[str, OutboxRow] = {}
     for r in found_rows:
-        if r["id"] not in exclude and r["id"] not in found:
+        if r["id"] in exclude:
+            continue
+        if r["id"] not in found:
             found[r["id"]] = OutboxRow(
-                uuid.uuid4().hex, r["id"], r["route"], dict(r["group_labels"]), r["fingerprint"]
+                uuid.uuid4().hex, r["id"], r["route"], dict(r["group_labels"]), []
             )
+        found[r["id"]].fingerprints.append(r["fingerprint"])
     return list(found.values())
 
 
 def _row(r: Any) -> OutboxRow:
-    return OutboxRow(r["id"], r["group_id"], r["route"], dict(r["group_labels"]), r["fingerprint"])
+    return OutboxRow(
+        r["id"], r["group_id"], r["route"], dict(r["group_labels"]), list(r["fingerprints"])
+    )

@@ -15,6 +15,12 @@ from store.models import AlertRoutingVersion, Silence
 
 VERSIONS = AlertRoutingVersion.__table__  # type: ignore[attr-defined]
 SILENCES = Silence.__table__  # type: ignore[attr-defined]
+LIVE_VERSION = (  # built once: every delivery asks
+    select(VERSIONS.c.version, VERSIONS.c.text)
+    .where(VERSIONS.c.published_at.is_not(None))
+    .order_by(VERSIONS.c.published_at.desc(), VERSIONS.c.version.desc())
+    .limit(1)
+)
 
 
 @dataclass(frozen=True)
@@ -25,12 +31,7 @@ class LiveRouting:
 
 def live_routing(conn: Connection) -> LiveRouting:
     """The version published last (a rollback publishes an older one again)."""
-    row = conn.execute(
-        select(VERSIONS.c.version, VERSIONS.c.text)
-        .where(VERSIONS.c.published_at.is_not(None))
-        .order_by(VERSIONS.c.published_at.desc(), VERSIONS.c.version.desc())
-        .limit(1)
-    ).first()
+    row = conn.execute(LIVE_VERSION).first()
     if row is None:
         return LiveRouting(0, AlertRouting())
     return LiveRouting(row.version, _parsed(row.text))

@@ -1,4 +1,5 @@
-"""Idempotent alert writes: one transaction per delivery, one row per fingerprint.
+"""Idempotent alert writes: one row per fingerprint, and a delivery written whole in one
+transaction (several that arrive together may share one).
 
 Senders retry (Alertmanager on a 5xx, Prometheus every resend interval), so a report that
 leaves an alert as it was is counted (`received`, `deduplicated`) and writes no event. As in
@@ -10,14 +11,16 @@ sharing alerts lock them in the same order and cannot deadlock.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, select, update
 
 from sluice.alerts import IncomingAlert
-from store.bulk import insert_many
+from store.bulk import Inserts, insert_many
 from store.models import Alert, AlertEvent, AlertStatus
 from store.records import insert_absent
 
@@ -28,6 +31,16 @@ UPDATE_ALERT = update(ALERTS).where(ALERTS.c.fingerprint == bindparam("k"))
 # What makes a report a change; for a firing alert `ends_at` is not kept, so resends that
 # only push it forward stay deduplicated.
 STATE = ("status", "starts_at", "ends_at", "annotations", "severity", "generator_url")
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """One delivery's alerts and where they came from, as `write_deliveries` takes them."""
+
+    alerts: Sequence[IncomingAlert]
+    source: str
+    delivery_id: str  # a redelivery has the same id
+    detail: Mapping[str, Any]
 
 
 def write_delivery(
@@ -42,38 +55,62 @@ def write_delivery(
 ) -> dict[str, int]:
     """Apply one delivery's alerts; the caller commits. Counts of `received` alerts and of
     those `deduplicated` (changed nothing), for the metrics; the alerts that changed are
-    appended to `changed` (their groups hear of them).
+    appended to `changed` (their groups hear of them)."""
+    delivered = Delivered(list(alerts), source, delivery_id, detail or {})
+    return write_deliveries(conn, [delivered], now=now, changed=changed)[0]
 
-    A few statements per delivery, whatever its size: one INSERT of the alerts not yet
-    known, one locked SELECT of the others, their UPDATEs and the events as batches."""
-    reports = sorted(alerts, key=lambda a: a.fingerprint)
-    counts = {"received": len(reports), "deduplicated": 0}
-    if not reports:
+
+def write_deliveries(
+    conn: Connection,
+    deliveries: Sequence[Delivered],
+    *,
+    now: datetime,
+    changed: list[IncomingAlert] | None = None,
+    inserts: Inserts | None = None,
+) -> list[dict[str, int]]:
+    """`write_delivery` of several deliveries, in order, with a few statements for them all
+    whatever their size: one INSERT of the alerts not yet known, one locked SELECT of the
+    others, their UPDATEs and the events as batches. The counts of each delivery. The
+    events join `inserts` if given (the caller runs it), else are inserted here."""
+    if inserts is None:
+        inserts = Inserts()
+        counts = write_deliveries(conn, deliveries, now=now, changed=changed, inserts=inserts)
+        inserts.run(conn)
         return counts
-    if len({a.fingerprint for a in reports}) < len(reports):  # one alert reported twice
-        kinds = [(alert, _apply(conn, alert, source=source, now=now)) for alert in reports]
+    reports = sorted(  # two writers sharing alerts lock them in the same order: no deadlock
+        ((alert, d) for d in deliveries for alert in d.alerts), key=lambda r: r[0].fingerprint
+    )  # (stable: an alert reported twice keeps its order)
+    if len({alert.fingerprint for alert, _ in reports}) < len(reports):
+        if len(deliveries) > 1:  # an alert reported twice: one delivery after the other
+            return [
+                write_deliveries(conn, [d], now=now, changed=changed, inserts=inserts)[0]
+                for d in deliveries
+            ]
+        kinds = [(a, _apply(conn, a, source=d.source, now=now)) for a, d in reports]
     else:
-        kinds = _apply_all(conn, reports, source=source, now=now)
+        kinds = _apply_all(conn, reports, now=now)
     events = [
         {"fingerprint": alert.fingerprint, "kind": kind, "status": alert.status, "at": now,
-         "source": source, "delivery_id": delivery_id, "detail": dict(detail or {})}
-        for alert, kind in kinds if kind is not None
+         "source": delivered.source, "delivery_id": delivered.delivery_id,
+         "detail": dict(delivered.detail)}
+        for (alert, kind), (_, delivered) in zip(kinds, reports, strict=True)
+        if kind is not None
     ]  # fmt: skip
-    counts["deduplicated"] = len(reports) - len(events)
-    insert_many(conn, EVENTS, events)
+    inserts.add(EVENTS, events)
     if changed is not None:
         changed.extend(alert for alert, kind in kinds if kind is not None)
-    return counts
+    same = Counter(id(d) for (_, kind), (_, d) in zip(kinds, reports, strict=True) if kind is None)
+    return [{"received": len(d.alerts), "deduplicated": same[id(d)]} for d in deliveries]
 
 
 def _apply_all(
-    conn: Connection, reports: list[IncomingAlert], *, source: str, now: datetime
+    conn: Connection, reports: list[tuple[IncomingAlert, Delivered]], *, now: datetime
 ) -> list[tuple[IncomingAlert, str | None]]:
     """`reports` (distinct fingerprints, in order) written; each with the event it makes."""
-    rows = [_new_row(alert, source, now) for alert in reports]
+    rows = [_new_row(alert, d.source, now) for alert, d in reports]
     fingerprint = ALERTS.c.fingerprint
     inserted = set(insert_many(conn, ALERTS, rows, ignore_conflicts=True, returning=fingerprint))
-    known = [alert for alert in reports if alert.fingerprint not in inserted]
+    known = [alert for alert, _ in reports if alert.fingerprint not in inserted]
     current = {}
     if known:
         locked = select(ALERTS).where(ALERTS.c.fingerprint.in_([a.fingerprint for a in known]))
@@ -81,11 +118,11 @@ def _apply_all(
         current = {row["fingerprint"]: row for row in found}
     kinds: list[tuple[IncomingAlert, str | None]] = []
     updates: list[dict[str, Any]] = []
-    for alert in reports:
+    for alert, delivered in reports:
         if alert.fingerprint in inserted:
             kinds.append((alert, alert.status))
             continue
-        kind, values = _changed(current[alert.fingerprint], alert, source, now)
+        kind, values = _changed(current[alert.fingerprint], alert, delivered.source, now)
         kinds.append((alert, kind))
         updates.append({**values, "k": alert.fingerprint})
     for columns in {tuple(sorted(u)) for u in updates}:  # one batch per shape of UPDATE

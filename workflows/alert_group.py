@@ -55,6 +55,7 @@ ACTIVITY_TIMEOUT = timedelta(minutes=2)  # sends: every channel of the route, ea
 # Database-only steps: short, so one a killed worker held is retried elsewhere in seconds.
 DB_ACTIVITY_TIMEOUT = timedelta(seconds=20)
 MAX_HISTORY = 5_000  # events; then continue as new
+LOCAL_START = "alert-group-local-start"  # the start's two steps run as local activities
 MAX_ASSIGNEE = 200
 T = TypeVar("T")
 
@@ -85,11 +86,18 @@ class AlertGroupWorkflow:
             self._restore(inp)
             await self._until_due()
         else:
-            self._clock.timings = await self._call(
-                "alert_group_timings", inp.route, GroupTimings, DB_ACTIVITY_TIMEOUT
-            )
             reset = GroupAction(inp.group_id, "reset", "")
-            await self._call("record_alert_group_action", reset, type(None), DB_ACTIVITY_TIMEOUT)
+            if workflow.patched(LOCAL_START):  # a storm starts many groups: spare Temporal
+                self._clock.timings = await self._local("alert_group_timings", inp.route,
+                                                        GroupTimings)  # fmt: skip
+                await self._local("record_alert_group_action", reset, type(None))
+            else:
+                self._clock.timings = await self._call(
+                    "alert_group_timings", inp.route, GroupTimings, DB_ACTIVITY_TIMEOUT
+                )
+                await self._call(
+                    "record_alert_group_action", reset, type(None), DB_ACTIVITY_TIMEOUT
+                )
             if self._clock.timings.analysis:  # beside group_wait, not after it
                 self._analysis.start(inp.group_id)
             await workflow.sleep(timedelta(seconds=self._clock.timings.group_wait))
@@ -272,6 +280,17 @@ class AlertGroupWorkflow:
             arg,
             result_type=result_type,
             start_to_close_timeout=limit,
+            retry_policy=ACTIVITY_RETRY,
+        )
+
+    async def _local(self, activity: str, arg: object, result_type: type[T]) -> T:
+        """A database-only step as a local activity: recorded in the workflow task that ran
+        it, with no activity task of its own for Temporal to schedule and dispatch."""
+        return await workflow.execute_local_activity(
+            activity,
+            arg,
+            result_type=result_type,
+            start_to_close_timeout=DB_ACTIVITY_TIMEOUT,
             retry_policy=ACTIVITY_RETRY,
         )
 

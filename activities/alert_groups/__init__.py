@@ -52,6 +52,7 @@ from sluice.settings import TicketSettings
 from store.tickets import open_route_ticket
 
 __all__ = ["AlertGroupActivities", "activity_now", "route_of"]
+FLUSHES_AT_ONCE = 8
 
 
 class AlertGroupActivities:
@@ -71,6 +72,7 @@ class AlertGroupActivities:
         self._notify = notify
         self._public_url = public_url
         self._language = language
+        self._flushing = asyncio.Semaphore(FLUSHES_AT_ONCE)
 
     @activity.defn(name="alert_group_timings")
     async def timings(self, route: str) -> GroupTimings:
@@ -79,35 +81,43 @@ class AlertGroupActivities:
 
     @activity.defn(name="flush_alert_group")
     async def flush(self, req: FlushRequest) -> FlushResult:
-        """Decide what the group tells now, send it as one message, record it all."""
+        """Decide what the group tells now, send it as one message, record it all. At most
+        FLUSHES_AT_ONCE flushes read or write at a time (a storm flushes every group at
+        once, and each holds its group's alerts); their sends are never held back."""
         now = activity_now()
-        routing, route, decision, alerts = await asyncio.to_thread(
-            decide_flush, self._engine, req, now
-        )
+        async with self._flushing:
+            routing, route, decision, alerts = await asyncio.to_thread(
+                decide_flush, self._engine, req, now
+            )
+            message, template_error = None, ""
+            if decision.tells:
+                values = flush_values(req, route, decision, alerts, self._public_url)
+                values["analysis"] = await asyncio.to_thread(
+                    latest_analysis, self._engine, req.group_id
+                )
+                template = routing.template(route.template)
+                message, template_error = render_alert_message(
+                    "alert_group", values, template, language=self._language
+                )
+            del alerts
         channels: list[str] = []
         failures: list[str] = []
-        template_error = ""
-        if decision.tells:
-            values = flush_values(req, route, decision, alerts, self._public_url)
-            values["analysis"] = await asyncio.to_thread(
-                latest_analysis, self._engine, req.group_id
-            )
-            template = routing.template(route.template)
-            message, template_error = render_alert_message(
-                "alert_group", values, template, language=self._language
-            )
+        if message is not None:
             channels, failures = await self._send(route.channels, message, step="alert_group")
-        await asyncio.to_thread(
-            save_flush, self._engine, req, decision, channels, failures, now, template_error
-        )
-        if decision.new and route.ticket is not None:  # new alerts fire: the route's ticket
-            title = route.ticket.title or group_values(req.group_id, route.name, req.group_labels,
-                                                       "")["title"]  # fmt: skip
+        async with self._flushing:
             await asyncio.to_thread(
-                open_route_ticket, self._engine, self._tickets, group_id=req.group_id,
-                title=title, priority=route.ticket.priority, now=now,
-            )  # fmt: skip
-        await asyncio.to_thread(match_knowledge, self._engine, req.group_id, now)
+                save_flush, self._engine, req, decision, channels, failures, now, template_error
+            )
+            if decision.new and route.ticket is not None:  # new alerts fire: its ticket
+                title = (
+                    route.ticket.title
+                    or group_values(req.group_id, route.name, req.group_labels, "")["title"]
+                )
+                await asyncio.to_thread(
+                    open_route_ticket, self._engine, self._tickets, group_id=req.group_id,
+                    title=title, priority=route.ticket.priority, now=now,
+                )  # fmt: skip
+            await asyncio.to_thread(match_knowledge, self._engine, req.group_id, now)
         opens = None if decision.firing == 0 else seconds_to_open(route.active_time, now)
         wake = [(decision.wake_at - now).total_seconds()] if decision.wake_at else []
         if opens:  # outside its active time: hold until it opens

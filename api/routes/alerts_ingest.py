@@ -7,8 +7,6 @@ alert in it is committed. See docs/alerts.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
 from functools import partial
 from typing import Annotated
 
@@ -28,7 +26,8 @@ from api.errors import ERROR_RESPONSES, ApiError, ErrorBody, not_found
 from api.metrics import ApiMetrics
 from api.services import alert_sources, alerts_ingest
 from api.services.alert_dispatcher import AlertDispatcher
-from api.services.alerts_ingest import Delivery, Rejected
+from api.services.alert_writer import AlertWriter
+from api.services.alerts_ingest import Parse, Rejected
 from sluice.alert_mapping import SOURCE_NAME
 from store.models import Role, utcnow
 
@@ -37,7 +36,8 @@ router = APIRouter(
     responses={**ERROR_RESPONSES, 400: {"model": ErrorBody}, 413: {"model": ErrorBody}},
 )
 SourceDep = Annotated[Principal, Depends(authenticate_alert_source)]
-# Verified in the delivery's transaction (see alerts_ingest.take): the two hot receivers.
+# Verified in the transaction that writes the delivery (api.services.alert_writer): the two
+# hot receivers.
 SourceTokenDep = Annotated[AlertSourceToken, Depends(alert_source_token)]
 AgentDep = Annotated[Principal, Depends(require(Role.agent))]
 STATUS_OF = {"too_large": 413}
@@ -93,29 +93,29 @@ async def _take(
     request: Request,
     engine: EngineDep,
     caller: Principal | AlertSourceToken,
-    parse: Callable[[bytes, datetime], Delivery],
+    parse: Parse,
 ) -> Accepted:
     metrics: ApiMetrics = request.app.state.metrics
     body = await request.body()
-    now = utcnow()
     try:
-        if isinstance(caller, AlertSourceToken):  # authenticated with the write, one hop
-            principal, delivery, stored = await run_in_threadpool(
-                alerts_ingest.take, engine, caller, body, parse, now=now
-            )
-            request.state.principal = principal
+        if isinstance(caller, AlertSourceToken):  # written with whatever arrived with it
+            writer: AlertWriter = request.app.state.alert_writer
+            taken = await writer.take(caller, body, parse)
+            request.state.principal = taken.principal
+            delivery, counts = taken.delivery, taken.counts
         else:
+            now = utcnow()
             delivery = parse(body, now)
             stored = await run_in_threadpool(
                 alerts_ingest.store, engine, delivery, body=body, sender=caller.name, now=now
             )
+            counts = stored.counts
+            # Committed: signalled in the background, or by the outbox drain.
+            dispatcher: AlertDispatcher = request.app.state.alert_dispatcher
+            dispatcher.offer(stored.outbox)
     except Rejected as exc:
         metrics.alerts_rejected.labels(exc.reason).inc()
         raise ApiError(STATUS_OF.get(exc.reason, 400), exc.reason, str(exc)) from None
-    counts = stored.counts
-    if stored.outbox:  # committed: signalled in the background, or by the outbox drain
-        dispatcher: AlertDispatcher = request.app.state.alert_dispatcher
-        dispatcher.offer(stored.outbox)
     metrics.alerts_received.labels(delivery.source).inc(counts["received"])
     metrics.alerts_deduplicated.labels(delivery.source).inc(counts["deduplicated"])
     return Accepted(**counts)

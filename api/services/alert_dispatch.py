@@ -67,7 +67,7 @@ async def dispatch(
 
 async def _signal(client: Client, members: list[OutboxRow], task_queue: str) -> bool:
     first = members[0]
-    fingerprints = sorted({row.fingerprint for row in members})
+    fingerprints = sorted({fp for row in members for fp in row.fingerprints})
     try:
         await client.start_workflow(
             ALERT_GROUP_WORKFLOW,

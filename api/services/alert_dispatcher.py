@@ -26,7 +26,7 @@ CAPACITY = 10_000  # rows held in memory; past it, POSTs leave theirs to the dra
 SHUTDOWN_GRACE = 5.0  # seconds to signal what is held when the API stops
 # A round starts at least this long after the previous one started: a lone delivery is
 # signalled at once, a storm's deliveries gather for a moment (groups wait seconds anyway).
-ROUND_GAP = 0.25
+ROUND_GAP = 1.0
 
 
 class AlertDispatcher:

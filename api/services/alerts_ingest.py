@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -17,7 +17,8 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Connection, Engine
 from sqlmodel import Session, col, select
 
-from api.auth import AlertSourceToken, Principal, verify_alert_source
+from api.auth import AlertSourceToken, Principal, verify_alert_sources
+from api.errors import ApiError
 from sluice.alert_mapping import AlertMapping, MappingError, map_delivery
 from sluice.alerts import (
     IncomingAlert,
@@ -29,7 +30,8 @@ from sluice.alerts import (
     from_webhook,
 )
 from store.alert_outbox import OutboxRow, route_changes
-from store.alerts import write_delivery
+from store.alerts import Delivered, write_deliveries
+from store.bulk import Inserts
 from store.models import Alert, AlertStatus
 
 POSTABLE = TypeAdapter(list[PostableAlert])
@@ -112,42 +114,80 @@ class Stored:
     outbox: list[OutboxRow]  # the group workflows to signal
 
 
+@dataclass(frozen=True)
+class Taken:
+    """A delivery written by `take_together`: who sent it, what it held, and its counts."""
+
+    principal: Principal
+    delivery: Delivery
+    counts: dict[str, int]
+
+
+Parse = Callable[[bytes, datetime], Delivery]
+Item = tuple[AlertSourceToken, bytes, Parse]  # a hot receiver's delivery, not yet read
+
+
 def store(engine: Engine, delivery: Delivery, *, body: bytes, sender: str, now: datetime) -> Stored:
     """Write the delivery and, for every alert it changed, its groups' outbox rows, in one
     transaction."""
     with engine.begin() as conn:
-        return _write(conn, delivery, body=body, sender=sender, now=now)
+        counts, outbox = _write(conn, [(delivery, body, sender)], now=now)
+    return Stored(counts[0], outbox)
 
 
-def take(
-    engine: Engine,
-    token: AlertSourceToken,
-    body: bytes,
-    parse: Callable[[bytes, datetime], Delivery],
-    *,
-    now: datetime,
-) -> tuple[Principal, Delivery, Stored]:
-    """Authenticate, parse and `store` in one transaction on one connection (the hot path:
-    one worker thread hop). 401/403 before the body is parsed, Rejected before anything is
-    written."""
-    with Session(engine) as session:
-        principal = verify_alert_source(session, token)
-        delivery = parse(body, now)
-        stored = _write(session.connection(), delivery, body=body, sender=principal.name, now=now)
-        session.commit()
-    return principal, delivery, stored
+def take_together(
+    engine: Engine, items: Sequence[Item], *, now: datetime
+) -> tuple[list[Taken | ApiError | Rejected], list[OutboxRow]]:
+    """Authenticate, parse and write deliveries that arrived together, in one transaction:
+    the statements, round trips and commit of one serve them all. Each is judged alone: a
+    bad token is its 401/403, checked before its body is parsed; a bad body its Rejected;
+    the others are written. The outcome of each, in order, and the outbox rows of all."""
+    with engine.begin() as conn:
+        tokens = [token for token, _, _ in items]
+        outcomes: list[Taken | ApiError | Rejected] = []
+        accepted: list[tuple[Delivery, bytes, str]] = []
+        for (_, body, parse), principal in zip(
+            items, verify_alert_sources(conn, tokens), strict=True
+        ):
+            if isinstance(principal, ApiError):
+                outcomes.append(principal)
+                continue
+            try:
+                delivery = parse(body, now)
+            except Rejected as exc:
+                outcomes.append(exc)
+                continue
+            outcomes.append(Taken(principal, delivery, {}))
+            accepted.append((delivery, body, principal.name))
+        counts, outbox = _write(conn, accepted, now=now)
+    written = iter(counts)
+    return [
+        replace(outcome, counts=next(written)) if isinstance(outcome, Taken) else outcome
+        for outcome in outcomes
+    ], outbox
 
 
 def _write(
-    conn: Connection, delivery: Delivery, *, body: bytes, sender: str, now: datetime
-) -> Stored:
-    delivery_id = hashlib.sha256(body).hexdigest()[:32]  # a redelivery shows the same id
+    conn: Connection, deliveries: Sequence[tuple[Delivery, bytes, str]], *, now: datetime
+) -> tuple[list[dict[str, int]], list[OutboxRow]]:
+    """Deliveries (with their bodies and senders) written, and their groups' outbox rows."""
     changed: list[IncomingAlert] = []
-    counts = write_delivery(
-        conn, delivery.alerts, source=delivery.source, delivery_id=delivery_id, now=now,
-        detail={**delivery.detail, "sender": sender}, changed=changed,
+    inserts = Inserts()  # events, group members, groups and outbox rows: one statement
+    counts = write_deliveries(
+        conn,
+        [
+            Delivered(
+                delivery.alerts, delivery.source,
+                hashlib.sha256(body).hexdigest()[:32],  # a redelivery shows the same id
+                {**delivery.detail, "sender": sender},
+            )
+            for delivery, body, sender in deliveries
+        ],
+        now=now, changed=changed, inserts=inserts,
     )  # fmt: skip
-    return Stored(counts, route_changes(conn, changed, now=now))
+    outbox = route_changes(conn, changed, now=now, inserts=inserts)
+    inserts.run(conn)
+    return counts, outbox
 
 
 def _json(body: bytes) -> Any:

@@ -138,8 +138,13 @@ class Route(BaseModel):
 
     def group_id(self, labels: Mapping[str, Any]) -> str:
         """The group workflow's id: a hash of the route and the group's label values."""
-        key = json.dumps([self.name, self.group_labels(labels)], sort_keys=True)
-        return GROUP_PREFIX + hashlib.sha256(key.encode()).hexdigest()[:24]
+        return group_id_of(self.name, self.group_labels(labels))
+
+
+def group_id_of(route: str, group_labels: Mapping[str, str]) -> str:
+    """`Route.group_id` of an alert whose group labels (`Route.group_labels`) are known."""
+    key = json.dumps([route, group_labels], sort_keys=True)
+    return GROUP_PREFIX + hashlib.sha256(key.encode()).hexdigest()[:24]
 
 
 class InhibitRule(BaseModel):

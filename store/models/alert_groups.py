@@ -30,7 +30,7 @@ class AlertOutbox(SQLModel, table=True):
     group_id: str = Field(max_length=64, index=True)
     route: str = Field(max_length=100)
     group_labels: dict[str, Any] = json_field()
-    fingerprint: str = Field(max_length=16)
+    fingerprints: list[str] = json_field(list)  # the alerts of one delivery that changed
     routing_version: int = 0
     created_at: datetime = created_at_field(index=True)
 

@@ -84,3 +84,14 @@ def test_json_depth_counts_brackets_outside_strings_only() -> None:
     assert json_depth_over(json.dumps(nested(MAX_JSON_DEPTH + 1)).encode(), MAX_JSON_DEPTH)
     brackets_in_text = json.dumps({"text": "[{" * 1000, "quoted": '\\"[' * 100}).encode()
     assert not json_depth_over(brackets_in_text, MAX_JSON_DEPTH)
+
+
+def test_json_depth_skips_strings_with_escaped_quotes_and_backslashes() -> None:
+    """A key or value ending in a backslash, or holding escaped quotes, still ends its string
+    where JSON says: the brackets after it count, the ones inside do not."""
+    for text in ("ends in a backslash \\", 'a \\" quote [[[', '\\\\" [{', '"' * 50 + "[" * 200):
+        document = {text: text, "deep": nested(MAX_JSON_DEPTH - 1), "after": [text]}
+        body = json.dumps(document).encode()
+        assert not json_depth_over(body, MAX_JSON_DEPTH), text
+        deeper = json.dumps({text: text, "deep": nested(MAX_JSON_DEPTH)}).encode()
+        assert json_depth_over(deeper, MAX_JSON_DEPTH), text
