@@ -1,0 +1,126 @@
+"""AlertWriter on SQLite and PostgreSQL: deliveries that wait while another is written share
+one transaction, each keeping its own outcome; a delivery the write refuses fails alone."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import datetime
+
+import pytest
+from sqlalchemy import Engine, func, select, text
+
+from api.auth import AlertSourceToken, hash_token
+from api.errors import ApiError
+from api.services.alert_writer import AlertWriter
+from api.services.alerts_ingest import Delivery, Rejected, Taken, parse_postable
+from sluice.alerts import fingerprint
+from store.alert_outbox import OutboxRow
+from store.models import Alert, AlertEvent, Role
+from tests.api.tokens import issue_token
+
+
+def body(*instances: str) -> bytes:
+    return json.dumps(
+        [{"labels": {"alertname": "Down", "instance": i}} for i in instances]
+    ).encode()
+
+
+def token(clear: str) -> AlertSourceToken:
+    return AlertSourceToken(hash_token(clear), "POST /api/v2/alerts")
+
+
+@pytest.fixture
+async def writer(db_engine: Engine) -> AsyncIterator[tuple[AlertWriter, list[OutboxRow]]]:
+    offered: list[OutboxRow] = []
+    alert_writer = AlertWriter(db_engine, offered.extend)
+    alert_writer.start()
+    yield alert_writer, offered
+    await alert_writer.stop()
+
+
+@contextmanager
+def alerts_held(engine: Engine) -> Iterator[None]:
+    """Another transaction that keeps the writer from inserting alerts until it ends."""
+    with engine.connect() as conn, conn.begin() as transaction:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("LOCK TABLE alerts IN SHARE ROW EXCLUSIVE MODE"))
+        else:  # SQLite has one writer at a time
+            conn.execute(text("UPDATE api_tokens SET name = name"))
+        yield
+        transaction.rollback()
+
+
+def count(engine: Engine, model: type[Alert] | type[AlertEvent]) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(model)).scalar_one())
+
+
+async def test_deliveries_that_wait_together_share_a_transaction_and_keep_their_outcomes(
+    db_url: str, db_engine: Engine, writer: tuple[AlertWriter, list[OutboxRow]]
+) -> None:
+    alert_writer, offered = writer
+    source = token(issue_token(db_url, Role.alert_source, "prom"))
+    viewer = token(issue_token(db_url, Role.viewer))
+    with alerts_held(db_engine):  # the first delivery waits on the lock, the rest queue
+        first = asyncio.create_task(alert_writer.take(source, body("a"), parse_postable))
+        await asyncio.sleep(0)
+        waiting = [
+            alert_writer.take(source, body("b", "c"), parse_postable),
+            alert_writer.take(viewer, body("d"), parse_postable),  # a role that may not post
+            alert_writer.take(source, b'[{"labels": {}}]', parse_postable),  # no label
+            alert_writer.take(source, body("b", "e"), parse_postable),  # b again: deduplicated
+            alert_writer.take(token("sluice_unknown"), body("f"), parse_postable),
+        ]
+        later = [asyncio.ensure_future(one) for one in waiting]
+        await asyncio.sleep(0)
+    outcomes = await asyncio.gather(first, *later, return_exceptions=True)
+
+    assert alert_writer.transactions <= 2  # six deliveries, at most two transactions
+    taken = [o for o in outcomes if isinstance(o, Taken)]
+    assert [t.counts for t in taken] == [
+        {"received": 1, "deduplicated": 0},
+        {"received": 2, "deduplicated": 0},
+        {"received": 2, "deduplicated": 1},
+    ]
+    assert {t.principal.name for t in taken} == {"prom"}
+    refused = [o for o in outcomes if not isinstance(o, Taken)]
+    assert [type(o) for o in refused] == [ApiError, Rejected, ApiError]
+    assert isinstance(refused[0], ApiError) and refused[0].status_code == 403
+    assert isinstance(refused[1], Rejected) and refused[1].reason == "invalid"
+    assert isinstance(refused[2], ApiError) and refused[2].status_code == 401
+    assert count(db_engine, Alert) == 4 and count(db_engine, AlertEvent) == 4  # a, b, c, e
+    changed = sorted(fingerprint({"alertname": "Down", "instance": i}) for i in "abce")
+    assert sorted(fp for row in offered for fp in row.fingerprints) == changed  # b told once
+
+
+async def test_a_delivery_the_write_refuses_fails_alone(
+    db_url: str, db_engine: Engine, writer: tuple[AlertWriter, list[OutboxRow]]
+) -> None:
+    """The shared transaction fails; each delivery is written again alone, so only the one
+    that cannot be stored (here an annotation JSON cannot hold) fails."""
+    alert_writer, _ = writer
+    source = token(issue_token(db_url, Role.alert_source))
+
+    def unstorable(raw: bytes, now: datetime) -> Delivery:
+        delivery = parse_postable(raw, now)
+        bad = replace(delivery.alerts[0], annotations={"set": {1, 2}})  # type: ignore[dict-item]
+        return replace(delivery, alerts=[bad])
+
+    with alerts_held(db_engine):
+        first = asyncio.create_task(alert_writer.take(source, body("x"), parse_postable))
+        await asyncio.sleep(0)
+        later = [
+            asyncio.ensure_future(alert_writer.take(source, raw, parse))
+            for raw, parse in [(body("y"), parse_postable), (body("z"), unstorable),
+                               (body("w"), parse_postable)]
+        ]  # fmt: skip
+        await asyncio.sleep(0)
+    outcomes: Sequence[object] = await asyncio.gather(first, *later, return_exceptions=True)
+
+    assert [isinstance(o, Taken) for o in outcomes] == [True, True, False, True]
+    assert "set" in str(outcomes[2])  # what could not be stored, by name
+    assert count(db_engine, Alert) == 3  # x, y, w
