@@ -143,23 +143,28 @@ def take_together(
     bad token is its 401/403, checked before its body is parsed; a bad body its Rejected;
     the others are written. The outcome of each, in order, and the outbox rows of all."""
     with engine.begin() as conn:
-        tokens = [token for token, _, _ in items]
-        outcomes: list[Taken | ApiError | Rejected] = []
-        accepted: list[tuple[Delivery, bytes, str]] = []
-        for (_, body, parse), principal in zip(
-            items, verify_alert_sources(conn, tokens), strict=True
-        ):
-            if isinstance(principal, ApiError):
-                outcomes.append(principal)
-                continue
-            try:
-                delivery = parse(body, now)
-            except Rejected as exc:
-                outcomes.append(exc)
-                continue
-            outcomes.append(Taken(principal, delivery, {}))
-            accepted.append((delivery, body, principal.name))
-        counts, outbox = _write(conn, accepted, now=now)
+        return take_on(conn, items, now=now)
+
+
+def take_on(
+    conn: Connection, items: Sequence[Item], *, now: datetime
+) -> tuple[list[Taken | ApiError | Rejected], list[OutboxRow]]:
+    """`take_together` in the caller's transaction."""
+    tokens = [token for token, _, _ in items]
+    outcomes: list[Taken | ApiError | Rejected] = []
+    accepted: list[tuple[Delivery, bytes, str]] = []
+    for (_, body, parse), principal in zip(items, verify_alert_sources(conn, tokens), strict=True):
+        if isinstance(principal, ApiError):
+            outcomes.append(principal)
+            continue
+        try:
+            delivery = parse(body, now)
+        except Rejected as exc:
+            outcomes.append(exc)
+            continue
+        outcomes.append(Taken(principal, delivery, {}))
+        accepted.append((delivery, body, principal.name))
+    counts, outbox = _write(conn, accepted, now=now)
     written = iter(counts)
     return [
         replace(outcome, counts=next(written)) if isinstance(outcome, Taken) else outcome
