@@ -97,14 +97,14 @@ async def _take(
 ) -> Accepted:
     metrics: ApiMetrics = request.app.state.metrics
     body = await request.body()
+    now = utcnow()
     try:
         if isinstance(caller, AlertSourceToken):  # written with whatever arrived with it
             writer: AlertWriter = request.app.state.alert_writer
-            taken = await writer.take(caller, body, parse)
+            taken = await writer.take(caller, body, alerts_ingest.parsed(parse, body, now))
             request.state.principal = taken.principal
             delivery, counts = taken.delivery, taken.counts
         else:
-            now = utcnow()
             delivery = parse(body, now)
             stored = await run_in_threadpool(
                 alerts_ingest.store, engine, delivery, body=body, sender=caller.name, now=now

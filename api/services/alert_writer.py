@@ -1,10 +1,10 @@
 """The API's alert writer: deliveries that arrive together are written together.
 
 The two hot receivers (`/api/v1/alerts/alertmanager`, `/api/v2/alerts`) hand their deliveries
-here and wait. One task takes every delivery waiting, up to MAX_DELIVERIES or MAX_BYTES of
-bodies, and `alerts_ingest.take_on` authenticates, parses and writes them in one transaction;
-each POST is answered after that commit, with its own outcome (a bad token or body fails
-alone). A lone delivery is written at once. In a storm, the statements, round trips and
+here, parsed, and wait. One task takes every delivery waiting, up to MAX_DELIVERIES or
+MAX_BYTES of bodies, and `alerts_ingest.take_on` authenticates and writes them in one
+transaction; each POST is answered after that commit, with its own outcome (a bad token or
+body fails alone). A lone delivery is written at once. In a storm, the statements, round trips and
 fsync'd commit of one transaction serve many deliveries (bench/README.md).
 
 On PostgreSQL the task writes on the event loop through psycopg's async driver: while the
@@ -29,7 +29,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from api.auth import AlertSourceToken
 from api.errors import ApiError
-from api.services.alerts_ingest import Item, Parse, Rejected, Taken, take_on, take_together
+from api.services.alerts_ingest import (
+    Delivery,
+    Item,
+    Rejected,
+    Taken,
+    take_on,
+    take_together,
+)
 from store.alert_outbox import OutboxRow
 from store.models import utcnow
 
@@ -77,16 +84,19 @@ class AlertWriter:
             await self._async.dispose()
             self._async = None
 
-    async def take(self, token: AlertSourceToken, body: bytes, parse: Parse) -> Taken:
-        """Write one delivery with whatever else waits; its Taken, or its ApiError/Rejected
-        raised."""
+    async def take(
+        self, token: AlertSourceToken, body: bytes, delivery: Delivery | Rejected
+    ) -> Taken:
+        """Write one delivery (`alerts_ingest.parsed` of its body) with whatever else waits;
+        its Taken, or its ApiError/Rejected raised."""
+        item = (token, body, delivery)
         if self._task is None or self._queue is None:  # an app run without its lifespan
             outcomes, outbox = await asyncio.to_thread(
-                take_together, self._engine, [(token, body, parse)], now=utcnow()
+                take_together, self._engine, [item], now=utcnow()
             )
             self._offer(outbox)
             return _taken(outcomes[0])
-        waiting = _Waiting((token, body, parse), asyncio.get_running_loop().create_future())
+        waiting = _Waiting(item, asyncio.get_running_loop().create_future())
         self._queue.put_nowait(waiting)
         return _taken(await waiting.answer)
 

@@ -124,7 +124,16 @@ class Taken:
 
 
 Parse = Callable[[bytes, datetime], Delivery]
-Item = tuple[AlertSourceToken, bytes, Parse]  # a hot receiver's delivery, not yet read
+# A hot receiver's delivery: its token (not yet looked up), body, and what its parse made.
+Item = tuple[AlertSourceToken, bytes, "Delivery | Rejected"]
+
+
+def parsed(parse: Parse, body: bytes, now: datetime) -> Delivery | Rejected:
+    """`parse(body, now)`, or the Rejected it raised (told only once the token is good)."""
+    try:
+        return parse(body, now)
+    except Rejected as exc:
+        return exc
 
 
 def store(engine: Engine, delivery: Delivery, *, body: bytes, sender: str, now: datetime) -> Stored:
@@ -138,9 +147,9 @@ def store(engine: Engine, delivery: Delivery, *, body: bytes, sender: str, now: 
 def take_together(
     engine: Engine, items: Sequence[Item], *, now: datetime
 ) -> tuple[list[Taken | ApiError | Rejected], list[OutboxRow]]:
-    """Authenticate, parse and write deliveries that arrived together, in one transaction:
-    the statements, round trips and commit of one serve them all. Each is judged alone: a
-    bad token is its 401/403, checked before its body is parsed; a bad body its Rejected;
+    """Authenticate and write deliveries that arrived together (parsed already), in one
+    transaction: the statements, round trips and commit of one serve them all. Each is
+    judged alone: a bad token is its 401/403 whatever its body; a bad body its Rejected;
     the others are written. The outcome of each, in order, and the outbox rows of all."""
     with engine.begin() as conn:
         return take_on(conn, items, now=now)
@@ -153,17 +162,16 @@ def take_on(
     tokens = [token for token, _, _ in items]
     outcomes: list[Taken | ApiError | Rejected] = []
     accepted: list[tuple[Delivery, bytes, str]] = []
-    for (_, body, parse), principal in zip(items, verify_alert_sources(conn, tokens), strict=True):
+    for (_, body, delivery), principal in zip(
+        items, verify_alert_sources(conn, tokens), strict=True
+    ):
         if isinstance(principal, ApiError):
             outcomes.append(principal)
-            continue
-        try:
-            delivery = parse(body, now)
-        except Rejected as exc:
-            outcomes.append(exc)
-            continue
-        outcomes.append(Taken(principal, delivery, {}))
-        accepted.append((delivery, body, principal.name))
+        elif isinstance(delivery, Rejected):
+            outcomes.append(delivery)
+        else:
+            outcomes.append(Taken(principal, delivery, {}))
+            accepted.append((delivery, body, principal.name))
     counts, outbox = _write(conn, accepted, now=now)
     written = iter(counts)
     return [

@@ -130,7 +130,7 @@ def api(config: ConfigOption = None, log_format: LogFormatOption = None) -> None
     import uvicorn
 
     from api.app import create_app
-    from api.serving import HeaderLimitedProtocol
+    from api.serving import HeaderLimitedProtocol, freeze_startup_objects
     from store.db import migrate
 
     settings = _deployed_settings(config)
@@ -138,6 +138,7 @@ def api(config: ConfigOption = None, log_format: LogFormatOption = None) -> None
     migrate(settings.database_url)
     _refuse_unreadable_secrets(settings)
     app = create_app(settings)
+    freeze_startup_objects()
     uvicorn.run(
         app,
         host=settings.api.host,

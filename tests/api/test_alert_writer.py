@@ -8,7 +8,6 @@ import json
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import datetime
 
 import pytest
 from sqlalchemy import Engine, func, select, text
@@ -16,10 +15,10 @@ from sqlalchemy import Engine, func, select, text
 from api.auth import AlertSourceToken, hash_token
 from api.errors import ApiError
 from api.services.alert_writer import AlertWriter
-from api.services.alerts_ingest import Delivery, Rejected, Taken, parse_postable
+from api.services.alerts_ingest import Delivery, Rejected, Taken, parse_postable, parsed
 from sluice.alerts import fingerprint
 from store.alert_outbox import OutboxRow
-from store.models import Alert, AlertEvent, Role
+from store.models import Alert, AlertEvent, Role, utcnow
 from tests.api.tokens import issue_token
 
 
@@ -27,6 +26,10 @@ def body(*instances: str) -> bytes:
     return json.dumps(
         [{"labels": {"alertname": "Down", "instance": i}} for i in instances]
     ).encode()
+
+
+def read(raw: bytes) -> Delivery | Rejected:
+    return parsed(parse_postable, raw, utcnow())
 
 
 def token(clear: str) -> AlertSourceToken:
@@ -66,14 +69,17 @@ async def test_deliveries_that_wait_together_share_a_transaction_and_keep_their_
     source = token(issue_token(db_url, Role.alert_source, "prom"))
     viewer = token(issue_token(db_url, Role.viewer))
     with alerts_held(db_engine):  # the first delivery waits on the lock, the rest queue
-        first = asyncio.create_task(alert_writer.take(source, body("a"), parse_postable))
+        first = asyncio.create_task(alert_writer.take(source, body("a"), read(body("a"))))
         await asyncio.sleep(0)
         waiting = [
-            alert_writer.take(source, body("b", "c"), parse_postable),
-            alert_writer.take(viewer, body("d"), parse_postable),  # a role that may not post
-            alert_writer.take(source, b'[{"labels": {}}]', parse_postable),  # no label
-            alert_writer.take(source, body("b", "e"), parse_postable),  # b again: deduplicated
-            alert_writer.take(token("sluice_unknown"), body("f"), parse_postable),
+            alert_writer.take(sender, raw, read(raw))
+            for sender, raw in [
+                (source, body("b", "c")),
+                (viewer, body("d")),  # a role that may not post
+                (source, b'[{"labels": {}}]'),  # no label
+                (source, body("b", "e")),  # b again: deduplicated
+                (token("sluice_unknown"), b"[}"),  # unknown: 401 before its body is judged
+            ]
         ]
         later = [asyncio.ensure_future(one) for one in waiting]
         await asyncio.sleep(0)
@@ -105,18 +111,17 @@ async def test_a_delivery_the_write_refuses_fails_alone(
     alert_writer, _ = writer
     source = token(issue_token(db_url, Role.alert_source))
 
-    def unstorable(raw: bytes, now: datetime) -> Delivery:
-        delivery = parse_postable(raw, now)
-        bad = replace(delivery.alerts[0], annotations={"set": {1, 2}})  # type: ignore[dict-item]
-        return replace(delivery, alerts=[bad])
-
+    good = read(body("z"))
+    assert isinstance(good, Delivery)
+    bad = replace(good.alerts[0], annotations={"set": {1, 2}})  # type: ignore[dict-item]
+    unstorable = replace(good, alerts=[bad])
     with alerts_held(db_engine):
-        first = asyncio.create_task(alert_writer.take(source, body("x"), parse_postable))
+        first = asyncio.create_task(alert_writer.take(source, body("x"), read(body("x"))))
         await asyncio.sleep(0)
         later = [
-            asyncio.ensure_future(alert_writer.take(source, raw, parse))
-            for raw, parse in [(body("y"), parse_postable), (body("z"), unstorable),
-                               (body("w"), parse_postable)]
+            asyncio.ensure_future(alert_writer.take(source, raw, delivery))
+            for raw, delivery in [(body("y"), read(body("y"))), (body("z"), unstorable),
+                                  (body("w"), read(body("w")))]
         ]  # fmt: skip
         await asyncio.sleep(0)
     outcomes: Sequence[object] = await asyncio.gather(first, *later, return_exceptions=True)
