@@ -124,7 +124,11 @@ def remove(conn: Connection, ids: Iterable[str]) -> None:
 
 
 def _outbox_rows(rows: Sequence[OutboxRow], version: int, now: datetime) -> list[dict[str, Any]]:
-    return [{**row.__dict__, "routing_version": version, "created_at": now} for row in rows]
+    return [
+        {**row.__dict__, "fingerprint": row.fingerprints[0] if row.fingerprints else "",
+         "routing_version": version, "created_at": now}
+        for row in rows
+    ]  # fmt: skip
 
 
 def _member(group_id: str, fingerprint: str, now: datetime) -> dict[str, Any]:
@@ -170,6 +174,6 @@ def _one_per_group(found_rows: Iterable[Any], exclude: set[str]) -> list[OutboxR
 
 
 def _row(r: Any) -> OutboxRow:
-    return OutboxRow(
-        r["id"], r["group_id"], r["route"], dict(r["group_labels"]), list(r["fingerprints"])
-    )
+    """A stored row; one the release before migration 0024 wrote names its alert alone."""
+    fingerprints = list(r["fingerprints"]) or ([r["fingerprint"]] if r["fingerprint"] else [])
+    return OutboxRow(r["id"], r["group_id"], r["route"], dict(r["group_labels"]), fingerprints)

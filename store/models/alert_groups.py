@@ -31,6 +31,9 @@ class AlertOutbox(SQLModel, table=True):
     route: str = Field(max_length=100)
     group_labels: dict[str, Any] = json_field()
     fingerprints: list[str] = json_field(list)  # the alerts of one delivery that changed
+    # The one alert of a row the release before migration 0024 wrote (a row per alert); the
+    # first of `fingerprints` since, so that release can still drain rows while replicas roll.
+    fingerprint: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""})
     routing_version: int = 0
     created_at: datetime = created_at_field(index=True)
 

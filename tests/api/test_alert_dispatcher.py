@@ -9,7 +9,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, insert, select
 from sqlmodel import Session
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
@@ -17,7 +17,7 @@ from temporalio.client import Client
 from api.services.alert_dispatcher import AlertDispatcher
 from api.services.alerts_ingest import Delivery, store
 from sluice.cli.servers import free_port
-from store.alert_outbox import OutboxRow
+from store.alert_outbox import OUTBOX, OutboxRow, pending
 from store.models import AlertOutbox, utcnow
 from tests.e2e.agent_support import eventually
 from tests.workflows.alert_groups import alert, publish
@@ -183,3 +183,24 @@ async def test_deliveries_during_the_round_gap_wait_for_one_round(
     await signaller.stop()  # which stopping sends at once
     assert outbox(engine) == 0 and signaller.rounds == 2
     assert await signals(temporal_client, first[0].group_id) == 2
+
+
+def test_outbox_rows_of_the_release_before_are_read_and_its_column_still_written(
+    engine: Engine,
+) -> None:
+    """While replicas roll over migration 0024: the release before wrote a row per alert
+    with `fingerprint` alone, and reads `fingerprint` of the rows written now."""
+    before = {"id": "before-0024", "group_id": "alert-group-before", "route": "ops",
+              "group_labels": {}, "fingerprint": "0123456789abcdef", "routing_version": 1,
+              "created_at": utcnow()}  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(insert(OUTBOX).values(**before))
+    written = deliver(engine, uuid.uuid4().hex[:8], "a", "b")
+    with engine.connect() as conn:
+        read = {row.id: row.fingerprints for row in pending(conn)}
+        column = {
+            r.id: r.fingerprint for r in conn.execute(select(OUTBOX.c.id, OUTBOX.c.fingerprint))
+        }
+    assert read["before-0024"] == ["0123456789abcdef"]
+    assert read[written[0].id] == written[0].fingerprints and len(written[0].fingerprints) == 2
+    assert column[written[0].id] == written[0].fingerprints[0]
