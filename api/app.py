@@ -124,6 +124,9 @@ def create_app(settings: Settings, console_dist: Path = ui.DIST_DIR) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.api.max_body_bytes)
     app.add_middleware(RequestMetrics, metrics=app.state.metrics)  # outermost: times it all
     install_error_handlers(app)
+    # First: a request is matched against the routes in order, and these take the storms.
+    # Their own paths: /api/v2/alerts is Alertmanager's.
+    app.include_router(alerts_ingest.router)
     app.include_router(health.router)
     app.include_router(tasks.router, prefix=API_PREFIX)
     app.include_router(agents.router, prefix=API_PREFIX)
@@ -139,7 +142,6 @@ def create_app(settings: Settings, console_dist: Path = ui.DIST_DIR) -> FastAPI:
     app.include_router(dashboard.router, prefix=API_PREFIX)
     app.include_router(reports.router, prefix=API_PREFIX)
     app.include_router(session.router, prefix=API_PREFIX)
-    app.include_router(alerts_ingest.router)  # its own paths: /api/v2/alerts is Alertmanager's
     app.include_router(alerts.router, prefix=API_PREFIX)
     app.include_router(alert_routing.router, prefix=API_PREFIX)
     app.include_router(alert_routing.test_router, prefix=API_PREFIX)

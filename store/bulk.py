@@ -54,7 +54,7 @@ def insert_many(
         ignore_conflicts,
         None if returning is None else returning.name,
     )
-    result = conn.execute(statement, {"rows": json.dumps(rows, default=_iso)})
+    result = conn.execute(statement, {"rows": _dumps(rows)})
     return list(result.scalars()) if returning is not None else []
 
 
@@ -78,15 +78,24 @@ class Inserts:
                 insert_many(conn, table, rows, ignore_conflicts=ignore_conflicts)
             return
         shapes = tuple((table, tuple(rows[0]), ignore) for table, rows, ignore in parts)
-        documents = {f"rows{i}": json.dumps(rows, default=_iso) for i, (_, rows, _) in
-                     enumerate(parts)}  # fmt: skip
+        documents = {f"rows{i}": _dumps(rows) for i, (_, rows, _) in enumerate(parts)}
         conn.execute(_together(conn.dialect, shapes), documents)
 
 
-def _iso(value: Any) -> str:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"cannot store {type(value).__name__} as JSON")
+def _dumps(rows: Sequence[Mapping[str, Any]]) -> str:
+    """`rows` as JSON, times in ISO 8601 (each distinct time formatted once: a write's rows
+    mostly share its one `now`)."""
+    formatted: dict[datetime, str] = {}
+
+    def iso(value: Any) -> str:
+        if isinstance(value, datetime):
+            text = formatted.get(value)
+            if text is None:
+                text = formatted[value] = value.isoformat()
+            return text
+        raise TypeError(f"cannot store {type(value).__name__} as JSON")
+
+    return json.dumps(rows, default=iso)
 
 
 @cache
