@@ -6,6 +6,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import URL, Engine, create_engine, event, make_url, text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -24,8 +25,7 @@ def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite files get their directory created and WAL pragmas set."""
     parsed = database_url(url)
     if parsed.get_backend_name() != "sqlite":
-        # Fail fast (readiness, start-up) rather than hang when the server is unreachable.
-        connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": 10}
+        connect_args = _connect_args(parsed)
         # A pool as large as the API's concurrent work (a burst of alert POSTs, the alert
         # dispatcher, the worker's activities): past it, each checkout opens a connection
         # (a PostgreSQL backend forked) and closes it again on return.
@@ -38,6 +38,19 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
     event.listen(engine, "connect", _set_sqlite_pragmas)
     return engine
+
+
+def make_async_engine(url: URL, *, pool_size: int) -> AsyncEngine:
+    """An asyncio engine (psycopg's async driver) for the PostgreSQL at `url`."""
+    return create_async_engine(
+        url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size,
+        connect_args=_connect_args(url),
+    )  # fmt: skip
+
+
+def _connect_args(url: URL) -> dict[str, Any]:
+    """Fail fast (readiness, start-up, a write) rather than hang on an unreachable server."""
+    return {} if "connect_timeout" in url.query else {"connect_timeout": 10}
 
 
 def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -12,7 +12,8 @@ database works, the loop serves the next requests, with no thread to hand the GI
 forth. SQLite's driver only blocks, so there a worker thread writes.
 
 If a transaction fails, its deliveries are written again one by one, so a delivery the
-database refuses fails alone.
+database refuses fails alone. If the database itself fails (unreachable, restarting, a
+deadlock: an OperationalError), they all fail at once and their senders retry.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.auth import AlertSourceToken
 from api.errors import ApiError
@@ -38,6 +40,7 @@ from api.services.alerts_ingest import (
     take_together,
 )
 from store.alert_outbox import OutboxRow
+from store.db import make_async_engine
 from store.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -65,11 +68,8 @@ class AlertWriter:
         self.transactions = 0  # committed (or failed)
 
     def start(self) -> None:
-        if self._engine.dialect.name == "postgresql":
-            # One transaction at a time: a connection, and one more while it is replaced.
-            self._async = create_async_engine(
-                self._engine.url, pool_size=1, max_overflow=1, pool_pre_ping=True
-            )
+        if self._engine.dialect.name == "postgresql":  # one transaction at a time
+            self._async = make_async_engine(self._engine.url, pool_size=1)
         self._queue = asyncio.Queue()
         self._task = asyncio.create_task(self._run(self._queue), name="alert-writer")
 
@@ -114,12 +114,13 @@ class AlertWriter:
             outcomes, outbox = await self._together([w.item for w in batch], utcnow())
         except Exception as exc:
             self.transactions += 1
-            if len(batch) > 1:  # which one the database refused: each alone
-                for waiting in batch:
+            if len(batch) > 1 and not isinstance(exc, OperationalError):
+                for waiting in batch:  # which one did the database refuse? Each alone
                     await self._write([waiting])
                 return
-            log.exception("writing an alert delivery failed")
-            _answer(batch[0], exc)
+            log.exception("writing %d alert deliveries failed", len(batch))
+            for waiting in batch:
+                _answer(waiting, exc)
             return
         self.transactions += 1
         if outbox:

@@ -8,16 +8,20 @@ import json
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select, text
+from sqlalchemy.exc import OperationalError
 
 from api.auth import AlertSourceToken, hash_token
 from api.errors import ApiError
 from api.services.alert_writer import AlertWriter
 from api.services.alerts_ingest import Delivery, Rejected, Taken, parse_postable, parsed
 from sluice.alerts import fingerprint
+from sluice.cli.servers import free_port
 from store.alert_outbox import OutboxRow
+from store.db import make_engine
 from store.models import Alert, AlertEvent, Role, utcnow
 from tests.api.tokens import issue_token
 
@@ -129,3 +133,30 @@ async def test_a_delivery_the_write_refuses_fails_alone(
     assert [isinstance(o, Taken) for o in outcomes] == [True, True, False, True]
     assert "set" in str(outcomes[2])  # what could not be stored, by name
     assert count(db_engine, Alert) == 3  # x, y, w
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+async def test_an_unreachable_database_fails_the_waiting_deliveries_at_once(
+    backend: str, tmp_path: Path
+) -> None:
+    """Not written one by one against a database that is not there: one attempt, and every
+    POST waiting on it answered with the error."""
+    url = (
+        f"sqlite:///{tmp_path}"  # a directory: SQLite cannot open it
+        if backend == "sqlite"
+        else f"postgresql://sluice@127.0.0.1:{free_port()}/sluice"  # nothing listens
+    )
+    engine = make_engine(url)
+    alert_writer = AlertWriter(engine, lambda rows: None)
+    alert_writer.start()
+    try:
+        raws = [body(instance) for instance in "abc"]
+        outcomes = await asyncio.gather(
+            *(alert_writer.take(token("sluice_any"), raw, read(raw)) for raw in raws),
+            return_exceptions=True,
+        )
+    finally:
+        await alert_writer.stop()
+        engine.dispose()
+    assert all(isinstance(outcome, OperationalError) for outcome in outcomes), outcomes
+    assert alert_writer.transactions == 1
