@@ -18,10 +18,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import timedelta
-from typing import TypeVar
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
@@ -44,20 +42,12 @@ with workflow.unsafe.imports_passed_through():
         GroupTimings,
     )
     from workflows.alert_analysis import GroupAnalysis
+    from workflows.alert_group_calls import DB_ACTIVITY_TIMEOUT, call, local
     from workflows.alert_group_clock import ACK_EXPIRED, ESCALATE, GroupClock
 
-# A flush or a step that cannot reach the database keeps trying; channels' own failures
-# are recorded by the activity, which retries only when no channel was reached.
-ACTIVITY_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=5)
-)
-ACTIVITY_TIMEOUT = timedelta(minutes=2)  # sends: every channel of the route, each may be slow
-# Database-only steps: short, so one a killed worker held is retried elsewhere in seconds.
-DB_ACTIVITY_TIMEOUT = timedelta(seconds=20)
 MAX_HISTORY = 5_000  # events; then continue as new
 LOCAL_START = "alert-group-local-start"  # the start's two steps run as local activities
 MAX_ASSIGNEE = 200
-T = TypeVar("T")
 
 
 @workflow.defn(name="AlertGroupWorkflow")
@@ -88,16 +78,14 @@ class AlertGroupWorkflow:
         else:
             reset = GroupAction(inp.group_id, "reset", "")
             if workflow.patched(LOCAL_START):  # a storm starts many groups: spare Temporal
-                self._clock.timings = await self._local("alert_group_timings", inp.route,
+                self._clock.timings = await local("alert_group_timings", inp.route,
                                                         GroupTimings)  # fmt: skip
-                await self._local("record_alert_group_action", reset, type(None))
+                await local("record_alert_group_action", reset, type(None))
             else:
-                self._clock.timings = await self._call(
+                self._clock.timings = await call(
                     "alert_group_timings", inp.route, GroupTimings, DB_ACTIVITY_TIMEOUT
                 )
-                await self._call(
-                    "record_alert_group_action", reset, type(None), DB_ACTIVITY_TIMEOUT
-                )
+                await call("record_alert_group_action", reset, type(None), DB_ACTIVITY_TIMEOUT)
             if self._clock.timings.analysis:  # beside group_wait, not after it
                 self._analysis.start(inp.group_id)
             await workflow.sleep(timedelta(seconds=self._clock.timings.group_wait))
@@ -194,7 +182,7 @@ class AlertGroupWorkflow:
                 repeat=self._clock.repeat_due(now),
             )  # fmt: skip
             try:
-                flushed = await self._call("flush_alert_group", req, FlushResult)
+                flushed = await call("flush_alert_group", req, FlushResult)
             except ActivityError:  # a template error: try again after the group interval
                 workflow.logger.warning("alert group %s: flush failed", self._inp.group_id)
                 flushed = FlushResult(self._clock.timings, self._firing, False, False)
@@ -236,7 +224,7 @@ class AlertGroupWorkflow:
                 self._inp.group_id, self._inp.route, "", escalation.step, escalation.round
             )
             try:
-                done = await self._call("escalate_alert_group", req, EscalationResult)
+                done = await call("escalate_alert_group", req, EscalationResult)
             except ActivityError:
                 done = EscalationResult(stop=True)
         if self._clock.escalation is not escalation:  # acked, resolved meanwhile
@@ -265,34 +253,8 @@ class AlertGroupWorkflow:
 
     async def _act(self, action: GroupAction) -> None:
         async with self._lock:
-            await self._call("record_alert_group_action", action, type(None), DB_ACTIVITY_TIMEOUT)
+            await call("record_alert_group_action", action, type(None), DB_ACTIVITY_TIMEOUT)
         self._poke = True
-
-    async def _call(
-        self,
-        activity: str,
-        arg: object,
-        result_type: type[T],
-        limit: timedelta = ACTIVITY_TIMEOUT,
-    ) -> T:
-        return await workflow.execute_activity(
-            activity,
-            arg,
-            result_type=result_type,
-            start_to_close_timeout=limit,
-            retry_policy=ACTIVITY_RETRY,
-        )
-
-    async def _local(self, activity: str, arg: object, result_type: type[T]) -> T:
-        """A database-only step as a local activity: recorded in the workflow task that ran
-        it, with no activity task of its own for Temporal to schedule and dispatch."""
-        return await workflow.execute_local_activity(
-            activity,
-            arg,
-            result_type=result_type,
-            start_to_close_timeout=DB_ACTIVITY_TIMEOUT,
-            retry_policy=ACTIVITY_RETRY,
-        )
 
     def _check_firing(self) -> None:
         if self._flushed and self._firing == 0:
