@@ -233,14 +233,14 @@ def verify_alert_sources(
         if token.digest not in found:
             found[token.digest] = _principal_on(conn, token.digest)
         principal = found[token.digest]
+        if principal is None:
+            outcomes.append(unauthorized("invalid or revoked token"))
+            continue
         try:
-            if principal is None:
-                raise unauthorized("invalid or revoked token")
             _check(principal, (Role.alert_source,), token.what)
-        except ApiError as exc:
-            outcomes.append(exc)
-        else:
             outcomes.append(principal)
+        except ApiError as exc:  # 403
+            outcomes.append(exc)
     return outcomes
 
 

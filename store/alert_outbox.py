@@ -44,19 +44,14 @@ def route_changes(
     changed: Sequence[IncomingAlert],
     *,
     now: datetime,
-    inserts: Inserts | None = None,
+    inserts: Inserts,
 ) -> list[OutboxRow]:
     """Outbox rows for the groups of every changed alert under the live routing, one per
     group; the caller commits. An alert that resolves also wakes the groups whose alerts were
     held back by an inhibition, so those are judged again (and told, if nothing mutes them
-    now). The rows join `inserts` if given (the caller runs it), else are inserted here."""
+    now). The group members, groups and outbox rows join `inserts` (the caller runs it)."""
     if not changed:
         return []
-    if inserts is None:
-        inserts = Inserts()
-        outbox = route_changes(conn, changed, now=now, inserts=inserts)
-        inserts.run(conn)
-        return outbox
     live = live_routing(conn)
     rows: dict[str, OutboxRow] = {}
     groups: dict[str, dict[str, Any]] = {}

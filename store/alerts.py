@@ -12,7 +12,7 @@ sharing alerts lock them in the same order and cannot deadlock.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,7 +35,7 @@ STATE = ("status", "starts_at", "ends_at", "annotations", "severity", "generator
 
 @dataclass(frozen=True)
 class Delivered:
-    """One delivery's alerts and where they came from, as `write_deliveries` takes them."""
+    """One delivery's alerts and where they came from."""
 
     alerts: Sequence[IncomingAlert]
     source: str
@@ -43,40 +43,21 @@ class Delivered:
     detail: Mapping[str, Any]
 
 
-def write_delivery(
-    conn: Connection,
-    alerts: Iterable[IncomingAlert],
-    *,
-    source: str,
-    delivery_id: str,
-    now: datetime,
-    detail: Mapping[str, Any] | None = None,
-    changed: list[IncomingAlert] | None = None,
-) -> dict[str, int]:
-    """Apply one delivery's alerts; the caller commits. Counts of `received` alerts and of
-    those `deduplicated` (changed nothing), for the metrics; the alerts that changed are
-    appended to `changed` (their groups hear of them)."""
-    delivered = Delivered(list(alerts), source, delivery_id, detail or {})
-    return write_deliveries(conn, [delivered], now=now, changed=changed)[0]
-
-
 def write_deliveries(
     conn: Connection,
     deliveries: Sequence[Delivered],
     *,
     now: datetime,
-    changed: list[IncomingAlert] | None = None,
-    inserts: Inserts | None = None,
+    changed: list[IncomingAlert],
+    inserts: Inserts,
 ) -> list[dict[str, int]]:
-    """`write_delivery` of several deliveries, in order, with a few statements for them all
+    """Apply deliveries' alerts, in order; the caller commits. A few statements for them all
     whatever their size: one INSERT of the alerts not yet known, one locked SELECT of the
-    others, their UPDATEs and the events as batches. The counts of each delivery. The
-    events join `inserts` if given (the caller runs it), else are inserted here."""
-    if inserts is None:
-        inserts = Inserts()
-        counts = write_deliveries(conn, deliveries, now=now, changed=changed, inserts=inserts)
-        inserts.run(conn)
-        return counts
+    others, their UPDATEs; their events join `inserts` (the caller runs it).
+
+    The counts of each delivery: `received` alerts and those `deduplicated` (changed
+    nothing), for the metrics. The alerts that changed are appended to `changed` (their
+    groups hear of them)."""
     reports = sorted(  # two writers sharing alerts lock them in the same order: no deadlock
         ((alert, d) for d in deliveries for alert in d.alerts), key=lambda r: r[0].fingerprint
     )  # (stable: an alert reported twice keeps its order)
@@ -97,8 +78,7 @@ def write_deliveries(
         if kind is not None
     ]  # fmt: skip
     inserts.add(EVENTS, events)
-    if changed is not None:
-        changed.extend(alert for alert, kind in kinds if kind is not None)
+    changed.extend(alert for alert, kind in kinds if kind is not None)
     same = Counter(id(d) for (_, kind), (_, d) in zip(kinds, reports, strict=True) if kind is None)
     return [{"received": len(d.alerts), "deduplicated": same[id(d)]} for d in deliveries]
 

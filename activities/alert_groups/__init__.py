@@ -99,7 +99,7 @@ class AlertGroupActivities:
                 message, template_error = render_alert_message(
                     "alert_group", values, template, language=self._language
                 )
-            del alerts
+            del alerts  # the send below need not hold the group's alerts
         channels: list[str] = []
         failures: list[str] = []
         if message is not None:

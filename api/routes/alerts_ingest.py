@@ -110,9 +110,9 @@ async def _take(
                 alerts_ingest.store, engine, delivery, body=body, sender=caller.name, now=now
             )
             counts = stored.counts
-            # Committed: signalled in the background, or by the outbox drain.
-            dispatcher: AlertDispatcher = request.app.state.alert_dispatcher
-            dispatcher.offer(stored.outbox)
+            if stored.outbox:  # committed: signalled in the background, or by the drain
+                dispatcher: AlertDispatcher = request.app.state.alert_dispatcher
+                dispatcher.offer(stored.outbox)
     except Rejected as exc:
         metrics.alerts_rejected.labels(exc.reason).inc()
         raise ApiError(STATUS_OF.get(exc.reason, 400), exc.reason, str(exc)) from None

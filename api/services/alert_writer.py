@@ -4,8 +4,8 @@ The two hot receivers (`/api/v1/alerts/alertmanager`, `/api/v2/alerts`) hand the
 here, parsed, and wait. One task takes every delivery waiting, up to MAX_DELIVERIES or
 MAX_BYTES of bodies, and `alerts_ingest.take_on` authenticates and writes them in one
 transaction; each POST is answered after that commit, with its own outcome (a bad token or
-body fails alone). A lone delivery is written at once. In a storm, the statements, round trips and
-fsync'd commit of one transaction serve many deliveries (bench/README.md).
+body fails alone). A lone delivery is written at once. In a storm, the statements, round
+trips and fsync'd commit of one transaction serve many deliveries (bench/README.md).
 
 On PostgreSQL the task writes on the event loop through psycopg's async driver: while the
 database works, the loop serves the next requests, with no thread to hand the GIL back and
@@ -94,7 +94,8 @@ class AlertWriter:
             outcomes, outbox = await asyncio.to_thread(
                 take_together, self._engine, [item], now=utcnow()
             )
-            self._offer(outbox)
+            if outbox:
+                self._offer(outbox)
             return _taken(outcomes[0])
         waiting = _Waiting(item, asyncio.get_running_loop().create_future())
         self._queue.put_nowait(waiting)
