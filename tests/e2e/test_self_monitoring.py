@@ -26,12 +26,18 @@ __all__ = ["analyses_process"]  # the worker-like process, a fixture shared with
 
 
 def quick_rules(path: Path) -> Path:
-    """The rules as shipped, but evaluated every second and firing at once (`for: 0s`)."""
+    """The rules as shipped, but evaluated every second and firing at once (`for: 0s`).
+
+    The latency rules (a `histogram_quantile` over request or dispatch times) keep their
+    shipped `for`: on a shared test machine one slow scrape among a handful of requests is a
+    p95 over a second, and this test must not pass or fail on wall-clock time. Their
+    expressions are still loaded, evaluated and queried."""
     groups = rule_groups()
     for group in groups:
         group["interval"] = "1s"
         for rule in group["rules"]:
-            rule["for"] = "0s"
+            if "histogram_quantile" not in rule["expr"]:
+                rule["for"] = "0s"
     path.write_text(yaml.safe_dump({"groups": groups}))
     return path
 
