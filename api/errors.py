@@ -1,5 +1,6 @@
 """One JSON error shape for every failure: {"error": {"code": ..., "message": ...}}."""
 
+import logging
 from collections.abc import Mapping
 from http import HTTPStatus
 
@@ -7,8 +8,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.service import RPCError, RPCStatusCode
+
+log = logging.getLogger("sluice.api")
 
 
 class ErrorDetail(BaseModel):
@@ -76,7 +80,19 @@ async def _runtime_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(503, "temporal_unavailable", f"Temporal is unreachable: {exc}")
 
 
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """The metadata DB unreachable, locked or gone away is a 503 the caller can retry
+    (Alertmanager redelivers on a 5xx); a 500 would read as a bug in Sluice."""
+    assert isinstance(exc, OperationalError)
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+    log.warning("%s %s: metadata DB unavailable: %s", request.method, request.url.path, reason)
+    return error_response(
+        503, "database_unavailable", f"metadata DB unavailable: {reason}", {"Retry-After": "5"}
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(OperationalError, _database_error)
     app.add_exception_handler(RPCError, _temporal_error)
     app.add_exception_handler(RuntimeError, _runtime_error)
     app.add_exception_handler(ApiError, _api_error)
@@ -91,4 +107,5 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     403: {"model": ErrorBody, "description": "the token's role may not do this"},
     404: {"model": ErrorBody},
     422: {"model": ErrorBody},
+    503: {"model": ErrorBody, "description": "`database_unavailable`: retry later"},
 }

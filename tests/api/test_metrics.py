@@ -105,6 +105,32 @@ def test_metrics_still_answer_when_the_database_is_down() -> None:
     assert not [name for name, _ in scraped if name.startswith("sluice_tasks")]
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_database_that_is_not_there_is_a_503_to_retry_not_a_500(
+    backend: str, tmp_path: Path
+) -> None:
+    """An alert sender told 503 redelivers; a 500 would read as Sluice's own bug."""
+    url = (
+        f"sqlite:///{tmp_path}"  # a directory: SQLite cannot open it
+        if backend == "sqlite"
+        else f"postgresql://sluice@127.0.0.1:{free_port()}/sluice?connect_timeout=2"
+    )
+    alert = [{"labels": {"alertname": "DiskFull"}, "startsAt": "2026-12-07T10:00:00Z"}]
+    with TestClient(create_app(Settings(database_url=url)), raise_server_exceptions=False) as c:
+        token = {"Authorization": "Bearer sluice_not-checked-while-the-db-is-down"}
+        responses = [
+            c.post("/api/v2/alerts", json=alert, headers=token),
+            c.post("/api/v1/alerts/alertmanager", json={"version": "4"}, headers=token),
+            c.get("/api/v1/alerts", headers=token),
+        ]
+    for response in responses:
+        assert response.status_code == 503, response.text
+        assert response.headers["retry-after"] == "5"
+        error = response.json()["error"]
+        assert error["code"] == "database_unavailable"
+        assert error["message"].startswith("metadata DB unavailable: ")
+
+
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'sluice.db'}"
