@@ -2,16 +2,14 @@
 
 Roles: `admin` may do everything; `operator` reads everything and writes tasks, rules and
 channels; `viewer` only reads; `agent` may register, heartbeat and read its own config, where
-"own" means the agent id equals the token's name; `alert-source` may only post alerts, with
-its token as a bearer or as the password of HTTP basic auth (what Alertmanager can send).
+"own" means the agent id equals the token's name; `alert-source` may only post alerts
+(api.alert_auth: its token as a bearer or as basic auth's password).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hmac
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
@@ -46,7 +44,7 @@ _TOKEN_USED = (
     .values(last_used_at=bindparam("now"))
 )
 
-_bearer = HTTPBearer(
+bearer = HTTPBearer(
     auto_error=False,
     scheme_name="bearer",
     description="An API token from `sluice token create`: `Authorization: Bearer sluice_…`.",
@@ -132,7 +130,7 @@ def forbidden(message: str) -> ApiError:
 async def authenticate(
     request: Request,
     engine: EngineDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     """The caller's principal from `Authorization: Bearer`, else from the console's session
     cookie; 401 if missing, unknown or revoked, 403 for a session's mutation without its
@@ -160,19 +158,19 @@ async def authenticate(
 
 
 async def principal_for(engine: Engine, token: str) -> Principal | None:
-    """`_verify` of the token's hash, in a worker thread."""
-    return await run_in_threadpool(_verify, engine, hash_token(token))
+    """`verify` of the token's hash, in a worker thread."""
+    return await run_in_threadpool(verify, engine, hash_token(token))
 
 
-def _verify(engine: Engine, digest: str) -> Principal | None:
+def verify(engine: Engine, digest: str) -> Principal | None:
     """The live token's principal, recording its use; None if unknown or revoked."""
     # Autocommit spares PostgreSQL's BEGIN and ROLLBACK on the usual, read-only, path.
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        return _principal_on(conn, digest)
+        return principal_on(conn, digest)
 
 
-def _principal_on(conn: Connection, digest: str) -> Principal | None:
-    """`_verify` on the caller's connection; its use is recorded when the caller commits.
+def principal_on(conn: Connection, digest: str) -> Principal | None:
+    """`verify` on the caller's connection; its use is recorded when the caller commits.
     (Core, not the ORM: every request pays for this lookup.)"""
     row = conn.execute(_LIVE_TOKEN, {"digest": digest}).first()
     if row is None or not hmac.compare_digest(row.token_hash, digest):
@@ -186,95 +184,7 @@ def _principal_on(conn: Connection, digest: str) -> Principal | None:
 PrincipalDep = Annotated[Principal, Depends(authenticate)]
 
 
-async def authenticate_alert_source(
-    request: Request,
-    engine: EngineDep,
-    _declared: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
-    """An admin or `alert-source` token as a bearer, or as basic auth's password (any user);
-    401 if missing, unknown or revoked, 403 for other roles. (`_declared` only puts the bearer
-    scheme in the OpenAPI document; the header is read here, as it may be basic auth.)"""
-    token = _bearer_or_basic_password(request.headers.get("authorization", ""))
-    if token is None:
-        raise _no_alert_source_token()
-    principal = await run_in_threadpool(_verify, engine, hash_token(token))
-    return _alert_source(request, principal)
-
-
-@dataclass(frozen=True)
-class AlertSourceToken:
-    """An alert source's token, not yet looked up: `verify_alert_sources` does, in the
-    transaction that writes the delivery (api.services.alert_writer)."""
-
-    digest: str
-    what: str  # "POST /api/v2/alerts", for a 403's message
-
-
-async def alert_source_token(
-    request: Request,
-    _declared: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> AlertSourceToken:
-    """`authenticate_alert_source`'s 401 for a missing token, without the lookup."""
-    token = _bearer_or_basic_password(request.headers.get("authorization", ""))
-    if token is None:
-        raise _no_alert_source_token()
-    return AlertSourceToken(hash_token(token), f"{request.method} {request.url.path}")
-
-
-def verify_alert_sources(
-    conn: Connection, tokens: Sequence[AlertSourceToken]
-) -> list[Principal | ApiError]:
-    """Each token's principal in `conn`'s transaction (a revoke holds as for every request),
-    or its error: 401 if unknown or revoked, 403 for roles other than admin and alert-source.
-    A token sent by several deliveries is looked up once."""
-    found: dict[str, Principal | None] = {}
-    outcomes: list[Principal | ApiError] = []
-    for token in tokens:
-        if token.digest not in found:
-            found[token.digest] = _principal_on(conn, token.digest)
-        principal = found[token.digest]
-        if principal is None:
-            outcomes.append(unauthorized("invalid or revoked token"))
-            continue
-        try:
-            _check(principal, (Role.alert_source,), token.what)
-            outcomes.append(principal)
-        except ApiError as exc:  # 403
-            outcomes.append(exc)
-    return outcomes
-
-
-def _alert_source(request: Request, principal: Principal | None) -> Principal:
-    if principal is None:
-        raise unauthorized("invalid or revoked token")
-    request.state.principal = principal
-    _check(principal, (Role.alert_source,), f"{request.method} {request.url.path}")
-    return principal
-
-
-def _no_alert_source_token() -> ApiError:
-    return ApiError(
-        401, "unauthorized", "missing bearer token or basic auth",
-        headers={"WWW-Authenticate": 'Bearer, Basic realm="sluice"'},
-    )  # fmt: skip
-
-
-def _bearer_or_basic_password(header: str) -> str | None:
-    scheme, _, value = header.partition(" ")
-    value = value.strip()
-    if scheme.lower() == "bearer" and value:
-        return value
-    if scheme.lower() != "basic":
-        return None
-    try:
-        decoded = base64.b64decode(value, validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    _user, colon, password = decoded.partition(":")
-    return password if colon and password else None
-
-
-def _check(principal: Principal, roles: Iterable[Role], what: str) -> None:
+def check_role(principal: Principal, roles: Iterable[Role], what: str) -> None:
     if principal.role != Role.admin and principal.role not in roles:
         raise forbidden(f"role {principal.role} may not {what}")
 
@@ -286,7 +196,7 @@ def require(*roles: Role) -> RoleCheck:
     """A dependency allowing admin plus `roles`."""
 
     async def check(request: Request, principal: PrincipalDep) -> Principal:
-        _check(principal, roles, f"{request.method} {request.url.path}")
+        check_role(principal, roles, f"{request.method} {request.url.path}")
         return principal
 
     return check
@@ -297,7 +207,7 @@ def read_write(*writers: Role) -> RoleCheck:
 
     async def check(request: Request, principal: PrincipalDep) -> Principal:
         roles = READERS if request.method in READ_METHODS else writers
-        _check(principal, roles, f"{request.method} {request.url.path}")
+        check_role(principal, roles, f"{request.method} {request.url.path}")
         return principal
 
     return check

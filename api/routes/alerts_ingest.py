@@ -14,13 +14,8 @@ from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import (
-    AlertSourceToken,
-    Principal,
-    alert_source_token,
-    authenticate_alert_source,
-    require,
-)
+from api.alert_auth import AlertSourceToken, alert_source_token, authenticate_alert_source
+from api.auth import Principal, require
 from api.deps import EngineDep, read_in_session
 from api.errors import ERROR_RESPONSES, ApiError, ErrorBody, not_found
 from api.metrics import ApiMetrics

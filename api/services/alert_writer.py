@@ -29,7 +29,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.auth import AlertSourceToken
+from api.alert_auth import AlertSourceToken
 from api.errors import ApiError
 from api.services.alerts_ingest import (
     Delivery,

@@ -17,7 +17,8 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Connection, Engine
 from sqlmodel import Session, col, select
 
-from api.auth import AlertSourceToken, Principal, verify_alert_sources
+from api.alert_auth import AlertSourceToken, verify_alert_sources
+from api.auth import Principal
 from api.errors import ApiError
 from sluice.alert_mapping import AlertMapping, MappingError, map_delivery
 from sluice.alerts import (

@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import OperationalError
 
-from api.auth import AlertSourceToken, hash_token
+from api.alert_auth import AlertSourceToken
+from api.auth import hash_token
 from api.errors import ApiError
 from api.services.alert_writer import AlertWriter
 from api.services.alerts_ingest import Delivery, Rejected, Taken, parse_postable, parsed
