@@ -167,10 +167,10 @@ async def test_a_group_flush_attaches_its_matches_once(rig: GroupRig) -> None:
     async with rig.worker():
         [group] = await rig.send(alert("DiskFull", service="web", host="a"))
         await rig.env.sleep(31)  # group_wait: the first flush
-        assert rig.titles(), "the group was notified"
+        await rig.told(1)
         await rig.send(alert("DiskFull", service="web", host="b"))
         await rig.env.sleep(61)  # group_interval: a second flush
-        assert len(rig.messages()) == 2
+        assert len(await rig.told(2)) == 2
     with Session(rig.engine) as session:
         matches = knowledge_matches.matches_of(session, group)
         assert [m.id for m in matches] == [entry.id]

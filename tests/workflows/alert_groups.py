@@ -30,6 +30,7 @@ from sluice.secretbox import SecretBox
 from sluice.settings import AiSettings, NotificationSettings, TicketSettings
 from store.models import AlertEvent, AlertGroup, AlertRoutingVersion, Silence
 from tests.activities.test_notify import KEY, add_channel
+from tests.e2e.agent_support import eventually
 from tests.peers.chat import WebhookPeer
 from workflows.alert_analysis import AlertAnalysisWorkflow
 from workflows.alert_group import AlertGroupWorkflow
@@ -71,6 +72,14 @@ class GroupRig:
 
     def messages(self) -> list[dict[str, Any]]:
         return list(self.peer.accepted)
+
+    async def told(self, count: int) -> list[dict[str, Any]]:
+        """The messages once there are `count`. The server's clock runs on with real time
+        while a workflow task or an activity holds it, so on a busy machine a flush due a
+        second before an `env.sleep` ends can land a moment after it: this waits for it
+        (real time, at most 20 s) instead of reading the peer at once."""
+        await eventually(lambda: len(self.peer.accepted) >= count, 20, f"{count} message(s)")
+        return self.messages()
 
     def titles(self) -> list[str]:
         return [m["title"] for m in self.peer.accepted]

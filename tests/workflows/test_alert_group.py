@@ -53,7 +53,7 @@ async def test_group_wait_batches_two_deliveries_into_one_message(rig: GroupRig)
         await rig.env.sleep(15)
         assert rig.messages() == []  # still inside group_wait
         await rig.env.sleep(10)
-        [message] = rig.messages()
+        [message] = await rig.told(1)
         assert message["title"].startswith("[Sluice] FIRING:2")
         assert "instance=a" in message["text"] and "instance=b" in message["text"]
         assert message["facts"]["counts"] == {"firing": 2, "resolved": 0}
@@ -67,12 +67,12 @@ async def test_changes_wait_for_the_group_interval_and_resolution_ends_the_run(
     async with rig.worker():
         [group] = await rig.send(alert("Down", team="web", instance="a"))
         await rig.env.sleep(31)
-        assert len(rig.messages()) == 1
+        assert len(await rig.told(1)) == 1
         await rig.send(alert("Down", team="web", instance="b"))
         await rig.env.sleep(60)
         assert len(rig.messages()) == 1  # the group interval (2 min) has not passed
         await rig.env.sleep(65)
-        assert len(rig.messages()) == 2
+        assert len(await rig.told(2)) == 2
         assert rig.messages()[1]["facts"]["counts"]["firing"] == 2
         await rig.send(alert("Down", "resolved", team="web", instance="a"),
                        alert("Down", "resolved", team="web", instance="b"))  # fmt: skip
@@ -87,11 +87,11 @@ async def test_what_still_fires_is_repeated_every_repeat_interval(rig: GroupRig)
     async with rig.worker():
         await rig.send(alert("Down", team="web", instance="a"))
         await rig.env.sleep(31)
-        assert len(rig.messages()) == 1
+        assert len(await rig.told(1)) == 1
         await rig.env.sleep(3500)
         assert len(rig.messages()) == 1
         await rig.env.sleep(200)
-        assert len(rig.messages()) == 2
+        assert len(await rig.told(2)) == 2
         assert [e.detail["as"] for e in rig.events("notified")] == ["firing", "repeat"]
 
 

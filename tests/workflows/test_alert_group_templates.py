@@ -64,7 +64,7 @@ async def test_the_routes_and_the_escalations_templates_reach_the_webhook(rig: G
     async with rig.worker():
         await rig.send(alert("Lag", service="db", instance="db-1"))
         await rig.env.sleep(31)
-        [message] = rig.messages()
+        [message] = await rig.told(1)
         assert message["title"] == "DB 1/0 Lag"
         assert message["text"] == "* db-1: Lag is bad"
         assert message["facts"]["counts"] == {"firing": 1, "resolved": 0}
@@ -81,7 +81,7 @@ async def test_a_template_failing_on_real_values_falls_back_and_says_why(rig: Gr
         await rig.send(alert("Slow", service="web", instance="a"),
                        alert("Slow", service="web", instance="b"))  # fmt: skip
         await rig.env.sleep(31)
-        [message] = rig.messages()
+        [message] = await rig.told(1)
         assert message["title"].startswith("[Sluice] FIRING:2")  # the built-in template
         assert "instance=a" in message["text"] and "instance=b" in message["text"]
         notified = rig.events("notified")
