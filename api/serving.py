@@ -9,7 +9,6 @@ head is incomplete also bounds a single endless header, which the parser would b
 
 from __future__ import annotations
 
-import gc
 import json
 from typing import Any
 
@@ -98,16 +97,3 @@ class HeaderLimitedProtocol(HttpToolsProtocol):
         if self.transport.can_write_eof():
             self.transport.write_eof()  # the answer is whole; data_received drops the rest
         self.loop.call_later(LINGER_SECONDS, self.transport.close)
-
-
-def freeze_startup_objects() -> None:
-    """Keep what startup made (modules, models, routes: most of the heap, alive as long as
-    the process) out of the garbage collector's full collections.
-
-    A request allocates many small containers (an alert storm's JSON bodies), which soon
-    triggers a full collection; walking the whole heap took 270 ms here, a pause every
-    request then waiting shared. Frozen objects are never collected, so this runs after
-    everything startup allocated is in place and after one last collection.
-    """
-    gc.collect()
-    gc.freeze()

@@ -1,10 +1,12 @@
-"""Process plumbing shared by the commands: logging, Temporal connection, signal handling."""
+"""Process plumbing shared by the commands: logging, Temporal connection, signal handling,
+the garbage collector."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import ctypes
+import gc
 import logging
 import os
 import signal
@@ -136,3 +138,17 @@ def exit_process(code: int = 0) -> NoReturn:
 def _too_slow() -> None:
     log.error("did not stop in time; exiting anyway")
     exit_process(3)
+
+
+def freeze_startup_objects() -> None:
+    """Keep what startup made (modules, models, routes, workflow definitions: most of the
+    heap, alive as long as the process) out of the garbage collector's full collections.
+
+    Requests and activities allocate many small containers (an alert storm's JSON bodies),
+    which soon trigger a full collection; walking the whole heap took 270 ms in `sluice api`
+    and 175-190 ms in `sluice worker`, a pause that everything waiting shared. Frozen objects
+    are never collected, so this runs once startup is done (not in a test's process) and
+    after one last collection.
+    """
+    gc.collect()
+    gc.freeze()

@@ -25,6 +25,7 @@ from sluice.logs.context import bind_process
 from sluice.runtime import (
     connect_temporal,
     exit_process,
+    freeze_startup_objects,
     return_big_buffers_to_the_os,
     run_until_signal,
 )
@@ -130,7 +131,7 @@ def api(config: ConfigOption = None, log_format: LogFormatOption = None) -> None
     import uvicorn
 
     from api.app import create_app
-    from api.serving import HeaderLimitedProtocol, freeze_startup_objects
+    from api.serving import HeaderLimitedProtocol
     from store.db import migrate
 
     settings = _deployed_settings(config)
@@ -158,6 +159,7 @@ def worker(config: ConfigOption = None, log_format: LogFormatOption = None) -> N
     use_log_format(log_format, settings)
     migrate(settings.database_url)
     _refuse_unreadable_secrets(settings)
+    freeze_startup_objects()  # the workflows and activities are imported
 
     async def main() -> None:
         await run_worker(settings, await connect_temporal(settings.temporal))

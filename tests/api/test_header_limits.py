@@ -3,7 +3,6 @@
 startup's objects frozen out of the garbage collector."""
 
 import contextlib
-import gc
 import json
 import socket
 from collections.abc import Iterator
@@ -17,7 +16,6 @@ from api.serving import (
     MAX_HEADER_BYTES,
     MAX_HEADERS,
     HeaderLimitedProtocol,
-    freeze_startup_objects,
 )
 from sluice.settings import Settings
 from store.db import migrate
@@ -95,17 +93,3 @@ def test_sluice_api_enforces_the_limits(sqlite_url: str, tmp_path: Path) -> None
     with sluice_api(sqlite_url, tmp_path / "api.log") as base_url:
         assert_refused(exchange(base_url, request("X-Big: " + "a" * MiB))[0], "over")
         assert_refused(exchange(base_url, request(*(f"X{i}: v" for i in range(500))))[0], "more")
-
-
-def test_startup_objects_are_frozen_out_of_full_collections() -> None:
-    """What exists when `sluice api` starts serving is out of the collector's sight: a full
-    collection walks only what requests made since."""
-    kept = [{"startup": n} for n in range(10_000)]  # long-lived, like models and routes
-    frozen_before = gc.get_freeze_count()
-    try:
-        freeze_startup_objects()
-        assert gc.get_freeze_count() >= frozen_before + len(kept)
-        collected = {id(item) for generation in range(3) for item in gc.get_objects(generation)}
-        assert not any(id(item) in collected for item in kept)
-    finally:
-        gc.unfreeze()  # the rest of the test session collects as usual
