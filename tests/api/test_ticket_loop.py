@@ -9,6 +9,7 @@ test server, the API over ASGI."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -22,6 +23,7 @@ from sluice.alerts import IncomingAlert, fingerprint
 from sluice.settings import Settings, TemporalSettings
 from store.models import Role
 from tests.api.tokens import bearer
+from tests.e2e.agent_support import eventually
 from tests.peers.chat import WebhookPeer
 from tests.workflows.alert_groups import GroupRig, hook_channels, publish
 from tests.workflows.conftest import time_skipping  # noqa: F401  (the fixture)
@@ -140,7 +142,12 @@ async def test_a_route_ticket_resolved_becomes_knowledge_that_matches_the_next_a
         await rig.env.sleep(61)  # the resolved group's run ends
         assert await rig.send(disk_alert("db-3")) == [group]
         await rig.env.sleep(31)
-        detail = (await api.get(f"/api/v1/alert-groups/{group}")).json()
+
+        async def matched() -> dict[str, Any] | None:  # by the flush just due (see rig.told)
+            detail: dict[str, Any] = (await api.get(f"/api/v1/alert-groups/{group}")).json()
+            return detail if detail["knowledge"] else None
+
+        detail = await eventually(matched, 20, "the new run's flush matched the knowledge")
         assert detail["knowledge"][0]["id"] == draft_id
         analysis = detail["analysis"]
         assert analysis["knowledge"][0] == f"KB-{draft_id}"

@@ -22,6 +22,7 @@ from sluice.settings import Settings, TemporalSettings
 from store.db import make_engine
 from store.models import AlertGroup, Role, Ticket
 from tests.api.tokens import bearer
+from tests.e2e.agent_support import eventually
 from tests.peers.chat import WebhookPeer
 from tests.workflows.alert_groups import GroupRig, alert, hook_channels, publish
 from tests.workflows.conftest import time_skipping  # noqa: F401  (the fixture)
@@ -118,7 +119,7 @@ async def test_acking_and_resolving_the_ticket_acks_and_resolves_its_group(rig: 
         assert resolved["status"] == "resolved"
         assert resolved["group_update"]["applied"] is True
         await rig.env.sleep(61)
-        assert rig.group(group).status == "resolved"
+        await eventually(lambda: rig.group(group).status == "resolved", 20, "group resolved")
 
         # The group's workflow is done: a second resolve is refused there, and said so.
         reopened = await api.post(f"/api/v1/tickets/{ticket}:reopen")
