@@ -2,7 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router";
 
 import { useI18n } from "../i18n/I18n";
-import { ErrorNotice } from "../shared/ErrorNotice";
+import { QueryTable } from "../shared/QueryTable";
 import { AgentStatusBadge, HeartbeatAge } from "./AgentStatusBadge";
 import { agentListQuery } from "./queries";
 
@@ -15,60 +15,48 @@ export function AgentsPage() {
       <div className="page-title">
         <h1>{t("agents.title")}</h1>
       </div>
-      {agents.isPending && <p className="muted">{t("common.loading")}</p>}
-      {agents.isError && <ErrorNotice error={agents.error} onRetry={() => agents.refetch()} />}
-      {agents.data && agents.data.length === 0 && <p className="empty">{t("agents.empty")}</p>}
-      {agents.data && agents.data.length > 0 && (
-        <div className="table-scroll">
-          <table className="agents stacked">
-            <thead>
-              <tr>
-                <th scope="col">{t("agents.col.agent")}</th>
-                <th scope="col">{t("agents.col.status")}</th>
-                <th scope="col">{t("agents.col.heartbeat")}</th>
-                <th scope="col" className="optional">
-                  {t("agents.col.version")}
-                </th>
-                <th scope="col" className="optional">
-                  {t("agents.col.labels")}
-                </th>
-                <th scope="col" className="optional">
-                  {t("agents.col.roots")}
-                </th>
-                <th scope="col" className="num">
-                  {t("agents.col.spool")}
-                </th>
-                <th scope="col">{t("agents.col.lastError")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {agents.data.map((agent) => (
-                <tr key={agent.id} data-agent-id={agent.id}>
-                  <td className="file">
-                    <Link to={`/agents/${encodeURIComponent(agent.id)}`}>{agent.id}</Link>
-                    <div className="muted">{agent.hostname}</div>
-                  </td>
-                  <td>
-                    <AgentStatusBadge status={agent.status} />
-                  </td>
-                  <td>
-                    <HeartbeatAge at={agent.last_heartbeat_at} />
-                  </td>
-                  <td className="optional">{agent.version}</td>
-                  <td className="optional">
-                    <Labels labels={agent.labels} />
-                  </td>
-                  <td className="optional">{(agent.roots ?? []).join(", ")}</td>
-                  <td className="num">{t("agents.spooled", { count: agent.spool_depth })}</td>
-                  <td className="message">
-                    {agent.last_error && <span className="error-line">{agent.last_error}</span>}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <QueryTable
+        query={agents}
+        rows={agents.data}
+        empty={t("agents.empty")}
+        className="agents stacked"
+        columns={[
+          t("agents.col.agent"),
+          t("agents.col.status"),
+          t("agents.col.heartbeat"),
+          { label: t("agents.col.version"), className: "optional" },
+          { label: t("agents.col.labels"), className: "optional" },
+          { label: t("agents.col.roots"), className: "optional" },
+          { label: t("agents.col.spool"), className: "num" },
+          t("agents.col.lastError"),
+        ]}
+      >
+        {(items) =>
+          items.map((agent) => (
+            <tr key={agent.id} data-agent-id={agent.id}>
+              <td className="file">
+                <Link to={`/agents/${encodeURIComponent(agent.id)}`}>{agent.id}</Link>
+                <div className="muted">{agent.hostname}</div>
+              </td>
+              <td>
+                <AgentStatusBadge status={agent.status} />
+              </td>
+              <td>
+                <HeartbeatAge at={agent.last_heartbeat_at} />
+              </td>
+              <td className="optional">{agent.version}</td>
+              <td className="optional">
+                <Labels labels={agent.labels} />
+              </td>
+              <td className="optional">{(agent.roots ?? []).join(", ")}</td>
+              <td className="num">{t("agents.spooled", { count: agent.spool_depth })}</td>
+              <td className="message">
+                {agent.last_error && <span className="error-line">{agent.last_error}</span>}
+              </td>
+            </tr>
+          ))
+        }
+      </QueryTable>
     </section>
   );
 }

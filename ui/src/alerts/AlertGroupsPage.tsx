@@ -6,7 +6,7 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { Link } from "react-router";
 
 import { useI18n } from "../i18n/I18n";
-import { ErrorNotice } from "../shared/ErrorNotice";
+import { QueryTable } from "../shared/QueryTable";
 import { FilterBar } from "../shared/FilterBar";
 import { Time } from "../shared/Time";
 import { Pager } from "../tasks/Pager";
@@ -55,53 +55,49 @@ export function AlertGroupsPage() {
           },
         ]}
       />
-      {groups.isError && <ErrorNotice error={groups.error} onRetry={() => groups.refetch()} />}
-      {groups.isPending && <p className="muted">{t("common.loading")}</p>}
-      {page && page.items.length === 0 && <p className="empty">{t("groups.empty")}</p>}
-      {page && page.items.length > 0 && (
-        <div className="table-scroll">
-          <table className="group-list stacked">
-            <thead>
-              <tr>
-                <th scope="col">{t("groups.group")}</th>
-                <th scope="col">{t("groups.route")}</th>
-                <th scope="col">{t("alerts.status")}</th>
-                <th scope="col">{t("groups.assignee")}</th>
-                <th scope="col">{t("groups.acked")}</th>
-                <th scope="col">{t("groups.escalationStep")}</th>
-                <th scope="col">{t("groups.lastNotified")}</th>
-                <th scope="col">{t("groups.updated")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.items.map((group) => (
-                <tr key={group.id} data-group={group.id}>
-                  <td className="file">
-                    <Link to={`/alerts/groups/${encodeURIComponent(group.id)}`}>
-                      {groupTitle(group, t("groups.allAlerts"))}
-                    </Link>
-                  </td>
-                  <td data-label={t("groups.route")}>{group.route}</td>
-                  <td>
-                    <GroupCounts group={group} />
-                  </td>
-                  <td data-label={t("groups.assignee")}>{group.assignee || "—"}</td>
-                  <td data-label={t("groups.acked")}>
-                    <AckedBy group={group} />
-                  </td>
-                  <td data-label={t("groups.escalationStep")}>{group.escalation_step ?? 0}</td>
-                  <td data-label={t("groups.lastNotified")}>
-                    {group.last_notified_at ? <Time iso={group.last_notified_at} /> : "—"}
-                  </td>
-                  <td data-label={t("groups.updated")}>
-                    <Time iso={group.updated_at} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <QueryTable
+        query={groups}
+        rows={page?.items}
+        empty={t("groups.empty")}
+        className="group-list stacked"
+        columns={[
+          t("groups.group"),
+          t("groups.route"),
+          t("alerts.status"),
+          t("groups.assignee"),
+          t("groups.acked"),
+          t("groups.escalationStep"),
+          t("groups.lastNotified"),
+          t("groups.updated"),
+        ]}
+      >
+        {(items) =>
+          items.map((group) => (
+            <tr key={group.id} data-group={group.id}>
+              <td className="file">
+                <Link to={`/alerts/groups/${encodeURIComponent(group.id)}`}>
+                  {groupTitle(group, t("groups.allAlerts"))}
+                </Link>
+              </td>
+              <td data-label={t("groups.route")}>{group.route}</td>
+              <td>
+                <GroupCounts group={group} />
+              </td>
+              <td data-label={t("groups.assignee")}>{group.assignee || "—"}</td>
+              <td data-label={t("groups.acked")}>
+                <AckedBy group={group} />
+              </td>
+              <td data-label={t("groups.escalationStep")}>{group.escalation_step ?? 0}</td>
+              <td data-label={t("groups.lastNotified")}>
+                {group.last_notified_at ? <Time iso={group.last_notified_at} /> : "—"}
+              </td>
+              <td data-label={t("groups.updated")}>
+                <Time iso={group.updated_at} />
+              </td>
+            </tr>
+          ))
+        }
+      </QueryTable>
       <Pager {...view.pager(page?.next_cursor)} />
     </section>
   );

@@ -5,7 +5,7 @@ import { useState } from "react";
 import { Link } from "react-router";
 
 import { useI18n } from "../i18n/I18n";
-import { ErrorNotice } from "../shared/ErrorNotice";
+import { QueryTable } from "../shared/QueryTable";
 import { Time } from "../shared/Time";
 import "./alerts.css";
 import { alertListQuery, type AlertStatusFilter } from "./queries";
@@ -36,49 +36,43 @@ export function AlertsPage() {
           </select>
         </label>
       </div>
-      {alerts.isError && <ErrorNotice error={alerts.error} onRetry={() => alerts.refetch()} />}
-      {alerts.isPending && <p className="muted">{t("common.loading")}</p>}
-      {alerts.data && alerts.data.items.length === 0 && (
-        <p className="muted">{t("alerts.empty")}</p>
-      )}
-      {alerts.data && alerts.data.items.length > 0 && (
-        <div className="table-scroll">
-          <table className="alert-list">
-            <thead>
-              <tr>
-                <th>{t("alerts.col.name")}</th>
-                <th>{t("alerts.status")}</th>
-                <th>{t("alerts.col.severity")}</th>
-                <th>{t("alerts.col.labels")}</th>
-                <th>{t("alerts.col.lastSeen")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {alerts.data.items.map((alert) => (
-                <tr key={alert.fingerprint}>
-                  <td>
-                    <Link to={`/alerts/${alert.fingerprint}`}>
-                      {String(alert.labels?.alertname ?? alert.fingerprint)}
-                    </Link>
-                  </td>
-                  <td>
-                    <span className={`badge badge-alert-${alert.status}`}>
-                      {alert.status === "firing" ? t("alerts.firing") : t("alerts.resolved")}
-                    </span>
-                  </td>
-                  <td>{alert.severity}</td>
-                  <td>
-                    <code>{labelText(alert.labels)}</code>
-                  </td>
-                  <td>
-                    <Time iso={alert.last_seen_at} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <QueryTable
+        query={alerts}
+        rows={alerts.data?.items}
+        empty={t("alerts.empty")}
+        className="alert-list"
+        columns={[
+          t("alerts.col.name"),
+          t("alerts.status"),
+          t("alerts.col.severity"),
+          t("alerts.col.labels"),
+          t("alerts.col.lastSeen"),
+        ]}
+      >
+        {(items) =>
+          items.map((alert) => (
+            <tr key={alert.fingerprint}>
+              <td>
+                <Link to={`/alerts/${alert.fingerprint}`}>
+                  {String(alert.labels?.alertname ?? alert.fingerprint)}
+                </Link>
+              </td>
+              <td>
+                <span className={`badge badge-alert-${alert.status}`}>
+                  {alert.status === "firing" ? t("alerts.firing") : t("alerts.resolved")}
+                </span>
+              </td>
+              <td>{alert.severity}</td>
+              <td>
+                <code>{labelText(alert.labels)}</code>
+              </td>
+              <td>
+                <Time iso={alert.last_seen_at} />
+              </td>
+            </tr>
+          ))
+        }
+      </QueryTable>
       <div className="pager">
         {cursors.length > 0 && (
           <button type="button" onClick={() => setCursors(cursors.slice(0, -1))}>

@@ -8,6 +8,7 @@ import { canActOnTasks } from "../session/roles";
 import { usePrincipal } from "../session/Session";
 import { ConfirmButton } from "../shared/ConfirmButton";
 import { ErrorNotice } from "../shared/ErrorNotice";
+import { QueryTable } from "../shared/QueryTable";
 import { Time } from "../shared/Time";
 import "./alerts.css";
 import { PAGE_SIZE, silenceListQuery, useExpireSilence, type SilenceState } from "./queries";
@@ -48,79 +49,69 @@ export function SilencesPage() {
           </select>
         </label>
       </div>
-      {silences.isError && (
-        <ErrorNotice error={silences.error} onRetry={() => silences.refetch()} />
-      )}
       {expire.error && <ErrorNotice error={expire.error} />}
-      {silences.isPending && <p className="muted">{t("common.loading")}</p>}
-      {silences.data && silences.data.items.length === 0 && (
-        <p className="muted">{t("silences.empty")}</p>
-      )}
-      {silences.data && silences.data.items.length > 0 && (
-        <div className="table-scroll">
-          <table className="silence-list">
-            <thead>
-              <tr>
-                <th>#</th>
-                <th>{t("silences.col.state")}</th>
-                <th>{t("silences.col.matchers")}</th>
-                <th>{t("silences.col.starts")}</th>
-                <th>{t("silences.col.ends")}</th>
-                <th>{t("silences.col.comment")}</th>
-                <th>{t("rule.col.by")}</th>
-                <th>{t("rule.col.actions")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {silences.data.items.map((s) => (
-                <tr key={s.id} data-silence={s.id}>
-                  <td>{s.id}</td>
-                  <td>
-                    <span className={`badge badge-${s.state}`}>
-                      {t(`silences.state.${s.state}`)}
-                    </span>
-                    {(s.recurrence.windows as string[] | undefined)?.length ? (
-                      <div className="muted">
-                        {(s.recurrence.windows as string[]).join(", ")} (
-                        {String(s.recurrence.timezone ?? "UTC")})
-                      </div>
-                    ) : null}
-                  </td>
-                  <td>
-                    <ul className="matchers">
-                      {s.matchers.map((m) => (
-                        <li key={m}>
-                          <code>{m}</code>
-                        </li>
-                      ))}
-                    </ul>
-                  </td>
-                  <td>
-                    <Time iso={s.starts_at} />
-                  </td>
-                  <td>
-                    <Time iso={s.ends_at} />
-                  </td>
-                  <td>{s.comment}</td>
-                  <td>{s.created_by}</td>
-                  <td>
-                    {editable && s.state !== "expired" && (
-                      <ConfirmButton
-                        label={t("silences.expire")}
-                        question={t("silences.expireConfirm", { id: s.id })}
-                        confirm={t("silences.expireYes")}
-                        keep={t("rule.keep")}
-                        disabled={expire.isPending}
-                        onConfirm={() => expire.mutate(s.id)}
-                      />
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <QueryTable
+        query={silences}
+        rows={silences.data?.items}
+        empty={t("silences.empty")}
+        className="silence-list"
+        columns={[
+          "#",
+          t("silences.col.state"),
+          t("silences.col.matchers"),
+          t("silences.col.starts"),
+          t("silences.col.ends"),
+          t("silences.col.comment"),
+          t("rule.col.by"),
+          t("rule.col.actions"),
+        ]}
+      >
+        {(items) =>
+          items.map((s) => (
+            <tr key={s.id} data-silence={s.id}>
+              <td>{s.id}</td>
+              <td>
+                <span className={`badge badge-${s.state}`}>{t(`silences.state.${s.state}`)}</span>
+                {(s.recurrence.windows as string[] | undefined)?.length ? (
+                  <div className="muted">
+                    {(s.recurrence.windows as string[]).join(", ")} (
+                    {String(s.recurrence.timezone ?? "UTC")})
+                  </div>
+                ) : null}
+              </td>
+              <td>
+                <ul className="matchers">
+                  {s.matchers.map((m) => (
+                    <li key={m}>
+                      <code>{m}</code>
+                    </li>
+                  ))}
+                </ul>
+              </td>
+              <td>
+                <Time iso={s.starts_at} />
+              </td>
+              <td>
+                <Time iso={s.ends_at} />
+              </td>
+              <td>{s.comment}</td>
+              <td>{s.created_by}</td>
+              <td>
+                {editable && s.state !== "expired" && (
+                  <ConfirmButton
+                    label={t("silences.expire")}
+                    question={t("silences.expireConfirm", { id: s.id })}
+                    confirm={t("silences.expireYes")}
+                    keep={t("rule.keep")}
+                    disabled={expire.isPending}
+                    onConfirm={() => expire.mutate(s.id)}
+                  />
+                )}
+              </td>
+            </tr>
+          ))
+        }
+      </QueryTable>
       <div className="pager">
         {offset > 0 && (
           <button type="button" onClick={() => setOffset(Math.max(offset - PAGE_SIZE, 0))}>

@@ -2,7 +2,7 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 
 import { notificationStatusValues } from "../api/schema";
 import { useI18n } from "../i18n/I18n";
-import { ErrorNotice } from "../shared/ErrorNotice";
+import { QueryTable } from "../shared/QueryTable";
 import { FilterBar } from "../shared/FilterBar";
 import { Time } from "../shared/Time";
 import { useUrlView } from "../shared/urlView";
@@ -42,45 +42,42 @@ export function NotificationHistory({ channels }: { channels: Channel[] }) {
           },
         ]}
       />
-      {rows.isError && <ErrorNotice error={rows.error} onRetry={() => rows.refetch()} />}
-      {rows.data && rows.data.length === 0 && <p className="empty">{t("notifications.empty")}</p>}
-      {rows.data && rows.data.length > 0 && (
-        <div className="table-scroll">
-          <table className="notifications stacked">
-            <thead>
-              <tr>
-                <th scope="col">{t("notifications.col.at")}</th>
-                <th scope="col">{t("notifications.channel")}</th>
-                <th scope="col">{t("notifications.col.what")}</th>
-                <th scope="col">{t("notifications.status")}</th>
-                <th scope="col">{t("notifications.col.error")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.data.map((row) => (
-                <tr key={row.id} data-status={row.status}>
-                  <td>
-                    <Time iso={row.created_at} />
-                  </td>
-                  <td>{row.channel}</td>
-                  <td>
-                    {row.step || row.event_type}
-                    {row.title && <div className="muted">{row.title}</div>}
-                  </td>
-                  <td>
-                    <span className={`badge badge-notification-${row.status}`}>
-                      {t(`notifications.status.${row.status ?? "pending"}`)}
-                    </span>
-                  </td>
-                  <td className="message">
-                    {row.error && <span className="error-line">{row.error}</span>}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <QueryTable
+        query={rows}
+        rows={rows.data}
+        empty={t("notifications.empty")}
+        className="notifications stacked"
+        columns={[
+          t("notifications.col.at"),
+          t("notifications.channel"),
+          t("notifications.col.what"),
+          t("notifications.status"),
+          t("notifications.col.error"),
+        ]}
+      >
+        {(items) =>
+          items.map((row) => (
+            <tr key={row.id} data-status={row.status}>
+              <td>
+                <Time iso={row.created_at} />
+              </td>
+              <td>{row.channel}</td>
+              <td>
+                {row.step || row.event_type}
+                {row.title && <div className="muted">{row.title}</div>}
+              </td>
+              <td>
+                <span className={`badge badge-notification-${row.status}`}>
+                  {t(`notifications.status.${row.status ?? "pending"}`)}
+                </span>
+              </td>
+              <td className="message">
+                {row.error && <span className="error-line">{row.error}</span>}
+              </td>
+            </tr>
+          ))
+        }
+      </QueryTable>
     </section>
   );
 }

@@ -8,7 +8,7 @@ import { Link } from "react-router";
 import { useI18n } from "../i18n/I18n";
 import { canEditRules } from "../session/roles";
 import { usePrincipal } from "../session/Session";
-import { ErrorNotice } from "../shared/ErrorNotice";
+import { QueryTable } from "../shared/QueryTable";
 import { Time } from "../shared/Time";
 import { NewTargetForm } from "./NewTargetForm";
 import { targetsQuery, type ConfigTarget, type RolloutState } from "./queries";
@@ -23,55 +23,47 @@ export function TargetsPage() {
         <h1>{t("config.targets")}</h1>
       </div>
       {editable && <NewTargetForm />}
-      {targets.isPending && <p className="muted">{t("common.loading")}</p>}
-      {targets.isError && <ErrorNotice error={targets.error} onRetry={() => targets.refetch()} />}
-      {targets.data && targets.data.length === 0 && (
-        <p className="empty">{t("config.noTargets")}</p>
-      )}
-      {targets.data && targets.data.length > 0 && (
-        <div className="table-scroll">
-          <table className="config-targets">
-            <thead>
-              <tr>
-                <th scope="col">{t("config.col.name")}</th>
-                <th scope="col">{t("config.col.kind")}</th>
-                <th scope="col">{t("config.col.desired")}</th>
-                <th scope="col">{t("config.col.liveVersion")}</th>
-                <th scope="col">{t("config.col.state")}</th>
-                <th scope="col">{t("config.col.rollout")}</th>
-                <th scope="col">{t("config.col.applied")}</th>
-                <th scope="col">{t("config.col.error")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {targets.data.map((target) => (
-                <tr key={target.name} data-name={target.name}>
-                  <td>
-                    <Link to={`/config/targets/${encodeURIComponent(target.name)}`}>
-                      {target.name}
-                    </Link>
-                  </td>
-                  <td>{target.kind}</td>
-                  <td data-testid="target-desired">{target.desired_version}</td>
-                  <td data-testid="target-live">{target.live_version}</td>
-                  <td>
-                    <TargetState target={target} />
-                  </td>
-                  <td data-testid="target-rollout">
-                    <RolloutBadge rollout={target.rollout} />
-                  </td>
-                  <td>
-                    <Time iso={target.applied_at} />
-                  </td>
-                  <td className="message">
-                    {target.error && <span className="error-line">{target.error}</span>}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <QueryTable
+        query={targets}
+        rows={targets.data}
+        empty={t("config.noTargets")}
+        className="config-targets"
+        columns={[
+          t("config.col.name"),
+          t("config.col.kind"),
+          t("config.col.desired"),
+          t("config.col.liveVersion"),
+          t("config.col.state"),
+          t("config.col.rollout"),
+          t("config.col.applied"),
+          t("config.col.error"),
+        ]}
+      >
+        {(items) =>
+          items.map((target) => (
+            <tr key={target.name} data-name={target.name}>
+              <td>
+                <Link to={`/config/targets/${encodeURIComponent(target.name)}`}>{target.name}</Link>
+              </td>
+              <td>{target.kind}</td>
+              <td data-testid="target-desired">{target.desired_version}</td>
+              <td data-testid="target-live">{target.live_version}</td>
+              <td>
+                <TargetState target={target} />
+              </td>
+              <td data-testid="target-rollout">
+                <RolloutBadge rollout={target.rollout} />
+              </td>
+              <td>
+                <Time iso={target.applied_at} />
+              </td>
+              <td className="message">
+                {target.error && <span className="error-line">{target.error}</span>}
+              </td>
+            </tr>
+          ))
+        }
+      </QueryTable>
     </section>
   );
 }

@@ -4,7 +4,7 @@ import { Link } from "react-router";
 import { agentListQuery } from "../agents/queries";
 import { formatSize } from "../format/format";
 import { useI18n } from "../i18n/I18n";
-import { ErrorNotice } from "../shared/ErrorNotice";
+import { QueryTable } from "../shared/QueryTable";
 import { FilterBar, type FilterField } from "../shared/FilterBar";
 import { StatusBadge } from "../shared/StatusBadge";
 import { Time } from "../shared/Time";
@@ -47,47 +47,39 @@ export function FilesPage() {
         filters={view.filters}
         onApply={view.apply}
       />
-      {files.isPending && <p className="muted">{t("common.loading")}</p>}
-      {files.isError && <ErrorNotice error={files.error} onRetry={() => files.refetch()} />}
-      {page && page.items.length === 0 && (
-        <p className="empty">{page.next_cursor ? t("tasks.windowEmpty") : t("files.empty")}</p>
-      )}
-      {page && page.items.length > 0 && (
-        <div className="table-scroll">
-          <table className="files stacked">
-            <thead>
-              <tr>
-                <th scope="col">{t("files.col.file")}</th>
-                <th scope="col">{t("files.col.runs")}</th>
-                <th scope="col">{t("files.col.latest")}</th>
-                <th scope="col" className="num optional">
-                  {t("files.col.size")}
-                </th>
-                <th scope="col">{t("files.col.detected")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.items.map((file) => (
-                <tr key={file.id} data-file-id={file.id}>
-                  <td className="file">
-                    <Link to={`/files/${encodeURIComponent(file.id)}`}>
-                      {file.host}:{file.rel_path}
-                    </Link>
-                  </td>
-                  <td className="num" data-testid="runs">
-                    {t("files.runs", { count: file.runs })}
-                  </td>
-                  <td>{file.latest_status && <StatusBadge status={file.latest_status} />}</td>
-                  <td className="num optional">{formatSize(file.size)}</td>
-                  <td>
-                    <Time iso={file.detected_at} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <QueryTable
+        query={files}
+        rows={page?.items}
+        empty={page?.next_cursor ? t("tasks.windowEmpty") : t("files.empty")}
+        className="files stacked"
+        columns={[
+          t("files.col.file"),
+          t("files.col.runs"),
+          t("files.col.latest"),
+          { label: t("files.col.size"), className: "num optional" },
+          t("files.col.detected"),
+        ]}
+      >
+        {(items) =>
+          items.map((file) => (
+            <tr key={file.id} data-file-id={file.id}>
+              <td className="file">
+                <Link to={`/files/${encodeURIComponent(file.id)}`}>
+                  {file.host}:{file.rel_path}
+                </Link>
+              </td>
+              <td className="num" data-testid="runs">
+                {t("files.runs", { count: file.runs })}
+              </td>
+              <td>{file.latest_status && <StatusBadge status={file.latest_status} />}</td>
+              <td className="num optional">{formatSize(file.size)}</td>
+              <td>
+                <Time iso={file.detected_at} />
+              </td>
+            </tr>
+          ))
+        }
+      </QueryTable>
       <Pager {...view.pager(page?.next_cursor)} />
     </section>
   );

@@ -4,7 +4,7 @@ import { Link } from "react-router";
 import { useI18n } from "../i18n/I18n";
 import { canEditRules } from "../session/roles";
 import { usePrincipal } from "../session/Session";
-import { ErrorNotice } from "../shared/ErrorNotice";
+import { QueryTable } from "../shared/QueryTable";
 import { Time } from "../shared/Time";
 import { ImportPanel } from "./ImportPanel";
 import { ruleListQuery } from "./queries";
@@ -29,41 +29,37 @@ export function RulesPage() {
           </Link>
         )}
       </div>
-      {rules.isError && <ErrorNotice error={rules.error} onRetry={() => rules.refetch()} />}
-      {rules.isPending && <p className="muted">{t("common.loading")}</p>}
-      {rules.data && rules.data.length === 0 && <p className="muted">{t("rules.empty")}</p>}
-      {rules.data && rules.data.length > 0 && (
-        <div className="table-scroll">
-          <table className="rules">
-            <thead>
-              <tr>
-                <th>{t("rules.col.name")}</th>
-                <th>{t("rules.col.priority")}</th>
-                <th>{t("rules.col.enabled")}</th>
-                <th>{t("rules.col.live")}</th>
-                <th>{t("rules.col.newest")}</th>
-                <th>{t("rules.col.updated")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rules.data.map((rule) => (
-                <tr key={rule.id}>
-                  <td>
-                    <Link to={`/rules/${rule.id}`}>{rule.name}</Link>
-                  </td>
-                  <td>{String(rule.spec.priority ?? DEFAULT_PRIORITY)}</td>
-                  <td>{rule.spec.enabled === false ? t("rules.no") : t("rules.yes")}</td>
-                  <td>{rule.live_version ? `v${rule.live_version}` : t("rules.none")}</td>
-                  <td>v{rule.latest_version}</td>
-                  <td>
-                    <Time iso={rule.updated_at} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <QueryTable
+        query={rules}
+        rows={rules.data}
+        empty={t("rules.empty")}
+        className="rules"
+        columns={[
+          t("rules.col.name"),
+          t("rules.col.priority"),
+          t("rules.col.enabled"),
+          t("rules.col.live"),
+          t("rules.col.newest"),
+          t("rules.col.updated"),
+        ]}
+      >
+        {(items) =>
+          items.map((rule) => (
+            <tr key={rule.id}>
+              <td>
+                <Link to={`/rules/${rule.id}`}>{rule.name}</Link>
+              </td>
+              <td>{String(rule.spec.priority ?? DEFAULT_PRIORITY)}</td>
+              <td>{rule.spec.enabled === false ? t("rules.no") : t("rules.yes")}</td>
+              <td>{rule.live_version ? `v${rule.live_version}` : t("rules.none")}</td>
+              <td>v{rule.latest_version}</td>
+              <td>
+                <Time iso={rule.updated_at} />
+              </td>
+            </tr>
+          ))
+        }
+      </QueryTable>
       {editable && rules.data && <ImportPanel rules={rules.data} />}
       <TestPanel />
     </section>

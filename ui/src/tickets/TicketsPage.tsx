@@ -10,6 +10,7 @@ import { useI18n } from "../i18n/I18n";
 import { canWorkTickets } from "../session/roles";
 import { usePrincipal } from "../session/Session";
 import { ErrorNotice } from "../shared/ErrorNotice";
+import { QueryTable } from "../shared/QueryTable";
 import { FilterBar } from "../shared/FilterBar";
 import { Time } from "../shared/Time";
 import { useUrlView } from "../shared/urlView";
@@ -81,53 +82,49 @@ function TicketList({
   const page = tickets.data;
   return (
     <>
-      {tickets.isError && <ErrorNotice error={tickets.error} onRetry={() => tickets.refetch()} />}
-      {tickets.isPending && <p className="muted">{t("common.loading")}</p>}
-      {page && page.items.length === 0 && <p className="empty">{t("tickets.empty")}</p>}
-      {page && page.items.length > 0 && (
-        <div className="table-scroll">
-          <table className="ticket-list stacked">
-            <thead>
-              <tr>
-                <th scope="col">{t("ticket.ticket")}</th>
-                <th scope="col">{t("ticket.status")}</th>
-                <th scope="col">{t("ticket.priority")}</th>
-                <th scope="col">{t("ticket.assignee")}</th>
-                <th scope="col">{t("ticket.respondBy")}</th>
-                <th scope="col">{t("ticket.resolveBy")}</th>
-                <th scope="col">{t("ticket.updated")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.items.map((ticket) => (
-                <tr key={ticket.id} data-ticket={ticket.id}>
-                  <td className="file">
-                    <Link to={`/tickets/${ticket.id}`}>
-                      {ticket.id} {ticket.title}
-                    </Link>
-                  </td>
-                  <td data-label={t("ticket.status")}>
-                    <TicketStatusLabel status={ticket.status} />
-                  </td>
-                  <td data-label={t("ticket.priority")}>
-                    <PriorityLabel priority={ticket.priority} />
-                  </td>
-                  <td data-label={t("ticket.assignee")}>{ticket.assignee || "—"}</td>
-                  <td data-label={t("ticket.respondBy")}>
-                    <Deadline due={ticket.respond_by} done={ticket.acknowledged_at} />
-                  </td>
-                  <td data-label={t("ticket.resolveBy")}>
-                    <Deadline due={ticket.resolve_by} done={ticket.resolved_at} />
-                  </td>
-                  <td data-label={t("ticket.updated")}>
-                    <Time iso={ticket.updated_at} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <QueryTable
+        query={tickets}
+        rows={page?.items}
+        empty={t("tickets.empty")}
+        className="ticket-list stacked"
+        columns={[
+          t("ticket.ticket"),
+          t("ticket.status"),
+          t("ticket.priority"),
+          t("ticket.assignee"),
+          t("ticket.respondBy"),
+          t("ticket.resolveBy"),
+          t("ticket.updated"),
+        ]}
+      >
+        {(items) =>
+          items.map((ticket) => (
+            <tr key={ticket.id} data-ticket={ticket.id}>
+              <td className="file">
+                <Link to={`/tickets/${ticket.id}`}>
+                  {ticket.id} {ticket.title}
+                </Link>
+              </td>
+              <td data-label={t("ticket.status")}>
+                <TicketStatusLabel status={ticket.status} />
+              </td>
+              <td data-label={t("ticket.priority")}>
+                <PriorityLabel priority={ticket.priority} />
+              </td>
+              <td data-label={t("ticket.assignee")}>{ticket.assignee || "—"}</td>
+              <td data-label={t("ticket.respondBy")}>
+                <Deadline due={ticket.respond_by} done={ticket.acknowledged_at} />
+              </td>
+              <td data-label={t("ticket.resolveBy")}>
+                <Deadline due={ticket.resolve_by} done={ticket.resolved_at} />
+              </td>
+              <td data-label={t("ticket.updated")}>
+                <Time iso={ticket.updated_at} />
+              </td>
+            </tr>
+          ))
+        }
+      </QueryTable>
       <Pager {...view.pager(page?.next_cursor)} />
     </>
   );
