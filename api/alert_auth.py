@@ -16,9 +16,10 @@ from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import Principal, bearer, check_role, hash_token, principal_on, unauthorized, verify
+from api.auth import Principal, bearer, check_role, principal_on, unauthorized, verify
 from api.deps import EngineDep
 from api.errors import ApiError
+from api.services.tokens import hash_token
 from store.models import Role
 
 
