@@ -2,7 +2,7 @@
 workflow (its validators may refuse: 409). Who decided is always the signed-in token's name;
 the body may add `on_behalf_of`, recorded beside it (a body `by` is refused: 422)."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
@@ -43,7 +43,7 @@ DECISION_RESPONSES: dict[int | str, dict[str, object]] = {
 @router.get("", response_model=AlertGroupPage)
 def list_alert_groups(
     session: SessionDep,
-    status: Annotated[str | None, Query(description="firing or resolved", max_length=32)] = None,
+    status: Annotated[Literal["firing", "resolved"] | None, Query()] = None,
     route: Annotated[str | None, Query(max_length=100)] = None,
     assignee: Annotated[str | None, Query(max_length=200)] = None,
     acked: Annotated[bool | None, Query(description="true: acknowledged; false: not")] = None,

@@ -1,6 +1,6 @@
 """Reading alerts: a filtered newest-first list, and one alert with its timeline."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
@@ -26,7 +26,7 @@ router = APIRouter(
 @router.get("", response_model=AlertPage)
 def list_alerts(
     session: SessionDep,
-    status: Annotated[str | None, Query(description="firing or resolved")] = None,
+    status: Annotated[Literal["firing", "resolved"] | None, Query()] = None,
     severity: Annotated[str | None, Query(max_length=256)] = None,
     source: Annotated[
         str | None, Query(description="alertmanager, prometheus, agent or webhook:<name>")

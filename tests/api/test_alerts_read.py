@@ -52,6 +52,12 @@ def test_filters(client: TestClient) -> None:
     assert names(client, seen_from="2999-01-01T00:00:00") == []
 
 
+def test_an_unknown_status_is_refused_with_the_choices(client: TestClient) -> None:
+    response = client.get(ALERTS, params={"status": "firng"})
+    assert response.status_code == 422
+    assert "'firing' or 'resolved'" in response.json()["error"]["message"]
+
+
 def test_keyset_pages_cover_every_alert_once(client: TestClient) -> None:
     for params in ({}, {"match": ["job=~.+"]}):
         seen, cursor = [], None

@@ -30,13 +30,21 @@ export const alertGroupKeys = {
     [...alertGroupKeys.all, "analyses", id, newest] as const,
 };
 
+/** A status the API knows; anything else in the URL is no filter, as with the task list. */
+const asGroupStatus = (status?: string): "firing" | "resolved" | undefined =>
+  status === "firing" || status === "resolved" ? status : undefined;
+
 /** One keyset page (`cursor`: the previous page's `next_cursor`; none: the first). */
 export const alertGroupListQuery = (filters: GroupFilters, cursor?: string) =>
   queryOptions({
     queryKey: alertGroupKeys.list(filters, cursor),
     queryFn: ({ signal }) => {
       const acked = filters.acked === "true" ? true : filters.acked === "false" ? false : undefined;
-      const query = { status: filters.status, route: filters.route, assignee: filters.assignee };
+      const query = {
+        status: asGroupStatus(filters.status),
+        route: filters.route,
+        assignee: filters.assignee,
+      };
       return unwrap(
         api.GET("/api/v1/alert-groups", {
           params: { query: { ...query, acked, limit: 50, ...(cursor ? { cursor } : {}) } },
