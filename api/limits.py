@@ -1,9 +1,12 @@
 """Refuse request bodies above `api.max_body_bytes` (413), nested deeper than MAX_JSON_DEPTH
-(422), or requests carrying NUL characters (422), before any route reads them."""
+(422), or requests carrying NUL characters or lone surrogates (422), before any route reads
+them."""
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -18,6 +21,8 @@ _OPENERS = frozenset(b"[{")
 # PostgreSQL refuses it in text (a 500 from the driver), so it is refused up front.
 _BODY_NUL = re.compile(rb"\x00|(?<!\\)(?:\\\\)*\\u0000")
 _NUL = "NUL characters (\\u0000) are not accepted"
+# A surrogate's UTF-8 bytes, which JSON's parser (and so FastAPI's) decodes as a surrogate.
+_RAW_SURROGATE = re.compile(rb"\xed[\xa0-\xbf]")
 
 
 def nul_in(scope: Scope) -> str:
@@ -28,6 +33,49 @@ def nul_in(scope: Scope) -> str:
     if b"\x00" in query or b"%00" in query:
         return "query"
     return ""
+
+
+def lone_surrogate_in(body: bytes) -> str:
+    """Where the JSON text `body` holds a string with a lone surrogate (an escape such as
+    `\\ud800` without its pair, or its bytes), or "" if nowhere. UTF-8 cannot hold one, so
+    neither database can store it (a 500 from the driver), and no Sluice input needs one.
+
+    Only bodies with such an escape or bytes are parsed again (paired escapes, an emoji, pass).
+    """
+    if b"\\ud" not in body and b"\\uD" not in body and not _RAW_SURROGATE.search(body):
+        return ""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return ""  # not JSON: the route says so
+    return _surrogate_at(document, "")
+
+
+def _surrogate_at(value: Any, where: str) -> str:
+    if isinstance(value, str):
+        return "" if _utf8(value) else where or "the document"
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return ""
+    for key, item in items:
+        if isinstance(key, str) and not _utf8(key):
+            return f"a key in {where or 'the document'}"
+        name = str(key)[:64]
+        found = _surrogate_at(item, f"{where}.{name}" if where else name)
+        if found:
+            return found
+    return ""
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def json_depth_over(body: bytes, limit: int) -> bool:
@@ -96,6 +144,8 @@ class BodyLimit:
             problem = f"body: JSON nested deeper than {MAX_JSON_DEPTH} levels"
         elif b"\x00" in body or (b"\\u0000" in body and _BODY_NUL.search(body)):
             problem = f"body: {_NUL}"
+        elif where := lone_surrogate_in(body):
+            problem = f"body: {where} is not valid Unicode text (it has a lone surrogate)"
         if problem:
             await error_response(422, "invalid_request", problem)(scope, receive, send)
             return

@@ -67,8 +67,13 @@ def test_the_list_shows_what_the_console_needs(client: TestClient) -> None:
 
 @pytest.mark.parametrize(
     "params",
-    [{"acked": "maybe"}, {"assignee": "x" * 201}, {"limit": "0"}, {"route": "r" * 101},
-     {"status": "firng"}],
+    [
+        {"acked": "maybe"},
+        {"assignee": "x" * 201},
+        {"limit": "0"},
+        {"route": "r" * 101},
+        {"status": "firng"},
+    ],
 )
 def test_hostile_filters_are_refused_clearly(client: TestClient, params: dict[str, str]) -> None:
     response = client.get(GROUPS, params=params)

@@ -1,6 +1,7 @@
 """Inputs at the edges on SQLite and PostgreSQL: extreme times and forged cursors are 422s
 naming the parameter, never a 500 (an OverflowError or a DB overflow); so are NUL
-characters, which PostgreSQL refuses in text."""
+characters, which PostgreSQL refuses in text, and lone surrogates, which neither database can
+store."""
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -93,6 +94,24 @@ def test_nul_characters_are_422s_naming_where(client: TestClient) -> None:
     assert_names(response, 422, "invalid_request", f"body: {fragment}")
     literal = client.post(f"{V1}/tokens", json={"name": "\\u0000", "role": "viewer"})
     assert literal.status_code == 201 and literal.json()["name"] == "\\u0000", literal.text
+
+
+def test_lone_surrogates_are_422s_naming_where(client: TestClient) -> None:
+    """Both drivers failed to encode them (a 500): agents' heartbeats and registrations."""
+    json_type = {"Content-Type": "application/json"}
+    for body, where in (
+        (b'{"id": "\\ud800"}', "body: id is not valid Unicode text"),
+        (b'{"id": "a", "last_error": "x\\uDFFFy"}', "body: last_error is not"),
+        (b'{"id": "\xed\xa0\x80"}', "body: id is not"),  # a surrogate's UTF-8 bytes
+        (b'{"id": "a", "roots": ["/ok", "/\\udc80"]}', "body: roots.1 is not"),
+        (b'{"id": "a", "labels": {"\\ud800": "x"}}', "body: a key in labels is not"),
+    ):
+        response = client.post(f"{V1}/agents/heartbeat", content=body, headers=json_type)
+        assert_names(response, 422, "invalid_request", where)
+    assert client.get(f"{V1}/agents").json() == []
+    paired = b'{"name": "\\ud83d\\ude00 \\u4e2d", "role": "viewer"}'  # an emoji and a CJK
+    saved = client.post(f"{V1}/tokens", content=paired, headers=json_type)
+    assert saved.status_code == 201 and saved.json()["name"] == "\U0001f600 \u4e2d", saved.text
 
 
 def test_overnight_windows_hold_at_the_first_and_last_instants() -> None:

@@ -6,9 +6,9 @@ Temporal behind the task actions: many as an admin, a few as each other role. It
 date-time values include the first and last instants `datetime` holds, with offsets that push
 them past the edge. A second, deterministic pass sends each operation, with each role, the
 inputs that answered 500 before: those edge times in every time parameter, forged cursors in
-every `cursor`, NUL in every query parameter and in bodies, and JSON bodies nested hundreds
-and thousands deep. A 5xx other than 503
-(Temporal or the DB said no) fails the test with the request that caused it.
+every `cursor`, NUL in every query parameter and in bodies, lone surrogates in bodies, and
+JSON bodies nested hundreds and thousands deep. A 5xx other than 503 (Temporal or the DB said
+no) fails the test with the request that caused it.
 """
 
 import json
@@ -156,6 +156,7 @@ def _hostile(
             yield {parameter["name"]: value}, None
     if "requestBody" in operation:
         yield {}, b'{"name": "\\u0000", "id": "\\u0000"}'
+        yield {}, b'{"name": "\\ud800", "id": "\\ud800", "hostname": "\\udfff"}'
         for depth in DEPTHS:
             yield {}, ("[" * depth + "]" * depth).encode()
             yield {}, ('{"a":' * depth + "1" + "}" * depth).encode()
