@@ -67,10 +67,11 @@ def route_changes(
                 row = rows[group_id] = OutboxRow(
                     uuid.uuid4().hex, group_id, route.name, group_labels, []
                 )
-                groups[group_id] = _group(row, alert.status, now)
+                groups[group_id] = _group(row, now)
             if (group_id, alert.fingerprint) not in members:
                 members[group_id, alert.fingerprint] = None
                 row.fingerprints.append(alert.fingerprint)
+                _count(groups[group_id], alert.status)
     outbox = list(rows.values())
     if any(alert.status == AlertStatus.resolved for alert in changed):
         outbox += _inhibited_groups(conn, exclude=set(rows))
@@ -131,15 +132,23 @@ def _member(group_id: str, fingerprint: str, now: datetime) -> dict[str, Any]:
             "updated_at": now}  # fmt: skip
 
 
-def _group(row: OutboxRow, status: str, now: datetime) -> dict[str, Any]:
+def _group(row: OutboxRow, now: datetime) -> dict[str, Any]:
+    """A group's row, inserted if it is new. Its counts are this delivery's alerts, so a new
+    group is listed with them at once; each flush counts all its members again."""
     return {
         "id": row.group_id, "route": row.route, "group_labels": row.group_labels,
-        "status": AlertGroupStatus.firing if status == AlertStatus.firing
-        else AlertGroupStatus.resolved,
-        "firing": 0, "resolved": 0, "acked_by": "", "acked_on_behalf_of": "", "assignee": "",
-        "escalation_step": 0,
+        "status": AlertGroupStatus.resolved, "firing": 0, "resolved": 0,
+        "acked_by": "", "acked_on_behalf_of": "", "assignee": "", "escalation_step": 0,
         "created_at": now, "updated_at": now,
     }  # fmt: skip
+
+
+def _count(group: dict[str, Any], status: str) -> None:
+    if status == AlertStatus.firing:
+        group["firing"] += 1
+        group["status"] = AlertGroupStatus.firing
+    else:
+        group["resolved"] += 1
 
 
 def _inhibited_groups(conn: Connection, exclude: set[str]) -> list[OutboxRow]:

@@ -125,6 +125,22 @@ def test_malformed_webhooks_are_400_with_the_reason(
     assert reason in response.json()["error"]["message"]
 
 
+def test_a_new_group_is_listed_with_its_alerts_counted_before_its_first_flush(
+    client: TestClient,
+) -> None:
+    """No worker runs here: the counts are the delivery's own (they read "0 of 0" until the
+    group's first flush, up to group_wait later)."""
+    down = [{"labels": {"alertname": "Down", "instance": f"web-{n}"}} for n in range(3)]
+    gone = {"labels": {"alertname": "Gone"}, "endsAt": "2026-01-01T00:00:00Z"}
+    assert client.post(POSTABLE, json=[*down, down[0], gone]).is_success
+    listed = client.get("/api/v1/alert-groups", headers=client.viewer)  # type: ignore[attr-defined]
+    counts = {
+        group["group_labels"]["alertname"]: (group["status"], group["firing"], group["resolved"])
+        for group in listed.json()["items"]
+    }
+    assert counts == {"Down": ("firing", 3, 0), "Gone": ("resolved", 0, 1)}
+
+
 def test_one_bad_alert_refuses_the_whole_delivery(client: TestClient) -> None:
     bad: dict[str, Any]
     good = {"labels": {"alertname": "ok"}}
