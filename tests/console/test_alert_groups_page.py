@@ -93,6 +93,12 @@ async def test_an_operator_acks_unacks_assigns_and_resolves_a_group(
 
         await expect(page.get_by_role("heading", level=1)).to_contain_text(f"run={RUN}")
         await expect(page.get_by_test_id("group-route")).to_have_text("pager")
+        facts = page.locator("dl.facts > div")  # each term sits over its value in one cell
+        await expect(facts).to_have_count(7)
+        for fact in await facts.all():
+            term = await fact.locator("dt").bounding_box()
+            value = await fact.locator("dd").bounding_box()
+            assert term and value and term["x"] == value["x"] and value["y"] > term["y"]
         await expect(page.get_by_test_id("group-knowledge")).to_contain_text(
             "No knowledge entry matches this group."  # no entry was written
         )

@@ -15,6 +15,7 @@ import { isAdmin } from "../session/roles";
 import { usePrincipal } from "../session/Session";
 import { ConfirmButton } from "../shared/ConfirmButton";
 import { ErrorNotice } from "../shared/ErrorNotice";
+import { Fact } from "../shared/Fact";
 import { YamlSaveBlock } from "../shared/YamlSaveBlock";
 import { Time } from "../shared/Time";
 import { AgentStatusBadge, HeartbeatAge } from "./AgentStatusBadge";
@@ -133,15 +134,6 @@ function RemoveAgent({ agent }: { agent: Agent }) {
       />
       {remove.isError && <ErrorNotice error={remove.error} />}
     </>
-  );
-}
-
-function Fact({ label, children }: { label: string; children: React.ReactNode }) {
-  return (
-    <div>
-      <dt>{label}</dt>
-      <dd>{children}</dd>
-    </div>
   );
 }
 

@@ -8,6 +8,7 @@ import { useI18n } from "../i18n/I18n";
 import { canActOnTasks } from "../session/roles";
 import { usePrincipal } from "../session/Session";
 import { ErrorNotice } from "../shared/ErrorNotice";
+import { Fact } from "../shared/Fact";
 import { Time } from "../shared/Time";
 import "./alerts.css";
 import { labelText } from "./AlertsPage";
@@ -37,24 +38,21 @@ export function AlertDetailPage() {
             </span>
           </div>
           <dl className="facts">
-            <dt>{t("alerts.col.labels")}</dt>
-            <dd>
+            <Fact label={t("alerts.col.labels")} wide>
               <code>{labelText(alert.data.labels)}</code>
-            </dd>
-            <dt>{t("alerts.annotations")}</dt>
-            <dd>
-              <code>{labelText(alert.data.annotations)}</code>
-            </dd>
-            <dt>{t("alerts.startsAt")}</dt>
-            <dd>
+            </Fact>
+            <Fact label={t("alerts.annotations")} wide>
+              {labelText(alert.data.annotations) && (
+                <code>{labelText(alert.data.annotations)}</code>
+              )}
+            </Fact>
+            <Fact label={t("alerts.startsAt")}>
               <Time iso={alert.data.starts_at} />
-            </dd>
-            <dt>{t("alerts.col.lastSeen")}</dt>
-            <dd>
+            </Fact>
+            <Fact label={t("alerts.col.lastSeen")}>
               <Time iso={alert.data.last_seen_at} />
-            </dd>
-            <dt>{t("alerts.groups")}</dt>
-            <dd data-testid="alert-groups">
+            </Fact>
+            <Fact label={t("alerts.groups")} testId="alert-groups" wide>
               {(alert.data.groups ?? []).length === 0 ? (
                 t("alerts.noGroups")
               ) : (
@@ -73,7 +71,7 @@ export function AlertDetailPage() {
                   ))}
                 </ul>
               )}
-            </dd>
+            </Fact>
           </dl>
           {editable && (
             <SilenceAlertButton fingerprint={fingerprint} labels={alert.data.labels ?? {}} />

@@ -7,6 +7,7 @@ import { Link, useParams } from "react-router";
 
 import { useI18n } from "../i18n/I18n";
 import { ErrorNotice } from "../shared/ErrorNotice";
+import { Fact } from "../shared/Fact";
 import { Time } from "../shared/Time";
 import "./alerts.css";
 import { labelText } from "./AlertsPage";
@@ -36,26 +37,25 @@ export function AlertGroupPage() {
             <GroupCounts group={data} />
           </div>
           <dl className="facts">
-            <dt>{t("groups.route")}</dt>
-            <dd data-testid="group-route">{data.route}</dd>
-            <dt>{t("groups.assignee")}</dt>
-            <dd data-testid="group-assignee">{data.assignee || "—"}</dd>
-            <dt>{t("groups.acked")}</dt>
-            <dd>
+            <Fact label={t("groups.route")} testId="group-route">
+              {data.route}
+            </Fact>
+            <Fact label={t("groups.assignee")} testId="group-assignee">
+              {data.assignee}
+            </Fact>
+            <Fact label={t("groups.acked")}>
               <AckedBy group={data} />
-            </dd>
-            <dt>{t("groups.escalationStep")}</dt>
-            <dd>{data.escalation_step ?? 0}</dd>
-            <dt>{t("groups.lastNotified")}</dt>
-            <dd>{data.last_notified_at ? <Time iso={data.last_notified_at} /> : "—"}</dd>
-            <dt>{t("groups.updated")}</dt>
-            <dd>
+            </Fact>
+            <Fact label={t("groups.escalationStep")}>{data.escalation_step ?? 0}</Fact>
+            <Fact label={t("groups.lastNotified")}>
+              {data.last_notified_at && <Time iso={data.last_notified_at} />}
+            </Fact>
+            <Fact label={t("groups.updated")}>
               <Time iso={data.updated_at} />
-            </dd>
-            <dt>{t("groups.id")}</dt>
-            <dd>
+            </Fact>
+            <Fact label={t("groups.id")}>
               <code>{data.id}</code>
-            </dd>
+            </Fact>
           </dl>
           <GroupActions group={data} />
           <OpenTicket groupId={data.id} />

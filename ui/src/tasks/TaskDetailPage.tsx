@@ -1,11 +1,11 @@
 import { useQuery } from "@tanstack/react-query";
-import type { ReactNode } from "react";
 import { Link, useParams } from "react-router";
 
 import type { Schemas } from "../api/client";
 import { elapsedMs, formatDuration, formatSize } from "../format/format";
 import { useI18n } from "../i18n/I18n";
 import { ErrorNotice } from "../shared/ErrorNotice";
+import { Fact } from "../shared/Fact";
 import { StatusBadge } from "../shared/StatusBadge";
 import { Time } from "../shared/Time";
 import { AnalysisResult } from "./AnalysisResult";
@@ -129,14 +129,5 @@ function LinkedRuns({ task }: { task: Task }) {
         ))}
       </ol>
     </section>
-  );
-}
-
-function Fact({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <div>
-      <dt>{label}</dt>
-      <dd>{children || "—"}</dd>
-    </div>
   );
 }

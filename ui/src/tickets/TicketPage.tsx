@@ -10,6 +10,7 @@ import { useI18n } from "../i18n/I18n";
 import { canWorkTickets } from "../session/roles";
 import { usePrincipal } from "../session/Session";
 import { ErrorNotice } from "../shared/ErrorNotice";
+import { Fact } from "../shared/Fact";
 import { Time } from "../shared/Time";
 import { Deadline, MoveButtons, PriorityLabel, TicketStatusLabel } from "./TicketBits";
 import { change } from "./moves";
@@ -45,34 +46,28 @@ export function TicketPage() {
             </span>
           </div>
           <dl className="facts">
-            <dt>{t("ticket.priority")}</dt>
-            <dd>
+            <Fact label={t("ticket.priority")}>
               <PriorityLabel priority={data.priority} />
-            </dd>
-            <dt>{t("ticket.assignee")}</dt>
-            <dd data-testid="ticket-assignee">{data.assignee || "—"}</dd>
-            <dt>{t("ticket.group")}</dt>
-            <dd>
-              {data.group_id ? (
+            </Fact>
+            <Fact label={t("ticket.assignee")} testId="ticket-assignee">
+              {data.assignee}
+            </Fact>
+            <Fact label={t("ticket.group")}>
+              {data.group_id && (
                 <Link to={`/alerts/groups/${encodeURIComponent(data.group_id)}`}>
                   {data.group_id}
                 </Link>
-              ) : (
-                "—"
               )}
-            </dd>
-            <dt>{t("ticket.respondBy")}</dt>
-            <dd>
+            </Fact>
+            <Fact label={t("ticket.respondBy")}>
               <Deadline due={data.respond_by} done={data.acknowledged_at} />
-            </dd>
-            <dt>{t("ticket.resolveBy")}</dt>
-            <dd>
+            </Fact>
+            <Fact label={t("ticket.resolveBy")}>
               <Deadline due={data.resolve_by} done={data.resolved_at} />
-            </dd>
-            <dt>{t("ticket.createdBy")}</dt>
-            <dd>
+            </Fact>
+            <Fact label={t("ticket.createdBy")}>
               {data.created_by} <Time iso={data.created_at} />
-            </dd>
+            </Fact>
           </dl>
           {data.description && <p className="ticket-description">{data.description}</p>}
           <TicketActions ticket={data} />
