@@ -101,15 +101,17 @@ def stop_grace(settings: Settings) -> float:
 
 
 def sluice_command(argv0: str) -> str:
-    """How a shell in this directory runs the `sluice` that is running: bare when PATH finds
-    this one (an activated venv, a pip install), else its path (`.venv/bin/sluice`)."""
+    """How a shell runs the `sluice` that is running: bare when PATH finds this one (an
+    activated venv, a pip install), else its path: relative below this directory
+    (`.venv/bin/sluice`), absolute elsewhere, so it runs from any directory's shell."""
     running = Path(argv0)
     if running.name != "sluice":  # `python -m sluice` or an embedding: the name is all we know
         return "sluice"
     found = shutil.which("sluice")
     if found and Path(found).resolve() == running.resolve():
         return "sluice"
-    return shlex.quote(os.path.relpath(running.resolve()))
+    relative = os.path.relpath(running.resolve())
+    return shlex.quote(str(running.resolve()) if relative.startswith("..") else relative)
 
 
 def alert_receivers(public_url: str, token: str) -> str:

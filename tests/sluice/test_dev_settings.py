@@ -81,6 +81,11 @@ def test_the_banner_names_a_sluice_that_runs_when_pasted(
     monkeypatch.setenv("PATH", "/usr/bin:/bin")  # the venv is not activated
 
     assert sluice_command(str(exe)) == ".venv/bin/sluice"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # not `../.venv/bin/sluice`: a shell in another directory
+    assert sluice_command(str(exe)) == str(exe.resolve())
+    monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PATH", f"{venv_bin}:/usr/bin:/bin")
     assert sluice_command(str(exe)) == "sluice"
     assert sluice_command("/somewhere/sluice/cli/__main__.py") == "sluice"  # python -m sluice.cli
