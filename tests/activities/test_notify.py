@@ -168,6 +168,9 @@ async def test_rule_templates_override_the_event_template(
     assert slack_peer.accepted[0]["text"] == "app.log on web-01\nseverity critical: Heap exhausted."
 
 
+# In "tls" mode the whole session is TLS, which aiosmtpd's warning about AUTH without
+# STARTTLS does not know.
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
 @pytest.mark.parametrize("mode", ["starttls", "tls"])
 async def test_email_over_tls_with_text_and_html(
     metadata_engine: Engine, tmp_path: Path, mode: str
