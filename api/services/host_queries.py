@@ -1,7 +1,8 @@
 """Ask an agent about its host (HostQueryWorkflow) and wait for the answer.
 
-The workflow runs on the central task queue, so with no `sluice worker` there nothing would
-answer until the workflow times out: a queue no worker has polled lately is refused at once.
+The workflow runs on the host query queue beside the central task queue, which `sluice worker`
+polls; with no worker there nothing would answer until the workflow times out, so a queue no
+worker has polled lately is refused at once.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sluice.contracts.host_queries import (
     HOST_QUERY_WORKFLOW,
     HostAnswer,
     HostQuery,
+    host_query_queue,
 )
 
 
@@ -37,17 +39,17 @@ async def ask_agent(
     *, pickup_s: float = 10.0, answer_s: float = 20.0,
 ) -> dict[str, Any]:  # fmt: skip
     """The activity's answer; HostQueryFailed (no_worker, agent_offline, timeout, or the
-    activity's error class) otherwise."""
-    if not await worker_polls(client, task_queue):
+    activity's error class) otherwise. `task_queue` is the central one."""
+    queue = host_query_queue(task_queue)
+    if not await worker_polls(client, queue):
         raise HostQueryFailed(
-            "no_worker",
-            f"no worker polls task queue {task_queue!r}: is `sluice worker` running?",
+            "no_worker", f"no worker polls task queue {queue!r}: is `sluice worker` running?"
         )
     query = HostQuery(agent_id, activity, arg, pickup_s, answer_s)
     try:
         answer = await client.execute_workflow(
             HOST_QUERY_WORKFLOW, query, result_type=HostAnswer,
-            id=f"{HOST_QUERY_PREFIX}{agent_id}-{uuid.uuid4().hex[:12]}", task_queue=task_queue,
+            id=f"{HOST_QUERY_PREFIX}{agent_id}-{uuid.uuid4().hex[:12]}", task_queue=queue,
             execution_timeout=timedelta(seconds=pickup_s + answer_s + 30),
         )  # fmt: skip
     except WorkflowFailureError as exc:  # timed out: the worker went away meanwhile

@@ -1,7 +1,9 @@
-"""`sluice worker`: all workflows plus the central activities, on the `sluice` task queue."""
+"""`sluice worker`: all workflows plus the central activities, on the `sluice` task queue,
+and HostQueryWorkflow on its own queue beside it (`sluice-hostquery`)."""
 
 from __future__ import annotations
 
+import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -25,6 +27,7 @@ from activities.s3 import make_s3_client
 from activities.tickets import TicketActivities
 from activities.webhook import WebhookActivities
 from sluice.cli.schedules import ensure_schedules
+from sluice.contracts.host_queries import host_query_queue
 from sluice.logs.temporal import worker_interceptors
 from sluice.secretbox import SecretBox
 from sluice.settings import Settings
@@ -61,7 +64,12 @@ WORKFLOWS = [
 
 
 async def run_worker(settings: Settings, client: Client) -> None:
-    """Poll the central task queue until cancelled."""
+    """Poll the central task queue and the host query queue until cancelled.
+
+    Host queries (a viewer's poll every second) get a queue and workflow slots of their own:
+    on the central queue they waited behind the FileWorkflows' tasks, so under upload a
+    follow polled every 3-4 s instead of every second.
+    """
     engine = make_engine(settings.database_url)
     box = SecretBox.of(settings.notifications)
     require_secret_key(engine, box)
@@ -141,9 +149,17 @@ async def run_worker(settings: Settings, client: Client) -> None:
             interceptors=worker_interceptors(client),
             graceful_shutdown_timeout=timedelta(seconds=settings.pipeline.shutdown_grace),
         )
+        host_queries = Worker(
+            client,
+            task_queue=host_query_queue(settings.temporal.task_queue),
+            workflows=[HostQueryWorkflow],
+            interceptors=worker_interceptors(client),
+        )
         try:
             await ensure_schedules(client, settings, engine)
-            await worker.run()
+            async with asyncio.TaskGroup() as both:  # one failing stops the other
+                both.create_task(worker.run())
+                both.create_task(host_queries.run())
         finally:
             engine.dispose()
             if metrics is not None:

@@ -3,7 +3,10 @@ agent and returns its answer, so the API never needs network access to the hosts
 read-only views (HOST_VIEW_ACTIVITIES) run on the agent's view queue (`sluice-hostview-<agent>`),
 a worker with its own small concurrency (`view_activities`), so viewers never take the upload
 slots of the host queue; anything else runs on the host queue. Arguments and answers are small
-dataclasses (JSON), bounded by whoever defines them."""
+dataclasses (JSON), bounded by whoever defines them.
+
+The workflow itself runs on its own queue beside the central one (`<task_queue>-hostquery`,
+polled by `sluice worker`), so a viewer's poll never waits behind the FileWorkflows' tasks."""
 
 from __future__ import annotations
 
@@ -20,6 +23,11 @@ HOST_VIEW_ACTIVITIES = frozenset(
         "host_search_file", "host_resources",
     }
 )  # fmt: skip
+
+
+def host_query_queue(task_queue: str) -> str:
+    """The queue HostQueryWorkflows run on, beside the central `task_queue`."""
+    return f"{task_queue}-hostquery"
 
 
 def host_view_queue(agent_id: str) -> str:

@@ -1,5 +1,6 @@
 """HostQueryWorkflow on the real Temporal dev server: an agent's host worker answers, an
-absent agent is `agent_offline`, an activity's refusal keeps its error class."""
+absent agent is `agent_offline`, an activity's refusal keeps its error class. The workflow
+runs on the host query queue, apart from the central one (no worker polls that here)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from temporalio.worker import Worker
 
 from api.services.host_queries import HostQueryFailed, ask_agent
 from sluice.contracts.files import host_queue
-from sluice.contracts.host_queries import host_view_queue
+from sluice.contracts.host_queries import host_query_queue, host_view_queue
 from workflows.host_query import HostQueryWorkflow
 
 
@@ -33,7 +34,9 @@ async def view(arg: dict[str, Any]) -> dict[str, Any]:
 async def test_an_agent_answers_and_an_absent_one_is_offline(temporal_client: Client) -> None:
     central, agent = f"central-{uuid.uuid4().hex[:8]}", f"agent-{uuid.uuid4().hex[:8]}"
     async with (
-        Worker(temporal_client, task_queue=central, workflows=[HostQueryWorkflow]),
+        Worker(
+            temporal_client, task_queue=host_query_queue(central), workflows=[HostQueryWorkflow]
+        ),
         Worker(temporal_client, task_queue=host_queue(agent), activities=[echo]),
         Worker(temporal_client, task_queue=host_view_queue(agent), activities=[view]),
     ):
@@ -49,3 +52,11 @@ async def test_an_agent_answers_and_an_absent_one_is_offline(temporal_client: Cl
             await ask_agent(temporal_client, central, "nobody-" + agent, "test_echo",
                             {"say": "hi"}, pickup_s=1)  # fmt: skip
         assert offline.value.error_class == "agent_offline"
+
+
+async def test_a_worker_on_the_central_queue_alone_is_no_worker(temporal_client: Client) -> None:
+    central, agent = f"central-{uuid.uuid4().hex[:8]}", f"agent-{uuid.uuid4().hex[:8]}"
+    async with Worker(temporal_client, task_queue=central, workflows=[HostQueryWorkflow]):
+        with pytest.raises(HostQueryFailed, match=f"'{central}-hostquery'") as refused:
+            await ask_agent(temporal_client, central, agent, "test_echo", {"say": "hi"})
+    assert refused.value.error_class == "no_worker"
