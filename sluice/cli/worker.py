@@ -68,7 +68,8 @@ async def run_worker(settings: Settings, client: Client) -> None:
 
     Host queries (a viewer's poll every second) get a queue and workflow slots of their own:
     on the central queue they waited behind the FileWorkflows' tasks, so under upload a
-    follow polled every 3-4 s instead of every second.
+    follow polled every 2.5-5.5 s instead of every 1.5 s. (The central worker still runs
+    HostQueryWorkflow as well, for an API of the release before, while replicas roll.)
     """
     engine = make_engine(settings.database_url)
     box = SecretBox.of(settings.notifications)
