@@ -165,6 +165,8 @@ async def test_an_operator_acks_unacks_assigns_and_resolves_a_group(
             await expect(
                 page.locator(f'ol.group-timeline li[data-kind="{kind}"]')
             ).not_to_have_count(0)
+        acked = page.locator('ol.group-timeline li[data-kind="acked"] strong').first
+        await expect(acked).to_have_text("acknowledged")  # the kind in words, not its key
         group = await group_of(api)
         assert group["status"] == "resolved" and group["firing"] == 0
         assert {a["status"] for a in group["alerts"]} == {"resolved"}

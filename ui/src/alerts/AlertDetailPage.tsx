@@ -8,6 +8,7 @@ import { useI18n } from "../i18n/I18n";
 import { canActOnTasks } from "../session/roles";
 import { usePrincipal } from "../session/Session";
 import { ErrorNotice } from "../shared/ErrorNotice";
+import { eventKindLabel } from "../shared/eventKinds";
 import { Fact } from "../shared/Fact";
 import { Time } from "../shared/Time";
 import "./alerts.css";
@@ -81,7 +82,7 @@ export function AlertDetailPage() {
             <ol className="steps">
               {alert.data.events.map((event, index) => (
                 <li key={index}>
-                  <Time iso={event.at} /> {event.kind} ({event.source})
+                  <Time iso={event.at} /> {eventKindLabel(t, event.kind)} ({event.source})
                 </li>
               ))}
             </ol>

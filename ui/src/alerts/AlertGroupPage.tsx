@@ -7,6 +7,7 @@ import { Link, useParams } from "react-router";
 
 import { useI18n } from "../i18n/I18n";
 import { ErrorNotice } from "../shared/ErrorNotice";
+import { eventKindLabel } from "../shared/eventKinds";
 import { Fact } from "../shared/Fact";
 import { Time } from "../shared/Time";
 import "./alerts.css";
@@ -179,7 +180,8 @@ function GroupTimeline({ group }: { group: AlertGroupDetail }) {
       <ol className="steps group-timeline">
         {entries.map((entry, index) => (
           <li key={index} data-kind={entry.kind}>
-            <Time iso={entry.at} /> <strong>{entry.kind}</strong> {entry.alerts.join(", ")}
+            <Time iso={entry.at} /> <strong>{eventKindLabel(t, entry.kind)}</strong>{" "}
+            {entry.alerts.join(", ")}
             {entry.summary && <span className="muted"> · {entry.summary}</span>}
           </li>
         ))}

@@ -768,6 +768,23 @@ export const en = {
   "config.newTarget": "New target",
   "config.createTarget": "Create target",
   "config.ruleSetNames": "Rule sets (names, comma-separated)",
+  "event.firing": "firing",
+  "event.resolved": "resolved",
+  "event.updated": "updated",
+  "event.notified": "notified",
+  "event.suppressed": "suppressed",
+  "event.escalated": "escalated",
+  "event.acked": "acknowledged",
+  "event.unacked": "acknowledgement withdrawn",
+  "event.assigned": "assigned",
+  "event.created": "created",
+  "event.status_changed": "status changed",
+  "event.commented": "commented",
+  "event.comment": "comment",
+  "event.group_updated": "alert group updated",
+  "event.deadline_breached": "deadline breached",
+  "event.knowledge_drafted": "knowledge drafted",
+  "event.analysed": "analysed",
 } as const;
 
 export type MessageKey = keyof typeof en;

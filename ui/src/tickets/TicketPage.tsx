@@ -10,6 +10,7 @@ import { useI18n } from "../i18n/I18n";
 import { canWorkTickets } from "../session/roles";
 import { usePrincipal } from "../session/Session";
 import { ErrorNotice } from "../shared/ErrorNotice";
+import { eventKindLabel } from "../shared/eventKinds";
 import { Fact } from "../shared/Fact";
 import { Time } from "../shared/Time";
 import { Deadline, MoveButtons, PriorityLabel, TicketStatusLabel } from "./TicketBits";
@@ -148,7 +149,7 @@ function Timeline({ ticket }: { ticket: TicketDetail }) {
         {entries.map((entry, index) => (
           <li key={index} data-kind={entry.kind} data-source={entry.source}>
             <Time iso={entry.at} /> <span className="tag">{entry.source}</span>{" "}
-            <strong>{entry.kind}</strong>
+            <strong>{eventKindLabel(t, entry.kind)}</strong>
             {entry.actor && <span className="muted"> · {entry.actor}</span>}
             {change(entry.detail) && <span> · {change(entry.detail)}</span>}
             {entry.fingerprint && (
