@@ -122,7 +122,7 @@ async def test_an_operator_works_a_ticket_from_its_page_and_the_board(
         "Rotating the logs now"
     )
     moved = timeline.locator('li[data-kind="status_changed"]')
-    for step in ("open → acknowledged", "acknowledged → in_progress", "in_progress → resolved"):
+    for step in ("open → acknowledged", "acknowledged → in progress", "in progress → resolved"):
         await expect(moved.filter(has_text=step)).to_have_count(1)
     await expect(moved.first.locator("strong")).to_have_text("status changed")
     await expect(timeline.locator('li[data-kind="assigned"]')).to_contain_text("dave")

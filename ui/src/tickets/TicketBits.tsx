@@ -3,16 +3,17 @@
 
 import { useI18n } from "../i18n/I18n";
 import { Time } from "../shared/Time";
-import { breached, movesFrom, type TicketMove } from "./moves";
+import type { MessageKey } from "../i18n/en";
+import { breached, isStatus, movesFrom, type TicketMove } from "./moves";
+
+/** A ticket status in the reader's language; one the console does not know as it came. */
+export function statusName(t: (key: MessageKey) => string, status: string): string {
+  return isStatus(status) ? t(`ticket.status.${status}`) : status;
+}
 
 export function TicketStatusLabel({ status }: { status: string }) {
   const { t } = useI18n();
-  const known = ["open", "acknowledged", "in_progress", "resolved", "closed"].includes(status);
-  return (
-    <span className={`ticket-status ticket-${status}`}>
-      {known ? t(`ticket.status.${status as "open"}`) : status}
-    </span>
-  );
+  return <span className={`ticket-status ticket-${status}`}>{statusName(t, status)}</span>;
 }
 
 export function PriorityLabel({ priority }: { priority: string }) {

@@ -13,7 +13,7 @@ import { ErrorNotice } from "../shared/ErrorNotice";
 import { eventKindLabel } from "../shared/eventKinds";
 import { Fact } from "../shared/Fact";
 import { Time } from "../shared/Time";
-import { Deadline, MoveButtons, PriorityLabel, TicketStatusLabel } from "./TicketBits";
+import { Deadline, MoveButtons, PriorityLabel, statusName, TicketStatusLabel } from "./TicketBits";
 import { change } from "./moves";
 import {
   ticketDetailQuery,
@@ -146,21 +146,25 @@ function Timeline({ ticket }: { ticket: TicketDetail }) {
       <h2 id="ticket-timeline">{t("ticket.timeline")}</h2>
       {entries.length === 0 && <p className="muted">{t("ticket.noTimeline")}</p>}
       <ol className="ticket-timeline" data-testid="ticket-timeline">
-        {entries.map((entry, index) => (
-          <li key={index} data-kind={entry.kind} data-source={entry.source}>
-            <Time iso={entry.at} /> <span className="tag">{entry.source}</span>{" "}
-            <strong>{eventKindLabel(t, entry.kind)}</strong>
-            {entry.actor && <span className="muted"> · {entry.actor}</span>}
-            {change(entry.detail) && <span> · {change(entry.detail)}</span>}
-            {entry.fingerprint && (
-              <>
-                {" · "}
-                <Link to={`/alerts/${entry.fingerprint}`}>{entry.fingerprint.slice(0, 12)}</Link>
-              </>
-            )}
-            {entry.body && <p className="timeline-body">{entry.body}</p>}
-          </li>
-        ))}
+        {entries.map((entry, index) => {
+          const statuses = entry.kind === "status_changed";
+          const described = change(entry.detail, statuses ? (s) => statusName(t, s) : undefined);
+          return (
+            <li key={index} data-kind={entry.kind} data-source={entry.source}>
+              <Time iso={entry.at} /> <span className="tag">{entry.source}</span>{" "}
+              <strong>{eventKindLabel(t, entry.kind)}</strong>
+              {entry.actor && <span className="muted"> · {entry.actor}</span>}
+              {described && <span> · {described}</span>}
+              {entry.fingerprint && (
+                <>
+                  {" · "}
+                  <Link to={`/alerts/${entry.fingerprint}`}>{entry.fingerprint.slice(0, 12)}</Link>
+                </>
+              )}
+              {entry.body && <p className="timeline-body">{entry.body}</p>}
+            </li>
+          );
+        })}
       </ol>
     </section>
   );

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 
-import { breached, change, movesFrom } from "./moves";
+import { CATALOGUES } from "../i18n/messages";
+import { breached, change, isStatus, movesFrom } from "./moves";
 
 describe("ticket moves", () => {
   it("offers what docs/tickets.md allows from each status", () => {
@@ -36,5 +37,12 @@ describe("timeline changes", () => {
       "ack: refused: gone",
     );
     expect(change({ comment_id: 3 })).toBe("");
+  });
+
+  it("words each side of a status move as it is told", () => {
+    const zh = (status: string) =>
+      isStatus(status) ? CATALOGUES["zh-CN"][`ticket.status.${status}`] : status;
+    expect(change({ from: "acknowledged", to: "in_progress" }, zh)).toBe("已确认 → 处理中");
+    expect(change({ from: "", to: "open" }, zh)).toBe("— → 待处理");
   });
 });

@@ -38,11 +38,21 @@ export function breached(
   return done ? Date.parse(done) > due : now > due;
 }
 
-/** A timeline entry's change in a few words: "open → acknowledged", "ack: applied", or "". */
-export function change(detail: Record<string, unknown> | undefined): string {
+export function isStatus(value: string): value is TicketStatus {
+  return (STATUSES as readonly string[]).includes(value);
+}
+
+/** A timeline entry's change in a few words: "open → acknowledged", "ack: applied", or "".
+ * `name` words each side of the arrow (a status in the reader's language). */
+export function change(
+  detail: Record<string, unknown> | undefined,
+  name: (value: string) => string = (value) => value,
+): string {
   if (!detail) return "";
   const { from, to, update, applied, reason } = detail;
-  if (typeof to === "string") return `${typeof from === "string" && from ? from : "—"} → ${to}`;
+  if (typeof to === "string") {
+    return `${typeof from === "string" && from ? name(from) : "—"} → ${name(to)}`;
+  }
   if (typeof update === "string") {
     return applied ? `${update}: ✓` : `${update}: ${typeof reason === "string" ? reason : "✗"}`;
   }
